@@ -1,0 +1,202 @@
+import {
+  API_PORT,
+  DEFAULT_BRIDGE,
+  DEFAULT_CNI,
+  DEFAULT_EXTENSIONS,
+  DEFAULT_GPU_EXTENSIONS,
+  DEFAULT_GPU_PCIE,
+  DEFAULT_PROTECT,
+  DEFAULT_INSTALL_DISK,
+  DEFAULT_POD_SUBNETS,
+  DEFAULT_SERVICE_SUBNETS,
+  DEFAULT_SIZING,
+} from "./defaults";
+import { parseCidr } from "./ipv4";
+import { deriveMac } from "./mac";
+import type {
+  ClusterSpec,
+  Cni,
+  Inventory,
+  NodeSpec,
+  Problem,
+  Role,
+  Sizing,
+  Taint,
+  TaintEffect,
+} from "./types";
+
+/*
+ * The shapes of the two files once schema.json and the checks have passed them: every
+ * required field present and of the right type. Only the loader builds from them.
+ */
+
+interface SizingFields {
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  readonly diskGiB?: number;
+  readonly cpuType?: string;
+}
+
+/** cluster.yaml as written, after validation. */
+export interface ClusterFile {
+  readonly name: string;
+  readonly vip?: string;
+  readonly talos: {
+    readonly version: string;
+    readonly extensions?: readonly string[];
+    readonly gpuExtensions?: readonly string[];
+    readonly installDisk?: string;
+  };
+  readonly kubernetes: {
+    readonly version: string;
+    readonly podSubnets?: readonly string[];
+    readonly serviceSubnets?: readonly string[];
+    readonly cni?: Cni;
+    readonly allowSchedulingOnControlPlanes?: boolean;
+  };
+  readonly proxmox: {
+    readonly node: string;
+    readonly vmDatastore: string;
+    readonly imageDatastore: string;
+    readonly bridge?: string;
+    readonly vlan?: number;
+  };
+  readonly network: {
+    readonly cidr: string;
+    readonly gateway: string;
+    readonly nameservers: readonly string[];
+  };
+  readonly defaults?: {
+    readonly controlplane?: SizingFields;
+    readonly worker?: SizingFields;
+  };
+}
+
+/** One entry of nodes.yaml as written, after validation. */
+export interface NodeFields extends SizingFields {
+  readonly name: string;
+  readonly role: Role;
+  readonly vmId: number;
+  readonly ip: string;
+  readonly mac?: string;
+  readonly host?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly { key: string; value?: string; effect: TaintEffect }[];
+  readonly gpu?: { readonly mapping: string; readonly pcie?: boolean };
+  readonly protect?: boolean;
+}
+
+/** nodes.yaml as written, after validation. */
+export interface NodesFile {
+  readonly nodes: readonly NodeFields[];
+}
+
+/** Freezes a value and everything reachable from it. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function sizing(base: Sizing, fields: SizingFields | undefined): Sizing {
+  return {
+    cores: fields?.cores ?? base.cores,
+    memoryMiB: fields?.memoryMiB ?? base.memoryMiB,
+    diskGiB: fields?.diskGiB ?? base.diskGiB,
+    cpuType: fields?.cpuType ?? base.cpuType,
+  };
+}
+
+/**
+ * Applies every default and returns the frozen inventory. Expects files that passed
+ * validation without errors; `warnings` are carried along for the caller to show.
+ */
+export function buildInventory(
+  dir: string,
+  cluster: ClusterFile,
+  nodesFile: NodesFile,
+  warnings: readonly Problem[],
+): Inventory {
+  const hasWorkers = nodesFile.nodes.some((n) => n.role === "worker");
+  const prefix = parseCidr(cluster.network.cidr);
+  if (prefix === undefined)
+    throw new Error(`network.cidr ${cluster.network.cidr} passed validation unparsed`);
+
+  const defaults: Record<Role, Sizing> = {
+    controlplane: sizing(DEFAULT_SIZING.controlplane, cluster.defaults?.controlplane),
+    worker: sizing(DEFAULT_SIZING.worker, cluster.defaults?.worker),
+  };
+
+  const spec: ClusterSpec = {
+    name: cluster.name,
+    ...(cluster.vip === undefined ? {} : { vip: cluster.vip }),
+    talos: {
+      version: cluster.talos.version,
+      extensions: [...(cluster.talos.extensions ?? DEFAULT_EXTENSIONS)],
+      gpuExtensions: [...(cluster.talos.gpuExtensions ?? DEFAULT_GPU_EXTENSIONS)],
+      installDisk: cluster.talos.installDisk ?? DEFAULT_INSTALL_DISK,
+    },
+    kubernetes: {
+      version: cluster.kubernetes.version,
+      podSubnets: [...(cluster.kubernetes.podSubnets ?? DEFAULT_POD_SUBNETS)],
+      serviceSubnets: [...(cluster.kubernetes.serviceSubnets ?? DEFAULT_SERVICE_SUBNETS)],
+      cni: cluster.kubernetes.cni ?? DEFAULT_CNI,
+      // With no workers the control planes are the whole cluster, so they must take pods.
+      allowSchedulingOnControlPlanes:
+        cluster.kubernetes.allowSchedulingOnControlPlanes ?? !hasWorkers,
+    },
+    proxmox: {
+      node: cluster.proxmox.node,
+      vmDatastore: cluster.proxmox.vmDatastore,
+      imageDatastore: cluster.proxmox.imageDatastore,
+      bridge: cluster.proxmox.bridge ?? DEFAULT_BRIDGE,
+      ...(cluster.proxmox.vlan === undefined ? {} : { vlan: cluster.proxmox.vlan }),
+    },
+    network: {
+      cidr: cluster.network.cidr,
+      prefixLength: prefix.prefix,
+      gateway: cluster.network.gateway,
+      nameservers: [...cluster.network.nameservers],
+    },
+    defaults,
+  };
+
+  const nodes: NodeSpec[] = nodesFile.nodes.map((n) => {
+    const taints: Taint[] = (n.taints ?? []).map((t) => ({
+      key: t.key,
+      ...(t.value === undefined ? {} : { value: t.value }),
+      effect: t.effect,
+    }));
+    return {
+      name: n.name,
+      role: n.role,
+      vmId: n.vmId,
+      ip: n.ip,
+      mac: (n.mac ?? deriveMac(cluster.name, n.name)).toLowerCase(),
+      macSource: n.mac === undefined ? "derived" : "inventory",
+      host: n.host ?? cluster.proxmox.node,
+      sizing: sizing(defaults[n.role], n),
+      labels: { ...(n.labels ?? {}) },
+      taints,
+      protect: n.protect ?? DEFAULT_PROTECT[n.role],
+      ...(n.gpu === undefined
+        ? {}
+        : { gpu: { mapping: n.gpu.mapping, pcie: n.gpu.pcie ?? DEFAULT_GPU_PCIE } }),
+    };
+  });
+
+  const bootstrap = nodes.find((n) => n.role === "controlplane");
+  if (bootstrap === undefined)
+    throw new Error("an inventory without a control plane passed validation");
+  const host = spec.vip ?? bootstrap.ip;
+
+  return deepFreeze({
+    dir,
+    cluster: spec,
+    nodes,
+    endpoint: { host, url: `https://${host}:${API_PORT}` },
+    warnings: [...warnings],
+  });
+}

@@ -1,0 +1,424 @@
+/**
+ * The rules a JSON schema cannot state: uniqueness across nodes, addresses inside the
+ * node network, networks that must not overlap, version support, role rules. Each check
+ * reads the raw data defensively (a field the schema already rejected is skipped, not
+ * reported twice) and reports at the line of the value that breaks the rule.
+ */
+import {
+  canonicalCidr,
+  cidrContains,
+  cidrsOverlap,
+  hasHostBits,
+  Ipv4Cidr,
+  parseCidr,
+  parseIpv4,
+} from "./ipv4";
+import { DEFAULT_POD_SUBNETS, DEFAULT_SERVICE_SUBNETS, MINIMUM_SIZING } from "./defaults";
+import { deriveMac, isUnicastMac } from "./mac";
+import { error, warning } from "./problems";
+import { quote } from "./schema";
+import { FieldPath, formatPath, positionOf, SourceFile } from "./source";
+import type { Problem } from "./types";
+import { checkVersions } from "./versions";
+
+type Fields = Readonly<Record<string, unknown>>;
+
+function fields(value: unknown): Fields | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Fields)
+    : undefined;
+}
+
+function list(value: unknown): readonly unknown[] | undefined {
+  return Array.isArray(value) ? value : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function whole(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) ? value : undefined;
+}
+
+const TALOS_VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const KUBERNETES_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+
+/** The node network as cluster.yaml states it, for the checks on node addresses. */
+interface NetworkFacts {
+  readonly cidr?: Ipv4Cidr;
+  readonly cidrText?: string;
+  readonly gateway?: number;
+  readonly vip?: number;
+}
+
+function networkFacts(data: unknown): NetworkFacts {
+  const cluster = fields(data);
+  const network = fields(cluster?.network);
+  const cidrText = text(network?.cidr);
+  const gatewayText = text(network?.gateway);
+  const vipText = text(cluster?.vip);
+  return {
+    cidr: cidrText === undefined ? undefined : parseCidr(cidrText),
+    cidrText,
+    gateway: gatewayText === undefined ? undefined : parseIpv4(gatewayText),
+    vip: vipText === undefined ? undefined : parseIpv4(vipText),
+  };
+}
+
+/** Rules within cluster.yaml. */
+export function checkCluster(source: SourceFile): Problem[] {
+  const problems: Problem[] = [];
+  const cluster = fields(source.data);
+  if (cluster === undefined) return problems;
+  const report = (fieldPath: FieldPath, message: string): void => {
+    problems.push(error(positionOf(source, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+  };
+
+  const facts = networkFacts(cluster);
+  const { cidr, cidrText } = facts;
+  const inNetwork = (fieldPath: FieldPath, address: number, written: string): boolean => {
+    if (cidr === undefined) return true;
+    if (!cidrContains(cidr, address)) {
+      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(cidrText)}`);
+      return false;
+    }
+    if (address === cidr.network) {
+      report(
+        fieldPath,
+        `${quote(written)} is the network address of network.cidr ${quote(cidrText)}`,
+      );
+      return false;
+    }
+    if (address === cidr.broadcast) {
+      report(
+        fieldPath,
+        `${quote(written)} is the broadcast address of network.cidr ${quote(cidrText)}`,
+      );
+      return false;
+    }
+    return true;
+  };
+
+  const network = fields(cluster.network);
+  if (facts.gateway !== undefined) {
+    inNetwork(["network", "gateway"], facts.gateway, String(network?.gateway));
+  }
+  if (facts.vip !== undefined) {
+    const written = String(cluster.vip);
+    if (inNetwork(["vip"], facts.vip, written) && facts.vip === facts.gateway) {
+      report(
+        ["vip"],
+        `${quote(written)} is also network.gateway; the VIP needs an address of its own`,
+      );
+    }
+  }
+
+  // Node, pod and service networks: written canonically, and no two of them overlapping.
+  // Talos's default pod and service networks count when the file leaves them out; a clash
+  // with a default is reported on the written network, the only line there is to change.
+  const blocks: { fieldPath?: FieldPath; label: string; written: string; cidr: Ipv4Cidr }[] = [];
+  const addBlock = (fieldPath: FieldPath, value: unknown): void => {
+    const written = text(value);
+    const parsed = written === undefined ? undefined : parseCidr(written);
+    if (written === undefined || parsed === undefined) return;
+    if (hasHostBits(parsed)) {
+      report(
+        fieldPath,
+        `${quote(written)} has host bits set (did you mean ${quote(canonicalCidr(parsed))}?)`,
+      );
+    }
+    const earlier = blocks.find((b) => b.written !== written && cidrsOverlap(b.cidr, parsed));
+    if (earlier !== undefined) {
+      report(fieldPath, `${quote(written)} overlaps ${earlier.label} ${quote(earlier.written)}`);
+    }
+    blocks.push({ fieldPath, label: formatPath(fieldPath), written, cidr: parsed });
+  };
+  const addDefault = (key: string, entry: string): void => {
+    const parsed = parseCidr(entry)!;
+    for (const earlier of blocks) {
+      if (earlier.fieldPath !== undefined && cidrsOverlap(earlier.cidr, parsed)) {
+        report(
+          earlier.fieldPath,
+          `${quote(earlier.written)} overlaps the default kubernetes.${key} ${quote(entry)}; set kubernetes.${key} to a range that does not`,
+        );
+      }
+    }
+    blocks.push({ label: `the default kubernetes.${key}`, written: entry, cidr: parsed });
+  };
+  addBlock(["network", "cidr"], network?.cidr);
+  const kubernetes = fields(cluster.kubernetes);
+  const subnetDefaults: readonly [string, readonly string[]][] = [
+    ["podSubnets", DEFAULT_POD_SUBNETS],
+    ["serviceSubnets", DEFAULT_SERVICE_SUBNETS],
+  ];
+  for (const [key, fallback] of subnetDefaults) {
+    const written = kubernetes?.[key];
+    if (written === undefined) fallback.forEach((entry) => addDefault(key, entry));
+    else list(written)?.forEach((entry, i) => addBlock(["kubernetes", key, i], entry));
+  }
+
+  // Talos and Kubernetes releases that work together.
+  const talosVersion = text(fields(cluster.talos)?.version);
+  const kubernetesVersion = text(kubernetes?.version);
+  if (
+    talosVersion !== undefined &&
+    kubernetesVersion !== undefined &&
+    TALOS_VERSION.test(talosVersion) &&
+    KUBERNETES_VERSION.test(kubernetesVersion)
+  ) {
+    const verdict = checkVersions(talosVersion, kubernetesVersion);
+    switch (verdict.status) {
+      case "supported":
+        break;
+      case "unsupported":
+        report(
+          ["kubernetes", "version"],
+          `${quote(kubernetesVersion)} is not supported by Talos ${verdict.talos}, which runs Kubernetes ${verdict.supported}`,
+        );
+        break;
+      case "talos-too-old":
+        report(
+          ["talos", "version"],
+          `${quote(talosVersion)} is older than Talos ${verdict.oldest}, the oldest release em-infra deploys`,
+        );
+        break;
+      case "talos-unknown":
+        problems.push(
+          warning(
+            positionOf(source, ["talos", "version"]),
+            `talos.version: Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}); cannot confirm it runs Kubernetes ${kubernetesVersion}`,
+          ),
+        );
+        break;
+      default: {
+        const unhandled: never = verdict;
+        throw new Error(`unhandled version check ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** One node as the checks see it: its index, its fields, and a label for messages. */
+interface NodeEntry {
+  readonly index: number;
+  readonly node: Fields;
+  readonly name?: string;
+}
+
+function nodeEntries(data: unknown): NodeEntry[] {
+  const entries: NodeEntry[] = [];
+  list(fields(data)?.nodes)?.forEach((value, index) => {
+    const node = fields(value);
+    if (node !== undefined) entries.push({ index, node, name: text(node.name) });
+  });
+  return entries;
+}
+
+/** `nodes[1] "worker-1"`, or `nodes[1]` for a node without a usable name. */
+function nodeLabel(entry: NodeEntry): string {
+  return entry.name === undefined
+    ? `nodes[${entry.index}]`
+    : `nodes[${entry.index}] ${quote(entry.name)}`;
+}
+
+/** Rules within nodes.yaml: they hold whatever cluster.yaml says. */
+export function checkNodes(source: SourceFile): Problem[] {
+  const problems: Problem[] = [];
+  const report = (fieldPath: FieldPath, message: string): void => {
+    problems.push(error(positionOf(source, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+  };
+  const entries = nodeEntries(source.data);
+
+  /** Reports every value seen before under the same key, naming the first holder. */
+  const unique = <K>(
+    field: string,
+    keyOf: (value: unknown) => K | undefined,
+    withName: boolean,
+  ): void => {
+    const first = new Map<K, NodeEntry>();
+    for (const entry of entries) {
+      const value = entry.node[field];
+      const key = keyOf(value);
+      if (key === undefined) continue;
+      const holder = first.get(key);
+      if (holder === undefined) {
+        first.set(key, entry);
+        continue;
+      }
+      const line = positionOf(source, ["nodes", holder.index, field]).line;
+      const who = withName ? nodeLabel(holder) : `nodes[${holder.index}]`;
+      report(
+        ["nodes", entry.index, field],
+        `${quote(value)} is already used by ${who} on line ${line}`,
+      );
+    }
+  };
+  unique("name", text, false);
+  unique("vmId", whole, true);
+  unique("ip", (v) => (typeof v === "string" ? parseIpv4(v) : undefined), true);
+  unique("mac", (v) => (typeof v === "string" && MAC.test(v) ? v.toLowerCase() : undefined), true);
+
+  const controlPlanes: NodeEntry[] = [];
+  let everyRoleKnown = true;
+  for (const entry of entries) {
+    const { node, index } = entry;
+    const role = node.role;
+    if (role === "controlplane") controlPlanes.push(entry);
+    else if (role !== "worker") everyRoleKnown = false;
+
+    const mac = text(node.mac);
+    if (mac !== undefined && MAC.test(mac) && !isUnicastMac(mac)) {
+      report(
+        ["nodes", index, "mac"],
+        `${quote(mac)} is a multicast address (the first octet is odd); a network card needs a unicast one`,
+      );
+    }
+
+    if (role === "controlplane") {
+      if (node.gpu !== undefined) {
+        problems.push(
+          error(
+            positionOf(source, ["nodes", index, "gpu"], "key"),
+            `nodes[${index}].gpu: only workers take a GPU, and ${nodeLabel(entry)} is a control plane`,
+          ),
+        );
+      }
+      const minimum = MINIMUM_SIZING.controlplane;
+      const cores = whole(node.cores);
+      if (cores !== undefined && cores >= MINIMUM_SIZING.worker.cores && cores < minimum.cores) {
+        report(
+          ["nodes", index, "cores"],
+          `${cores} is below the ${minimum.cores} cores a control plane needs`,
+        );
+      }
+      const memory = whole(node.memoryMiB);
+      if (
+        memory !== undefined &&
+        memory >= MINIMUM_SIZING.worker.memoryMiB &&
+        memory < minimum.memoryMiB
+      ) {
+        report(
+          ["nodes", index, "memoryMiB"],
+          `${memory} is below the ${minimum.memoryMiB} MiB a control plane needs`,
+        );
+      }
+    }
+
+    const seenTaints = new Map<string, number>();
+    list(node.taints)?.forEach((value, t) => {
+      const taint = fields(value);
+      const key = text(taint?.key);
+      const effect = text(taint?.effect);
+      if (key === undefined || effect === undefined) return;
+      const id = `${key}\u0000${effect}`;
+      const earlier = seenTaints.get(id);
+      if (earlier === undefined) {
+        seenTaints.set(id, t);
+        return;
+      }
+      report(
+        ["nodes", index, "taints", t],
+        `taint ${quote(key)} with effect ${quote(effect)} is already at taints[${earlier}]`,
+      );
+    });
+  }
+
+  if (entries.length > 0 && everyRoleKnown) {
+    if (controlPlanes.length === 0) {
+      problems.push(
+        error(
+          positionOf(source, ["nodes"], "key"),
+          'nodes: no node has role "controlplane"; a cluster needs at least one control plane',
+        ),
+      );
+    } else if (controlPlanes.length % 2 === 0) {
+      const last = controlPlanes[controlPlanes.length - 1];
+      const count = controlPlanes.length;
+      problems.push(
+        warning(
+          positionOf(source, ["nodes", last.index, "role"]),
+          `nodes: ${count} control planes; etcd needs a majority, so ${count} tolerate no more failures than ${count - 1} would; use an odd number (1, 3 or 5)`,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Rules that need both files: node addresses inside the node network, and MACs that stay
+ * unique once the derived ones are filled in. Only run when cluster.yaml has no errors.
+ */
+export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile): Problem[] {
+  const problems: Problem[] = [];
+  const report = (fieldPath: FieldPath, message: string): void => {
+    problems.push(error(positionOf(nodes, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+  };
+  const facts = networkFacts(cluster.data);
+  const clusterFields = fields(cluster.data);
+  const entries = nodeEntries(nodes.data);
+  const cidr = facts.cidr;
+
+  for (const { node, index } of entries) {
+    const written = text(node.ip);
+    const ip = written === undefined ? undefined : parseIpv4(written);
+    if (ip === undefined || written === undefined || cidr === undefined) continue;
+    const fieldPath = ["nodes", index, "ip"];
+    if (!cidrContains(cidr, ip)) {
+      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(facts.cidrText)}`);
+    } else if (ip === cidr.network) {
+      report(
+        fieldPath,
+        `${quote(written)} is the network address of network.cidr ${quote(facts.cidrText)}`,
+      );
+    } else if (ip === cidr.broadcast) {
+      report(
+        fieldPath,
+        `${quote(written)} is the broadcast address of network.cidr ${quote(facts.cidrText)}`,
+      );
+    } else if (ip === facts.gateway) {
+      report(fieldPath, `${quote(written)} is network.gateway`);
+    } else if (ip === facts.vip) {
+      report(
+        fieldPath,
+        `${quote(written)} is the cluster vip; the VIP must not be a node's own address`,
+      );
+    }
+  }
+
+  // A written MAC that happens to equal another node's derived one.
+  const clusterName = text(clusterFields?.name);
+  if (clusterName !== undefined) {
+    const derived = new Map<string, NodeEntry>();
+    for (const entry of entries) {
+      if (entry.node.mac === undefined && entry.name !== undefined) {
+        derived.set(deriveMac(clusterName, entry.name), entry);
+      }
+    }
+    for (const entry of entries) {
+      const mac = text(entry.node.mac)?.toLowerCase();
+      const owner = mac === undefined ? undefined : derived.get(mac);
+      if (owner !== undefined) {
+        report(
+          ["nodes", entry.index, "mac"],
+          `${quote(mac)} is the MAC derived for ${nodeLabel(owner)}; pick another`,
+        );
+      }
+    }
+  }
+
+  const workers = entries.filter((e) => e.node.role === "worker").length;
+  const allow = fields(clusterFields?.kubernetes)?.allowSchedulingOnControlPlanes;
+  if (allow === false && workers === 0 && entries.length > 0) {
+    problems.push(
+      warning(
+        positionOf(cluster, ["kubernetes", "allowSchedulingOnControlPlanes"]),
+        "kubernetes.allowSchedulingOnControlPlanes: false with no workers in nodes.yaml leaves ordinary pods nowhere to run",
+      ),
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,63 @@
+import type { Cni, Role, Sizing } from "./types";
+
+/*
+ * Every default the loader applies. schema.json states the same values in its `default`
+ * keywords for editors and the docs; a test keeps the two in step.
+ */
+
+/** Extensions on every node: the guest agent lets Proxmox read the VM's IP and shut it down. */
+export const DEFAULT_EXTENSIONS: readonly string[] = ["siderolabs/qemu-guest-agent"];
+
+/**
+ * Extensions added on GPU workers: NVIDIA's open kernel modules and container toolkit from
+ * the production driver branch (the two must come from the same branch).
+ */
+export const DEFAULT_GPU_EXTENSIONS: readonly string[] = [
+  "siderolabs/nvidia-open-gpu-kernel-modules-production",
+  "siderolabs/nvidia-container-toolkit-production",
+];
+
+/** The VM's boot disk is a SCSI disk, which Linux names /dev/sda. */
+export const DEFAULT_INSTALL_DISK = "/dev/sda";
+
+/** Talos's own default pod network. */
+export const DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
+
+/** Talos's own default service network. */
+export const DEFAULT_SERVICE_SUBNETS: readonly string[] = ["10.96.0.0/12"];
+
+/** Talos's built-in Flannel. */
+export const DEFAULT_CNI: Cni = "flannel";
+
+/** The usual name of the first Linux bridge on a Proxmox host. */
+export const DEFAULT_BRIDGE = "vmbr0";
+
+/** PCIe passthrough is what a modern GPU expects. */
+export const DEFAULT_GPU_PCIE = true;
+
+/**
+ * Whether a node's VM is protected when the inventory does not say: control
+ * planes hold etcd, so losing one by accident costs quorum; workers are cattle.
+ */
+export const DEFAULT_PROTECT: Readonly<Record<Role, boolean>> = {
+  controlplane: true,
+  worker: false,
+};
+
+/** VM size per role when cluster.yaml does not say otherwise. */
+export const DEFAULT_SIZING: Readonly<Record<Role, Sizing>> = {
+  controlplane: { cores: 2, memoryMiB: 4096, diskGiB: 32, cpuType: "x86-64-v2-AES" },
+  worker: { cores: 4, memoryMiB: 8192, diskGiB: 64, cpuType: "x86-64-v2-AES" },
+};
+
+/**
+ * The smallest VM per role: Talos's documented minimums (2 cores and 2 GiB for a control
+ * plane, 1 core and 1 GiB for a worker, 10 GiB of system disk for both).
+ */
+export const MINIMUM_SIZING: Readonly<Record<Role, Omit<Sizing, "cpuType">>> = {
+  controlplane: { cores: 2, memoryMiB: 2048, diskGiB: 10 },
+  worker: { cores: 1, memoryMiB: 1024, diskGiB: 10 },
+};
+
+/** Port of the Kubernetes API server on the control planes and the VIP. */
+export const API_PORT = 6443;

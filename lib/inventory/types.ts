@@ -1,0 +1,175 @@
+/**
+ * The validated inventory: what every component consumes. Components never see raw
+ * YAML; they get this shape, with every default applied and every cross-field rule
+ * checked, frozen so that nothing downstream can change it.
+ */
+
+/** A node's role in the cluster. */
+export type Role = "controlplane" | "worker";
+
+/** Every role, in the order they are reported. */
+export const ROLES: readonly Role[] = ["controlplane", "worker"];
+
+/** The cluster's CNI: Talos's built-in Flannel, or none (bring your own). */
+export type Cni = "flannel" | "none";
+
+/** A Kubernetes taint effect. */
+export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+
+/** The size of one VM. */
+export interface Sizing {
+  /** vCPU cores. */
+  readonly cores: number;
+  /** Dedicated memory in MiB. */
+  readonly memoryMiB: number;
+  /** Boot disk size in GiB. */
+  readonly diskGiB: number;
+  /** QEMU CPU type, e.g. `x86-64-v2-AES` or `host`. */
+  readonly cpuType: string;
+}
+
+/** A Kubernetes taint registered with the kubelet. */
+export interface Taint {
+  readonly key: string;
+  /** Absent for a taint without a value. */
+  readonly value?: string;
+  readonly effect: TaintEffect;
+}
+
+/** PCI passthrough of a GPU through a Proxmox resource mapping. */
+export interface GpuPassthrough {
+  /** Name of the Proxmox PCI resource mapping (Datacenter → Resource Mappings). */
+  readonly mapping: string;
+  /** Attach as PCIe rather than PCI. @default true */
+  readonly pcie: boolean;
+}
+
+/** Talos settings shared by every node. */
+export interface TalosSpec {
+  /** Talos release, `vX.Y.Z`. */
+  readonly version: string;
+  /** Image Factory system extensions on every node. */
+  readonly extensions: readonly string[];
+  /** Extensions added on GPU workers only. */
+  readonly gpuExtensions: readonly string[];
+  /** Disk Talos installs itself to. */
+  readonly installDisk: string;
+}
+
+/** Kubernetes settings. */
+export interface KubernetesSpec {
+  /** Kubernetes release, `X.Y.Z` (no leading `v`). */
+  readonly version: string;
+  /** Pod network CIDRs (Talos's default when the inventory omits them). */
+  readonly podSubnets: readonly string[];
+  /** Service network CIDRs (Talos's default when the inventory omits them). */
+  readonly serviceSubnets: readonly string[];
+  readonly cni: Cni;
+  /** Whether ordinary pods may run on control planes. */
+  readonly allowSchedulingOnControlPlanes: boolean;
+}
+
+/** Where on Proxmox the VMs and images land. */
+export interface ProxmoxSpec {
+  /** Default Proxmox host name for every node. */
+  readonly node: string;
+  /** Datastore for VM disks (and the EFI and cloud-init drives). */
+  readonly vmDatastore: string;
+  /** Datastore for the downloaded Talos images (content type `import`). */
+  readonly imageDatastore: string;
+  /** Linux bridge the NICs attach to. */
+  readonly bridge: string;
+  /** VLAN tag on every NIC, when set. */
+  readonly vlan?: number;
+}
+
+/** The node network. */
+export interface NetworkSpec {
+  /** IPv4 CIDR of the node network, e.g. `192.168.10.0/24`. */
+  readonly cidr: string;
+  /** The prefix length of {@link cidr}, e.g. 24. */
+  readonly prefixLength: number;
+  readonly gateway: string;
+  readonly nameservers: readonly string[];
+}
+
+/** cluster.yaml, with defaults applied. */
+export interface ClusterSpec {
+  /** Talos cluster name (a DNS-1123 label). */
+  readonly name: string;
+  /** Layer-2 VIP shared by the control planes, when set. */
+  readonly vip?: string;
+  readonly talos: TalosSpec;
+  readonly kubernetes: KubernetesSpec;
+  readonly proxmox: ProxmoxSpec;
+  readonly network: NetworkSpec;
+  /** Sizing per role, before per-node overrides. */
+  readonly defaults: Readonly<Record<Role, Sizing>>;
+}
+
+/** One entry of nodes.yaml, with defaults applied. */
+export interface NodeSpec {
+  /** VM name and Talos hostname (a DNS-1123 label). */
+  readonly name: string;
+  readonly role: Role;
+  /** Proxmox VM id. */
+  readonly vmId: number;
+  /** Static IPv4 address inside the node network. */
+  readonly ip: string;
+  /**
+   * The NIC's MAC, lower-case, colon-separated: the inventory's, or one derived
+   * from the cluster and node names so it is known before the VM exists.
+   */
+  readonly mac: string;
+  /** Whether {@link mac} came from the inventory or was derived. */
+  readonly macSource: "inventory" | "derived";
+  /** Proxmox host the VM lands on. */
+  readonly host: string;
+  /** The role's sizing with this node's overrides applied. */
+  readonly sizing: Sizing;
+  /** Kubernetes node labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Kubernetes node taints. */
+  readonly taints: readonly Taint[];
+  /** Set on GPU workers only. */
+  readonly gpu?: GpuPassthrough;
+  /**
+   * Whether Pulumi refuses to delete or replace this node's VM.
+   * @default true for control planes, false for workers
+   */
+  readonly protect: boolean;
+}
+
+/** A position in an inventory file, 1-based. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One problem found in an inventory. */
+export interface Problem extends SourcePosition {
+  /** Says which field is wrong and quotes the bad value. */
+  readonly message: string;
+  readonly severity: "error" | "warning";
+}
+
+/** The Kubernetes API endpoint the cluster is reached through. */
+export interface Endpoint {
+  /** The VIP when set, else the first control plane's IP. */
+  readonly host: string;
+  /** `https://<host>:6443`. */
+  readonly url: string;
+}
+
+/** The whole validated inventory. Frozen. */
+export interface Inventory {
+  /** Absolute path of the inventory folder. */
+  readonly dir: string;
+  readonly cluster: ClusterSpec;
+  /** Nodes in inventory order: the first control plane is the bootstrap node. */
+  readonly nodes: readonly NodeSpec[];
+  readonly endpoint: Endpoint;
+  /** Problems that do not stop a deploy (an even number of control planes, say). */
+  readonly warnings: readonly Problem[];
+}
