@@ -1,0 +1,323 @@
+/**
+ * Talos machine-config patches for one node, as plain data. Pure: no Pulumi imports.
+ *
+ * The Talos provider embeds Talos v1.13 machinery, whose config has no `machine.network`:
+ * hostname, links, VIPs and resolvers are separate typed documents (`apiVersion` +
+ * `kind`). Each {@link TalosPatch} is one YAML document that the provider
+ * strategic-merges onto the config it generated, in the order given. A document without
+ * `kind` is a fragment of the v1alpha1 document and merges field by field (lists append,
+ * except `cluster.network.podSubnets`/`serviceSubnets`, which replace); a typed document
+ * merges into the generated document of the same kind and name, or is added beside it.
+ * See https://docs.siderolabs.com/talos/v1.13/configure-your-talos-cluster/system-configuration/patching
+ *
+ * Patches carry no secrets: the provider adds the cluster's secrets from its own state.
+ */
+import { stringify } from "yaml";
+import type { Inventory, NodeSpec, Taint } from "../inventory/types";
+
+/** The stable id of a patch; a node's patches never share one. */
+export type PatchName =
+  | "install"
+  | "hostname"
+  | "link-alias"
+  | "link"
+  | "vip"
+  | "resolver"
+  | "kubelet"
+  | "node-labels"
+  | "node-taints"
+  | "cluster-network"
+  | "scheduling"
+  | "nvidia-runtime-class"
+  | "gpu";
+
+/** One config patch: a single YAML document, passed as one `configPatches` entry. */
+export interface TalosPatch {
+  /** What the patch configures; stable, so it can key a recorded patch or a test. */
+  readonly name: PatchName;
+  /** The document, deeply frozen; {@link renderPatch} turns it into YAML. */
+  readonly document: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The alias every node gives its NIC. Talos asks for an alias that cannot collide with
+ * a kernel or predictable name (`eth0`, `ens18`, `enp0s18`); `net0` is none of those, and
+ * it is what Proxmox calls a VM's first (here, only) NIC, so both sides use one name.
+ */
+export const NODE_LINK = "net0";
+
+/** Kernel modules the Sidero "NVIDIA GPU (OSS drivers)" guide loads on GPU nodes. */
+export const NVIDIA_KERNEL_MODULES: readonly string[] = Object.freeze([
+  "nvidia",
+  "nvidia_uvm",
+  "nvidia_drm",
+  "nvidia_modeset",
+]);
+
+/**
+ * Sysctls the same guide sets on GPU nodes. Talos's schema types sysctl values as
+ * strings, so `1` is written `"1"`.
+ */
+export const NVIDIA_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
+  "net.core.bpf_jit_harden": "1",
+});
+
+/** Label every GPU node carries, unless its inventory entry sets the same key. */
+export const GPU_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  "nvidia.com/gpu.present": "true",
+});
+
+/** Taint every GPU node carries, unless its inventory entry has a taint with the same key. */
+export const GPU_TAINT: Taint = Object.freeze({
+  key: "nvidia.com/gpu",
+  value: "present",
+  effect: "NoSchedule",
+});
+
+/** Name of the RuntimeClass (and its containerd handler) that GPU pods ask for. */
+export const NVIDIA_RUNTIME_CLASS = "nvidia";
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/**
+ * The CEL expression a `LinkAliasConfig` uses to pick the NIC with this MAC.
+ *
+ * It matches `link.permanent_addr`, the address the NIC was created with, not
+ * `link.hardware_addr`, which can be rewritten later (a bond, for one, sets its own
+ * address on its members). For virtio-net, Proxmox hands the VM's MAC to the guest as
+ * the device's address, so both fields hold it. `mac()` prints the bytes lower-case and
+ * colon-separated, hence the lower-casing here.
+ *
+ * @throws Error when `mac` is not six colon-separated hex octets; checking it also keeps
+ *   the value from escaping its CEL string literal.
+ */
+export function macSelector(mac: string): string {
+  const lower = mac.toLowerCase();
+  if (!MAC.test(lower)) {
+    throw new Error(`MAC address ${JSON.stringify(mac)} is not six colon-separated hex octets`);
+  }
+  return `mac(link.permanent_addr) == "${lower}"`;
+}
+
+/** Whether any node of the inventory has a GPU (the inventory allows one on workers only). */
+export function hasGpuNodes(inventory: Inventory): boolean {
+  return inventory.nodes.some((n) => n.gpu !== undefined);
+}
+
+/**
+ * Every patch of one node, in a fixed order: install, hostname, the NIC (alias, link,
+ * VIP), resolver, kubelet, labels, taints, cluster network, control-plane settings, GPU.
+ * Patches with nothing to say (no labels, no VIP) are left out rather than emitted empty.
+ *
+ * @param installerImage the Image Factory installer for the node's schematic and Talos
+ *   version, e.g. `factory.talos.dev/nocloud-installer/<schematic id>:v1.13.0`.
+ * @throws Error when the node's MAC is malformed, or a control plane has two taints with
+ *   one key (`machine.nodeTaints` is a map keyed by taint key).
+ */
+export function buildNodePatches(
+  inventory: Inventory,
+  node: NodeSpec,
+  installerImage: string,
+): TalosPatch[] {
+  const { cluster } = inventory;
+  const patches: TalosPatch[] = [
+    patch("install", {
+      machine: { install: { disk: cluster.talos.installDisk, image: installerImage } },
+    }),
+    // The generated config already holds a HostnameConfig with `auto: stable`; this
+    // merges into it, and Talos rejects `hostname` beside any `auto` other than `off`.
+    patch("hostname", {
+      ...typed("HostnameConfig"),
+      hostname: node.name,
+      auto: "off",
+    }),
+    patch("link-alias", {
+      ...typed("LinkAliasConfig"),
+      name: NODE_LINK,
+      selector: { match: macSelector(node.mac) },
+    }),
+    patch("link", {
+      ...typed("LinkConfig"),
+      name: NODE_LINK,
+      addresses: [{ address: `${node.ip}/${cluster.network.prefixLength}` }],
+      // No destination: Talos makes it the default route for the gateway's family.
+      routes: [{ gateway: cluster.network.gateway }],
+    }),
+  ];
+  if (node.role === "controlplane" && cluster.vip !== undefined) {
+    patches.push(patch("vip", { ...typed("Layer2VIPConfig"), name: cluster.vip, link: NODE_LINK }));
+  }
+  if (cluster.network.nameservers.length > 0) {
+    patches.push(
+      patch("resolver", {
+        ...typed("ResolverConfig"),
+        nameservers: cluster.network.nameservers.map((address) => ({ address })),
+      }),
+    );
+  }
+  // Talos's default is any address of the pod network's family; a control plane holding
+  // the VIP, or a CNI interface, has more than one, and the Node must carry the static one.
+  patches.push(
+    patch("kubelet", {
+      machine: { kubelet: { nodeIP: { validSubnets: [cluster.network.cidr] } } },
+    }),
+  );
+
+  const labels = nodeLabels(node);
+  if (Object.keys(labels).length > 0) {
+    patches.push(patch("node-labels", { machine: { nodeLabels: labels } }));
+  }
+  const taints = nodeTaints(node);
+  if (taints.length > 0) patches.push(taintsPatch(node, taints));
+
+  // On every node, not only control planes: each kubelet derives its cluster DNS address
+  // from serviceSubnets, so a worker left on the default would point pods at the wrong IP.
+  patches.push(
+    patch("cluster-network", {
+      cluster: {
+        network: {
+          cni: { name: cluster.kubernetes.cni },
+          podSubnets: [...cluster.kubernetes.podSubnets],
+          serviceSubnets: [...cluster.kubernetes.serviceSubnets],
+        },
+      },
+    }),
+  );
+
+  if (node.role === "controlplane") {
+    // Written even when false: the inventory owns this decision, and the recorded patch
+    // then states it instead of leaving it to the generated config.
+    patches.push(
+      patch("scheduling", {
+        cluster: {
+          allowSchedulingOnControlPlanes: cluster.kubernetes.allowSchedulingOnControlPlanes,
+        },
+      }),
+    );
+    if (hasGpuNodes(inventory)) {
+      patches.push(
+        patch("nvidia-runtime-class", {
+          cluster: {
+            inlineManifests: [{ name: "nvidia-runtime-class", contents: runtimeClassManifest() }],
+          },
+        }),
+      );
+    }
+  }
+
+  if (node.gpu !== undefined) {
+    patches.push(
+      patch("gpu", {
+        machine: {
+          kernel: { modules: NVIDIA_KERNEL_MODULES.map((name) => ({ name })) },
+          sysctls: { ...NVIDIA_SYSCTLS },
+        },
+      }),
+    );
+  }
+  return patches;
+}
+
+/**
+ * A patch as one YAML document: keys in the order the builder wrote them, no anchors,
+ * no `---`, no line folding. Scalars are quoted by YAML 1.1 rules, so `off` or `yes`
+ * come out as `"off"` and `"yes"`: still the same strings to a YAML 1.2 reader such as
+ * Talos's, but never a boolean to an older reader in between.
+ */
+export function renderPatch(p: TalosPatch): string {
+  return stringify(p.document, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** The node's labels, GPU label included; the inventory wins on a shared key. */
+function nodeLabels(node: NodeSpec): Record<string, string> {
+  const merged: Record<string, string> = { ...(node.gpu ? GPU_LABELS : {}), ...node.labels };
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => compare(a, b)));
+}
+
+/** The node's taints, GPU taint included unless the inventory already taints its key. */
+function nodeTaints(node: NodeSpec): Taint[] {
+  const taints = [...node.taints];
+  if (node.gpu && !taints.some((t) => t.key === GPU_TAINT.key)) taints.push(GPU_TAINT);
+  // A stable sort: taints sharing a key keep their inventory order.
+  return taints.sort((a, b) => compare(a.key, b.key));
+}
+
+/**
+ * Taints go where Talos can apply them. On a control plane, Talos writes
+ * `machine.nodeTaints` to the Node with control-plane credentials and keeps it in sync.
+ * On a worker it would use the kubelet's credentials, and the NodeRestriction admission
+ * plugin forbids a kubelet to change its Node's taints, so the controller fails in a loop
+ * (siderolabs/talos#10935, #13443). A kubelet may set taints when it registers its Node,
+ * so workers get them through the kubelet's `registerWithTaints`: applied on first
+ * registration only; changing them later on a running worker takes `kubectl taint`.
+ */
+function taintsPatch(node: NodeSpec, taints: readonly Taint[]): TalosPatch {
+  switch (node.role) {
+    case "controlplane": {
+      const byKey = new Map<string, string>();
+      for (const t of taints) {
+        if (byKey.has(t.key)) {
+          throw new Error(
+            `node ${node.name}: taints[key=${t.key}] appears twice; a control plane's ` +
+              `machine.nodeTaints holds one taint per key`,
+          );
+        }
+        // Talos reads `value:Effect`, or a bare `Effect` for a taint without a value.
+        byKey.set(t.key, t.value ? `${t.value}:${t.effect}` : t.effect);
+      }
+      return patch("node-taints", { machine: { nodeTaints: Object.fromEntries(byKey) } });
+    }
+    case "worker": {
+      const registerWithTaints = taints.map((t) =>
+        t.value
+          ? { key: t.key, value: t.value, effect: t.effect }
+          : { key: t.key, effect: t.effect },
+      );
+      return patch("node-taints", {
+        machine: { kubelet: { extraConfig: { registerWithTaints } } },
+      });
+    }
+    default: {
+      const unknownRole: never = node.role;
+      throw new Error(`node ${node.name}: unknown role ${String(unknownRole)}`);
+    }
+  }
+}
+
+/**
+ * The RuntimeClass that sends GPU pods to the `nvidia` containerd runtime, which the
+ * nvidia-container-toolkit extension registers on GPU nodes.
+ */
+function runtimeClassManifest(): string {
+  return stringify(
+    {
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: { name: NVIDIA_RUNTIME_CLASS },
+      handler: NVIDIA_RUNTIME_CLASS,
+    },
+    { version: "1.1", lineWidth: 0 },
+  );
+}
+
+/** The header of a typed (multi-document) config document. */
+function typed(kind: string): { apiVersion: "v1alpha1"; kind: string } {
+  return { apiVersion: "v1alpha1", kind };
+}
+
+function patch(name: PatchName, document: Record<string, unknown>): TalosPatch {
+  return Object.freeze({ name, document: deepFreeze(document) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Code-unit order, the same on every machine (unlike `localeCompare`). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
