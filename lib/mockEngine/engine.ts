@@ -1,0 +1,353 @@
+/**
+ * The offline engine: runs the real Pulumi program under `pulumi.runtime.setMocks`
+ * and records everything it registers, the way the Pulumi engine would receive it.
+ *
+ * Tests, `npm run plan` and `npm run bench` all run the program through here, so it
+ * behaves like the engine in the ways the program can observe:
+ * - the program is loaded inside a root `pulumi:pulumi:Stack`, as `pulumi up` does;
+ * - outputs named in `additionalSecretOutputs`, and outputs whose input was secret,
+ *   come back secret (the engine does this, the stock mocks do not);
+ * - providers' sensitive fields come back secret (see fakes.ts);
+ * - in a preview (`dryRun`), computed outputs and ids of new resources are unknown;
+ * - a resource or function with no fake fails, as a missing provider would.
+ *
+ * What it records comes from the monitor's requests (wrapping `registerResource`,
+ * `invoke` and `registerResourceOutputs`), because only the request carries the
+ * options: parent, dependencies, protect, ignoreChanges and the rest.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
+import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
+
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports --
+   the monitor's requests are protobuf messages without usable typings here, and the
+   runtime's internal modules are reached with require. */
+const settings = require("@pulumi/pulumi/runtime/settings");
+const runtimeConfig = require("@pulumi/pulumi/runtime/config");
+const runtimeStack = require("@pulumi/pulumi/runtime/stack");
+const runtimeIndex = require("@pulumi/pulumi/runtime");
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+const pulumiLog = require("@pulumi/pulumi/log");
+
+/** One resource registration, as the engine received it. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** URN of the parent; the stack's for top-level resources. */
+  readonly parent: string;
+  readonly custom: boolean;
+  readonly id?: string;
+  /** Every resource this one depends on (explicit and implied by inputs), as URNs. */
+  readonly dependencies: readonly string[];
+  /** Per input property, the URNs it depends on. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  readonly protect: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly replaceOnChanges: readonly string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly retainOnDelete: boolean;
+  readonly additionalSecretOutputs: readonly string[];
+  readonly customTimeouts?: { create?: string; update?: string; delete?: string };
+  /** Plugin version and download URL the program asked for (empty when none). */
+  readonly version: string;
+  readonly pluginDownloadURL: string;
+  /** Inputs in wire form: secrets as `{<sig>: <secret sig>, value}`. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Outputs the engine returned, in wire form. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+/** One function call (invoke). */
+export interface RecordedInvoke {
+  readonly token: string;
+  /**
+   * Arguments as the program handed them over, in wire form with secrets wrapped.
+   * (Pulumi strips the secret marks before an invoke goes on the wire, and never
+   * stores invoke arguments in state; this is what the program meant to be secret.)
+   */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly version: string;
+  readonly pluginDownloadURL: string;
+  /** The result in wire form. */
+  readonly result: Readonly<Record<string, unknown>>;
+}
+
+/** A log message the program wrote through `pulumi.log`. */
+export interface RecordedLog {
+  readonly severity: "info" | "warn" | "error";
+  readonly message: string;
+}
+
+/** Everything one program run registered. */
+export interface RunRecord {
+  /** Resources in registration order, the root stack first. */
+  readonly resources: readonly RecordedResource[];
+  readonly invokes: readonly RecordedInvoke[];
+  /** The stack outputs in wire form (secrets wrapped), as the engine stores them. */
+  readonly stackOutputs: Readonly<Record<string, unknown>>;
+  readonly logs: readonly RecordedLog[];
+}
+
+/** How to run the program. */
+export interface RunOptions {
+  /**
+   * The program's entry module. @default the project's `index.ts` (needs ts-node
+   * registered, as under mocha); `npm run bench` passes the compiled `.build/index.js`.
+   */
+  readonly entry?: string;
+  /** Stack configuration, full keys (`em-infra:inventory`, `proxmoxve:endpoint`). */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Which config keys are secret. */
+  readonly secretKeys?: readonly string[];
+  /** @default "dev" */
+  readonly stack?: string;
+  /** A preview rather than an update. @default false */
+  readonly dryRun?: boolean;
+}
+
+/** Thrown when the program fails; carries what was registered before the failure. */
+export class ProgramError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly record: RunRecord,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "ProgramError";
+  }
+}
+
+/** The project root: the folder holding Pulumi.yaml. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+const toJs = (s: any): Record<string, unknown> => (s ? s.toJavaScript() : {});
+
+/** Serializes what the program passed, keeping secret marks (for the invoke record). */
+async function serializeKeepingSecrets(props: unknown): Promise<Record<string, unknown>> {
+  const serialized = await rpc.serializeProperties("record", props ?? {});
+  return serialized as Record<string, unknown>;
+}
+
+/** A run may not overlap another: the Pulumi runtime is process-global. */
+let running: Promise<unknown> = Promise.resolve();
+
+/** Runs the program once and returns what it registered. Runs are serialized. */
+export function runProgram(options: RunOptions = {}): Promise<RunRecord> {
+  const run = running.then(
+    () => runOnce(options),
+    () => runOnce(options),
+  );
+  running = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(options: RunOptions): Promise<RunRecord> {
+  const entry = path.resolve(options.entry ?? path.join(PROJECT_ROOT, "index.ts"));
+  const stack = options.stack ?? "dev";
+  const dryRun = options.dryRun ?? false;
+  const resources: RecordedResource[] = [];
+  const invokes: RecordedInvoke[] = [];
+  const logs: RecordedLog[] = [];
+  const failures: unknown[] = [];
+  const recording: Promise<void>[] = [];
+  let stackOutputs: Record<string, unknown> = {};
+  const record = (): RunRecord => ({ resources, invokes, stackOutputs, logs });
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        if (!args.custom) return { id: undefined, state: args.inputs };
+        const fake = RESOURCE_FAKES[args.type];
+        if (!fake) throw new Error(`no provider answers for resource type ${args.type}`);
+        const result = fake({ type: args.type, name: args.name, inputs: args.inputs, dryRun });
+        return { id: result.id, state: result.state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        const fake = FUNCTION_FAKES[args.token];
+        if (!fake) throw new Error(`no provider answers for function ${args.token}`);
+        return fake(args.inputs);
+      },
+    },
+    "em-infra",
+    stack,
+    dryRun,
+  );
+  runtimeConfig.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
+
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, resp?: any) => void) => {
+    const inputs = toJs(req.getObject());
+    const secretOutputs: string[] = req.getAdditionalsecretoutputsList();
+    register(req, (err: any, resp: any) => {
+      if (err || !resp) {
+        failures.push(err ?? new Error(`registering ${req.getName()} failed`));
+        return callback(err, resp);
+      }
+      // The engine marks these outputs secret; the stock mock monitor does not.
+      const outputs = toJs(resp.getObject());
+      for (const key of Object.keys(outputs)) {
+        const fromSecretInput = isSecretWrapper(inputs[key]);
+        const listed = secretOutputs.includes(key);
+        const nested = containsSecret(outputs[key]) && !isSecretWrapper(outputs[key]);
+        if ((fromSecretInput || listed || nested) && !isSecretWrapper(outputs[key])) {
+          outputs[key] = wrapSecret(outputs[key]);
+        }
+      }
+      resp.setObject(Struct.fromJavaScript(outputs as any));
+      const deps: Record<string, string[]> = {};
+      req.getPropertydependenciesMap().forEach((v: any, k: string) => {
+        deps[k] = v.getUrnsList();
+      });
+      const timeouts = req.getCustomtimeouts();
+      resources.push({
+        type: req.getType(),
+        name: req.getName(),
+        urn: resp.getUrn(),
+        parent: req.getParent(),
+        custom: req.getCustom(),
+        id: resp.getId() || undefined,
+        dependencies: req.getDependenciesList(),
+        propertyDependencies: deps,
+        protect: req.getProtect() === true,
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        retainOnDelete: req.getRetainondelete() === true,
+        additionalSecretOutputs: secretOutputs,
+        customTimeouts: timeouts
+          ? {
+              create: timeouts.getCreate() || undefined,
+              update: timeouts.getUpdate() || undefined,
+              delete: timeouts.getDelete() || undefined,
+            }
+          : undefined,
+        version: req.getVersion(),
+        pluginDownloadURL: req.getPlugindownloadurl(),
+        inputs,
+        outputs,
+      });
+      callback(err, resp);
+    });
+  };
+
+  // Invoke arguments lose their secret marks before they reach the monitor, so the
+  // record keeps the program's own view, captured where the SDK calls the runtime,
+  // and paired with the monitor's request by token and (unmarked) value.
+  const pending: PendingArgs[] = [];
+  const originalInvoke = monitor.invoke.bind(monitor);
+  monitor.invoke = (req: any, callback: (err: any, resp?: any) => void) => {
+    const token: string = req.getTok();
+    const wire = toJs(req.getArgs());
+    const annotated = matchPending(pending, token, wire);
+    originalInvoke(req, (err: any, resp: any) => {
+      if (err || !resp) {
+        failures.push(err ?? new Error(`invoking ${token} failed`));
+        return callback(err, resp);
+      }
+      const done = annotated.then((args) => {
+        invokes.push({
+          token,
+          args: args ?? wire,
+          version: req.getVersion(),
+          pluginDownloadURL: req.getPlugindownloadurl(),
+          result: toJs(resp.getReturn()),
+        });
+      });
+      recording.push(done);
+      callback(err, resp);
+    });
+  };
+  const originalRegisterOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, callback: (err: any, resp?: any) => void) => {
+    if (req.getUrn().includes("::pulumi:pulumi:Stack::")) stackOutputs = toJs(req.getOutputs());
+    originalRegisterOutputs(req, callback);
+  };
+
+  // An error inside an apply() surfaces as an unhandled rejection, which fails
+  // `pulumi up`; here it fails the run.
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  const patched = patchRuntime(pending, logs);
+  try {
+    delete require.cache[entry];
+    await runtimeStack.runInPulumiStack(async () => {
+      const mod = require(entry);
+      return typeof mod === "function" ? mod() : mod;
+    });
+  } catch (err) {
+    failures.unshift(err);
+  }
+  try {
+    // Let every outstanding registration and invoke land before reading the record,
+    // after a failure too: the record then shows what was sent before it.
+    await settings.waitForRPCs();
+    await Promise.all(recording);
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    patched.restore();
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failures.length > 0) throw new ProgramError(failures[0], record());
+  return record();
+}
+
+/** Invoke arguments as the program passed them, waiting for the monitor's request. */
+interface PendingArgs {
+  readonly token: string;
+  readonly args: Promise<Record<string, unknown>>;
+}
+
+/** Finds (and removes) the captured arguments that belong to a monitor request. */
+async function matchPending(
+  pending: PendingArgs[],
+  token: string,
+  wire: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  const want = JSON.stringify(wire);
+  for (const p of pending.filter((x) => x.token === token)) {
+    const args = await p.args;
+    const i = pending.indexOf(p);
+    if (i >= 0 && JSON.stringify(unwrapSecrets(args)) === want) {
+      pending.splice(i, 1);
+      return args;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Captures invoke arguments with their secret marks, and `pulumi.log` messages,
+ * for the duration of one run.
+ */
+function patchRuntime(pending: PendingArgs[], logs: RecordedLog[]) {
+  const saved = {
+    invoke: runtimeIndex.invoke,
+    invokeOutput: runtimeIndex.invokeOutput,
+    info: pulumiLog.info,
+    warn: pulumiLog.warn,
+    error: pulumiLog.error,
+  };
+  const capture =
+    (fn: (...a: any[]) => any) =>
+    (tok: string, props: unknown, ...rest: any[]) => {
+      pending.push({ token: tok, args: serializeKeepingSecrets(props) });
+      return fn(tok, props, ...rest);
+    };
+  runtimeIndex.invoke = capture(saved.invoke);
+  runtimeIndex.invokeOutput = capture(saved.invokeOutput);
+  for (const severity of ["info", "warn", "error"] as const) {
+    pulumiLog[severity] = (message: string) => {
+      logs.push({ severity, message });
+      return Promise.resolve();
+    };
+  }
+  return {
+    restore() {
+      Object.assign(runtimeIndex, { invoke: saved.invoke, invokeOutput: saved.invokeOutput });
+      Object.assign(pulumiLog, { info: saved.info, warn: saved.warn, error: saved.error });
+    },
+  };
+}

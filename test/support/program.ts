@@ -1,0 +1,105 @@
+/**
+ * Runs the real program (index.ts) under the offline engine for a test, with a
+ * chosen inventory folder, and queries what it registered.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseDocument } from "yaml";
+import {
+  PROJECT_ROOT,
+  runProgram,
+  type RecordedInvoke,
+  type RecordedResource,
+  type RunOptions,
+  type RunRecord,
+} from "../../lib/mockEngine/engine";
+import { MOCK_SECRETS } from "../../lib/mockEngine/fakes";
+import { unwrapSecrets } from "../../lib/mockEngine/secretSig";
+
+export const DEV = path.join(PROJECT_ROOT, "inventory", "dev");
+export const LARGE = path.join(PROJECT_ROOT, "test", "fixtures", "valid", "large");
+export const SINGLE = path.join(PROJECT_ROOT, "test", "fixtures", "valid", "single");
+
+/** Stack config an operator would have set, with the token stored as a secret. */
+export function stackConfig(inventoryDir: string): Pick<RunOptions, "config" | "secretKeys"> {
+  return {
+    config: {
+      "em-infra:inventory": inventoryDir,
+      "proxmoxve:endpoint": "https://pve1.lab.internal:8006/",
+      "proxmoxve:apiToken": MOCK_SECRETS.proxmoxApiToken,
+      "proxmoxve:insecure": "true",
+    },
+    secretKeys: ["proxmoxve:apiToken"],
+  };
+}
+
+const runs = new Map<string, Promise<RunRecord>>();
+
+/** Runs the program over an inventory (once per folder per test process). */
+export function runFor(inventoryDir: string, extra: Partial<RunOptions> = {}): Promise<RunRecord> {
+  const key = JSON.stringify([inventoryDir, extra]);
+  if (!runs.has(key)) runs.set(key, runProgram({ ...stackConfig(inventoryDir), ...extra }));
+  return runs.get(key)!;
+}
+
+/** Resources of one type token. */
+export function ofType(record: RunRecord, type: string): RecordedResource[] {
+  return record.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type and name; throws when missing. */
+export function resource(record: RunRecord, type: string, name: string): RecordedResource {
+  const found = record.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} was registered`);
+  return found;
+}
+
+/** Invokes of one token. */
+export function invokesOf(record: RunRecord, token: string): RecordedInvoke[] {
+  return record.invokes.filter((i) => i.token === token);
+}
+
+/** A resource's inputs with secret marks removed. */
+export function plainInputs(r: RecordedResource): Record<string, unknown> {
+  return unwrapSecrets(r.inputs) as Record<string, unknown>;
+}
+
+/** Whether `from` depends on `to`, directly or through other resources. */
+export function dependsOn(
+  record: RunRecord,
+  from: RecordedResource,
+  to: RecordedResource,
+): boolean {
+  const byUrn = new Map(record.resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const stack = [...from.dependencies];
+  while (stack.length > 0) {
+    const urn = stack.pop()!;
+    if (urn === to.urn) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    stack.push(...(byUrn.get(urn)?.dependencies ?? []));
+  }
+  return false;
+}
+
+/**
+ * Copies an inventory folder to a temporary one, letting `edit` change the parsed
+ * nodes.yaml and cluster.yaml documents (comments and order are kept).
+ */
+export function editedInventory(
+  source: string,
+  edit: (docs: {
+    cluster: ReturnType<typeof parseDocument>;
+    nodes: ReturnType<typeof parseDocument>;
+  }) => void,
+): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-inv-"));
+  const cluster = parseDocument(fs.readFileSync(path.join(source, "cluster.yaml"), "utf8"));
+  const nodes = parseDocument(fs.readFileSync(path.join(source, "nodes.yaml"), "utf8"));
+  edit({ cluster, nodes });
+  fs.writeFileSync(path.join(dir, "cluster.yaml"), cluster.toString());
+  fs.writeFileSync(path.join(dir, "nodes.yaml"), nodes.toString());
+  return dir;
+}
