@@ -1,0 +1,40 @@
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import type { Inventory, NodeSpec } from "../lib/inventory/types";
+import { VM_IGNORE_CHANGES, buildVmArgs } from "../lib/proxmox/vm";
+
+/** Arguments of {@link NodeVm}. */
+export interface NodeVmArgs {
+  /** The validated inventory. */
+  readonly inventory: Inventory;
+  /** The node this VM runs. */
+  readonly node: NodeSpec;
+  /** The Talos disk image its boot disk is created from. */
+  readonly image: proxmoxve.download.File;
+}
+
+/**
+ * One inventory node's VM on Proxmox. It owns the VM's lifecycle only; Talos owns
+ * everything inside it.
+ */
+export class NodeVm extends pulumi.ComponentResource {
+  /** The Proxmox VM. */
+  public readonly vm: proxmoxve.VmLegacy;
+  /** The VM id Proxmox reports. */
+  public readonly vmId: pulumi.Output<number | undefined>;
+
+  constructor(name: string, args: NodeVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("em-infra:proxmox:NodeVm", name, {}, opts);
+    const { inventory, node, image } = args;
+    this.vm = new proxmoxve.VmLegacy(`${name}-vm`, buildVmArgs(inventory, node, image.id), {
+      parent: this,
+      ignoreChanges: [...VM_IGNORE_CHANGES],
+      // Pulumi's protect rather than Proxmox's `protection` flag: Pulumi refuses the
+      // whole plan before it touches anything, where a Proxmox-side flag would fail
+      // `pulumi destroy` half-way, after the node's Talos state was already reset.
+      protect: node.protect,
+    });
+    this.vmId = this.vm.vmId;
+    this.registerOutputs({ vmId: this.vmId });
+  }
+}

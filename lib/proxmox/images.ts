@@ -1,0 +1,114 @@
+/**
+ * Which Talos images the cluster needs: one Image Factory schematic per distinct
+ * set of system extensions, and one download per (Proxmox host, schematic). Pure.
+ */
+import type { Inventory, NodeSpec } from "../inventory/types";
+
+/** The extension sets a node can have. GPU workers add the GPU extensions. */
+export type SchematicKey = "base" | "gpu";
+
+/** One Image Factory schematic. */
+export interface SchematicPlan {
+  /** Stable key; part of every Pulumi name derived from it. */
+  readonly key: SchematicKey;
+  /** System extensions, sorted, so the schematic id does not depend on list order. */
+  readonly extensions: readonly string[];
+  /** The schematic document sent to the Image Factory. */
+  readonly schematic: string;
+  /** The nodes that boot this image, in inventory order. */
+  readonly nodes: readonly string[];
+}
+
+/** One image download onto one Proxmox host. */
+export interface DownloadPlan {
+  /** Stable key `<host>-<schematic key>`. */
+  readonly key: string;
+  readonly host: string;
+  readonly schematic: SchematicKey;
+}
+
+/** The Image Factory platform and architecture of every image. */
+export const IMAGE_PLATFORM = "nocloud";
+export const IMAGE_ARCHITECTURE = "amd64";
+
+/** The schematic key of a node's image. */
+export function schematicKeyOf(inventory: Inventory, node: NodeSpec): SchematicKey {
+  // When the GPU set adds nothing, GPU workers boot the base image: a distinct
+  // schematic only exists for a distinct extension set.
+  return node.gpu && extensionsOf(inventory, "gpu").length > extensionsOf(inventory, "base").length
+    ? "gpu"
+    : "base";
+}
+
+function extensionsOf(inventory: Inventory, key: SchematicKey): string[] {
+  const { extensions, gpuExtensions } = inventory.cluster.talos;
+  const set = new Set(key === "gpu" ? [...extensions, ...gpuExtensions] : extensions);
+  return [...set].sort();
+}
+
+/** Renders a schematic as the Image Factory expects it. */
+export function renderSchematic(extensions: readonly string[]): string {
+  const lines = ["customization:", "  systemExtensions:", "    officialExtensions:"];
+  if (extensions.length === 0) return "customization: {}\n";
+  return [...lines, ...extensions.map((e) => `      - ${e}`)].join("\n") + "\n";
+}
+
+/** The schematics in use, base first. */
+export function planSchematics(inventory: Inventory): SchematicPlan[] {
+  const keys: SchematicKey[] = ["base", "gpu"];
+  return keys
+    .map((key) => {
+      const nodes = inventory.nodes.filter((n) => schematicKeyOf(inventory, n) === key);
+      const extensions = extensionsOf(inventory, key);
+      return {
+        key,
+        extensions,
+        schematic: renderSchematic(extensions),
+        nodes: nodes.map((n) => n.name),
+      };
+    })
+    .filter((s) => s.nodes.length > 0);
+}
+
+/** The downloads needed: each host gets each schematic its nodes boot, once. */
+export function planDownloads(inventory: Inventory): DownloadPlan[] {
+  const seen = new Map<string, DownloadPlan>();
+  for (const node of inventory.nodes) {
+    const schematic = schematicKeyOf(inventory, node);
+    const key = `${node.host}-${schematic}`;
+    if (!seen.has(key)) seen.set(key, { key, host: node.host, schematic });
+  }
+  return [...seen.values()];
+}
+
+/** The download key of a node's image. */
+export function downloadKeyOf(inventory: Inventory, node: NodeSpec): string {
+  return `${node.host}-${schematicKeyOf(inventory, node)}`;
+}
+
+/**
+ * The image's file name on the datastore: unique per schematic and Talos version,
+ * and ending in `.img`, which every Proxmox release accepts for `iso` content.
+ */
+export function imageFileName(schematicId: string, talosVersion: string): string {
+  return `talos-${talosVersion}-${schematicId.slice(0, 16)}-${IMAGE_PLATFORM}-${IMAGE_ARCHITECTURE}.img`;
+}
+
+/** Compression formats the Proxmox download API can undo, by file suffix. */
+const DECOMPRESSION: Readonly<Record<string, string>> = {
+  ".zst": "zst",
+  ".gz": "gz",
+  ".bz2": "bz2",
+  ".lzo": "lzo",
+};
+
+/**
+ * The URL to download and how to decompress it. Proxmox cannot undo `xz`, so an
+ * `.xz` disk image is fetched as `.zst`, which the Image Factory serves for every
+ * disk image.
+ */
+export function diskImageSource(diskImageUrl: string): { url: string; decompression?: string } {
+  const url = diskImageUrl.endsWith(".xz") ? diskImageUrl.slice(0, -3) + ".zst" : diskImageUrl;
+  const suffix = Object.keys(DECOMPRESSION).find((s) => url.endsWith(s));
+  return suffix ? { url, decompression: DECOMPRESSION[suffix] } : { url };
+}

@@ -1,0 +1,283 @@
+/**
+ * The Talos layer and the whole graph, as the real program registers it under the
+ * offline engine.
+ */
+import { strict as assert } from "assert";
+import { loadInventory } from "../lib/inventory";
+import { runProgram, type RunRecord } from "../lib/mockEngine/engine";
+import { isSecretWrapper, unwrapSecrets } from "../lib/mockEngine/secretSig";
+import {
+  DEV,
+  LARGE,
+  SINGLE,
+  dependsOn,
+  invokesOf,
+  ofType,
+  plainInputs,
+  resource,
+  runFor,
+  stackConfig,
+} from "./support/program";
+import { talosSchemaOrSkip } from "./support/talosSchema";
+
+const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+const SECRETS = "talos:machine/secrets:Secrets";
+const APPLY = "talos:machine/configurationApply:ConfigurationApply";
+const BOOTSTRAP = "talos:machine/bootstrap:Bootstrap";
+const KUBECONFIG = "talos:cluster/kubeconfig:Kubeconfig";
+const GET_CONFIG = "talos:machine/getConfiguration:getConfiguration";
+const CLIENT_CONFIG = "talos:client/getConfiguration:getConfiguration";
+const HEALTH = "talos:cluster/getHealth:getHealth";
+
+/** The configPatches the program sent for one node, parsed back from the invoke. */
+function patchesOf(record: RunRecord, nodeName: string, ip: string): string[] {
+  const call = invokesOf(record, GET_CONFIG).find((i) => {
+    const patches = unwrapSecrets(i.args.configPatches) as string[];
+    return (
+      patches.some((p) => p.includes(`hostname: ${nodeName}\n`)) && patches.join().includes(ip)
+    );
+  });
+  assert.ok(call, `no machine configuration was generated for ${nodeName}`);
+  return unwrapSecrets(call.args.configPatches) as string[];
+}
+
+describe("Talos layer", function () {
+  for (const [label, dir] of [
+    ["dev", DEV],
+    ["large", LARGE],
+  ] as const) {
+    describe(`${label} inventory`, function () {
+      let record: RunRecord;
+      const inv = loadInventory(dir);
+      const name = inv.cluster.name;
+      const first = inv.nodes.find((n) => n.role === "controlplane")!;
+      before(async function () {
+        record = await runFor(dir);
+      });
+
+      it("registers one Secrets, one apply per node, one Bootstrap, one Kubeconfig", function () {
+        assert.equal(ofType(record, SECRETS).length, 1);
+        assert.deepEqual(
+          ofType(record, APPLY)
+            .map((a) => a.name)
+            .sort(),
+          inv.nodes.map((n) => `${name}-apply-${n.name}`).sort(),
+        );
+        assert.equal(ofType(record, BOOTSTRAP).length, 1);
+        assert.equal(ofType(record, KUBECONFIG).length, 1);
+        assert.equal(invokesOf(record, GET_CONFIG).length, inv.nodes.length);
+      });
+
+      it("protects the machine secrets", function () {
+        const secrets = resource(record, SECRETS, `${name}-secrets`);
+        assert.equal(secrets.protect, true);
+        assert.deepEqual(plainInputs(secrets), { talosVersion: "v1.13" });
+      });
+
+      it("chains VM → apply → bootstrap → kubeconfig through recorded dependencies", function () {
+        const vm = resource(record, VM, `${first.name}-vm`);
+        const apply = resource(record, APPLY, `${name}-apply-${first.name}`);
+        const bootstrap = resource(record, BOOTSTRAP, `${name}-bootstrap`);
+        const kubeconfig = resource(record, KUBECONFIG, `${name}-kubeconfig`);
+        assert.ok(apply.dependencies.includes(vm.urn), "apply does not wait for its VM");
+        assert.ok(bootstrap.dependencies.includes(apply.urn), "bootstrap does not wait for apply");
+        assert.ok(kubeconfig.dependencies.includes(bootstrap.urn), "kubeconfig before bootstrap");
+        assert.ok(dependsOn(record, kubeconfig, vm));
+        // Every node's apply waits for that node's own VM, and nothing else's.
+        for (const node of inv.nodes) {
+          const a = resource(record, APPLY, `${name}-apply-${node.name}`);
+          const vms = ofType(record, VM).filter((v) => a.dependencies.includes(v.urn));
+          assert.deepEqual(
+            vms.map((v) => v.name),
+            [`${node.name}-vm`],
+          );
+        }
+      });
+
+      it("bootstraps the first control plane at its own address, not the VIP", function () {
+        const bootstrap = plainInputs(resource(record, BOOTSTRAP, `${name}-bootstrap`));
+        assert.equal(bootstrap.node, first.ip);
+        assert.equal(bootstrap.endpoint, first.ip);
+        const kubeconfig = plainInputs(resource(record, KUBECONFIG, `${name}-kubeconfig`));
+        assert.equal(kubeconfig.node, first.ip);
+        assert.equal(kubeconfig.endpoint, inv.endpoint.host);
+      });
+
+      it("applies each node's config at its own address, with its role's destroy behaviour", function () {
+        for (const node of inv.nodes) {
+          const apply = plainInputs(resource(record, APPLY, `${name}-apply-${node.name}`));
+          assert.equal(apply.node, node.ip);
+          assert.equal(apply.endpoint, node.ip);
+          assert.equal(apply.applyMode, "auto");
+          assert.deepEqual(
+            apply.onDestroy,
+            node.role === "worker"
+              ? { graceful: true, reboot: false, reset: true }
+              : { graceful: false, reboot: false, reset: false },
+          );
+          assert.deepEqual(apply.timeouts, { create: "15m", update: "15m", delete: "10m" });
+        }
+      });
+
+      it("generates each node's config for its role, cluster, endpoint and versions", function () {
+        for (const node of inv.nodes) {
+          patchesOf(record, node.name, node.ip);
+        }
+        for (const call of invokesOf(record, GET_CONFIG)) {
+          const args = unwrapSecrets(call.args) as Record<string, unknown>;
+          assert.equal(args.clusterName, name);
+          assert.equal(args.clusterEndpoint, inv.endpoint.url);
+          assert.equal(args.talosVersion, inv.cluster.talos.version);
+          assert.equal(args.kubernetesVersion, inv.cluster.kubernetes.version);
+          assert.ok(["controlplane", "worker"].includes(args.machineType as string));
+          assert.ok(isSecretWrapper(call.args.machineSecrets), "machine secrets sent in the clear");
+        }
+      });
+
+      it("gates health on every control plane and worker, after bootstrap and every apply", function () {
+        const [health] = invokesOf(record, HEALTH);
+        const args = unwrapSecrets(health.args) as Record<string, unknown>;
+        const ips = (role: string) => inv.nodes.filter((n) => n.role === role).map((n) => n.ip);
+        assert.deepEqual(args.controlPlaneNodes, ips("controlplane"));
+        assert.deepEqual(args.workerNodes, ips("worker"));
+        assert.deepEqual(args.endpoints, ips("controlplane"));
+        assert.deepEqual(args.timeouts, { read: "20m" });
+        assert.equal(invokesOf(record, HEALTH).length, 1);
+      });
+
+      it("gives talosctl every control plane as endpoint and every node", function () {
+        const [call] = invokesOf(record, CLIENT_CONFIG);
+        const args = unwrapSecrets(call.args) as Record<string, unknown>;
+        assert.deepEqual(
+          args.endpoints,
+          inv.nodes.filter((n) => n.role === "controlplane").map((n) => n.ip),
+        );
+        assert.deepEqual(
+          args.nodes,
+          inv.nodes.map((n) => n.ip),
+        );
+      });
+
+      it("exports the stack outputs, with kubeconfig and talosconfig secret", function () {
+        const out = record.stackOutputs;
+        assert.ok(isSecretWrapper(out.kubeconfig), "kubeconfig is not secret");
+        assert.ok(isSecretWrapper(out.talosconfig), "talosconfig is not secret");
+        assert.match(String(unwrapSecrets(out.kubeconfig)), /kind: Config/);
+        assert.equal(out.endpoint, inv.endpoint.url);
+        assert.equal(out.talosVersion, inv.cluster.talos.version);
+        assert.equal(out.kubernetesVersion, inv.cluster.kubernetes.version);
+        assert.deepEqual(
+          Object.keys(out.nodes as object).sort(),
+          inv.nodes.map((n) => n.name).sort(),
+        );
+        const gpu = inv.nodes.find((n) => n.gpu)!;
+        assert.deepEqual((out.nodes as Record<string, unknown>)[gpu.name], {
+          role: "worker",
+          host: gpu.host,
+          vmId: gpu.vmId,
+          ip: gpu.ip,
+          gpu: gpu.gpu!.mapping,
+        });
+        assert.deepEqual(Object.keys(out.schematics as object).sort(), ["base", "gpu"]);
+      });
+
+      it("sends patches that validate against the Talos v1.13 config schema", function () {
+        const validator = talosSchemaOrSkip(this);
+        for (const node of inv.nodes) {
+          for (const patch of patchesOf(record, node.name, node.ip)) {
+            assert.deepEqual(validator.validateYaml(patch), [], `${node.name}: ${patch}`);
+          }
+        }
+      });
+
+      it("gives the GPU worker its modules, label and taint, and no other node any", function () {
+        for (const node of inv.nodes) {
+          const text = patchesOf(record, node.name, node.ip).join("\n---\n");
+          const isGpu = node.gpu !== undefined;
+          assert.equal(text.includes("nvidia_uvm"), isGpu, `${node.name} modules`);
+          assert.equal(text.includes("nvidia.com/gpu.present"), isGpu, `${node.name} label`);
+          assert.equal(/key: nvidia\.com\/gpu\n/.test(text), isGpu, `${node.name} taint`);
+          assert.equal(
+            text.includes("kind: RuntimeClass"),
+            node.role === "controlplane",
+            `${node.name} RuntimeClass`,
+          );
+        }
+      });
+
+      it("installs each node's own schematic", function () {
+        const ids = unwrapSecrets(record.stackOutputs.schematics) as Record<string, string>;
+        for (const node of inv.nodes) {
+          const text = patchesOf(record, node.name, node.ip).join("\n");
+          const id = node.gpu ? ids.gpu : ids.base;
+          assert.ok(
+            text.includes(
+              `image: factory.talos.dev/nocloud-installer/${id}:${inv.cluster.talos.version}`,
+            ),
+            `${node.name} installs the wrong image`,
+          );
+        }
+      });
+    });
+  }
+
+  describe("edge inventories", function () {
+    it("a single control plane with no workers allows scheduling and has no VIP", async function () {
+      const record = await runFor(SINGLE);
+      const inv = loadInventory(SINGLE);
+      assert.equal(inv.nodes.length, 1);
+      const [node] = inv.nodes;
+      const text = patchesOf(record, node.name, node.ip).join("\n---\n");
+      assert.match(text, /allowSchedulingOnControlPlanes: true/);
+      assert.doesNotMatch(text, /Layer2VIPConfig/);
+      assert.doesNotMatch(text, /RuntimeClass/);
+      assert.equal(record.stackOutputs.endpoint, `https://${node.ip}:6443`);
+      const [health] = invokesOf(record, HEALTH);
+      assert.deepEqual((unwrapSecrets(health.args) as { workerNodes: string[] }).workerNodes, []);
+    });
+
+    it("three control planes behind a VIP still bootstrap at the first one's own address", async function () {
+      const record = await runFor(LARGE);
+      const inv = loadInventory(LARGE);
+      const cps = inv.nodes.filter((n) => n.role === "controlplane");
+      assert.equal(cps.length, 3);
+      assert.ok(inv.cluster.vip);
+      const bootstrap = plainInputs(resource(record, BOOTSTRAP, `${inv.cluster.name}-bootstrap`));
+      assert.equal(bootstrap.node, cps[0].ip);
+      assert.notEqual(bootstrap.node, inv.cluster.vip);
+      for (const cp of cps) {
+        const text = patchesOf(record, cp.name, cp.ip).join("\n---\n");
+        assert.match(
+          text,
+          new RegExp(`kind: Layer2VIPConfig\\nname: ${inv.cluster.vip!.replace(/\./g, "\\.")}`),
+        );
+      }
+    });
+  });
+
+  describe("determinism", function () {
+    it("two runs over the same inventory record byte-identical inputs and arguments", async function () {
+      const a = await runProgram(stackConfig(LARGE));
+      const b = await runProgram(stackConfig(LARGE));
+      const shape = (r: RunRecord) =>
+        JSON.stringify({
+          resources: r.resources.map((x) => [x.type, x.name, x.parent, x.inputs, x.dependencies]),
+          invokes: r.invokes.map((i) => JSON.stringify([i.token, i.args])).sort(),
+          outputs: r.stackOutputs,
+        });
+      assert.equal(shape(a), shape(b));
+    });
+  });
+
+  describe("preview", function () {
+    it("runs with unknown ids and outputs, registering the same resources", async function () {
+      const update = await runFor(DEV);
+      const preview = await runFor(DEV, { dryRun: true });
+      const names = (r: RunRecord) => r.resources.map((x) => `${x.type}::${x.name}`).sort();
+      assert.deepEqual(names(preview), names(update));
+      // Nothing that depends on a not-yet-created resource was invoked.
+      assert.equal(invokesOf(preview, HEALTH).length, 0);
+      assert.equal(invokesOf(preview, GET_CONFIG).length, 0);
+    });
+  });
+});
