@@ -53,11 +53,14 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.secrets = new talos.machine.Secrets(
       `${name}-secrets`,
       { talosVersion: talosContract(cluster.talos.version) },
-      // Secret by the program's own word, not only the SDK's: the provider schema
-      // flags just the nested keys, and a published SDK would mark only those.
       {
         parent: this,
         protect: true,
+        // The version contract the secrets were generated with stays theirs: a
+        // later Talos minor must never regenerate the cluster's PKI.
+        ignoreChanges: ["talosVersion"],
+        // Secret by the program's own word, not only the SDK's: the provider schema
+        // flags just the nested keys, and a published SDK would mark only those.
         additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
       },
     );

@@ -68,9 +68,10 @@ describe("Talos layer", function () {
         assert.equal(invokesOf(record, GET_CONFIG).length, inv.nodes.length);
       });
 
-      it("protects the machine secrets", function () {
+      it("protects the machine secrets, and keeps their version contract", function () {
         const secrets = resource(record, SECRETS, `${name}-secrets`);
         assert.equal(secrets.protect, true);
+        assert.deepEqual(secrets.ignoreChanges, ["talosVersion"]);
         assert.deepEqual(plainInputs(secrets), { talosVersion: "v1.13" });
       });
 
@@ -143,6 +144,13 @@ describe("Talos layer", function () {
         assert.deepEqual(args.endpoints, ips("controlplane"));
         assert.deepEqual(args.timeouts, { read: "20m" });
         assert.equal(invokesOf(record, HEALTH).length, 1);
+        const waitsFor = (type: string, n: string) =>
+          health.dependencies.includes(resource(record, type, n).urn);
+        assert.ok(waitsFor(BOOTSTRAP, `${name}-bootstrap`), "health does not wait for bootstrap");
+        assert.ok(waitsFor(KUBECONFIG, `${name}-kubeconfig`));
+        for (const node of inv.nodes) {
+          assert.ok(waitsFor(APPLY, `${name}-apply-${node.name}`), `health skips ${node.name}`);
+        }
       });
 
       it("gives talosctl every control plane as endpoint and every node", function () {

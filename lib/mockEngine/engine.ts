@@ -71,6 +71,8 @@ export interface RecordedInvoke {
   readonly args: Readonly<Record<string, unknown>>;
   readonly version: string;
   readonly pluginDownloadURL: string;
+  /** URNs of the resources the call waited for (`dependsOn`). */
+  readonly dependencies: readonly string[];
   /** The result in wire form. */
   readonly result: Readonly<Record<string, unknown>>;
 }
@@ -247,10 +249,11 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
         failures.push(err ?? new Error(`invoking ${token} failed`));
         return callback(err, resp);
       }
-      const done = annotated.then((args) => {
+      const done = annotated.then((found) => {
         invokes.push({
           token,
-          args: args ?? wire,
+          args: found?.args ?? wire,
+          dependencies: found?.dependencies ?? [],
           version: req.getVersion(),
           pluginDownloadURL: req.getPlugindownloadurl(),
           result: toJs(resp.getReturn()),
@@ -298,6 +301,7 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
 interface PendingArgs {
   readonly token: string;
   readonly args: Promise<Record<string, unknown>>;
+  readonly dependencies: Promise<string[]>;
 }
 
 /** Finds (and removes) the captured arguments that belong to a monitor request. */
@@ -305,17 +309,33 @@ async function matchPending(
   pending: PendingArgs[],
   token: string,
   wire: Record<string, unknown>,
-): Promise<Record<string, unknown> | undefined> {
-  const want = JSON.stringify(wire);
+): Promise<{ args: Record<string, unknown>; dependencies: string[] } | undefined> {
+  const want = stableJson(unwrapSecrets(wire));
   for (const p of pending.filter((x) => x.token === token)) {
     const args = await p.args;
     const i = pending.indexOf(p);
-    if (i >= 0 && JSON.stringify(unwrapSecrets(args)) === want) {
+    if (i >= 0 && stableJson(unwrapSecrets(args)) === want) {
       pending.splice(i, 1);
-      return args;
+      return { args, dependencies: await p.dependencies };
     }
   }
   return undefined;
+}
+
+/** JSON with object keys sorted, so equal values compare equal. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+/** The URNs of an invoke's `dependsOn` option. */
+async function dependsOnUrns(opts: any): Promise<string[]> {
+  const raw = opts?.dependsOn;
+  const list: pulumi.Resource[] = raw === undefined ? [] : [].concat(await raw);
+  return Promise.all(list.map((r) => (r.urn as any).promise() as Promise<string>));
 }
 
 /**
@@ -333,7 +353,11 @@ function patchRuntime(pending: PendingArgs[], logs: RecordedLog[]) {
   const capture =
     (fn: (...a: any[]) => any) =>
     (tok: string, props: unknown, ...rest: any[]) => {
-      pending.push({ token: tok, args: serializeKeepingSecrets(props) });
+      pending.push({
+        token: tok,
+        args: serializeKeepingSecrets(props),
+        dependencies: dependsOnUrns(rest[0]),
+      });
       return fn(tok, props, ...rest);
     };
   runtimeIndex.invoke = capture(saved.invoke);
