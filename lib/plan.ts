@@ -1,0 +1,382 @@
+/**
+ * The offline plan: what `pulumi up` would build, read from what the real program
+ * registered under the offline engine. Pure: it turns a run record and the
+ * inventory into a plan, text, JSON and a Mermaid flowchart.
+ */
+import type { Inventory } from "./inventory/types";
+import type { RecordedInvoke, RecordedResource, RunRecord } from "./mockEngine/engine";
+import { isSecretWrapper, unwrapSecrets } from "./mockEngine/secretSig";
+import { schematicKeyOf } from "./proxmox/images";
+
+/** One step of the deploy, in the order the engine can run them. */
+export type Stage = "image" | "vm" | "secrets" | "apply" | "bootstrap" | "kubeconfig" | "health";
+
+/** Which stage each provider type token belongs to. */
+const STAGE_OF: Readonly<Record<string, Stage>> = {
+  "talos:imageFactory/schematic:Schematic": "image",
+  "proxmoxve:download/file:File": "image",
+  "proxmoxve:index/vmLegacy:VmLegacy": "vm",
+  "talos:machine/secrets:Secrets": "secrets",
+  "talos:machine/configurationApply:ConfigurationApply": "apply",
+  "talos:machine/bootstrap:Bootstrap": "bootstrap",
+  "talos:cluster/kubeconfig:Kubeconfig": "kubeconfig",
+  "talos:cluster/getHealth:getHealth": "health",
+};
+
+/** What a stage does, for the printed plan. */
+const STAGE_TEXT: Readonly<Record<Stage, string>> = {
+  image: "Image Factory schematics, and Talos disk images downloaded to each host",
+  vm: "one VM per node, booted from its image",
+  secrets: "the cluster's machine secrets (PKI and tokens), protected",
+  apply: "each node's machine configuration, applied at its own address",
+  bootstrap: "etcd bootstrapped once, on the first control plane",
+  kubeconfig: "the admin kubeconfig",
+  health: "the health gate: the kubeconfig output resolves only once the cluster is healthy",
+};
+
+/** A node as the plan shows it. */
+export interface PlanNode {
+  readonly name: string;
+  readonly role: string;
+  readonly host: string;
+  readonly vmId: number;
+  readonly ip: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly diskGiB: number;
+  readonly gpu: string | null;
+  readonly protect: boolean;
+  /** Schematic key (`base`, `gpu`) and the id the offline engine computed for it. */
+  readonly schematic: string;
+  readonly schematicId: string | null;
+  /** The Talos patch documents applied to the node, as YAML. They hold no secrets. */
+  readonly patches: readonly string[];
+}
+
+/** A step of the deploy order. */
+export interface PlanStage {
+  readonly stage: Stage;
+  readonly description: string;
+  /** `type::name` of each resource (or function) in the stage. */
+  readonly items: readonly string[];
+}
+
+/** A node of the dependency graph: a resource or the health gate. */
+export interface GraphNode {
+  readonly id: string;
+  readonly type: string;
+  readonly name: string;
+  readonly stage?: Stage;
+}
+
+/** The plan. */
+export interface Plan {
+  readonly cluster: string;
+  readonly endpoint: string;
+  readonly talosVersion: string;
+  readonly kubernetesVersion: string;
+  readonly nodes: readonly PlanNode[];
+  /** Resource counts by type token, components included. */
+  readonly resources: Readonly<Record<string, number>>;
+  readonly order: readonly PlanStage[];
+  readonly graph: {
+    readonly nodes: readonly GraphNode[];
+    readonly edges: readonly [string, string][];
+  };
+  readonly warnings: readonly string[];
+}
+
+/** What replaces a secret in anything the plan prints. */
+export const REDACTED = "[secret]";
+
+/** Replaces every secret in a wire-form value with {@link REDACTED}. */
+export function redact(v: unknown): unknown {
+  if (isSecretWrapper(v)) return REDACTED;
+  if (Array.isArray(v)) return v.map(redact);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+  }
+  return v;
+}
+
+const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+
+function patchesFor(record: RunRecord, node: { name: string; ip: string }): string[] {
+  const call = record.invokes.find((i) => {
+    if (i.token !== "talos:machine/getConfiguration:getConfiguration") return false;
+    const patches = redact(i.args.configPatches);
+    return (
+      Array.isArray(patches) &&
+      patches.some((p) => typeof p === "string" && p.includes(`hostname: ${node.name}\n`))
+    );
+  });
+  const patches = call ? redact(call.args.configPatches) : [];
+  return Array.isArray(patches) ? (patches as string[]) : [String(patches)];
+}
+
+/** Builds the plan from one run of the program over `inventory`. */
+export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
+  const custom = record.resources.filter((r) => r.custom);
+  const schematicIds = (unwrapSecrets(record.stackOutputs.schematics) ?? {}) as Record<
+    string,
+    string
+  >;
+
+  const resources: Record<string, number> = {};
+  for (const r of record.resources) {
+    if (r.type === "pulumi:pulumi:Stack") continue;
+    resources[r.type] = (resources[r.type] ?? 0) + 1;
+  }
+
+  const health = record.invokes.filter((i) => STAGE_OF[i.token] === "health");
+  const order = stagesOf(custom, health);
+  const byUrn = new Map(record.resources.map((r) => [r.urn, r]));
+  const graphNodes: GraphNode[] = [
+    ...custom.map((r) => ({ id: key(r), type: r.type, name: r.name, stage: STAGE_OF[r.type] })),
+    ...health.map((h, i) => ({
+      id: `${h.token}::${i}`,
+      type: h.token,
+      name: "health",
+      stage: "health" as const,
+    })),
+  ];
+  const edges: [string, string][] = [];
+  for (const r of custom) {
+    for (const dep of new Set(r.dependencies)) {
+      const d = byUrn.get(dep);
+      if (d?.custom) edges.push([key(d), key(r)]);
+    }
+  }
+  health.forEach((h, i) => {
+    for (const dep of new Set(h.dependencies)) {
+      const d = byUrn.get(dep);
+      if (d?.custom) edges.push([key(d), `${h.token}::${i}`]);
+    }
+  });
+
+  return {
+    cluster: inventory.cluster.name,
+    endpoint: inventory.endpoint.url,
+    talosVersion: inventory.cluster.talos.version,
+    kubernetesVersion: inventory.cluster.kubernetes.version,
+    nodes: inventory.nodes.map((n) => {
+      const schematic = schematicKeyOf(inventory, n);
+      return {
+        name: n.name,
+        role: n.role,
+        host: n.host,
+        vmId: n.vmId,
+        ip: n.ip,
+        cores: n.sizing.cores,
+        memoryMiB: n.sizing.memoryMiB,
+        diskGiB: n.sizing.diskGiB,
+        gpu: n.gpu?.mapping ?? null,
+        protect: n.protect,
+        schematic,
+        schematicId: schematicIds[schematic] ?? null,
+        patches: patchesFor(record, n),
+      };
+    }),
+    resources,
+    order,
+    graph: { nodes: graphNodes, edges },
+    warnings: record.logs.filter((l) => l.severity !== "info").map((l) => l.message),
+  };
+}
+
+/**
+ * Orders the stages by how deep their resources sit in the dependency graph, so
+ * the printed order is read from the graph, not assumed.
+ */
+function stagesOf(custom: RecordedResource[], health: RecordedInvoke[]): PlanStage[] {
+  const byUrn = new Map(custom.map((r) => [r.urn, r]));
+  const depth = new Map<string, number>();
+  const depthOf = (r: RecordedResource): number => {
+    const known = depth.get(r.urn);
+    if (known !== undefined) return known;
+    depth.set(r.urn, 0);
+    const deps = r.dependencies.map((u) => byUrn.get(u)).filter((d) => d !== undefined);
+    const d = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(depthOf));
+    depth.set(r.urn, d);
+    return d;
+  };
+  const stages = new Map<Stage, { min: number; items: string[] }>();
+  const add = (stage: Stage, d: number, item: string) => {
+    const s = stages.get(stage) ?? { min: Infinity, items: [] };
+    s.min = Math.min(s.min, d);
+    s.items.push(item);
+    stages.set(stage, s);
+  };
+  for (const r of custom) {
+    const stage = STAGE_OF[r.type];
+    if (stage) add(stage, depthOf(r), key(r));
+  }
+  for (const h of health) {
+    const deps = h.dependencies.map((u) => byUrn.get(u)).filter((d) => d !== undefined);
+    add("health", 1 + Math.max(0, ...deps.map(depthOf)), `${h.token}`);
+  }
+  return [...stages.entries()]
+    .sort(([, a], [, b]) => a.min - b.min)
+    .map(([stage, s]) => ({ stage, description: STAGE_TEXT[stage], items: s.items }));
+}
+
+/**
+ * The longest chain of steps that must run one after another before the
+ * kubeconfig output resolves (it waits for the health gate), and the chain.
+ */
+export function longestChain(record: RunRecord): string[] {
+  const custom = record.resources.filter((r) => r.custom);
+  const byUrn = new Map(custom.map((r) => [r.urn, r]));
+  const best = new Map<string, string[]>();
+  const chainTo = (r: RecordedResource): string[] => {
+    const known = best.get(r.urn);
+    if (known) return known;
+    best.set(r.urn, [key(r)]);
+    let longest: string[] = [];
+    for (const u of r.dependencies) {
+      const d = byUrn.get(u);
+      if (!d) continue;
+      const c = chainTo(d);
+      if (c.length > longest.length) longest = c;
+    }
+    const chain = [...longest, key(r)];
+    best.set(r.urn, chain);
+    return chain;
+  };
+  const gate = record.invokes.find((i) => STAGE_OF[i.token] === "health");
+  const starts = gate
+    ? gate.dependencies.map((u) => byUrn.get(u)).filter((d) => d !== undefined)
+    : custom;
+  let longest: string[] = [];
+  for (const r of starts) {
+    const c = chainTo(r);
+    if (c.length > longest.length) longest = c;
+  }
+  return gate ? [...longest, gate.token] : longest;
+}
+
+function pad(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** The plan as text for a terminal. */
+export function renderPlanText(plan: Plan): string {
+  const out: string[] = [];
+  out.push(`em-infra plan for cluster ${plan.cluster} (offline: no Proxmox, no credentials)`);
+  out.push("");
+  out.push(`endpoint    ${plan.endpoint}`);
+  out.push(`talos       ${plan.talosVersion}`);
+  out.push(`kubernetes  ${plan.kubernetesVersion}`);
+  out.push("schematics  ids are computed offline; the Image Factory assigns the real ones");
+  for (const w of plan.warnings) out.push(`warning     ${w}`);
+  out.push("");
+  out.push("Nodes");
+  out.push(
+    ...pad([
+      [
+        "name",
+        "role",
+        "host",
+        "vmId",
+        "ip",
+        "cpu",
+        "memory",
+        "disk",
+        "gpu",
+        "protect",
+        "schematic",
+      ],
+      ...plan.nodes.map((n) => [
+        n.name,
+        n.role,
+        n.host,
+        String(n.vmId),
+        n.ip,
+        String(n.cores),
+        `${n.memoryMiB} MiB`,
+        `${n.diskGiB} GiB`,
+        n.gpu ?? "-",
+        n.protect ? "yes" : "no",
+        `${n.schematic} ${n.schematicId ? n.schematicId.slice(0, 12) : "?"}`,
+      ]),
+    ]).map((l) => `  ${l}`),
+  );
+  out.push("");
+  out.push("Resources");
+  out.push(
+    ...pad(
+      Object.entries(plan.resources)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([t, n]) => [String(n), t]),
+    ).map((l) => `  ${l}`),
+  );
+  out.push("");
+  out.push("Deploy order");
+  plan.order.forEach((s, i) => {
+    out.push(`  ${i + 1}. ${s.stage}: ${s.description} (${s.items.length})`);
+  });
+  out.push("");
+  out.push("Talos patches per node (secrets redacted)");
+  for (const n of plan.nodes) {
+    out.push(`  ${n.name}:`);
+    for (const p of n.patches) {
+      out.push("    ---");
+      out.push(
+        ...p
+          .trimEnd()
+          .split("\n")
+          .map((l) => `    ${l}`),
+      );
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Short labels for the flowchart. */
+const SHORT_TYPE: Readonly<Record<string, string>> = {
+  "talos:imageFactory/schematic:Schematic": "Schematic",
+  "proxmoxve:download/file:File": "download.File",
+  "proxmoxve:index/vmLegacy:VmLegacy": "VmLegacy",
+  "talos:machine/secrets:Secrets": "machine.Secrets",
+  "talos:machine/configurationApply:ConfigurationApply": "ConfigurationApply",
+  "talos:machine/bootstrap:Bootstrap": "Bootstrap",
+  "talos:cluster/kubeconfig:Kubeconfig": "Kubeconfig",
+  "talos:cluster/getHealth:getHealth": "getHealth",
+};
+
+/** The dependency graph as a Mermaid flowchart (left to right), for GitHub to render. */
+export function renderMermaid(plan: Plan): string {
+  const ids = new Map(plan.graph.nodes.map((n, i) => [n.id, `n${i}`]));
+  const lines = ["flowchart LR"];
+  for (const n of plan.graph.nodes) {
+    const label = `${SHORT_TYPE[n.type] ?? n.type}<br/>${n.name}`;
+    const shape = n.stage === "health" ? `{{"${label}"}}` : `["${label}"]`;
+    lines.push(`  ${ids.get(n.id)}${shape}`);
+  }
+  // The kubeconfig stack output reads the Kubeconfig resource and waits for the gate.
+  const gate = plan.graph.nodes.find((n) => n.stage === "health");
+  const kubeconfig = plan.graph.nodes.find((n) => n.stage === "kubeconfig");
+  if (gate && kubeconfig) {
+    lines.push(`  kubeconfig_output(["stack output: kubeconfig"])`);
+    lines.push(`  ${ids.get(gate.id)} --> kubeconfig_output`);
+    lines.push(`  ${ids.get(kubeconfig.id)} --> kubeconfig_output`);
+  }
+  const seen = new Set<string>();
+  for (const [from, to] of plan.graph.edges) {
+    const edge = `  ${ids.get(from)} --> ${ids.get(to)}`;
+    if (!seen.has(edge)) lines.push(edge);
+    seen.add(edge);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The plan as JSON: the same content, machine-readable. */
+export function renderPlanJson(plan: Plan): string {
+  return JSON.stringify(plan, null, 2) + "\n";
+}

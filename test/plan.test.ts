@@ -1,0 +1,136 @@
+/**
+ * `npm run plan`: the offline plan of what `pulumi up` would build.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkInventory, formatProblem } from "../lib/inventory";
+import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
+import { longestChain, type Plan } from "../lib/plan";
+import { runPlan } from "../scripts/plan";
+import { DEV, LARGE } from "./support/program";
+
+class Buffer {
+  text = "";
+  write(chunk: string) {
+    this.text += chunk;
+    return true;
+  }
+}
+
+async function plan(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new Buffer();
+  const err = new Buffer();
+  const code = await runPlan(args, out, err);
+  return { code, out: out.text, err: err.text };
+}
+
+describe("npm run plan", function () {
+  let text: string;
+  let json: Plan;
+  before(async function () {
+    text = (await plan([DEV])).out;
+    json = JSON.parse((await plan([DEV, "--json"])).out) as Plan;
+  });
+
+  it("prints the endpoint and one table row per node", function () {
+    assert.match(text, /^endpoint {4}https:\/\/10\.20\.0\.10:6443$/m);
+    assert.match(
+      text,
+      /^ {2}dev-gpu-1 +worker +pve1 +1031 +10\.20\.0\.31 +8 +32768 MiB +128 GiB +rtx-a4000 +no +gpu [0-9a-f]{12}$/m,
+    );
+    assert.match(
+      text,
+      /^ {2}dev-cp-1 +controlplane +pve1 +1011 +10\.20\.0\.11 +2 +4096 MiB +32 GiB +- +yes +base /m,
+    );
+  });
+
+  it("counts the resources by type", function () {
+    assert.deepEqual(json.resources, {
+      "em-infra:proxmox:NodeVm": 3,
+      "em-infra:proxmox:TalosImages": 1,
+      "em-infra:talos:TalosCluster": 1,
+      "proxmoxve:download/file:File": 2,
+      "proxmoxve:index/vmLegacy:VmLegacy": 3,
+      "talos:cluster/kubeconfig:Kubeconfig": 1,
+      "talos:imageFactory/schematic:Schematic": 2,
+      "talos:machine/bootstrap:Bootstrap": 1,
+      "talos:machine/configurationApply:ConfigurationApply": 3,
+      "talos:machine/secrets:Secrets": 1,
+    });
+  });
+
+  it("reads the deploy order from the dependency graph", function () {
+    const stages = json.order.map((s) => s.stage);
+    const at = (s: string) => stages.indexOf(s as never);
+    for (const [a, b] of [
+      ["image", "vm"],
+      ["vm", "apply"],
+      ["apply", "bootstrap"],
+      ["bootstrap", "kubeconfig"],
+      ["kubeconfig", "health"],
+    ]) {
+      assert.ok(at(a) >= 0 && at(a) < at(b), `${a} is not before ${b}: ${stages.join(" → ")}`);
+    }
+    assert.match(text, /Deploy order\n {2}1\. image: /);
+  });
+
+  it("shows each node's Talos patches, with no secret in the output", function () {
+    const gpu = json.nodes.find((n) => n.name === "dev-gpu-1")!;
+    assert.ok(gpu.patches.some((p) => p.includes("nvidia_uvm")));
+    assert.ok(gpu.patches.every((p) => !p.includes("kind: Layer2VIPConfig")));
+    for (const secret of Object.values(MOCK_SECRETS)) {
+      assert.ok(!text.includes(secret), `plan text shows ${secret}`);
+      assert.ok(!JSON.stringify(json).includes(secret), `plan JSON shows ${secret}`);
+    }
+  });
+
+  it("draws the graph as a Mermaid flowchart, into Markdown or a bare file", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const md = path.join(dir, "graph.md");
+    const mmd = path.join(dir, "graph.mmd");
+    assert.equal((await plan([DEV, "--mermaid", md])).code, 0);
+    assert.equal((await plan([DEV, "--json", "--mermaid", mmd])).code, 0);
+    const chart = fs.readFileSync(mmd, "utf8");
+    assert.match(chart, /^flowchart LR\n/);
+    assert.match(chart, /\["VmLegacy<br\/>dev-gpu-1-vm"\]/);
+    assert.match(fs.readFileSync(md, "utf8"), new RegExp("```mermaid\\n" + "flowchart LR"));
+    const edges = chart.split("\n").filter((l) => l.includes("-->")).length;
+    assert.equal(edges, json.graph.edges.length + 2);
+  });
+
+  it("prints validate's problems and exits 1 for an invalid inventory", async function () {
+    const bad = path.join(__dirname, "fixtures", "invalid", "node-ip-outside-cidr");
+    const result = await plan([bad]);
+    assert.equal(result.code, 1);
+    assert.equal(result.out, "");
+    const expected = checkInventory(bad).problems.map(formatProblem);
+    assert.ok(expected.length > 0);
+    assert.equal(result.err, expected.join("\n") + "\n");
+  });
+
+  it("refuses unknown arguments with usage, exit 2", async function () {
+    const result = await plan(["--bogus"]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /usage: npm run plan/);
+  });
+
+  it("finds the same longest chain to the kubeconfig for one and three control planes", async function () {
+    const { planFor } = await import("../scripts/plan");
+    const small = longestChain((await planFor(DEV)).record);
+    const large = longestChain((await planFor(LARGE)).record);
+    assert.equal(small.length, large.length);
+    // Image → VM → first apply → bootstrap → (kubeconfig or a later apply) → gate.
+    const kinds = small.map((s) => s.split("::")[0].split(":").pop());
+    assert.equal(kinds.length, 7);
+    assert.deepEqual(kinds.slice(0, 5), [
+      "Schematic",
+      "File",
+      "VmLegacy",
+      "ConfigurationApply",
+      "Bootstrap",
+    ]);
+    assert.equal(kinds[6], "getHealth");
+  });
+});
