@@ -275,7 +275,11 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   process.on("unhandledRejection", onRejection);
   const patched = patchRuntime(pending, logs);
   try {
-    delete require.cache[entry];
+    // The program runs at module load: forget it, and its compiled twin, so each
+    // run executes it afresh (bin/pulumi-main.js loads .build/index.js).
+    for (const mod of [entry, path.join(PROJECT_ROOT, ".build", "index.js")]) {
+      delete require.cache[mod];
+    }
     await runtimeStack.runInPulumiStack(async () => {
       const mod = require(entry);
       return typeof mod === "function" ? mod() : mod;
@@ -301,6 +305,8 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
 interface PendingArgs {
   readonly token: string;
   readonly args: Promise<Record<string, unknown>>;
+  /** The arguments without secret marks, as compared with the monitor's request. */
+  readonly key: Promise<string>;
   readonly dependencies: Promise<string[]>;
 }
 
@@ -312,11 +318,11 @@ async function matchPending(
 ): Promise<{ args: Record<string, unknown>; dependencies: string[] } | undefined> {
   const want = stableJson(unwrapSecrets(wire));
   for (const p of pending.filter((x) => x.token === token)) {
-    const args = await p.args;
+    const key = await p.key;
     const i = pending.indexOf(p);
-    if (i >= 0 && stableJson(unwrapSecrets(args)) === want) {
+    if (i >= 0 && key === want) {
       pending.splice(i, 1);
-      return { args, dependencies: await p.dependencies };
+      return { args: await p.args, dependencies: await p.dependencies };
     }
   }
   return undefined;
@@ -353,9 +359,11 @@ function patchRuntime(pending: PendingArgs[], logs: RecordedLog[]) {
   const capture =
     (fn: (...a: any[]) => any) =>
     (tok: string, props: unknown, ...rest: any[]) => {
+      const args = serializeKeepingSecrets(props);
       pending.push({
         token: tok,
-        args: serializeKeepingSecrets(props),
+        args,
+        key: args.then((a) => stableJson(unwrapSecrets(a))),
         dependencies: dependsOnUrns(rest[0]),
       });
       return fn(tok, props, ...rest);
