@@ -4,12 +4,11 @@
  * Everything is validated before the first resource is declared, so an invalid
  * inventory or configuration creates nothing.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeVm } from "./components/nodeVm";
 import { TalosCluster } from "./components/talosCluster";
 import { TalosImages } from "./components/talosImages";
-import { InventoryError, formatProblem, loadInventory } from "./lib/inventory";
+import { InventoryError, findProjectRoot, formatProblem, loadInventory } from "./lib/inventory";
 import { SettingsError, resolveSettings } from "./lib/settings";
 import { nodesOutput } from "./lib/outputs";
 
@@ -20,7 +19,7 @@ function load() {
       isConfigSecret,
       process.env,
       pulumi.getStack(),
-      findProjectRoot(),
+      findProjectRoot(__dirname),
     );
     return loadInventory(settings.inventoryDir);
   } catch (err) {
@@ -41,12 +40,6 @@ function isConfigSecret(key: string): boolean {
   const probe = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean })
     .isConfigSecret;
   return probe ? probe(key) : true;
-}
-
-/** The folder holding Pulumi.yaml, whether this runs from source or compiled. */
-function findProjectRoot(): string {
-  // Compiled output lives in .build/, one level below the project.
-  return path.basename(__dirname) === ".build" ? path.dirname(__dirname) : __dirname;
 }
 
 const inventory = load();

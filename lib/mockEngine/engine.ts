@@ -18,6 +18,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { findProjectRoot } from "../inventory";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
 import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
 
@@ -122,7 +123,7 @@ export class ProgramError extends Error {
 }
 
 /** The project root: the folder holding Pulumi.yaml. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_ROOT = findProjectRoot(__dirname);
 
 const toJs = (s: any): Record<string, unknown> => (s ? s.toJavaScript() : {});
 
