@@ -19,6 +19,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
+import { UPSTREAM_DIR } from "./upstream";
 
 /** Environment variable that overrides where the schema is looked for. */
 export const TALOS_SCHEMA_ENV = "TALOS_CONFIG_SCHEMA";
@@ -41,17 +42,9 @@ export interface TalosSchemaLookup {
   readonly searched: readonly string[];
 }
 
-/** Where the schema is looked for, in order: `$TALOS_CONFIG_SCHEMA`, then /work/shared/upstream. */
+/** Where the schema is looked for, in order: `$TALOS_CONFIG_SCHEMA`, then ../shared/upstream. */
 export function talosSchemaCandidates(): string[] {
-  const shared = path.resolve(
-    __dirname,
-    "..",
-    "..",
-    "..",
-    "shared",
-    "upstream",
-    "talos-config.schema.json",
-  );
+  const shared = path.join(UPSTREAM_DIR, "talos-config.schema.json");
   const fromEnv = process.env[TALOS_SCHEMA_ENV];
   return fromEnv ? [path.resolve(fromEnv), shared] : [shared];
 }
