@@ -59,8 +59,23 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "cidr-host-bits-set": [
     'cluster.yaml:13:9: network.cidr: "10.0.0.1/24" has host bits set (did you mean "10.0.0.0/24"?)',
   ],
+  "cluster-name-too-long": [
+    'cluster.yaml:2:7: name: "platform-engineering-shared-services-production-eu-west-cluster-01" is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)',
+  ],
+  "controlplane-below-minimum-cores": [
+    "nodes.yaml:7:12: nodes[0].cores: 1 is below the 2 cores a control plane needs",
+  ],
   "controlplane-below-minimum-memory": [
     "nodes.yaml:7:16: nodes[0].memoryMiB: 1536 is below the 2048 MiB a control plane needs",
+  ],
+  "controlplane-ip-is-vip": [
+    'nodes.yaml:10:9: nodes[1].ip: "10.0.0.10" is the cluster vip; the VIP must not be a node\'s own address',
+  ],
+  "controlplane-taint-key-repeated": [
+    'nodes.yaml:11:9: nodes[0].taints[1]: taint "dedicated" is already at taints[0]; a control plane\'s taints (Talos machine.nodeTaints) hold one effect per key',
+  ],
+  "cpu-type-with-space": [
+    'nodes.yaml:11:14: nodes[1].cpuType: "x86-64-v2 AES" is not a QEMU CPU type (such as "x86-64-v2-AES" or "host")',
   ],
   "duplicate-ip": [
     'nodes.yaml:10:9: nodes[1].ip: "10.0.0.11" is already used by nodes[0] "cp-1" on line 6',
@@ -70,6 +85,9 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   ],
   "duplicate-node-name": [
     'nodes.yaml:7:11: nodes[1].name: "cp-1" is already used by nodes[0] on line 3',
+  ],
+  "duplicate-taint": [
+    'nodes.yaml:15:9: nodes[1].taints[1]: taint "dedicated" with effect "NoSchedule" is already at taints[0]',
   ],
   "duplicate-vmid": [
     'nodes.yaml:9:11: nodes[1].vmId: 101 is already used by nodes[0] "cp-1" on line 5',
@@ -82,8 +100,14 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "gateway-outside-cidr": [
     'cluster.yaml:14:12: network.gateway: "10.0.1.1" is outside network.cidr "10.0.0.0/24"',
   ],
+  "gpu-mapping-is-pci-id": [
+    'nodes.yaml:12:16: nodes[1].gpu.mapping: "0000:01:00.0" is not a Proxmox resource mapping name (a letter, then letters, digits, "-" or "_")',
+  ],
   "gpu-on-controlplane": [
     'nodes.yaml:7:5: nodes[0].gpu: only workers take a GPU, and nodes[0] "cp-1" is a control plane',
+  ],
+  "host-is-fqdn": [
+    'nodes.yaml:11:11: nodes[1].host: "pve2.lab.internal" is not a host name (letters, digits and "-", at most 63 characters, starting and ending with a letter or digit)',
   ],
   "invalid-ipv4-address": ['nodes.yaml:10:9: nodes[1].ip: "10.0.0.300" is not an IPv4 address'],
   "ip-as-number": ["nodes.yaml:10:9: nodes[1].ip: expected an IPv4 address, got the number 10.21"],
@@ -99,6 +123,18 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "label-value-not-string": [
     'nodes.yaml:12:31: nodes[1].labels["nvidia.com/gpu.present"]: expected a valid label value, got the boolean true; put it in quotes: "true"',
   ],
+  "mac-equals-derived-mac": [
+    'nodes.yaml:12:10: nodes[1].mac: "f6:21:d6:a1:e8:51" is the MAC derived for nodes[0] "cp-1"; pick another',
+  ],
+  "mac-is-broadcast": [
+    'nodes.yaml:11:10: nodes[1].mac: "ff:ff:ff:ff:ff:ff" is a multicast address (the first octet is odd); a network card needs a unicast one',
+  ],
+  "mac-with-dashes": [
+    'nodes.yaml:11:10: nodes[1].mac: "BC-24-11-00-00-21" is not a MAC address (six hex pairs separated by ":", such as "bc:24:11:0a:00:01")',
+  ],
+  "memory-with-unit": [
+    'nodes.yaml:11:16: nodes[1].memoryMiB: expected a whole number, got the string "8G"',
+  ],
   "missing-cluster-file": ["cluster.yaml:1:1: file not found"],
   "missing-network-gateway": ["cluster.yaml:13:3: network.gateway: required field is missing"],
   "missing-required-node-fields": [
@@ -111,25 +147,43 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "multiple-yaml-documents": [
     'nodes.yaml:11:1: more than one YAML document ("---"); an inventory file holds exactly one',
   ],
+  "nameserver-not-an-ip": [
+    'cluster.yaml:17:7: network.nameservers[1]: "dns.lab.internal" is not an IPv4 address',
+  ],
+  "negative-disk-size": ["nodes.yaml:11:14: nodes[1].diskGiB: -50 is below the minimum of 10"],
   "no-controlplane": [
     'nodes.yaml:2:1: nodes: no node has role "controlplane"; a cluster needs at least one control plane',
   ],
   "node-ip-is-broadcast": [
     'nodes.yaml:10:9: nodes[1].ip: "10.0.0.255" is the broadcast address of network.cidr "10.0.0.0/24"',
   ],
+  "node-ip-is-gateway": ['nodes.yaml:10:9: nodes[1].ip: "10.0.0.1" is network.gateway'],
   "node-ip-is-vip": [
     'nodes.yaml:10:9: nodes[1].ip: "10.0.0.10" is the cluster vip; the VIP must not be a node\'s own address',
   ],
   "node-ip-outside-cidr": [
     'nodes.yaml:10:9: nodes[1].ip: "10.0.1.21" is outside network.cidr "10.0.0.0/24"',
   ],
+  "node-ip-with-prefix": ['nodes.yaml:10:9: nodes[1].ip: "10.0.0.21/24" is not an IPv4 address'],
   "node-network-overlaps-default-service-subnet": [
     'cluster.yaml:13:9: network.cidr: "10.96.0.0/24" overlaps the default kubernetes.serviceSubnets "10.96.0.0/12"; set kubernetes.serviceSubnets to a range that does not',
   ],
   "nodes-empty-list": ["nodes.yaml:2:8: nodes: needs at least 1 entry"],
+  "nodes-file-is-a-bare-list": [
+    "nodes.yaml:3:1: expected a mapping of fields at the top of the file, got a list",
+  ],
   "nodes-is-a-map": ["nodes.yaml:3:3: nodes: expected a list, got a mapping"],
+  "pod-and-service-subnets-overlap": [
+    'cluster.yaml:11:7: kubernetes.serviceSubnets[0]: "172.20.0.0/16" overlaps kubernetes.podSubnets[0] "172.16.0.0/12"',
+  ],
   "pod-subnet-overlaps-node-network": [
     'cluster.yaml:9:7: kubernetes.podSubnets[0]: "10.0.0.0/16" overlaps network.cidr "10.0.0.0/24"',
+  ],
+  "protect-yes-not-boolean": [
+    'nodes.yaml:12:14: nodes[1].protect: expected true or false, got the string "yes"',
+  ],
+  "role-capitalised": [
+    'nodes.yaml:8:11: nodes[1].role: "Worker" is not one of "controlplane", "worker"',
   ],
   "service-subnet-overlaps-pod-subnet": [
     'cluster.yaml:9:7: kubernetes.serviceSubnets[0]: "10.244.128.0/20" overlaps the default kubernetes.podSubnets "10.244.0.0/16"',
@@ -142,6 +196,12 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   ],
   "talos-version-too-old": [
     'cluster.yaml:5:12: talos.version: "v1.5.3" is older than Talos v1.6, the oldest release em-infra deploys',
+  ],
+  "talos-version-without-v-prefix": [
+    'cluster.yaml:5:12: talos.version: "1.13.0" is not a Talos version (vX.Y.Z, such as "v1.13.0"); add a leading "v"',
+  ],
+  "unicode-cyrillic-e-in-name": [
+    'nodes.yaml:7:11: nodes[1].name: "workеr-1" is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit); it contains the non-ASCII character "е" (U+0435)',
   ],
   "unicode-lookalike-name": [
     'nodes.yaml:3:11: nodes[0].name: "сp-1" is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit); it contains the non-ASCII character "с" (U+0441)',
@@ -163,6 +223,13 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "vlan-out-of-range": ["cluster.yaml:12:9: proxmox.vlan: 4095 is above the maximum of 4094"],
   "vmid-as-string": [
     'nodes.yaml:9:11: nodes[1].vmId: expected a whole number, got the string "201"; remove the quotes',
+  ],
+  "vmid-below-100": ["nodes.yaml:9:11: nodes[1].vmId: 99 is below the minimum of 100"],
+  "worker-label-node-restriction-prefix": [
+    "nodes.yaml:13:7: nodes[1].labels[\"node-restriction.kubernetes.io/pci-dss\"]: the NodeRestriction admission plugin forbids a kubelet to set labels under node-restriction.kubernetes.io/; Talos sets a worker's labels with its kubelet's credentials, so none of this node's labels would be applied. Set this one with `kubectl label node` instead",
+  ],
+  "worker-label-node-role": [
+    "nodes.yaml:12:7: nodes[1].labels[\"node-role.kubernetes.io/worker\"]: the NodeRestriction admission plugin forbids a kubelet to set kubernetes.io and k8s.io labels other than a few well-known ones (such as topology.kubernetes.io/zone); Talos sets a worker's labels with its kubelet's credentials, so none of this node's labels would be applied. Set this one with `kubectl label node` instead",
   ],
   "yaml-anchor": [
     'nodes.yaml:7:13: anchor "&zone" is not supported; write every value out in full',

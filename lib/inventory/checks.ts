@@ -44,6 +44,9 @@ function whole(value: unknown): number | undefined {
 const TALOS_VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const KUBERNETES_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+/** schema.json's `labelKey`: a key it rejects is not judged again here. */
+const LABEL_KEY =
+  /^((?=[-a-z0-9.]{1,253}\/)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** The node network as cluster.yaml states it, for the checks on node addresses. */
 interface NetworkFacts {
@@ -224,6 +227,50 @@ function nodeLabel(entry: NodeEntry): string {
     : `nodes[${entry.index}] ${quote(entry.name)}`;
 }
 
+/** Labels a kubelet may set on its own Node although they are in kubernetes.io or k8s.io. */
+const KUBELET_LABELS: ReadonlySet<string> = new Set([
+  "kubernetes.io/hostname",
+  "kubernetes.io/os",
+  "kubernetes.io/arch",
+  "beta.kubernetes.io/os",
+  "beta.kubernetes.io/arch",
+  "beta.kubernetes.io/instance-type",
+  "node.kubernetes.io/instance-type",
+  "topology.kubernetes.io/zone",
+  "topology.kubernetes.io/region",
+  "failure-domain.beta.kubernetes.io/zone",
+  "failure-domain.beta.kubernetes.io/region",
+]);
+
+/** Whether a label prefix is `domain` or one of its subdomains. */
+function inDomain(prefix: string, domain: string): boolean {
+  return prefix === domain || prefix.endsWith(`.${domain}`);
+}
+
+/**
+ * Why the NodeRestriction admission plugin refuses a label a kubelet sets on its own
+ * Node, or undefined when it allows it. Kubernetes' own rule (`IsKubeletLabel` in
+ * k8s.io/kubelet/pkg/apis): nothing under node-restriction.kubernetes.io, and under
+ * kubernetes.io or k8s.io only the well-known labels and the kubelet.kubernetes.io and
+ * node.kubernetes.io prefixes.
+ */
+function kubeletForbiddenLabel(key: string): string | undefined {
+  const slash = key.indexOf("/");
+  if (slash < 0 || !LABEL_KEY.test(key)) return undefined;
+  const prefix = key.slice(0, slash);
+  if (inDomain(prefix, "node-restriction.kubernetes.io")) {
+    return "labels under node-restriction.kubernetes.io/";
+  }
+  const kubernetes = inDomain(prefix, "kubernetes.io") || inDomain(prefix, "k8s.io");
+  const allowed =
+    KUBELET_LABELS.has(key) ||
+    inDomain(prefix, "kubelet.kubernetes.io") ||
+    inDomain(prefix, "node.kubernetes.io");
+  return kubernetes && !allowed
+    ? "kubernetes.io and k8s.io labels other than a few well-known ones (such as topology.kubernetes.io/zone)"
+    : undefined;
+}
+
 /** Rules within nodes.yaml: they hold whatever cluster.yaml says. */
 export function checkNodes(source: SourceFile): Problem[] {
   const problems: Problem[] = [];
@@ -308,6 +355,7 @@ export function checkNodes(source: SourceFile): Problem[] {
     }
 
     const seenTaints = new Map<string, number>();
+    const seenTaintKeys = new Map<string, number>();
     list(node.taints)?.forEach((value, t) => {
       const taint = fields(value);
       const key = text(taint?.key);
@@ -315,15 +363,36 @@ export function checkNodes(source: SourceFile): Problem[] {
       if (key === undefined || effect === undefined) return;
       const id = `${key}\u0000${effect}`;
       const earlier = seenTaints.get(id);
-      if (earlier === undefined) {
-        seenTaints.set(id, t);
-        return;
+      const earlierKey = seenTaintKeys.get(key);
+      if (earlier !== undefined) {
+        report(
+          ["nodes", index, "taints", t],
+          `taint ${quote(key)} with effect ${quote(effect)} is already at taints[${earlier}]`,
+        );
+      } else if (role === "controlplane" && earlierKey !== undefined) {
+        // Talos takes a control plane's taints as machine.nodeTaints, a map from key to
+        // `value:Effect`: it holds one effect per key, where Kubernetes allows several.
+        report(
+          ["nodes", index, "taints", t],
+          `taint ${quote(key)} is already at taints[${earlierKey}]; a control plane's taints (Talos machine.nodeTaints) hold one effect per key`,
+        );
       }
-      report(
-        ["nodes", index, "taints", t],
-        `taint ${quote(key)} with effect ${quote(effect)} is already at taints[${earlier}]`,
-      );
+      seenTaints.set(id, earlier ?? t);
+      seenTaintKeys.set(key, earlierKey ?? t);
     });
+
+    if (role === "worker") {
+      for (const key of Object.keys(fields(node.labels) ?? {})) {
+        const forbidden = kubeletForbiddenLabel(key);
+        if (forbidden === undefined) continue;
+        problems.push(
+          error(
+            positionOf(source, ["nodes", index, "labels", key], "key"),
+            `${formatPath(["nodes", index, "labels", key])}: the NodeRestriction admission plugin forbids a kubelet to set ${forbidden}; Talos sets a worker's labels with its kubelet's credentials, so none of this node's labels would be applied. Set this one with \`kubectl label node\` instead`,
+          ),
+        );
+      }
+    }
   }
 
   if (entries.length > 0 && everyRoleKnown) {

@@ -1,0 +1,193 @@
+/**
+ * The secrets audit: the real program runs under the offline engine, whose fakes hand
+ * out fixed key material (MOCK_SECRETS); every value the engine recorded, and would
+ * store in state or print, is searched for that material outside a secret wrapper.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { PROJECT_ROOT, type RunRecord } from "../lib/mockEngine/engine";
+import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
+import {
+  isSecretWrapper,
+  plaintextStrings,
+  unwrapSecrets,
+  wrapSecret,
+} from "../lib/mockEngine/secretSig";
+import { DEV, LARGE, runFor, stackConfig } from "./support/program";
+
+type Material = keyof typeof MOCK_SECRETS;
+const MATERIAL = Object.entries(MOCK_SECRETS) as [Material, string][];
+
+/**
+ * The Proxmox API token reaches the provider from stack config, never through the
+ * program: no resource, invoke or output of the program carries it, so the record
+ * cannot hold it even inside a wrapper. It is still searched for everywhere.
+ */
+const NEVER_IN_RECORD: readonly Material[] = ["proxmoxApiToken"];
+
+/** One recorded place and the value found there. */
+interface Found {
+  readonly where: string;
+  readonly value: string;
+}
+
+/** Object keys outside secret wrappers (plaintextStrings reports values only). */
+function plaintextKeys(v: unknown, at = "$"): Found[] {
+  if (isSecretWrapper(v) || v === null || typeof v !== "object") return [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => plaintextKeys(x, `${at}[${i}]`));
+  return Object.entries(v).flatMap(([k, x]) => [
+    { where: `${at} (key)`, value: k },
+    ...plaintextKeys(x, `${at}.${k}`),
+  ]);
+}
+
+/** Every string inside a secret wrapper. */
+function secretStrings(v: unknown, at = "$"): Found[] {
+  if (isSecretWrapper(v)) {
+    return plaintextStrings(unwrapSecrets(v), at).map((s) => ({ where: s.path, value: s.value }));
+  }
+  if (Array.isArray(v)) return v.flatMap((x, i) => secretStrings(x, `${at}[${i}]`));
+  if (v !== null && typeof v === "object") {
+    return Object.entries(v).flatMap(([k, x]) => secretStrings(x, `${at}.${k}`));
+  }
+  return [];
+}
+
+/** Every part of a run record, labelled by what it belongs to. */
+function partsOf(record: RunRecord): [string, unknown][] {
+  return [
+    ...record.resources.map((r): [string, unknown] => [`${r.type}::${r.name}`, r]),
+    ...record.invokes.map((i, n): [string, unknown] => [`invoke #${n} ${i.token}`, i]),
+    ["stack outputs", record.stackOutputs],
+    ["logs", record.logs],
+  ];
+}
+
+/** Where each piece of material shows outside a secret wrapper. */
+function leaks(record: RunRecord): string[] {
+  const out: string[] = [];
+  for (const [label, part] of partsOf(record)) {
+    const visible = [
+      ...plaintextStrings(part).map((s) => ({ where: s.path, value: s.value })),
+      ...plaintextKeys(part),
+    ];
+    for (const { where, value } of visible) {
+      for (const [name, secret] of MATERIAL) {
+        if (value.includes(secret)) out.push(`${name} in plaintext: ${label} ${where}`);
+      }
+    }
+  }
+  return out;
+}
+
+describe("secrets audit", function () {
+  for (const [label, dir] of [
+    ["dev", DEV],
+    ["large", LARGE],
+  ] as const) {
+    describe(`${label} inventory`, function () {
+      let record: RunRecord;
+      before(async function () {
+        record = await runFor(dir);
+      });
+
+      it("shows no key, token or kubeconfig outside a secret wrapper, anywhere in the record", function () {
+        assert.deepEqual(leaks(record), []);
+      });
+
+      it("does hold the material, inside secret wrappers, so the audit saw it", function () {
+        const hidden = partsOf(record).flatMap(([, part]) => secretStrings(part));
+        const missing = MATERIAL.filter(
+          ([name, secret]) =>
+            !NEVER_IN_RECORD.includes(name) && !hidden.some((s) => s.value.includes(secret)),
+        ).map(([name]) => name);
+        assert.deepEqual(missing, []);
+        assert.ok(hidden.length > 0);
+      });
+
+      it("never carries the Proxmox API token at all, wrapped or not", function () {
+        assert.ok(!JSON.stringify(record).includes(MOCK_SECRETS.proxmoxApiToken));
+      });
+
+      it("exports kubeconfig and talosconfig as secrets, holding the admin credentials", function () {
+        const { kubeconfig, talosconfig } = record.stackOutputs;
+        assert.ok(isSecretWrapper(kubeconfig), "kubeconfig is not secret");
+        assert.ok(isSecretWrapper(talosconfig), "talosconfig is not secret");
+        assert.ok(String(unwrapSecrets(kubeconfig)).includes(MOCK_SECRETS.kubeconfigBody));
+        assert.ok(String(unwrapSecrets(kubeconfig)).includes(MOCK_SECRETS.kubeClientKey));
+        assert.ok(String(unwrapSecrets(talosconfig)).includes(MOCK_SECRETS.clientKey));
+      });
+
+      it("logs none of the material", function () {
+        const text = JSON.stringify(record.logs);
+        assert.deepEqual(
+          MATERIAL.filter(([, secret]) => text.includes(secret)).map(([name]) => name),
+          [],
+        );
+      });
+    });
+  }
+
+  it("a preview leaks nothing either", async function () {
+    assert.deepEqual(leaks(await runFor(DEV, { dryRun: true })), []);
+  });
+
+  it("the scanner finds material outside a wrapper and ignores it inside one", function () {
+    const { config } = stackConfig(DEV);
+    const exposed = { config, [MOCK_SECRETS.clusterSecret]: 1 };
+    const fake = { resources: [], invokes: [], stackOutputs: exposed, logs: [] };
+    assert.deepEqual(leaks(fake), [
+      "proxmoxApiToken in plaintext: stack outputs $.config.proxmoxve:apiToken",
+      `clusterSecret in plaintext: stack outputs $ (key)`,
+    ]);
+    const wrapped = { ...fake, stackOutputs: { config: wrapSecret(config) } };
+    assert.deepEqual(leaks(wrapped), []);
+  });
+
+  describe(".gitignore", function () {
+    /** Whether git ignores a path (checked by pattern, whether or not it exists). */
+    function ignored(this: Mocha.Context, file: string): boolean {
+      const run = spawnSync("git", ["check-ignore", "-q", "--no-index", file], {
+        cwd: PROJECT_ROOT,
+      });
+      if (run.status !== 0 && run.status !== 1) {
+        console.log(`      SKIPPED: git check-ignore failed: ${String(run.stderr)}`);
+        this.skip();
+      }
+      return run.status === 0;
+    }
+
+    it("ignores the local state folder that Pulumi.yaml's backend names", function () {
+      const project = parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8"));
+      const url = String((project as { backend: { url: string } }).backend.url);
+      const match = /^file:\/\/(.+)$/.exec(url);
+      assert.ok(match, `backend.url ${url} is not a local file backend`);
+      const folder = path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, match[1]));
+      assert.equal(folder, ".pulumi-state");
+      assert.ok(ignored.call(this, `${folder}/.pulumi/stacks/em-infra/dev.json`));
+      assert.ok(ignored.call(this, `${folder}/x`));
+    });
+
+    it("ignores kubeconfig, talosconfig and *.secret* files", function () {
+      for (const file of [
+        "kubeconfig",
+        "kubeconfig.prod",
+        "talosconfig",
+        "talosconfig.yaml",
+        "foo.secret.yaml",
+        "inventory/dev/token.secret",
+      ]) {
+        assert.ok(ignored.call(this, file), `${file} is not git-ignored`);
+      }
+    });
+
+    it("still tracks the inventory and stack settings", function () {
+      for (const file of ["inventory/dev/nodes.yaml", "Pulumi.dev.yaml", "index.ts"]) {
+        assert.ok(!ignored.call(this, file), `${file} is git-ignored`);
+      }
+    });
+  });
+});
