@@ -33,6 +33,9 @@ export class NodeVm extends pulumi.ComponentResource {
       // whole plan before it touches anything, where a Proxmox-side flag would fail
       // `pulumi destroy` half-way, after the node's Talos state was already reset.
       protect: node.protect,
+      // A replacement VM has the same id, MAC and address as the one it replaces,
+      // which Proxmox and the network allow only once: delete first, then create.
+      deleteBeforeReplace: true,
     });
     this.vmId = this.vm.vmId;
     this.registerOutputs({ vmId: this.vmId });

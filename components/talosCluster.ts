@@ -97,7 +97,13 @@ export class TalosCluster extends pulumi.ComponentResource {
           onDestroy: onDestroyFor(node.role),
           timeouts: { ...APPLY_TIMEOUTS },
         },
-        { parent: this, dependsOn: [vms[node.name], ...dependsOn] },
+        {
+          parent: this,
+          dependsOn: [vms[node.name], ...dependsOn],
+          // A new VM boots a blank Talos in maintenance mode: whenever the VM is
+          // replaced, its configuration must be applied again.
+          replaceWith: [vms[node.name].vm],
+        },
       );
     };
 

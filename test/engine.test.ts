@@ -63,6 +63,15 @@ describe("offline engine", function () {
     });
   });
 
+  it("fails promptly, with the message, when an apply() throws", async function () {
+    this.timeout(5000);
+    await assert.rejects(runProgram({ entry: program("applyThrows") }), (err: ProgramError) => {
+      assert.equal(err.message, 'error serializing property "schematic": failed inside an apply');
+      assert.ok(err.record.resources.some((r) => r.name === "first"));
+      return true;
+    });
+  });
+
   it("finds plaintext strings outside secret wrappers only", function () {
     const value = {
       a: "visible",

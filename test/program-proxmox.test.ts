@@ -103,6 +103,20 @@ describe("Proxmox layer", function () {
         }
       });
 
+      it("replaces a VM delete-first, since its id, MAC and address are unique", function () {
+        for (const vm of ofType(record, VM)) {
+          assert.equal(vm.deleteBeforeReplace, true, vm.name);
+        }
+      });
+
+      it("restarts a worker for a hardware change, never a control plane", function () {
+        const inv = loadInventory(dir);
+        for (const node of inv.nodes) {
+          const vm = plainInputs(resource(record, VM, `${node.name}-vm`));
+          assert.equal(vm.rebootAfterUpdate, node.role === "worker", node.name);
+        }
+      });
+
       it("protects control-plane VMs by default, and workers only when asked", function () {
         const inv = loadInventory(dir);
         const expected = (name: string, role: string) =>
@@ -145,6 +159,7 @@ describe("Proxmox layer", function () {
         onBoot: true,
         started: true,
         stopOnDestroy: true,
+        rebootAfterUpdate: false,
         machine: "q35",
         bios: "ovmf",
         efiDisk: { datastoreId: "local-lvm", type: "4m", preEnrolledKeys: false },

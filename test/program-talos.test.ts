@@ -84,9 +84,11 @@ describe("Talos layer", function () {
         assert.ok(bootstrap.dependencies.includes(apply.urn), "bootstrap does not wait for apply");
         assert.ok(kubeconfig.dependencies.includes(bootstrap.urn), "kubeconfig before bootstrap");
         assert.ok(dependsOn(record, kubeconfig, vm));
-        // Every node's apply waits for that node's own VM, and nothing else's.
+        // Every node's apply waits for that node's own VM, and nothing else's, and
+        // is replaced with it: a new VM needs its configuration applied again.
         for (const node of inv.nodes) {
           const a = resource(record, APPLY, `${name}-apply-${node.name}`);
+          assert.deepEqual(a.replaceWith, [resource(record, VM, `${node.name}-vm`).urn]);
           const vms = ofType(record, VM).filter((v) => a.dependencies.includes(v.urn));
           assert.deepEqual(
             vms.map((v) => v.name),

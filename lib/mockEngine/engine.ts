@@ -49,6 +49,8 @@ export interface RecordedResource {
   readonly ignoreChanges: readonly string[];
   readonly replaceOnChanges: readonly string[];
   readonly deleteBeforeReplace: boolean;
+  /** URNs whose replacement replaces this resource too. */
+  readonly replaceWith: readonly string[];
   readonly retainOnDelete: boolean;
   readonly additionalSecretOutputs: readonly string[];
   readonly customTimeouts?: { create?: string; update?: string; delete?: string };
@@ -154,6 +156,9 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   const invokes: RecordedInvoke[] = [];
   const logs: RecordedLog[] = [];
   const failures: unknown[] = [];
+  // Resolves at the first failure: whatever waits on a failed value never settles.
+  let signalFailure: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => (signalFailure = resolve));
   const recording: Promise<void>[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const record = (): RunRecord => ({ resources, invokes, stackOutputs, logs });
@@ -187,6 +192,7 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
     register(req, (err: any, resp: any) => {
       if (err || !resp) {
         failures.push(err ?? new Error(`registering ${req.getName()} failed`));
+        signalFailure();
         return callback(err, resp);
       }
       // The engine marks these outputs secret; the stock mock monitor does not.
@@ -218,6 +224,7 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceWith: req.getReplaceWithList(),
         retainOnDelete: req.getRetainondelete() === true,
         additionalSecretOutputs: secretOutputs,
         customTimeouts: timeouts
@@ -248,6 +255,7 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
     originalInvoke(req, (err: any, resp: any) => {
       if (err || !resp) {
         failures.push(err ?? new Error(`invoking ${token} failed`));
+        signalFailure();
         return callback(err, resp);
       }
       const done = annotated.then((found) => {
@@ -271,8 +279,12 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   };
 
   // An error inside an apply() surfaces as an unhandled rejection, which fails
-  // `pulumi up`; here it fails the run.
-  const onRejection = (reason: unknown) => failures.push(reason);
+  // `pulumi up`; here it fails the run. Whatever waits on the failed value never
+  // settles, so after a failure the run stops waiting, as the engine would.
+  const onRejection = (reason: unknown) => {
+    failures.push(reason);
+    signalFailure();
+  };
   process.on("unhandledRejection", onRejection);
   const patched = patchRuntime(pending, logs);
   try {
@@ -281,18 +293,24 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
     for (const mod of [entry, path.join(PROJECT_ROOT, ".build", "index.js")]) {
       delete require.cache[mod];
     }
-    await runtimeStack.runInPulumiStack(async () => {
-      const mod = require(entry);
-      return typeof mod === "function" ? mod() : mod;
-    });
+    await Promise.race([
+      runtimeStack.runInPulumiStack(async () => {
+        const mod = require(entry);
+        return typeof mod === "function" ? mod() : mod;
+      }),
+      failed,
+    ]);
   } catch (err) {
     failures.unshift(err);
+    signalFailure();
   }
   try {
     // Let every outstanding registration and invoke land before reading the record,
-    // after a failure too: the record then shows what was sent before it.
-    await settings.waitForRPCs();
-    await Promise.all(recording);
+    // after a failure too (the record then shows what was sent before it), but give
+    // up on what a failure left hanging after a short grace.
+    const grace = failed.then(() => new Promise((r) => setTimeout(r, 200)));
+    await Promise.race([settings.waitForRPCs(), grace]);
+    await Promise.race([Promise.all(recording), grace]);
     await new Promise((r) => setImmediate(r));
   } finally {
     patched.restore();

@@ -71,6 +71,10 @@ export function buildVmArgs(
     // A Talos node has nothing to shut down cleanly once its apply is gone:
     // a hard stop keeps `pulumi destroy` from waiting on an ACPI shutdown.
     stopOnDestroy: true,
+    // Pulumi updates VMs side by side. A hardware change (memory, cores) that needs
+    // a restart may restart a worker on its own, but never every control plane at
+    // once: there it stays pending until the operator restarts one at a time.
+    rebootAfterUpdate: node.role === "worker",
     machine: "q35",
     bios: "ovmf",
     efiDisk: { datastoreId: proxmox.vmDatastore, type: "4m", preEnrolledKeys: false },
