@@ -17,16 +17,17 @@ import {
   requireUpstream,
   type PulumiSchema,
 } from "./support/upstream";
-
-const NODE_VM = "em-infra:proxmox:NodeVm";
-const VM = "proxmoxve:index/vmLegacy:VmLegacy";
-const FILE = "proxmoxve:download/file:File";
-const SECRETS = "talos:machine/secrets:Secrets";
-const APPLY = "talos:machine/configurationApply:ConfigurationApply";
-const GET_CONFIG = "talos:machine/getConfiguration:getConfiguration";
-const CLIENT_CONFIG = "talos:client/getConfiguration:getConfiguration";
-const HEALTH = "talos:cluster/getHealth:getHealth";
-const GET_URLS = "talos:imageFactory/getUrls:getUrls";
+import {
+  NODE_VM,
+  VM,
+  FILE,
+  SECRETS,
+  APPLY,
+  GET_CONFIG,
+  CLIENT_CONFIG,
+  HEALTH,
+  GET_URLS,
+} from "./support/tokens";
 
 const key = (type: string, name: string) => `${type}::${name}`;
 

@@ -16,12 +16,7 @@ import {
   runFor,
 } from "./support/program";
 import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
-
-const VM = "proxmoxve:index/vmLegacy:VmLegacy";
-const FILE = "proxmoxve:download/file:File";
-const SCHEMATIC = "talos:imageFactory/schematic:Schematic";
-const NODE_VM = "em-infra:proxmox:NodeVm";
-const IMAGES = "em-infra:proxmox:TalosImages";
+import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "./support/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
 function expectedDownloads(dir: string): string[] {

@@ -19,15 +19,16 @@ import {
   stackConfig,
 } from "./support/program";
 import { talosSchemaOrSkip } from "./support/talosSchema";
-
-const VM = "proxmoxve:index/vmLegacy:VmLegacy";
-const SECRETS = "talos:machine/secrets:Secrets";
-const APPLY = "talos:machine/configurationApply:ConfigurationApply";
-const BOOTSTRAP = "talos:machine/bootstrap:Bootstrap";
-const KUBECONFIG = "talos:cluster/kubeconfig:Kubeconfig";
-const GET_CONFIG = "talos:machine/getConfiguration:getConfiguration";
-const CLIENT_CONFIG = "talos:client/getConfiguration:getConfiguration";
-const HEALTH = "talos:cluster/getHealth:getHealth";
+import {
+  VM,
+  SECRETS,
+  APPLY,
+  BOOTSTRAP,
+  KUBECONFIG,
+  GET_CONFIG,
+  CLIENT_CONFIG,
+  HEALTH,
+} from "./support/tokens";
 
 /** The configPatches the program sent for one node, parsed back from the invoke. */
 function patchesOf(record: RunRecord, nodeName: string, ip: string): string[] {

@@ -1,0 +1,14 @@
+/** The type tokens the program registers and calls, named once for every test. */
+export const NODE_VM = "em-infra:proxmox:NodeVm";
+export const IMAGES = "em-infra:proxmox:TalosImages";
+export const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+export const FILE = "proxmoxve:download/file:File";
+export const SCHEMATIC = "talos:imageFactory/schematic:Schematic";
+export const SECRETS = "talos:machine/secrets:Secrets";
+export const APPLY = "talos:machine/configurationApply:ConfigurationApply";
+export const BOOTSTRAP = "talos:machine/bootstrap:Bootstrap";
+export const KUBECONFIG = "talos:cluster/kubeconfig:Kubeconfig";
+export const GET_CONFIG = "talos:machine/getConfiguration:getConfiguration";
+export const CLIENT_CONFIG = "talos:client/getConfiguration:getConfiguration";
+export const HEALTH = "talos:cluster/getHealth:getHealth";
+export const GET_URLS = "talos:imageFactory/getUrls:getUrls";
