@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import type { Inventory, NodeSpec, Role } from "../lib/inventory/types";
-import { bootstrapNode, controlPlaneIps, onDestroyFor, talosContract } from "../lib/talos/cluster";
+import {
+  bootstrapNode,
+  controlPlaneIps,
+  onDestroyFor,
+  skipKubernetesChecks,
+  talosContract,
+} from "../lib/talos/cluster";
 import { buildNodePatches, renderPatch } from "../lib/talos/patches";
 import type { NodeVm } from "./nodeVm";
 import type { TalosImages } from "./talosImages";
@@ -116,7 +122,14 @@ export class TalosCluster extends pulumi.ComponentResource {
         endpoint: first.ip,
         timeouts: { ...BOOTSTRAP_TIMEOUTS },
       },
-      { parent: this, dependsOn: [applies[first.name]] },
+      {
+        parent: this,
+        dependsOn: [applies[first.name]],
+        // Bootstrap happens once in a cluster's life. When the first control plane
+        // changes later (removed, reordered, readdressed), running it again against
+        // another member would be wrong, so nothing about it is ever updated.
+        ignoreChanges: ["node", "endpoint", "clientConfiguration", "timeouts"],
+      },
     );
     // Every other node is applied after the bootstrap. It costs no time (they join
     // once etcd is up anyway), and it orders `pulumi destroy`: these applies, and
@@ -137,17 +150,24 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
 
     const ipsOf = (role: Role) => inventory.nodes.filter((n) => n.role === role).map((n) => n.ip);
-    const health = talos.cluster.getHealthOutput(
-      {
-        clientConfiguration,
-        controlPlaneNodes: ipsOf("controlplane"),
-        workerNodes: ipsOf("worker"),
-        endpoints: controlPlaneIps(inventory),
-        timeouts: { ...HEALTH_TIMEOUTS },
-      },
-      { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
-    );
-    this.healthy = health.id;
+    // A preview only shows what would change: it does not wait on the live
+    // cluster's health (up to the gate's timeout) or talk to its nodes.
+    const health = pulumi.runtime.isDryRun()
+      ? undefined
+      : talos.cluster.getHealthOutput(
+          {
+            clientConfiguration,
+            controlPlaneNodes: ipsOf("controlplane"),
+            workerNodes: ipsOf("worker"),
+            endpoints: controlPlaneIps(inventory),
+            // Without a CNI no node becomes Ready until the operator installs one:
+            // the gate then checks Talos, etcd and the kubelets only.
+            skipKubernetesChecks: skipKubernetesChecks(inventory),
+            timeouts: { ...HEALTH_TIMEOUTS },
+          },
+          { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
+        );
+    this.healthy = health ? health.id : pulumi.output("preview");
 
     this.talosconfig = pulumi.secret(
       talos.client.getConfigurationOutput(
@@ -162,7 +182,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
     // `pulumi up` ends with a kubeconfig only when the cluster is healthy.
     this.kubeconfig = pulumi.secret(
-      pulumi.all([health.id, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw),
+      pulumi.all([this.healthy, kubeconfig.kubeconfigRaw]).apply(([, raw]) => raw),
     );
 
     this.registerOutputs({

@@ -234,6 +234,18 @@ describe("Proxmox layer", function () {
     });
   });
 
+  describe("guest agent", function () {
+    it("is enabled only when the image carries the guest agent extension", async function () {
+      const without = editedInventory(DEV, ({ cluster }) => {
+        cluster.setIn(["talos", "extensions"], []);
+      });
+      const agent = (r: RunRecord) =>
+        (plainInputs(resource(r, VM, "dev-cp-1-vm")).agent as { enabled: boolean }).enabled;
+      assert.equal(agent(await runFor(without)), false);
+      assert.equal(agent(await runFor(DEV)), true);
+    });
+  });
+
   describe("removing a node", function () {
     it("removes that node's resources and leaves every other name and input alone", async function () {
       const before = await runFor(LARGE);

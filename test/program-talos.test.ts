@@ -11,6 +11,7 @@ import {
   LARGE,
   SINGLE,
   dependsOn,
+  editedInventory,
   invokesOf,
   ofType,
   plainInputs,
@@ -280,7 +281,39 @@ describe("Talos layer", function () {
     });
   });
 
+  describe("cluster options", function () {
+    it("runs the bootstrap once: later changes to its target are ignored", async function () {
+      const record = await runFor(DEV);
+      const bootstrap = resource(record, BOOTSTRAP, "dev-bootstrap");
+      assert.deepEqual(bootstrap.ignoreChanges, [
+        "node",
+        "endpoint",
+        "clientConfiguration",
+        "timeouts",
+      ]);
+    });
+
+    it("checks Kubernetes in the health gate only when there is a CNI", async function () {
+      const none = editedInventory(DEV, ({ cluster }) => {
+        cluster.setIn(["kubernetes", "cni"], "none");
+      });
+      const skip = (r: RunRecord) =>
+        (unwrapSecrets(invokesOf(r, HEALTH)[0].args) as { skipKubernetesChecks: boolean })
+          .skipKubernetesChecks;
+      assert.equal(skip(await runFor(none)), true);
+      assert.equal(skip(await runFor(DEV)), false);
+    });
+  });
+
   describe("preview", function () {
+    it("of an existing stack reads configs but does not wait on the cluster's health", async function () {
+      const preview = await runFor(DEV, { dryRun: true, existing: true });
+      assert.equal(invokesOf(preview, GET_CONFIG).length, 3);
+      assert.equal(invokesOf(preview, HEALTH).length, 0);
+      assert.ok(isSecretWrapper(preview.stackOutputs.kubeconfig));
+      assert.match(String(unwrapSecrets(preview.stackOutputs.kubeconfig)), /kind: Config/);
+    });
+
     it("runs with unknown ids and outputs, registering the same resources", async function () {
       const update = await runFor(DEV);
       const preview = await runFor(DEV, { dryRun: true });

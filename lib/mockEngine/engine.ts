@@ -111,6 +111,12 @@ export interface RunOptions {
   readonly stack?: string;
   /** A preview rather than an update. @default false */
   readonly dryRun?: boolean;
+  /**
+   * With `dryRun`: a preview of a stack that already holds every resource, so
+   * ids and outputs are known (the engine reads them from state) rather than
+   * unknown as in a first preview. @default false
+   */
+  readonly existing?: boolean;
 }
 
 /** Thrown when the program fails; carries what was registered before the failure. */
@@ -152,6 +158,7 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   const entry = path.resolve(options.entry ?? path.join(PROJECT_ROOT, "index.ts"));
   const stack = options.stack ?? "dev";
   const dryRun = options.dryRun ?? false;
+  const unknownOutputs = dryRun && !(options.existing ?? false);
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   const logs: RecordedLog[] = [];
@@ -169,7 +176,12 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
         if (!args.custom) return { id: undefined, state: args.inputs };
         const fake = RESOURCE_FAKES[args.type];
         if (!fake) throw new Error(`no provider answers for resource type ${args.type}`);
-        const result = fake({ type: args.type, name: args.name, inputs: args.inputs, dryRun });
+        const result = fake({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          dryRun: unknownOutputs,
+        });
         return { id: result.id, state: result.state };
       },
       call(args: pulumi.runtime.MockCallArgs) {

@@ -13,6 +13,9 @@ import type { Inventory, NodeSpec } from "../inventory/types";
 /** The tag every em-infra VM carries, so operators can filter them in Proxmox. */
 export const MANAGED_TAG = "em-infra";
 
+/** The system extension that runs the QEMU guest agent inside Talos. */
+export const GUEST_AGENT_EXTENSION = "siderolabs/qemu-guest-agent";
+
 /** The SCSI slot of the boot disk. */
 export const BOOT_DISK = "scsi0";
 
@@ -118,9 +121,10 @@ export function buildVmArgs(
       dns: { servers: [...network.nameservers] },
     },
     agent: {
-      // The qemu-guest-agent extension runs inside Talos. The provider must not
-      // wait for it to report an address: the address is in the inventory.
-      enabled: true,
+      // The qemu-guest-agent extension runs inside Talos when the image has it.
+      // The provider must not wait for it to report an address: the address is in
+      // the inventory.
+      enabled: inventory.cluster.talos.extensions.includes(GUEST_AGENT_EXTENSION),
       trim: true,
       waitForIp: { disabled: true },
     },

@@ -57,3 +57,12 @@ export function onDestroyFor(role: Role): OnDestroy {
     }
   }
 }
+
+/**
+ * Whether the health gate skips its Kubernetes checks. Without a CNI
+ * (`kubernetes.cni: none`) no node turns Ready until the operator installs one,
+ * so the gate checks Talos, etcd and the kubelets only.
+ */
+export function skipKubernetesChecks(inventory: Inventory): boolean {
+  return inventory.cluster.kubernetes.cni === "none";
+}
