@@ -103,6 +103,9 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "gpu-mapping-is-pci-id": [
     'nodes.yaml:12:16: nodes[1].gpu.mapping: "0000:01:00.0" is not a Proxmox resource mapping name (a letter, then letters, digits, "-" or "_")',
   ],
+  "gpu-node-without-gpu-extensions": [
+    "nodes.yaml:11:5: nodes[1].gpu: talos.gpuExtensions is empty, so this GPU worker's image would carry no NVIDIA driver: Talos could not load the nvidia kernel modules it is given, and GPU pods would find no nvidia container runtime. Leave talos.gpuExtensions out for the default NVIDIA extensions, list them there, or remove this node's gpu",
+  ],
   "gpu-on-controlplane": [
     'nodes.yaml:7:5: nodes[0].gpu: only workers take a GPU, and nodes[0] "cp-1" is a control plane',
   ],
@@ -124,10 +127,10 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
     'nodes.yaml:12:31: nodes[1].labels["nvidia.com/gpu.present"]: expected a valid label value, got the boolean true; put it in quotes: "true"',
   ],
   "mac-equals-derived-mac": [
-    'nodes.yaml:12:10: nodes[1].mac: "f6:21:d6:a1:e8:51" is the MAC derived for nodes[0] "cp-1"; pick another',
+    'nodes.yaml:12:10: nodes[1].mac: "F6:21:D6:A1:E8:51" is the MAC derived for nodes[0] "cp-1"; pick another',
   ],
   "mac-is-broadcast": [
-    'nodes.yaml:11:10: nodes[1].mac: "ff:ff:ff:ff:ff:ff" is a multicast address (the first octet is odd); a network card needs a unicast one',
+    'nodes.yaml:11:10: nodes[1].mac: "ff:ff:ff:ff:ff:ff" is the broadcast address; a network card needs a unicast one',
   ],
   "mac-with-dashes": [
     'nodes.yaml:11:10: nodes[1].mac: "BC-24-11-00-00-21" is not a MAC address (six hex pairs separated by ":", such as "bc:24:11:0a:00:01")',
@@ -179,11 +182,20 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "pod-subnet-overlaps-node-network": [
     'cluster.yaml:9:7: kubernetes.podSubnets[0]: "10.0.0.0/16" overlaps network.cidr "10.0.0.0/24"',
   ],
+  "pod-subnet-smaller-than-24": [
+    'cluster.yaml:9:7: kubernetes.podSubnets[0]: "10.244.0.0/25" is smaller than a /24; kube-controller-manager gives every node a /24 of the pod network (its default node CIDR mask size), so use a /24 or larger',
+  ],
+  "pod-subnet-too-small-for-nodes": [
+    'cluster.yaml:9:7: kubernetes.podSubnets[0]: "10.244.0.0/23" has room for 2 nodes and nodes.yaml lists 3; kube-controller-manager gives every node a /24 of the pod network, so use a /22 or larger',
+  ],
   "protect-yes-not-boolean": [
     'nodes.yaml:12:14: nodes[1].protect: expected true or false, got the string "yes"',
   ],
   "role-capitalised": [
     'nodes.yaml:8:11: nodes[1].role: "Worker" is not one of "controlplane", "worker"',
+  ],
+  "service-subnet-larger-than-12": [
+    'cluster.yaml:9:7: kubernetes.serviceSubnets[0]: "10.96.0.0/11" is larger than a /12, the largest service network kube-apiserver accepts; use a /12 or smaller (such as "10.96.0.0/12")',
   ],
   "service-subnet-overlaps-pod-subnet": [
     'cluster.yaml:9:7: kubernetes.serviceSubnets[0]: "10.244.128.0/20" overlaps the default kubernetes.podSubnets "10.244.0.0/16"',
@@ -194,11 +206,20 @@ const INVALID: Readonly<Record<string, readonly string[]>> = {
   "taint-bad-effect": [
     'nodes.yaml:13:17: nodes[1].taints[0].effect: "NoExec" is not one of "NoSchedule", "PreferNoSchedule", "NoExecute"',
   ],
+  "talos-version-before-network-documents": [
+    'cluster.yaml:5:12: talos.version: "v1.11.5" is too old: em-infra\'s node configuration needs Talos >= v1.12 (it uses the multi-document network configuration, HostnameConfig, LinkAliasConfig, LinkConfig, Layer2VIPConfig and ResolverConfig, which Talos v1.12 introduced); use a v1.12 or newer release',
+  ],
   "talos-version-too-old": [
-    'cluster.yaml:5:12: talos.version: "v1.5.3" is older than Talos v1.6, the oldest release em-infra deploys',
+    'cluster.yaml:5:12: talos.version: "v1.5.3" is too old: em-infra\'s node configuration needs Talos >= v1.12 (it uses the multi-document network configuration, HostnameConfig, LinkAliasConfig, LinkConfig, Layer2VIPConfig and ResolverConfig, which Talos v1.12 introduced); use a v1.12 or newer release',
   ],
   "talos-version-without-v-prefix": [
     'cluster.yaml:5:12: talos.version: "1.13.0" is not a Talos version (vX.Y.Z, such as "v1.13.0"); add a leading "v"',
+  ],
+  "two-ipv4-pod-subnets": [
+    'cluster.yaml:11:7: kubernetes.podSubnets[1]: "10.245.0.0/16" is one entry too many; kubernetes.podSubnets takes one IPv4 range (Kubernetes allows one per IP family, and em-infra does not support dual stack); list a single range large enough for every node',
+  ],
+  "two-ipv4-service-subnets": [
+    'cluster.yaml:10:7: kubernetes.serviceSubnets[1]: "10.112.0.0/12" is one entry too many; kubernetes.serviceSubnets takes one IPv4 range (Kubernetes allows one per IP family, and em-infra does not support dual stack); list a single range, a /12 at most',
   ],
   "unicode-cyrillic-e-in-name": [
     'nodes.yaml:7:11: nodes[1].name: "workеr-1" is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters, starting and ending with a letter or digit); it contains the non-ASCII character "е" (U+0435)',

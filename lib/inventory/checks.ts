@@ -8,10 +8,12 @@ import {
   canonicalCidr,
   cidrContains,
   cidrsOverlap,
+  formatIpv4,
   hasHostBits,
   Ipv4Cidr,
   parseCidr,
   parseIpv4,
+  prefixMask,
 } from "./ipv4";
 import { DEFAULT_POD_SUBNETS, DEFAULT_SERVICE_SUBNETS, MINIMUM_SIZING } from "./defaults";
 import { deriveMac, isUnicastMac } from "./mac";
@@ -44,9 +46,74 @@ function whole(value: unknown): number | undefined {
 const TALOS_VERSION = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const KUBERNETES_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
+const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 /** schema.json's `labelKey`: a key it rejects is not judged again here. */
 const LABEL_KEY =
   /^((?=[-a-z0-9.]{1,253}\/)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * The pod network share of each node: kube-controller-manager's default node CIDR mask
+ * size for IPv4 (`--node-cidr-mask-size-ipv4`, 24). Talos does not change it, so every
+ * node takes a /24 out of the pod network and a node without one never gets pod IPs.
+ */
+const NODE_POD_PREFIX = 24;
+
+/**
+ * The largest service network kube-apiserver accepts: it refuses an IPv4
+ * `--service-cluster-ip-range` with more than 20 host bits, i.e. a prefix below /12.
+ */
+const LARGEST_SERVICE_PREFIX = 12;
+
+/** How many nodes a pod network of this prefix holds, a /24 each (0 below a /24). */
+function nodesThatFit(prefix: number): number {
+  return prefix > NODE_POD_PREFIX ? 0 : 2 ** (NODE_POD_PREFIX - prefix);
+}
+
+/** `1 node`, `2 nodes`. */
+function nodeCount(count: number): string {
+  return `${count} node${count === 1 ? "" : "s"}`;
+}
+
+/** A pod or service network in effect: written in cluster.yaml, or Talos's default. */
+interface SubnetInEffect {
+  /** Where to report it: the list entry, or the `kubernetes` key for a default. */
+  readonly fieldPath: FieldPath;
+  readonly part: "value" | "key";
+  /** The network as a message shows it: `"10.244.0.0/23"` or `the default kubernetes.podSubnets "10.244.0.0/16"`. */
+  readonly shown: string;
+  /** How a message says to change it: `use` for a written one, `set kubernetes.<key> to` for a default. */
+  readonly fix: string;
+  readonly cidr: Ipv4Cidr;
+}
+
+/** The parseable entries of `kubernetes.<key>`, or its defaults when the field is left out. */
+function subnetsInEffect(
+  kubernetes: Fields | undefined,
+  key: "podSubnets" | "serviceSubnets",
+  fallback: readonly string[],
+): SubnetInEffect[] {
+  const written = kubernetes?.[key];
+  const entries: (Omit<SubnetInEffect, "cidr"> & { value: unknown })[] =
+    written === undefined
+      ? fallback.map((value) => ({
+          fieldPath: ["kubernetes"],
+          part: "key",
+          shown: `the default kubernetes.${key} ${quote(value)}`,
+          fix: `set kubernetes.${key} to`,
+          value,
+        }))
+      : (list(written) ?? []).map((value, i) => ({
+          fieldPath: ["kubernetes", key, i],
+          part: "value",
+          shown: quote(value),
+          fix: "use",
+          value,
+        }));
+  return entries.flatMap(({ value, ...entry }) => {
+    const cidr = typeof value === "string" ? parseCidr(value) : undefined;
+    return cidr === undefined ? [] : [{ ...entry, cidr }];
+  });
+}
 
 /** The node network as cluster.yaml states it, for the checks on node addresses. */
 interface NetworkFacts {
@@ -75,8 +142,10 @@ export function checkCluster(source: SourceFile): Problem[] {
   const problems: Problem[] = [];
   const cluster = fields(source.data);
   if (cluster === undefined) return problems;
-  const report = (fieldPath: FieldPath, message: string): void => {
-    problems.push(error(positionOf(source, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+  const report = (fieldPath: FieldPath, message: string, part: "value" | "key" = "value") => {
+    problems.push(
+      error(positionOf(source, fieldPath, part), `${formatPath(fieldPath)}: ${message}`),
+    );
   };
 
   const facts = networkFacts(cluster);
@@ -162,6 +231,29 @@ export function checkCluster(source: SourceFile): Problem[] {
     else list(written)?.forEach((entry, i) => addBlock(["kubernetes", key, i], entry));
   }
 
+  // Sizes Kubernetes itself insists on, for the written networks and for Talos's defaults
+  // alike (the defaults, a /16 and a /12, pass).
+  for (const pods of subnetsInEffect(kubernetes, "podSubnets", DEFAULT_POD_SUBNETS)) {
+    if (pods.cidr.prefix > NODE_POD_PREFIX) {
+      report(
+        pods.fieldPath,
+        `${pods.shown} is smaller than a /${NODE_POD_PREFIX}; kube-controller-manager gives every node a /${NODE_POD_PREFIX} of the pod network (its default node CIDR mask size), so ${pods.fix} a /${NODE_POD_PREFIX} or larger`,
+        pods.part,
+      );
+    }
+  }
+  for (const services of subnetsInEffect(kubernetes, "serviceSubnets", DEFAULT_SERVICE_SUBNETS)) {
+    if (services.cidr.prefix < LARGEST_SERVICE_PREFIX) {
+      const mask = prefixMask(LARGEST_SERVICE_PREFIX);
+      const smaller = `${formatIpv4((services.cidr.network & mask) >>> 0)}/${LARGEST_SERVICE_PREFIX}`;
+      report(
+        services.fieldPath,
+        `${services.shown} is larger than a /${LARGEST_SERVICE_PREFIX}, the largest service network kube-apiserver accepts; ${services.fix} a /${LARGEST_SERVICE_PREFIX} or smaller (such as ${quote(smaller)})`,
+        services.part,
+      );
+    }
+  }
+
   // Talos and Kubernetes releases that work together.
   const talosVersion = text(fields(cluster.talos)?.version);
   const kubernetesVersion = text(kubernetes?.version);
@@ -184,7 +276,7 @@ export function checkCluster(source: SourceFile): Problem[] {
       case "talos-too-old":
         report(
           ["talos", "version"],
-          `${quote(talosVersion)} is older than Talos ${verdict.oldest}, the oldest release em-infra deploys`,
+          `${quote(talosVersion)} is too old: em-infra's node configuration needs Talos >= ${verdict.oldest} (it uses the multi-document network configuration, HostnameConfig, LinkAliasConfig, LinkConfig, Layer2VIPConfig and ResolverConfig, which Talos ${verdict.oldest} introduced); use a ${verdict.oldest} or newer release`,
         );
         break;
       case "talos-unknown":
@@ -318,9 +410,13 @@ export function checkNodes(source: SourceFile): Problem[] {
 
     const mac = text(node.mac);
     if (mac !== undefined && MAC.test(mac) && !isUnicastMac(mac)) {
+      const kind =
+        mac.toLowerCase() === BROADCAST_MAC
+          ? "the broadcast address"
+          : "a multicast address (the first octet is odd)";
       report(
         ["nodes", index, "mac"],
-        `${quote(mac)} is a multicast address (the first octet is odd); a network card needs a unicast one`,
+        `${quote(mac)} is ${kind}; a network card needs a unicast one`,
       );
     }
 
@@ -468,8 +564,8 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
       }
     }
     for (const entry of entries) {
-      const mac = text(entry.node.mac)?.toLowerCase();
-      const owner = mac === undefined ? undefined : derived.get(mac);
+      const mac = text(entry.node.mac);
+      const owner = mac === undefined ? undefined : derived.get(mac.toLowerCase());
       if (owner !== undefined) {
         report(
           ["nodes", entry.index, "mac"],
@@ -479,8 +575,41 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
     }
   }
 
+  // Every node takes a /24 of the pod network; one the network cannot hold gets no pod IPs.
+  const kubernetes = fields(clusterFields?.kubernetes);
+  if (entries.length > 0) {
+    for (const pods of subnetsInEffect(kubernetes, "podSubnets", DEFAULT_POD_SUBNETS)) {
+      const fit = nodesThatFit(pods.cidr.prefix);
+      // Below a /24 checkCluster has already said so.
+      if (fit === 0 || fit >= entries.length) continue;
+      const needed = NODE_POD_PREFIX - Math.ceil(Math.log2(entries.length));
+      problems.push(
+        error(
+          positionOf(cluster, pods.fieldPath, pods.part),
+          `${formatPath(pods.fieldPath)}: ${pods.shown} has room for ${nodeCount(fit)} and nodes.yaml lists ${entries.length}; kube-controller-manager gives every node a /${NODE_POD_PREFIX} of the pod network, so ${pods.fix} a /${needed} or larger`,
+        ),
+      );
+    }
+  }
+
+  // A GPU worker's image gets talos.gpuExtensions on top of talos.extensions; with none,
+  // Talos is asked to load NVIDIA kernel modules that nothing on the image provides.
+  const talos = fields(clusterFields?.talos);
+  const gpuExtensions = list(talos?.gpuExtensions);
+  if (gpuExtensions !== undefined && gpuExtensions.length === 0) {
+    for (const { node, index } of entries) {
+      if (node.role !== "worker" || node.gpu === undefined) continue;
+      problems.push(
+        error(
+          positionOf(nodes, ["nodes", index, "gpu"], "key"),
+          `nodes[${index}].gpu: talos.gpuExtensions is empty, so this GPU worker's image would carry no NVIDIA driver: Talos could not load the nvidia kernel modules it is given, and GPU pods would find no nvidia container runtime. Leave talos.gpuExtensions out for the default NVIDIA extensions, list them there, or remove this node's gpu`,
+        ),
+      );
+    }
+  }
+
   const workers = entries.filter((e) => e.node.role === "worker").length;
-  const allow = fields(clusterFields?.kubernetes)?.allowSchedulingOnControlPlanes;
+  const allow = kubernetes?.allowSchedulingOnControlPlanes;
   if (allow === false && workers === 0 && entries.length > 0) {
     problems.push(
       warning(

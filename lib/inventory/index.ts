@@ -8,7 +8,7 @@ export { checkInventory, loadInventory } from "./load";
 export type { InventoryCheck } from "./load";
 export { formatProblem, InventoryError } from "./problems";
 export { deriveMac, isUnicastMac } from "./mac";
-export { checkVersions, TALOS_SUPPORT } from "./versions";
+export { checkVersions, OLDEST_TALOS_MINOR, TALOS_SUPPORT } from "./versions";
 export type { TalosSupport, VersionCheck } from "./versions";
 export { findProjectRoot, schemaFile } from "./schema";
 export * as ipv4 from "./ipv4";

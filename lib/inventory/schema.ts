@@ -117,6 +117,17 @@ const DEF_WORDING: Readonly<Record<string, { noun: string; rule?: string }>> = {
   },
 };
 
+/**
+ * Why a list takes no more entries than its `maxItems`, and what to write instead, by the
+ * list's path; a list without a row gets the bare limit.
+ */
+const LIST_LIMIT_REASON: Readonly<Record<string, string>> = {
+  "kubernetes.podSubnets":
+    "kubernetes.podSubnets takes one IPv4 range (Kubernetes allows one per IP family, and em-infra does not support dual stack); list a single range large enough for every node",
+  "kubernetes.serviceSubnets":
+    "kubernetes.serviceSubnets takes one IPv4 range (Kubernetes allows one per IP family, and em-infra does not support dual stack); list a single range, a /12 at most",
+};
+
 const TYPE_NOUN: Readonly<Record<string, string>> = {
   string: "a string",
   integer: "a whole number",
@@ -325,6 +336,18 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
       const limit = Number(params.limit);
       const what = limit === 1 ? "entry" : "entries";
       return error(positionAt(fieldPath), at(fieldPath, `needs at least ${limit} ${what}`));
+    }
+    case "maxItems": {
+      // Reported at the first entry past the limit: the one to remove.
+      const limit = Number(params.limit);
+      const extra = [...fieldPath, limit];
+      const reason =
+        LIST_LIMIT_REASON[formatPath(fieldPath)] ??
+        `${formatPath(fieldPath)} takes at most ${limit} ${limit === 1 ? "entry" : "entries"}`;
+      return error(
+        positionAt(extra),
+        at(extra, `${quote((value as unknown[])[limit])} is one entry too many; ${reason}`),
+      );
     }
     case "uniqueItems": {
       const later = Math.max(Number(params.i), Number(params.j));

@@ -5,8 +5,20 @@
  * six Kubernetes minors up to the newest one released before it.
  *
  * Add a row when a Talos minor is released; until then a newer Talos gets a warning, not
- * an error, because the table is what is out of date.
+ * an error, because the table is what is out of date. The table starts at
+ * {@link OLDEST_TALOS_MINOR}: an older Talos is refused whatever its Kubernetes.
  */
+
+/**
+ * The oldest Talos minor em-infra deploys (v1.12). Every node's configuration is built
+ * from the multi-document network configuration (lib/talos/patches.ts: HostnameConfig,
+ * LinkAliasConfig, LinkConfig, Layer2VIPConfig and ResolverConfig), which Talos v1.12
+ * introduced when it deprecated `.machine.network`; the v1.11 configuration reference
+ * (talos.dev/v1.11/reference/configuration/network) has none of these documents, so a
+ * v1.11 node would reject its configuration. See the "Network Configuration" note of the
+ * v1.12 release and docs.siderolabs.com/talos/v1.12/reference/configuration/network/.
+ */
+export const OLDEST_TALOS_MINOR = 12;
 
 /** One row of the support matrix. Versions are minors within major 1. */
 export interface TalosSupport {
@@ -18,14 +30,8 @@ export interface TalosSupport {
   readonly newestKubernetesMinor: number;
 }
 
-/** The support matrix, oldest Talos first. */
+/** The support matrix, oldest Talos first, from {@link OLDEST_TALOS_MINOR} on. */
 export const TALOS_SUPPORT: readonly TalosSupport[] = [
-  { talosMinor: 6, oldestKubernetesMinor: 24, newestKubernetesMinor: 29 },
-  { talosMinor: 7, oldestKubernetesMinor: 25, newestKubernetesMinor: 30 },
-  { talosMinor: 8, oldestKubernetesMinor: 26, newestKubernetesMinor: 31 },
-  { talosMinor: 9, oldestKubernetesMinor: 27, newestKubernetesMinor: 32 },
-  { talosMinor: 10, oldestKubernetesMinor: 28, newestKubernetesMinor: 33 },
-  { talosMinor: 11, oldestKubernetesMinor: 29, newestKubernetesMinor: 34 },
   { talosMinor: 12, oldestKubernetesMinor: 30, newestKubernetesMinor: 35 },
   { talosMinor: 13, oldestKubernetesMinor: 31, newestKubernetesMinor: 36 },
 ];
@@ -35,7 +41,7 @@ export type VersionCheck =
   | { readonly status: "supported" }
   /** The Talos minor is known and the Kubernetes minor is outside its range. */
   | { readonly status: "unsupported"; readonly talos: string; readonly supported: string }
-  /** The Talos minor is older than the table: em-infra does not deploy it. */
+  /** The Talos minor is older than {@link OLDEST_TALOS_MINOR}: em-infra does not deploy it. */
   | { readonly status: "talos-too-old"; readonly talos: string; readonly oldest: string }
   /** The Talos minor is newer than the table: nothing can be said about Kubernetes. */
   | { readonly status: "talos-unknown"; readonly talos: string; readonly newest: string };
@@ -57,10 +63,9 @@ export function checkVersions(talosVersion: string, kubernetesVersion: string): 
   const kubernetes = majorMinor(kubernetesVersion);
   if (talos === undefined || kubernetes === undefined) return { status: "supported" };
   const talosName = `v${talos.major}.${talos.minor}`;
-  const oldest = TALOS_SUPPORT[0];
   const newest = TALOS_SUPPORT[TALOS_SUPPORT.length - 1];
-  if (talos.major < 1 || (talos.major === 1 && talos.minor < oldest.talosMinor)) {
-    return { status: "talos-too-old", talos: talosName, oldest: `v1.${oldest.talosMinor}` };
+  if (talos.major < 1 || (talos.major === 1 && talos.minor < OLDEST_TALOS_MINOR)) {
+    return { status: "talos-too-old", talos: talosName, oldest: `v1.${OLDEST_TALOS_MINOR}` };
   }
   const row =
     talos.major === 1 ? TALOS_SUPPORT.find((r) => r.talosMinor === talos.minor) : undefined;
