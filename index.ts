@@ -21,7 +21,7 @@ function load() {
       pulumi.getStack(),
       findProjectRoot(__dirname),
     );
-    return loadInventory(settings.inventoryDir);
+    return { settings, inventory: loadInventory(settings.inventoryDir) };
   } catch (err) {
     // A RunError is printed without a stack trace: the message says it all.
     if (err instanceof InventoryError || err instanceof SettingsError) {
@@ -42,7 +42,7 @@ function isConfigSecret(key: string): boolean {
   return probe ? probe(key) : true;
 }
 
-const inventory = load();
+const { settings, inventory } = load();
 for (const warning of inventory.warnings) {
   void pulumi.log.warn(formatProblem(warning));
 }
@@ -54,7 +54,12 @@ const vms = Object.fromEntries(
     new NodeVm(node.name, { inventory, node, image: images.fileFor(node) }),
   ]),
 );
-const cluster = new TalosCluster(inventory.cluster.name, { inventory, images, vms });
+const cluster = new TalosCluster(inventory.cluster.name, {
+  inventory,
+  images,
+  vms,
+  healthGate: settings.healthGate,
+});
 
 /** Admin kubeconfig. `npx pulumi stack output kubeconfig --show-secrets > kubeconfig` */
 export const kubeconfig = cluster.kubeconfig;

@@ -20,6 +20,11 @@ export interface TalosClusterArgs {
   readonly images: TalosImages;
   /** Every node's VM, by node name; a node's apply waits for its VM. */
   readonly vms: Readonly<Record<string, NodeVm>>;
+  /**
+   * Whether `pulumi up` waits for the cluster to be healthy before the kubeconfig
+   * output resolves. @default true
+   */
+  readonly healthGate?: boolean;
 }
 
 /**
@@ -53,7 +58,7 @@ export class TalosCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("em-infra:talos:TalosCluster", name, {}, opts);
-    const { inventory, images, vms } = args;
+    const { inventory, images, vms, healthGate = true } = args;
     const { cluster, endpoint } = inventory;
 
     this.secrets = new talos.machine.Secrets(
@@ -107,8 +112,10 @@ export class TalosCluster extends pulumi.ComponentResource {
           parent: this,
           dependsOn: [vms[node.name], ...dependsOn],
           // A new VM boots a blank Talos in maintenance mode: whenever the VM is
-          // replaced, its configuration must be applied again.
+          // replaced, its configuration must be applied again. Delete-first, so the
+          // old apply's reset reaches the old VM, never the new one at the same IP.
           replaceWith: [vms[node.name].vm],
+          deleteBeforeReplace: true,
         },
       );
     };
@@ -131,17 +138,28 @@ export class TalosCluster extends pulumi.ComponentResource {
         ignoreChanges: ["node", "endpoint", "clientConfiguration", "timeouts"],
       },
     );
-    // Every other node is applied after the bootstrap. It costs no time (they join
-    // once etcd is up anyway), and it orders `pulumi destroy`: these applies, and
-    // their resets, finish while the bootstrap node still serves the cluster.
+    // Every other node is applied after the bootstrap, and every worker after every
+    // control plane's VM exists. That costs no time (nodes join once etcd is up, and
+    // the VMs come first anyway), and it orders `pulumi destroy`: the workers'
+    // applies, with their drains and resets, finish before any control plane's VM is
+    // deleted, so etcd keeps its quorum while they run.
+    const controlPlaneVms = inventory.nodes
+      .filter((n) => n.role === "controlplane")
+      .map((n) => vms[n.name].vm);
     for (const node of inventory.nodes) {
-      if (node.name !== first.name) applyNode(node, [this.bootstrap]);
+      if (node.name === first.name) continue;
+      applyNode(
+        node,
+        node.role === "worker" ? [this.bootstrap, ...controlPlaneVms] : [this.bootstrap],
+      );
     }
     this.applies = applies;
 
     const kubeconfig = new talos.cluster.Kubeconfig(
       `${name}-kubeconfig`,
-      { clientConfiguration, node: first.ip, endpoint: endpoint.host },
+      // Read through the first control plane itself: the VIP answers only once etcd
+      // runs. The kubeconfig's server is still the cluster endpoint.
+      { clientConfiguration, node: first.ip, endpoint: first.ip },
       {
         parent: this,
         dependsOn: [this.bootstrap],
@@ -151,23 +169,31 @@ export class TalosCluster extends pulumi.ComponentResource {
 
     const ipsOf = (role: Role) => inventory.nodes.filter((n) => n.role === role).map((n) => n.ip);
     // A preview only shows what would change: it does not wait on the live
-    // cluster's health (up to the gate's timeout) or talk to its nodes.
-    const health = pulumi.runtime.isDryRun()
-      ? undefined
-      : talos.cluster.getHealthOutput(
-          {
-            clientConfiguration,
-            controlPlaneNodes: ipsOf("controlplane"),
-            workerNodes: ipsOf("worker"),
-            endpoints: controlPlaneIps(inventory),
-            // Without a CNI no node becomes Ready until the operator installs one:
-            // the gate then checks Talos, etcd and the kubelets only.
-            skipKubernetesChecks: skipKubernetesChecks(inventory),
-            timeouts: { ...HEALTH_TIMEOUTS },
-          },
-          { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
-        );
-    this.healthy = health ? health.id : pulumi.output("preview");
+    // cluster's health (up to the gate's timeout) or talk to its nodes. The
+    // operator may also turn the gate off for one operation it would block.
+    if (!healthGate && !pulumi.runtime.isDryRun()) {
+      void pulumi.log.warn(
+        "the health gate is off (em-infra:healthGate=false): the kubeconfig is exported without waiting for the cluster to be healthy",
+        this,
+      );
+    }
+    const health =
+      pulumi.runtime.isDryRun() || !healthGate
+        ? undefined
+        : talos.cluster.getHealthOutput(
+            {
+              clientConfiguration,
+              controlPlaneNodes: ipsOf("controlplane"),
+              workerNodes: ipsOf("worker"),
+              endpoints: controlPlaneIps(inventory),
+              // Without a CNI no node becomes Ready until the operator installs one:
+              // the gate then checks Talos, etcd and the kubelets only.
+              skipKubernetesChecks: skipKubernetesChecks(inventory),
+              timeouts: { ...HEALTH_TIMEOUTS },
+            },
+            { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
+          );
+    this.healthy = health ? health.id : pulumi.output("not checked");
 
     this.talosconfig = pulumi.secret(
       talos.client.getConfigurationOutput(

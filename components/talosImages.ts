@@ -5,7 +5,7 @@ import type { Inventory, NodeSpec } from "../lib/inventory/types";
 import {
   IMAGE_ARCHITECTURE,
   IMAGE_PLATFORM,
-  diskImageSource,
+  diskImageUrl,
   downloadKeyOf,
   imageFileName,
   planDownloads,
@@ -66,25 +66,23 @@ export class TalosImages extends pulumi.ComponentResource {
 
     const files: Record<string, proxmoxve.download.File> = {};
     for (const download of planDownloads(inventory)) {
-      const source = diskImages[download.schematic]!.apply(diskImageSource);
       files[download.key] = new proxmoxve.download.File(
         `${name}-${download.key}`,
         {
           nodeName: download.host,
           datastoreId: proxmox.imageDatastore,
-          // `iso` content with an `.img` name is accepted as a disk-image source by
-          // every Proxmox release; `import` content cannot take a compressed download.
-          contentType: "iso",
-          url: source.url,
-          decompressionAlgorithm: source.decompression,
+          // `import` content is what a VM disk imports from through the API
+          // (`importFrom`), with no SSH to the host.
+          contentType: "import",
+          url: diskImages[download.schematic]!.apply(diskImageUrl),
           fileName: schematicIds[download.schematic]!.apply((id) =>
-            imageFileName(id, talosSpec.version),
+            imageFileName(inventory.cluster.name, id, talosSpec.version),
           ),
-          // The stored image is decompressed, so its size never matches the URL's:
-          // with size checks on, every run would download it again.
+          // Never re-download on a size check: the name already pins the cluster,
+          // schematic and version, so a file of that name is the right image.
           overwrite: false,
-          // A file of the same name is the same schematic and version (the name says
-          // so), left behind by lost state: take it over rather than fail.
+          // A file of that name left behind by lost state of this same cluster is
+          // deleted and downloaded again rather than failing the run.
           overwriteUnmanaged: true,
           uploadTimeout: 1800,
         },

@@ -11,7 +11,17 @@ export type ConfigReader = (key: string) => string | undefined;
 export interface ProgramSettings {
   /** Absolute path of the inventory folder. */
   readonly inventoryDir: string;
+  /**
+   * Whether `pulumi up` waits for the cluster to be healthy before it exports the
+   * kubeconfig (`em-infra:healthGate`). Off only for an operation the gate would
+   * block, such as removing a node (Talos's check fails while the removed node is
+   * still a Kubernetes Node). @default true
+   */
+  readonly healthGate: boolean;
 }
+
+/** The config key that turns the health gate off for one operation. */
+export const HEALTH_GATE_KEY = "em-infra:healthGate";
 
 /** The config key naming the inventory folder. */
 export const INVENTORY_KEY = "em-infra:inventory";
@@ -53,6 +63,10 @@ export function resolveSettings(
       "proxmoxve:apiToken is stored in plaintext: run `npx pulumi config set --secret proxmoxve:apiToken <token>`",
     );
   }
+  const gate = read(HEALTH_GATE_KEY);
+  if (gate !== undefined && gate !== "true" && gate !== "false") {
+    problems.push(`${HEALTH_GATE_KEY}: "${gate}" is not true or false`);
+  }
   if (problems.length > 0) throw new SettingsError(problems.join("\n"));
-  return { inventoryDir };
+  return { inventoryDir, healthGate: gate !== "false" };
 }

@@ -247,10 +247,10 @@ describe("change safety (large inventory, edited)", function () {
       diff = diffResources(base, after);
     });
 
-    it("changes the image downloads' url and fileName, each VM's disks[0].fileId and each apply's config, nothing else", function () {
+    it("changes the image downloads' url and fileName, each VM's disks[0].importFrom and each apply's config, nothing else", function () {
       const expected = [
         ...ofType(base, FILE).map((r) => ({ key: resourceKey(r), paths: ["fileName", "url"] })),
-        ...ofType(base, VM).map((r) => ({ key: resourceKey(r), paths: ["disks[0].fileId"] })),
+        ...ofType(base, VM).map((r) => ({ key: resourceKey(r), paths: ["disks[0].importFrom"] })),
         ...ofType(base, APPLY).map((r) => ({
           key: resourceKey(r),
           paths: ["machineConfigurationInput"],
@@ -259,23 +259,23 @@ describe("change safety (large inventory, edited)", function () {
       assert.deepEqual(diff, { added: [], removed: [], changed: expected });
       for (const file of ofType(after, FILE)) {
         const inputs = unwrapSecrets(file.inputs) as { url: string; fileName: string };
-        assert.match(inputs.url, /\/v1\.13\.1\/nocloud-amd64\.raw\.zst$/);
-        assert.match(inputs.fileName, /^talos-v1\.13\.1-/);
+        assert.match(inputs.url, /\/v1\.13\.1\/nocloud-amd64\.qcow2$/);
+        assert.match(inputs.fileName, /^talos-lab-v1\.13\.1-/);
       }
     });
 
-    it("keeps every VM: the only VM change is disks[0].fileId, which ignoreChanges hides", function () {
-      // disks[].fileId is willReplaceOnChanges in the provider schema: without the
-      // ignoreChanges entry, every VM would be replaced by a new one booting the new
-      // image. Talos upgrades nodes in place instead.
-      assert.ok(VM_IGNORE_CHANGES.includes("disks[0].fileId"));
+    it("keeps every VM: the only VM change is disks[0].importFrom, which ignoreChanges hides", function () {
+      // Without the ignoreChanges entry every VM would be updated to re-import its
+      // disk from the new image. Talos upgrades nodes in place instead, and only new
+      // nodes boot the new image.
+      assert.ok(VM_IGNORE_CHANGES.includes("disks[0].importFrom"));
       for (const vm of ofType(after, VM)) {
         assert.deepEqual(vm.ignoreChanges, [...VM_IGNORE_CHANGES], vm.name);
       }
       const vmPaths = diff.changed
         .filter((c) => c.key.startsWith(`${VM}::`))
         .flatMap((c) => c.paths);
-      assert.deepEqual([...new Set(vmPaths)], ["disks[0].fileId"]);
+      assert.deepEqual([...new Set(vmPaths)], ["disks[0].importFrom"]);
     });
 
     it("leaves the machine secrets' inputs alone: a patch release keeps the v1.13 contract", function () {

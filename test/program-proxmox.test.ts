@@ -71,8 +71,8 @@ describe("Proxmox layer", function () {
             vm.dependencies.includes(file.urn),
             `${node.name} does not depend on its image`,
           );
-          const disks = plainInputs(vm).disks as { fileId: string }[];
-          assert.equal(disks[0].fileId, file.id);
+          const disks = plainInputs(vm).disks as { importFrom: string }[];
+          assert.equal(disks[0].importFrom, file.id);
         }
       });
 
@@ -166,7 +166,7 @@ describe("Proxmox layer", function () {
           {
             interface: "scsi0",
             datastoreId: "local-lvm",
-            fileId: file.id,
+            importFrom: file.id,
             size: 32,
             iothread: true,
             discard: "on",
@@ -202,20 +202,23 @@ describe("Proxmox layer", function () {
       assert.deepEqual(worker.tags, ["dev", "em-infra", "worker"]);
     });
 
-    it("downloads a zstd disk image Proxmox can decompress, named for schematic and version", function () {
+    it("downloads the uncompressed QCOW2 image as import content, named per cluster", function () {
       const file = plainInputs(resource(record, FILE, "talos-images-pve1-base"));
       const schematicId = resource(record, SCHEMATIC, "talos-images-base").id!;
       assert.deepEqual(file, {
         nodeName: "pve1",
         datastoreId: "local",
-        contentType: "iso",
-        url: `https://factory.talos.dev/image/${schematicId}/v1.13.0/nocloud-amd64.raw.zst`,
-        decompressionAlgorithm: "zst",
-        fileName: `talos-v1.13.0-${schematicId.slice(0, 16)}-nocloud-amd64.img`,
+        contentType: "import",
+        url: `https://factory.talos.dev/image/${schematicId}/v1.13.0/nocloud-amd64.qcow2`,
+        fileName: `talos-dev-v1.13.0-${schematicId.slice(0, 16)}-nocloud-amd64.qcow2`,
         overwrite: false,
         overwriteUnmanaged: true,
         uploadTimeout: 1800,
       });
+      assert.equal(
+        resource(record, FILE, "talos-images-pve1-base").id,
+        `local:import/${file.fileName}`,
+      );
     });
 
     it("sends the extension sets as Image Factory schematics", function () {

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { loadInventory } from "../lib/inventory";
-import { runProgram, type RunRecord } from "../lib/mockEngine/engine";
+import { ProgramError, runProgram, type RunRecord } from "../lib/mockEngine/engine";
 import { isSecretWrapper, unwrapSecrets } from "../lib/mockEngine/secretSig";
 import {
   DEV,
@@ -86,16 +86,22 @@ describe("Talos layer", function () {
         assert.ok(bootstrap.dependencies.includes(apply.urn), "bootstrap does not wait for apply");
         assert.ok(kubeconfig.dependencies.includes(bootstrap.urn), "kubeconfig before bootstrap");
         assert.ok(dependsOn(record, kubeconfig, vm));
-        // Every node's apply waits for that node's own VM, and nothing else's, and
-        // is replaced with it: a new VM needs its configuration applied again.
+        // Every node's apply waits for its own VM and is replaced with it: a new VM
+        // needs its configuration applied again. A worker's apply also waits for
+        // every control plane's VM, so a destroy deletes no control plane while a
+        // worker is still being drained and reset.
+        const cpVms = inv.nodes.filter((n) => n.role === "controlplane").map((n) => `${n.name}-vm`);
         for (const node of inv.nodes) {
           const a = resource(record, APPLY, `${name}-apply-${node.name}`);
           assert.deepEqual(a.replaceWith, [resource(record, VM, `${node.name}-vm`).urn]);
-          const vms = ofType(record, VM).filter((v) => a.dependencies.includes(v.urn));
-          assert.deepEqual(
-            vms.map((v) => v.name),
-            [`${node.name}-vm`],
-          );
+          assert.equal(a.deleteBeforeReplace, true, node.name);
+          const vms = ofType(record, VM)
+            .filter((v) => a.dependencies.includes(v.urn))
+            .map((v) => v.name)
+            .sort();
+          const expected =
+            node.role === "worker" ? [...cpVms, `${node.name}-vm`] : [`${node.name}-vm`];
+          assert.deepEqual(vms, expected.sort(), node.name);
         }
       });
 
@@ -105,7 +111,7 @@ describe("Talos layer", function () {
         assert.equal(bootstrap.endpoint, first.ip);
         const kubeconfig = plainInputs(resource(record, KUBECONFIG, `${name}-kubeconfig`));
         assert.equal(kubeconfig.node, first.ip);
-        assert.equal(kubeconfig.endpoint, inv.endpoint.host);
+        assert.equal(kubeconfig.endpoint, first.ip);
       });
 
       it("applies each node's config at its own address, with its role's destroy behaviour", function () {
@@ -302,6 +308,34 @@ describe("Talos layer", function () {
           .skipKubernetesChecks;
       assert.equal(skip(await runFor(none)), true);
       assert.equal(skip(await runFor(DEV)), false);
+    });
+  });
+
+  describe("health gate", function () {
+    it("holds back the stack outputs, kubeconfig included, when the cluster is not healthy", async function () {
+      await assert.rejects(
+        runProgram({ ...stackConfig(DEV), failingFunctions: [HEALTH] }),
+        (err: ProgramError) => {
+          assert.match(err.message, /getHealth failed: timed out/);
+          assert.deepEqual(err.record.stackOutputs, {});
+          assert.equal(ofType(err.record, KUBECONFIG).length, 1);
+          return true;
+        },
+      );
+    });
+
+    it("can be turned off for one operation, with a warning", async function () {
+      const off = await runProgram({
+        ...stackConfig(DEV),
+        config: { ...stackConfig(DEV).config, "em-infra:healthGate": "false" },
+      });
+      assert.equal(invokesOf(off, HEALTH).length, 0);
+      assert.ok(isSecretWrapper(off.stackOutputs.kubeconfig));
+      assert.deepEqual(
+        off.logs.map((l) => l.severity),
+        ["warn"],
+      );
+      assert.match(off.logs[0].message, /health gate is off \(em-infra:healthGate=false\)/);
     });
   });
 

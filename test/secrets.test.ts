@@ -84,6 +84,29 @@ function leaks(record: RunRecord): string[] {
 }
 
 describe("secrets audit", function () {
+  describe("when the providers mark nothing secret", function () {
+    // The real providers mark their sensitive fields. Here they do not, so every
+    // secret in what the engine stores (resource inputs and outputs) and in what
+    // the program exports is one the program and its SDK marked themselves.
+    for (const [label, dir] of [
+      ["dev", DEV],
+      ["large", LARGE],
+    ] as const) {
+      it(`${label}: stores and exports no key material in plaintext`, async function () {
+        const record = await runFor(dir, { providersMarkSecrets: false });
+        // The providers' own answers to function calls are transient (never stored);
+        // in this mode they carry the material in the clear, which shows the mode bites.
+        const answers = record.invokes.map((i) => JSON.stringify(i.result)).join("\n");
+        assert.ok(answers.includes(MOCK_SECRETS.clientKey));
+        const stored: RunRecord = {
+          ...record,
+          invokes: record.invokes.map((i) => ({ ...i, result: {} })),
+        };
+        assert.deepEqual(leaks(stored), []);
+      });
+    }
+  });
+
   for (const [label, dir] of [
     ["dev", DEV],
     ["large", LARGE],

@@ -117,6 +117,14 @@ export interface RunOptions {
    * unknown as in a first preview. @default false
    */
   readonly existing?: boolean;
+  /**
+   * Whether the providers mark their sensitive fields secret, as the real ones do.
+   * With false, every secret the program ends up with is one it marked itself
+   * (the secrets audit runs both ways). @default true
+   */
+  readonly providersMarkSecrets?: boolean;
+  /** Functions that fail, as a health check that times out would. @default none */
+  readonly failingFunctions?: readonly string[];
 }
 
 /** Thrown when the program fails; carries what was registered before the failure. */
@@ -159,6 +167,9 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   const stack = options.stack ?? "dev";
   const dryRun = options.dryRun ?? false;
   const unknownOutputs = dryRun && !(options.existing ?? false);
+  // The fakes mark sensitive fields as the providers do; this can take that away.
+  const asProvider = <T>(state: T): T =>
+    options.providersMarkSecrets === false ? (unwrapSecrets(state) as T) : state;
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   const logs: RecordedLog[] = [];
@@ -182,12 +193,15 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
           inputs: args.inputs,
           dryRun: unknownOutputs,
         });
-        return { id: result.id, state: result.state };
+        return { id: result.id, state: asProvider(result.state) };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         const fake = FUNCTION_FAKES[args.token];
         if (!fake) throw new Error(`no provider answers for function ${args.token}`);
-        return fake(args.inputs);
+        if (options.failingFunctions?.includes(args.token)) {
+          throw new Error(`${args.token} failed: timed out waiting for the cluster`);
+        }
+        return asProvider(fake(args.inputs));
       },
     },
     "em-infra",

@@ -197,8 +197,9 @@ export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
       ...args,
       id: `${id}-${v}-${platform}-${arch}`,
       urls: {
-        diskImage: `${base}/${platform}-${arch}.raw.zst`,
-        diskImageSecureboot: `${base}/${platform}-${arch}-secureboot.raw.zst`,
+        // What the provider returns for nocloud: the compressed raw image.
+        diskImage: `${base}/${platform}-${arch}.raw.xz`,
+        diskImageSecureboot: `${base}/${platform}-${arch}-secureboot.raw.xz`,
         initramfs: `${base}/initramfs-${arch}.xz`,
         installer: `factory.talos.dev/${platform}-installer/${id}:${v}`,
         installerSecureboot: `factory.talos.dev/${platform}-installer-secureboot/${id}:${v}`,

@@ -87,28 +87,26 @@ export function downloadKeyOf(inventory: Inventory, node: NodeSpec): string {
 }
 
 /**
- * The image's file name on the datastore: unique per schematic and Talos version,
- * and ending in `.img`, which every Proxmox release accepts for `iso` content.
+ * The image's file name on the datastore: unique per cluster, schematic and Talos
+ * version, so two stacks sharing a datastore never share (or delete) a file. The
+ * `.qcow2` suffix is what Proxmox's `import` content type accepts.
  */
-export function imageFileName(schematicId: string, talosVersion: string): string {
-  return `talos-${talosVersion}-${schematicId.slice(0, 16)}-${IMAGE_PLATFORM}-${IMAGE_ARCHITECTURE}.img`;
+export function imageFileName(
+  clusterName: string,
+  schematicId: string,
+  talosVersion: string,
+): string {
+  const id = schematicId.slice(0, 16);
+  return `talos-${clusterName}-${talosVersion}-${id}-${IMAGE_PLATFORM}-${IMAGE_ARCHITECTURE}.qcow2`;
 }
 
-/** Compression formats the Proxmox download API can undo, by file suffix. */
-const DECOMPRESSION: Readonly<Record<string, string>> = {
-  ".zst": "zst",
-  ".gz": "gz",
-  ".bz2": "bz2",
-  ".lzo": "lzo",
-};
-
 /**
- * The URL to download and how to decompress it. Proxmox cannot undo `xz`, so an
- * `.xz` disk image is fetched as `.zst`, which the Image Factory serves for every
- * disk image.
+ * The disk image to download: the Image Factory's uncompressed QCOW2 of the same
+ * image. Proxmox imports a disk through its API only from `import` content, which
+ * must be uncompressed; the factory's default link (`….raw.xz`) is compressed, and
+ * importing a compressed image would need SSH to the host (`qm disk import`).
+ * The factory serves any disk format at the same path by suffix.
  */
-export function diskImageSource(diskImageUrl: string): { url: string; decompression?: string } {
-  const url = diskImageUrl.endsWith(".xz") ? diskImageUrl.slice(0, -3) + ".zst" : diskImageUrl;
-  const suffix = Object.keys(DECOMPRESSION).find((s) => url.endsWith(s));
-  return suffix ? { url, decompression: DECOMPRESSION[suffix] } : { url };
+export function diskImageUrl(factoryDiskImageUrl: string): string {
+  return factoryDiskImageUrl.replace(/\.(raw|qcow2)(\.(tar\.gz|gz|xz|zst))?$/, "") + ".qcow2";
 }

@@ -24,10 +24,10 @@ export const BOOT_DISK = "scsi0";
  * a diff on every run, or replace the VM on an ordinary update. Each is explained.
  */
 export const VM_IGNORE_CHANGES: readonly string[] = [
-  // The image a VM was created from. `fileId` forces replacement, and a new Talos
-  // version or schematic downloads a new image: existing VMs must keep their disk
-  // (Talos upgrades nodes in place), and only new nodes boot the new image.
-  "disks[0].fileId",
+  // The image a VM's disk was imported from. A new Talos version or schematic
+  // downloads a new image: existing VMs keep their disk (Talos upgrades nodes in
+  // place), and only new nodes boot the new image.
+  "disks[0].importFrom",
   // Proxmox reports unset speed limits back as an empty block (pulumi-proxmoxve #664).
   "disks[0].speed",
   // The cloud-init drive only bootstraps the maintenance network; after the first
@@ -95,7 +95,7 @@ export function buildVmArgs(
       {
         interface: BOOT_DISK,
         datastoreId: proxmox.vmDatastore,
-        fileId: imageFileId,
+        importFrom: imageFileId,
         size: node.sizing.diskGiB,
         iothread: true,
         discard: "on",
