@@ -324,6 +324,23 @@ describe("Talos layer", function () {
       );
     });
 
+    it("refuses a switch value other than true or false, before any resource", async function () {
+      await assert.rejects(
+        runProgram({
+          ...stackConfig(DEV),
+          config: { ...stackConfig(DEV).config, "em-infra:healthGate": "off" },
+        }),
+        (err: ProgramError) => {
+          assert.equal(err.message, 'em-infra:healthGate: "off" is not true or false');
+          assert.deepEqual(
+            err.record.resources.map((r) => r.type),
+            ["pulumi:pulumi:Stack"],
+          );
+          return true;
+        },
+      );
+    });
+
     it("can be turned off for one operation, with a warning", async function () {
       const off = await runProgram({
         ...stackConfig(DEV),
