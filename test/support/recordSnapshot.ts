@@ -1,0 +1,60 @@
+/**
+ * A canonical form of what the offline engine recorded for one run, so that a
+ * refactor can be held to "the same resources, names, inputs, options,
+ * dependencies and secrets" by comparing against a snapshot taken before it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { RunOptions, RunRecord } from "../../lib/mockEngine/engine";
+import { DEV, LARGE, SINGLE, runFor } from "./program";
+
+const VALID = path.join(path.dirname(LARGE));
+
+/** The inventories and run modes the snapshot covers. */
+export const SNAPSHOT_CASES: readonly {
+  readonly name: string;
+  readonly dir: string;
+  readonly extra: Partial<RunOptions>;
+}[] = [
+  ...[
+    ["dev", DEV],
+    ["single", SINGLE],
+    ["large", LARGE],
+    ["even-controlplanes", path.join(VALID, "even-controlplanes")],
+    ["newer-talos", path.join(VALID, "newer-talos")],
+  ].flatMap(([name, dir]) => [
+    { name: `${name}.up`, dir, extra: {} },
+    { name: `${name}.preview`, dir, extra: { dryRun: true } },
+  ]),
+  { name: "dev.preview-existing", dir: DEV, extra: { dryRun: true, existing: true } },
+  { name: "dev.unmarked", dir: DEV, extra: { providersMarkSecrets: false } },
+];
+
+export const SNAPSHOT_DIR = path.join(__dirname, "..", "fixtures", "records");
+
+/** JSON with sorted object keys and no machine-specific paths. */
+export function canonicalRecord(record: RunRecord): string {
+  const root = path.resolve(__dirname, "..", "..");
+  const text = JSON.stringify(record, (_k, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+  return JSON.stringify(JSON.parse(text.split(root).join("<root>")), null, 1) + "\n";
+}
+
+/** Writes every snapshot (run by `ts-node test/support/recordSnapshot.ts`). */
+async function main(): Promise<void> {
+  fs.mkdirSync(SNAPSHOT_DIR, { recursive: true });
+  for (const c of SNAPSHOT_CASES) {
+    const record = await runFor(c.dir, c.extra);
+    fs.writeFileSync(path.join(SNAPSHOT_DIR, `${c.name}.json`), canonicalRecord(record));
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
