@@ -1,0 +1,41 @@
+/**
+ * `npm run facts [-- --check]`: regenerates test/facts/*.json from
+ * ../shared/upstream/, or with --check reports the stale ones (exit 1).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+  FACTS_DIR,
+  FACT_SOURCES,
+  UPSTREAM_DIR,
+  buildFacts,
+  factsText,
+  upstreamPresent,
+} from "../tools/facts";
+
+function main(argv: readonly string[]): number {
+  const check = argv.includes("--check");
+  let stale = 0;
+  for (const source of FACT_SOURCES) {
+    if (!upstreamPresent(source)) {
+      console.error(`${source.name}: upstream files absent under ${UPSTREAM_DIR}`);
+      return 2;
+    }
+    const file = path.join(FACTS_DIR, `${source.name}.json`);
+    const text = factsText(buildFacts(source));
+    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    if (current === text) {
+      console.log(`${source.name}: up to date`);
+    } else if (check) {
+      console.log(`${source.name}: stale (run npm run facts)`);
+      stale++;
+    } else {
+      fs.mkdirSync(FACTS_DIR, { recursive: true });
+      fs.writeFileSync(file, text);
+      console.log(`${source.name}: written to ${path.relative(process.cwd(), file)}`);
+    }
+  }
+  return stale > 0 ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,30 @@
+/**
+ * The committed upstream facts (test/facts/) against ../shared/upstream/: where the
+ * upstream folder is present, each facts file must equal a fresh extraction; where
+ * it is absent (a clone), each file must still name its sources and checksums.
+ */
+import * as assert from "assert";
+import { FACT_SOURCES, buildFacts, factsText, readFacts, upstreamPresent } from "../tools/facts";
+
+describe("upstream facts", () => {
+  for (const source of FACT_SOURCES) {
+    it(`${source.name}.json names its origin and the checksum of every file it read`, () => {
+      const file = readFacts(source.name);
+      assert.strictEqual(file.origin, source.origin);
+      assert.deepStrictEqual(
+        file.files.map((f) => f.path),
+        [...source.files],
+      );
+      for (const f of file.files) assert.match(f.sha256, /^[0-9a-f]{64}$/);
+    });
+    if (upstreamPresent(source)) {
+      it(`${source.name}.json is current against ../shared/upstream`, () => {
+        assert.strictEqual(
+          factsText(readFacts(source.name)),
+          factsText(buildFacts(source)),
+          `stale: run npm run facts`,
+        );
+      });
+    }
+  }
+});
