@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeVm } from "./components/nodeVm";
 import { TalosCluster } from "./components/talosCluster";
 import { TalosImages } from "./components/talosImages";
-import { InventoryError, findProjectRoot, formatProblem, loadInventory } from "./lib/inventory";
+import { InventoryError, formatProblem, loadInventory } from "./lib/inventory";
+import { PROJECT_ROOT } from "./lib/projectRoot";
 import { SettingsError, resolveSettings } from "./lib/settings";
 import { nodesOutput } from "./lib/outputs";
 
@@ -19,7 +20,7 @@ function load() {
       isConfigSecret,
       process.env,
       pulumi.getStack(),
-      findProjectRoot(__dirname),
+      PROJECT_ROOT,
     );
     return { settings, inventory: loadInventory(settings.inventoryDir) };
   } catch (err) {

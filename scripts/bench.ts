@@ -16,8 +16,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runProgram } from "../lib/mockEngine/engine";
-import { longestChain } from "../lib/plan";
+import { PROJECT_ROOT } from "../lib/projectRoot";
+import { runProgram } from "../tools/offline/engine";
+import { longestChain } from "../tools/plan";
 
 /** One size's measurements. */
 interface Result {
@@ -31,9 +32,7 @@ interface Result {
 }
 
 /** The project root, from source (scripts/) or compiled (.build/scripts/). */
-const ROOT = fs.existsSync(path.resolve(__dirname, "..", "Pulumi.yaml"))
-  ? path.resolve(__dirname, "..")
-  : path.resolve(__dirname, "..", "..");
+const ROOT = PROJECT_ROOT;
 
 /** Writes an inventory of `count` nodes: 3 control planes (1 when count ≤ 3), 1 GPU worker. */
 export function writeInventory(dir: string, count: number): void {

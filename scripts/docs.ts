@@ -11,11 +11,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { renderMermaid } from "../lib/plan";
+import { renderMermaid } from "../tools/plan";
 import { planFor } from "./plan";
+import type { Writer } from "../tools/cli";
+import { PROJECT_ROOT } from "../lib/projectRoot";
+
+export type { Writer };
 
 /** The project root: scripts/ sits one level below it. */
-export const DOCS_ROOT = path.resolve(__dirname, "..");
+export const DOCS_ROOT = PROJECT_ROOT;
 /** The generated field reference, relative to the project root. */
 export const INVENTORY_DOC = path.join("docs", "inventory.md");
 /** The doc holding the generated graph, relative to the project root. */
@@ -368,11 +372,6 @@ export async function currentGraphSection(root = DOCS_ROOT): Promise<string> {
 /** schema.json, parsed. */
 export function readSchema(root = DOCS_ROOT): InventorySchema {
   return JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8")) as InventorySchema;
-}
-
-/** Where output goes; a test passes buffers. */
-export interface Writer {
-  write(chunk: string): unknown;
 }
 
 const USAGE = "usage: npm run docs [-- --check]\n";

@@ -10,13 +10,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkInventory, formatProblem } from "../lib/inventory";
 import type { Inventory } from "../lib/inventory/types";
-import { ProgramError, runProgram, type RunRecord } from "../lib/mockEngine/engine";
-import { buildPlan, renderMermaid, renderPlanJson, renderPlanText, type Plan } from "../lib/plan";
+import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
+import { buildPlan, renderMermaid, renderPlanJson, renderPlanText, type Plan } from "../tools/plan";
+import type { Writer } from "../tools/cli";
 
-/** Where output goes; a test passes buffers. */
-export interface Writer {
-  write(chunk: string): unknown;
-}
+export type { Writer };
 
 /** The endpoint the offline run is given; nothing ever connects to it. */
 export const OFFLINE_ENDPOINT = "https://proxmox.offline.invalid:8006/";

@@ -4,11 +4,9 @@
  * valid; prints every problem as `file:line:col: message` on stderr and exits 1 when not.
  */
 import { checkInventory, formatProblem, Inventory, NodeSpec, ROLES, Role } from "../lib/inventory";
+import { table, type Writer } from "../tools/cli";
 
-/** Where the command writes: process.stdout and process.stderr, or a test's buffer. */
-export interface Writer {
-  write(chunk: string): unknown;
-}
+export type { Writer };
 
 const USAGE = "usage: npm run validate -- [inventory-folder]   (default: inventory/dev)\n";
 
@@ -84,17 +82,6 @@ function nodeRow(node: NodeSpec): string[] {
     cpuType,
     gpu,
   ];
-}
-
-/** Left-aligned columns, two spaces apart, trailing blanks trimmed. */
-function table(rows: readonly string[][]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join("  ")
-      .trimEnd(),
-  );
 }
 
 if (require.main === module) {

@@ -14,8 +14,8 @@ import {
   runProgram,
   type RunOptions,
   type RunRecord,
-} from "../lib/mockEngine/engine";
-import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
+} from "../tools/offline/engine";
+import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { DEV, SINGLE, stackConfig } from "./support/program";
 
 const INVALID = path.join(PROJECT_ROOT, "test", "fixtures", "invalid");

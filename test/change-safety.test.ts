@@ -6,8 +6,8 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import type { RunRecord } from "../lib/mockEngine/engine";
-import { unwrapSecrets } from "../lib/mockEngine/secretSig";
+import type { RunRecord } from "../tools/offline/engine";
+import { unwrapSecrets } from "../tools/offline/secretSig";
 import { VM_IGNORE_CHANGES } from "../lib/proxmox/vm";
 import { diffInvokes, diffResources, resourceKey, type RecordDiff } from "./support/diff";
 import { LARGE, editedInventory, invokesOf, ofType, resource, runFor } from "./support/program";
@@ -27,7 +27,7 @@ import {
   CLIENT_CONFIG,
   HEALTH,
   GET_URLS,
-} from "./support/tokens";
+} from "../tools/tokens";
 
 const key = (type: string, name: string) => `${type}::${name}`;
 

@@ -4,9 +4,9 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ProgramError, runProgram } from "../lib/mockEngine/engine";
-import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
-import { isSecretWrapper, plaintextStrings, unwrapSecrets } from "../lib/mockEngine/secretSig";
+import { ProgramError, runProgram } from "../tools/offline/engine";
+import { MOCK_SECRETS } from "../tools/offline/fakes";
+import { isSecretWrapper, plaintextStrings, unwrapSecrets } from "../tools/offline/secretSig";
 
 const program = (name: string) => path.join(__dirname, "fixtures", "programs", `${name}.ts`);
 

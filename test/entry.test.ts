@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT_ROOT, runProgram, type RunRecord } from "../lib/mockEngine/engine";
+import { PROJECT_ROOT, runProgram, type RunRecord } from "../tools/offline/engine";
 import { DEV, runFor, stackConfig } from "./support/program";
 
 describe("Pulumi entry point", function () {

@@ -18,8 +18,9 @@ import {
   schemaFile,
 } from "../lib/inventory";
 import { runValidate, Writer } from "../scripts/validate";
+import { PROJECT_ROOT } from "../lib/projectRoot";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = PROJECT_ROOT;
 const FIXTURES = path.join(ROOT, "test", "fixtures");
 const DEV = path.join(ROOT, "inventory", "dev");
 

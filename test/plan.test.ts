@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkInventory, formatProblem } from "../lib/inventory";
-import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
-import { longestChain, type Plan } from "../lib/plan";
+import { MOCK_SECRETS } from "../tools/offline/fakes";
+import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
 import { DEV, LARGE } from "./support/program";
 

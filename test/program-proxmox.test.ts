@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { loadInventory } from "../lib/inventory";
-import type { RunRecord } from "../lib/mockEngine/engine";
+import type { RunRecord } from "../tools/offline/engine";
 import { VM_IGNORE_CHANGES } from "../lib/proxmox/vm";
 import {
   DEV,
@@ -16,7 +16,7 @@ import {
   runFor,
 } from "./support/program";
 import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
-import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "./support/tokens";
+import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../tools/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
 function expectedDownloads(dir: string): string[] {

@@ -4,8 +4,8 @@
  */
 import { strict as assert } from "assert";
 import { loadInventory } from "../lib/inventory";
-import { ProgramError, runProgram, type RunRecord } from "../lib/mockEngine/engine";
-import { isSecretWrapper, unwrapSecrets } from "../lib/mockEngine/secretSig";
+import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
+import { isSecretWrapper, unwrapSecrets } from "../tools/offline/secretSig";
 import {
   DEV,
   LARGE,
@@ -29,7 +29,7 @@ import {
   GET_CONFIG,
   CLIENT_CONFIG,
   HEALTH,
-} from "./support/tokens";
+} from "../tools/tokens";
 
 /** The configPatches the program sent for one node, parsed back from the invoke. */
 function patchesOf(record: RunRecord, nodeName: string, ip: string): string[] {

@@ -8,14 +8,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { PROJECT_ROOT, type RunRecord } from "../lib/mockEngine/engine";
-import { MOCK_SECRETS } from "../lib/mockEngine/fakes";
+import { PROJECT_ROOT, type RunRecord } from "../tools/offline/engine";
+import { MOCK_SECRETS } from "../tools/offline/fakes";
 import {
   isSecretWrapper,
   plaintextStrings,
   unwrapSecrets,
   wrapSecret,
-} from "../lib/mockEngine/secretSig";
+} from "../tools/offline/secretSig";
 import { DEV, LARGE, runFor, stackConfig } from "./support/program";
 
 type Material = keyof typeof MOCK_SECRETS;

@@ -22,8 +22,8 @@ import type {
 } from "@pulumi/pulumi/proto/resource_pb";
 import * as talos from "../sdks/talos";
 import type { SdkMetadata } from "../sdks/talos";
+import { PROJECT_ROOT } from "../lib/projectRoot";
 
-const PROJECT_ROOT = path.resolve(__dirname, "..");
 const SDK_DIR = path.join(PROJECT_ROOT, "sdks", "talos");
 /** `TALOS_PULUMI_SCHEMA` overrides the location, e.g. to prove the skip path. */
 const SCHEMA_PATH = process.env.TALOS_PULUMI_SCHEMA

@@ -11,6 +11,7 @@ import {
   DEFAULT_SERVICE_SUBNETS,
   DEFAULT_SIZING,
 } from "./defaults";
+import { deepFreeze } from "../freeze";
 import { parseCidr } from "./ipv4";
 import { deriveMac } from "./mac";
 import type {
@@ -89,15 +90,6 @@ export interface NodeFields extends SizingFields {
 /** nodes.yaml as written, after validation. */
 export interface NodesFile {
   readonly nodes: readonly NodeFields[];
-}
-
-/** Freezes a value and everything reachable from it. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function sizing(base: Sizing, fields: SizingFields | undefined): Sizing {

@@ -5,24 +5,12 @@ import addFormats from "ajv-formats";
 import { error } from "./problems";
 import { FieldPath, formatPath, PathSegment, positionOf, SourceFile } from "./source";
 import type { Problem } from "./types";
+import { findProjectRoot } from "../projectRoot";
+
+export { findProjectRoot };
 
 /** Which of the two inventory files a source is. */
 export type FileKind = "cluster" | "nodes";
-
-/**
- * The project root: the nearest folder above `start` that holds Pulumi.yaml. Walking up
- * (rather than a fixed `../..`) finds it both from lib/inventory under ts-node and from
- * the compiled copy under .build/.
- */
-export function findProjectRoot(start: string = __dirname): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no Pulumi.yaml in ${start} or any folder above it`);
-    dir = parent;
-  }
-}
 
 /** Absolute path of schema.json. */
 export function schemaFile(): string {

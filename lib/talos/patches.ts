@@ -13,6 +13,7 @@
  * Patches carry no secrets: the provider adds the cluster's secrets from its own state.
  */
 import { stringify } from "yaml";
+import { deepFreeze } from "../freeze";
 import type { Inventory, NodeSpec, Taint } from "../inventory/types";
 
 /** The stable id of a patch; a node's patches never share one. */
@@ -307,14 +308,6 @@ function typed(kind: string): { apiVersion: "v1alpha1"; kind: string } {
 
 function patch(name: PatchName, document: Record<string, unknown>): TalosPatch {
   return Object.freeze({ name, document: deepFreeze(document) });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Code-unit order, the same on every machine (unlike `localeCompare`). */

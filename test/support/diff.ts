@@ -3,8 +3,8 @@
  * resource is its type and name, and its inputs are compared in wire form (secret
  * marks included), so a difference here is a difference in the plan.
  */
-import type { RecordedInvoke, RunRecord } from "../../lib/mockEngine/engine";
-import { isSecretWrapper, unwrapSecrets } from "../../lib/mockEngine/secretSig";
+import type { RecordedInvoke, RunRecord } from "../../tools/offline/engine";
+import { isSecretWrapper, unwrapSecrets } from "../../tools/offline/secretSig";
 
 /** One resource or invoke whose inputs differ, and the dotted paths that differ. */
 export interface Changed {

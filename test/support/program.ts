@@ -13,9 +13,9 @@ import {
   type RecordedResource,
   type RunOptions,
   type RunRecord,
-} from "../../lib/mockEngine/engine";
-import { MOCK_SECRETS } from "../../lib/mockEngine/fakes";
-import { unwrapSecrets } from "../../lib/mockEngine/secretSig";
+} from "../../tools/offline/engine";
+import { MOCK_SECRETS } from "../../tools/offline/fakes";
+import { unwrapSecrets } from "../../tools/offline/secretSig";
 
 export const DEV = path.join(PROJECT_ROOT, "inventory", "dev");
 export const LARGE = path.join(PROJECT_ROOT, "test", "fixtures", "valid", "large");

@@ -5,7 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { RunOptions, RunRecord } from "../../lib/mockEngine/engine";
+import type { RunOptions, RunRecord } from "../../tools/offline/engine";
+import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { DEV, LARGE, SINGLE, runFor } from "./program";
 
 const VALID = path.join(path.dirname(LARGE));
@@ -30,11 +31,11 @@ export const SNAPSHOT_CASES: readonly {
   { name: "dev.unmarked", dir: DEV, extra: { providersMarkSecrets: false } },
 ];
 
-export const SNAPSHOT_DIR = path.join(__dirname, "..", "fixtures", "records");
+export const SNAPSHOT_DIR = path.join(PROJECT_ROOT, "test", "fixtures", "records");
 
 /** JSON with sorted object keys and no machine-specific paths. */
 export function canonicalRecord(record: RunRecord): string {
-  const root = path.resolve(__dirname, "..", "..");
+  const root = PROJECT_ROOT;
   const text = JSON.stringify(record, (_k, v) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

@@ -3,6 +3,7 @@
  * (the patch builders, first). They stand in for the loader's output, so they are plain
  * frozen objects of the loader's types, small, and named for what they exercise.
  */
+import { deepFreeze } from "../../lib/freeze";
 import type { ClusterSpec, Inventory, NodeSpec, Sizing } from "../../lib/inventory/types";
 
 const SIZING: Sizing = { cores: 4, memoryMiB: 8192, diskGiB: 40, cpuType: "x86-64-v2-AES" };
@@ -185,12 +186,4 @@ export function nodeNamed(inv: Inventory, name: string): NodeSpec {
   const found = inv.nodes.find((n) => n.name === name);
   if (!found) throw new Error(`no node ${name} in the test inventory`);
   return found;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../lib/mockEngine/engine";
+import { PROJECT_ROOT } from "../../tools/offline/engine";
 
 /** Where the upstream data is looked for. */
 export const UPSTREAM_DIR = path.resolve(PROJECT_ROOT, "..", "shared", "upstream");

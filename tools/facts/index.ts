@@ -4,6 +4,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "../../lib/projectRoot";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -12,10 +13,10 @@ export type { FactsFile, FactsSource } from "./types";
 export const FACT_SOURCES: readonly FactsSource[] = [];
 
 /** Where the committed facts files live. */
-export const FACTS_DIR = path.resolve(__dirname, "..", "..", "test", "facts");
+export const FACTS_DIR = path.join(PROJECT_ROOT, "test", "facts");
 
 /** Where the upstream data is looked for: ../shared/upstream beside the project. */
-export const UPSTREAM_DIR = path.resolve(__dirname, "..", "..", "..", "shared", "upstream");
+export const UPSTREAM_DIR = path.resolve(PROJECT_ROOT, "..", "shared", "upstream");
 
 /** Builds a facts file from the upstream folder. */
 export function buildFacts(source: FactsSource, upstreamDir: string = UPSTREAM_DIR): FactsFile {

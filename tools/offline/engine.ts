@@ -18,7 +18,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { findProjectRoot } from "../inventory";
+import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
 import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
 
@@ -138,8 +138,7 @@ export class ProgramError extends Error {
   }
 }
 
-/** The project root: the folder holding Pulumi.yaml. */
-export const PROJECT_ROOT = findProjectRoot(__dirname);
+export { PROJECT_ROOT };
 
 const toJs = (s: any): Record<string, unknown> => (s ? s.toJavaScript() : {});
 

@@ -3,10 +3,11 @@
  * registered under the offline engine. Pure: it turns a run record and the
  * inventory into a plan, text, JSON and a Mermaid flowchart.
  */
-import type { Inventory } from "./inventory/types";
-import type { RecordedInvoke, RecordedResource, RunRecord } from "./mockEngine/engine";
-import { isSecretWrapper, unwrapSecrets } from "./mockEngine/secretSig";
-import { schematicKeyOf } from "./proxmox/images";
+import type { Inventory } from "../lib/inventory/types";
+import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
+import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
+import { schematicKeyOf } from "../lib/proxmox/images";
+import { table } from "./cli";
 
 /** One step of the deploy, in the order the engine can run them. */
 export type Stage = "image" | "vm" | "secrets" | "apply" | "bootstrap" | "kubeconfig" | "health";
@@ -255,16 +256,6 @@ export function longestChain(record: RunRecord): string[] {
   return gate ? [...longest, gate.token] : longest;
 }
 
-function pad(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd(),
-  );
-}
-
 /** The plan as text for a terminal. */
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
@@ -278,7 +269,7 @@ export function renderPlanText(plan: Plan): string {
   out.push("");
   out.push("Nodes");
   out.push(
-    ...pad([
+    ...table([
       [
         "name",
         "role",
@@ -310,7 +301,7 @@ export function renderPlanText(plan: Plan): string {
   out.push("");
   out.push("Resources");
   out.push(
-    ...pad(
+    ...table(
       Object.entries(plan.resources)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([t, n]) => [String(n), t]),

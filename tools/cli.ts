@@ -1,0 +1,21 @@
+/** What the command-line tools share: where they write, and how they lay out tables. */
+
+/** Where a command writes: process.stdout and process.stderr, or a test's buffer. */
+export interface Writer {
+  write(chunk: string): unknown;
+}
+
+/**
+ * Left-aligned columns, two spaces apart, trailing blanks trimmed. A row may be
+ * shorter than the first; its missing cells count as empty.
+ */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  if (rows.length === 0) return [];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join("  ")
+      .trimEnd(),
+  );
+}
