@@ -2,6 +2,7 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import type { Inventory, NodeSpec } from "../lib/inventory/types";
 import { VM_IGNORE_CHANGES, buildVmArgs } from "../lib/proxmox/vm";
+import { NODE_VM } from "../lib/tokens";
 
 /** Arguments of {@link NodeVm}. */
 export interface NodeVmArgs {
@@ -24,7 +25,7 @@ export class NodeVm extends pulumi.ComponentResource {
   public readonly vmId: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: NodeVmArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("em-infra:proxmox:NodeVm", name, {}, opts);
+    super(NODE_VM, name, {}, opts);
     const { inventory, node, image } = args;
     this.vm = new proxmoxve.VmLegacy(`${name}-vm`, buildVmArgs(inventory, node, image.id), {
       parent: this,

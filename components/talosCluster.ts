@@ -11,6 +11,7 @@ import {
 import { buildNodePatches, renderPatch } from "../lib/talos/patches";
 import type { NodeVm } from "./nodeVm";
 import type { TalosImages } from "./talosImages";
+import { TALOS_CLUSTER } from "../lib/tokens";
 
 /** Arguments of {@link TalosCluster}. */
 export interface TalosClusterArgs {
@@ -57,7 +58,7 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly healthy: pulumi.Output<string>;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("em-infra:talos:TalosCluster", name, {}, opts);
+    super(TALOS_CLUSTER, name, {}, opts);
     const { inventory, images, vms, healthGate = true } = args;
     const { cluster, endpoint } = inventory;
 

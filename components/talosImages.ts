@@ -13,6 +13,7 @@ import {
   schematicKeyOf,
   type SchematicKey,
 } from "../lib/proxmox/images";
+import { IMAGES } from "../lib/tokens";
 
 /** Arguments of {@link TalosImages}. */
 export interface TalosImagesArgs {
@@ -36,7 +37,7 @@ export class TalosImages extends pulumi.ComponentResource {
   private readonly inventory: Inventory;
 
   constructor(name: string, args: TalosImagesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("em-infra:proxmox:TalosImages", name, {}, opts);
+    super(IMAGES, name, {}, opts);
     const { inventory } = args;
     const { talos: talosSpec, proxmox } = inventory.cluster;
     this.inventory = inventory;

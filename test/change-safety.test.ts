@@ -27,7 +27,7 @@ import {
   CLIENT_CONFIG,
   HEALTH,
   GET_URLS,
-} from "../tools/tokens";
+} from "../lib/tokens";
 
 const key = (type: string, name: string) => `${type}::${name}`;
 

@@ -10,6 +10,7 @@ import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
 import { DEV, LARGE } from "./support/program";
+import { APPLY, BOOTSTRAP, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
 
 class Buffer {
   text = "";
@@ -51,13 +52,13 @@ describe("npm run plan", function () {
       "em-infra:proxmox:NodeVm": 3,
       "em-infra:proxmox:TalosImages": 1,
       "em-infra:talos:TalosCluster": 1,
-      "proxmoxve:download/file:File": 2,
-      "proxmoxve:index/vmLegacy:VmLegacy": 3,
-      "talos:cluster/kubeconfig:Kubeconfig": 1,
-      "talos:imageFactory/schematic:Schematic": 2,
-      "talos:machine/bootstrap:Bootstrap": 1,
-      "talos:machine/configurationApply:ConfigurationApply": 3,
-      "talos:machine/secrets:Secrets": 1,
+      [FILE]: 2,
+      [VM]: 3,
+      [KUBECONFIG]: 1,
+      [SCHEMATIC]: 2,
+      [BOOTSTRAP]: 1,
+      [APPLY]: 3,
+      [SECRETS]: 1,
     });
   });
 

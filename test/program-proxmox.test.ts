@@ -16,7 +16,7 @@ import {
   runFor,
 } from "./support/program";
 import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
-import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../tools/tokens";
+import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../lib/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
 function expectedDownloads(dir: string): string[] {

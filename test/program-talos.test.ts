@@ -29,7 +29,7 @@ import {
   GET_CONFIG,
   CLIENT_CONFIG,
   HEALTH,
-} from "../tools/tokens";
+} from "../lib/tokens";
 
 /** The configPatches the program sent for one node, parsed back from the invoke. */
 function patchesOf(record: RunRecord, nodeName: string, ip: string): string[] {

@@ -8,20 +8,31 @@ import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engi
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { schematicKeyOf } from "../lib/proxmox/images";
 import { table } from "./cli";
+import {
+  APPLY,
+  BOOTSTRAP,
+  FILE,
+  GET_CONFIG,
+  HEALTH,
+  KUBECONFIG,
+  SCHEMATIC,
+  SECRETS,
+  VM,
+} from "../lib/tokens";
 
 /** One step of the deploy, in the order the engine can run them. */
 export type Stage = "image" | "vm" | "secrets" | "apply" | "bootstrap" | "kubeconfig" | "health";
 
 /** Which stage each provider type token belongs to. */
 const STAGE_OF: Readonly<Record<string, Stage>> = {
-  "talos:imageFactory/schematic:Schematic": "image",
-  "proxmoxve:download/file:File": "image",
-  "proxmoxve:index/vmLegacy:VmLegacy": "vm",
-  "talos:machine/secrets:Secrets": "secrets",
-  "talos:machine/configurationApply:ConfigurationApply": "apply",
-  "talos:machine/bootstrap:Bootstrap": "bootstrap",
-  "talos:cluster/kubeconfig:Kubeconfig": "kubeconfig",
-  "talos:cluster/getHealth:getHealth": "health",
+  [SCHEMATIC]: "image",
+  [FILE]: "image",
+  [VM]: "vm",
+  [SECRETS]: "secrets",
+  [APPLY]: "apply",
+  [BOOTSTRAP]: "bootstrap",
+  [KUBECONFIG]: "kubeconfig",
+  [HEALTH]: "health",
 };
 
 /** What a stage does, for the printed plan. */
@@ -104,7 +115,7 @@ const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
 function patchesFor(record: RunRecord, node: { name: string; ip: string }): string[] {
   const call = record.invokes.find((i) => {
-    if (i.token !== "talos:machine/getConfiguration:getConfiguration") return false;
+    if (i.token !== GET_CONFIG) return false;
     const patches = redact(i.args.configPatches);
     return (
       Array.isArray(patches) &&
@@ -331,14 +342,14 @@ export function renderPlanText(plan: Plan): string {
 
 /** Short labels for the flowchart. */
 const SHORT_TYPE: Readonly<Record<string, string>> = {
-  "talos:imageFactory/schematic:Schematic": "Schematic",
-  "proxmoxve:download/file:File": "download.File",
-  "proxmoxve:index/vmLegacy:VmLegacy": "VmLegacy",
-  "talos:machine/secrets:Secrets": "machine.Secrets",
-  "talos:machine/configurationApply:ConfigurationApply": "ConfigurationApply",
-  "talos:machine/bootstrap:Bootstrap": "Bootstrap",
-  "talos:cluster/kubeconfig:Kubeconfig": "Kubeconfig",
-  "talos:cluster/getHealth:getHealth": "getHealth",
+  [SCHEMATIC]: "Schematic",
+  [FILE]: "download.File",
+  [VM]: "VmLegacy",
+  [SECRETS]: "machine.Secrets",
+  [APPLY]: "ConfigurationApply",
+  [BOOTSTRAP]: "Bootstrap",
+  [KUBECONFIG]: "Kubeconfig",
+  [HEALTH]: "getHealth",
 };
 
 /** The dependency graph as a Mermaid flowchart (left to right), for GitHub to render. */

@@ -9,6 +9,19 @@
  */
 import { createHash } from "crypto";
 import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
+import {
+  APPLY,
+  BOOTSTRAP,
+  CLIENT_CONFIG,
+  FILE,
+  GET_CONFIG,
+  GET_URLS,
+  HEALTH,
+  KUBECONFIG,
+  SCHEMATIC,
+  SECRETS,
+  VM,
+} from "../../lib/tokens";
 
 /** Key material the fakes hand out. None of it may ever appear in plaintext. */
 export const MOCK_SECRETS = {
@@ -118,7 +131,7 @@ const echo = (req: FakeRequest) => ({ ...req.inputs });
 
 /** Resource fakes by type token. */
 export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
-  "talos:machine/secrets:Secrets": (req) => ({
+  [SECRETS]: (req) => ({
     id: "machine-secrets",
     state: req.dryRun
       ? echo(req)
@@ -128,11 +141,11 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           clientConfiguration: clientConfiguration(),
         },
   }),
-  "talos:imageFactory/schematic:Schematic": (req) => ({
+  [SCHEMATIC]: (req) => ({
     id: req.dryRun ? undefined : sha256(str(req.inputs.schematic)),
     state: echo(req),
   }),
-  "talos:machine/configurationApply:ConfigurationApply": (req) => ({
+  [APPLY]: (req) => ({
     id: `apply-${str(req.inputs.node)}`,
     state: req.dryRun
       ? echo(req)
@@ -142,11 +155,11 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           resolvedApplyMode: str(req.inputs.applyMode) || "auto",
         },
   }),
-  "talos:machine/bootstrap:Bootstrap": (req) => ({
+  [BOOTSTRAP]: (req) => ({
     id: `bootstrap-${str(req.inputs.node)}`,
     state: echo(req),
   }),
-  "talos:cluster/kubeconfig:Kubeconfig": (req) => {
+  [KUBECONFIG]: (req) => {
     const endpoint = `https://${str(req.inputs.endpoint) || str(req.inputs.node)}:6443`;
     return {
       id: `kubeconfig-${str(req.inputs.node)}`,
@@ -164,13 +177,13 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           },
     };
   },
-  "proxmoxve:download/file:File": (req) => ({
+  [FILE]: (req) => ({
     id: req.dryRun
       ? undefined
       : `${str(req.inputs.datastoreId)}:${str(req.inputs.contentType)}/${str(req.inputs.fileName)}`,
     state: req.dryRun ? echo(req) : { ...echo(req), size: 1_306_525_696 },
   }),
-  "proxmoxve:index/vmLegacy:VmLegacy": (req) => {
+  [VM]: (req) => {
     const devices = (plain(req.inputs.networkDevices) as { macAddress?: string }[]) ?? [];
     return {
       id: req.dryRun ? undefined : String(plain(req.inputs.vmId)),
@@ -187,7 +200,7 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
 
 /** Function (invoke) fakes by token. */
 export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
-  "talos:imageFactory/getUrls:getUrls": (args) => {
+  [GET_URLS]: (args) => {
     const id = str(args.schematicId);
     const v = str(args.talosVersion);
     const platform = str(args.platform) || "metal";
@@ -212,12 +225,12 @@ export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
       },
     };
   },
-  "talos:machine/getConfiguration:getConfiguration": (args) => ({
+  [GET_CONFIG]: (args) => ({
     ...args,
     id: `config-${str(args.clusterName)}-${str(args.machineType)}`,
     machineConfiguration: wrapSecret(machineConfiguration(args)),
   }),
-  "talos:client/getConfiguration:getConfiguration": (args) => {
+  [CLIENT_CONFIG]: (args) => {
     const endpoints = (plain(args.endpoints) as string[] | undefined) ?? [];
     const nodes = (plain(args.nodes) as string[] | undefined) ?? [];
     const name = str(args.clusterName);
@@ -238,7 +251,7 @@ export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
       ),
     };
   },
-  "talos:cluster/getHealth:getHealth": (args) => ({
+  [HEALTH]: (args) => ({
     ...args,
     id: `health-${((plain(args.controlPlaneNodes) as string[]) ?? []).join(",")}`,
   }),
