@@ -16,7 +16,7 @@ import {
   runFor,
 } from "./support/program";
 import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
-import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../lib/tokens";
+import { APPLY, VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../lib/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
 function expectedDownloads(dir: string): string[] {
@@ -263,7 +263,7 @@ describe("Proxmox layer", function () {
       assert.deepEqual(gone.sort(), [
         `${NODE_VM}::lab-worker-3`,
         `${VM}::lab-worker-3-vm`,
-        "talos:machine/configurationApply:ConfigurationApply::lab-apply-lab-worker-3",
+        `${APPLY}::lab-apply-lab-worker-3`,
       ]);
       assert.equal(after.resources.length, before.resources.length - 3);
       for (const r of before.resources) {

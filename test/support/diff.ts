@@ -5,6 +5,7 @@
  */
 import type { RecordedInvoke, RunRecord } from "../../tools/offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "../../tools/offline/secretSig";
+import { GET_CONFIG, GET_URLS } from "../../lib/tokens";
 
 /** One resource or invoke whose inputs differ, and the dotted paths that differ. */
 export interface Changed {
@@ -24,9 +25,6 @@ export function resourceKey(r: { type: string; name: string }): string {
   return `${r.type}::${r.name}`;
 }
 
-const GET_MACHINE_CONFIG = "talos:machine/getConfiguration:getConfiguration";
-const GET_URLS = "talos:imageFactory/getUrls:getUrls";
-
 /**
  * An invoke's identity across runs: its token, plus what it is for when the program
  * calls it more than once (a machine configuration per node hostname, image URLs per
@@ -35,7 +33,7 @@ const GET_URLS = "talos:imageFactory/getUrls:getUrls";
 export function invokeKey(i: RecordedInvoke): string {
   const args = unwrapSecrets(i.args) as Record<string, unknown>;
   switch (i.token) {
-    case GET_MACHINE_CONFIG: {
+    case GET_CONFIG: {
       const patches = (args.configPatches as string[] | undefined) ?? [];
       const host = patches.map((p) => /^hostname: (\S+)$/m.exec(p)?.[1]).find(Boolean);
       return `${i.token}::${host ?? "?"}`;
