@@ -33,15 +33,31 @@ export const SNAPSHOT_CASES: readonly {
 
 export const SNAPSHOT_DIR = path.join(PROJECT_ROOT, "test", "fixtures", "records");
 
-/** JSON with sorted object keys and no machine-specific paths. */
+/** Fields whose lists are sets of URNs to the engine: their order carries nothing. */
+const URN_SETS = new Set(["dependencies", "replaceWith"]);
+
+/**
+ * JSON with sorted object keys, URN sets sorted, and no machine-specific paths.
+ * (Which of a resource's dependencies the SDK resolves first decides their order in
+ * the request; the engine reads them as a set.)
+ */
 export function canonicalRecord(record: RunRecord): string {
   const root = PROJECT_ROOT;
-  const text = JSON.stringify(record, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const text = JSON.stringify(record, (k, v) => {
+    if (Array.isArray(v) && (URN_SETS.has(k) || inPropertyDependencies(v))) {
+      return [...(v as string[])].sort(byName);
+    }
+    return v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => byName(a, b)))
+      : v;
+  });
   return JSON.stringify(JSON.parse(text.split(root).join("<root>")), null, 1) + "\n";
+}
+
+/** A list of URNs, as `propertyDependencies` holds per input. */
+function inPropertyDependencies(v: unknown[]): boolean {
+  return v.length > 0 && v.every((x) => typeof x === "string" && x.startsWith("urn:pulumi:"));
 }
 
 /** Writes every snapshot (run by `ts-node test/support/recordSnapshot.ts`). */
