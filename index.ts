@@ -1,17 +1,18 @@
 /**
  * em-infra: the inventory in, a Talos Kubernetes cluster on Proxmox VE out.
  *
- * Everything is validated before the first resource is declared, so an invalid
- * inventory or configuration creates nothing.
+ * Wiring only: validate the settings and the inventory, build the cluster model
+ * (every decision, and everything that can throw), then declare the components
+ * from slices of it. An invalid inventory or configuration creates nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeVm } from "./components/nodeVm";
 import { TalosCluster } from "./components/talosCluster";
 import { TalosImages } from "./components/talosImages";
 import { InventoryError, formatProblem, loadInventory } from "./lib/inventory";
+import { buildClusterModel } from "./lib/model";
 import { PROJECT_ROOT } from "./lib/projectRoot";
 import { SettingsError, resolveSettings } from "./lib/settings";
-import { nodesOutput } from "./lib/outputs";
 
 function load() {
   try {
@@ -22,7 +23,8 @@ function load() {
       pulumi.getStack(),
       PROJECT_ROOT,
     );
-    return { settings, inventory: loadInventory(settings.inventoryDir) };
+    const inventory = loadInventory(settings.inventoryDir);
+    return { settings, inventory, model: buildClusterModel(inventory) };
   } catch (err) {
     // A RunError is printed without a stack trace: the message says it all.
     if (err instanceof InventoryError || err instanceof SettingsError) {
@@ -43,21 +45,21 @@ function isConfigSecret(key: string): boolean {
   return probe ? probe(key) : true;
 }
 
-const { settings, inventory } = load();
+const { settings, inventory, model } = load();
 for (const warning of inventory.warnings) {
   void pulumi.log.warn(formatProblem(warning));
 }
 
-const images = new TalosImages("talos-images", { inventory });
+const images = new TalosImages("talos-images", { images: model.images });
 const vms = Object.fromEntries(
-  inventory.nodes.map((node) => [
+  model.nodes.map((node) => [
     node.name,
-    new NodeVm(node.name, { inventory, node, image: images.fileFor(node) }),
+    new NodeVm(node.name, { node, imageFileId: images.files[node.download].id }).vm,
   ]),
 );
-const cluster = new TalosCluster(inventory.cluster.name, {
-  inventory,
-  images,
+const cluster = new TalosCluster(model.name, {
+  model: model.talos,
+  installers: images.installers,
   vms,
   healthGate: settings.healthGate,
 });
@@ -67,10 +69,10 @@ export const kubeconfig = cluster.kubeconfig;
 /** talosctl configuration. `npx pulumi stack output talosconfig --show-secrets > talosconfig` */
 export const talosconfig = cluster.talosconfig;
 /** The Kubernetes API endpoint. */
-export const endpoint = inventory.endpoint.url;
+export const endpoint = model.endpoint;
 /** Every node: role, Proxmox host, VM id, address, GPU mapping. */
-export const nodes = nodesOutput(inventory);
+export const nodes = model.nodesOutput;
 /** Image Factory schematic id per extension set (`base`, `gpu`). */
 export const schematics = images.schematicIds;
-export const talosVersion = inventory.cluster.talos.version;
-export const kubernetesVersion = inventory.cluster.kubernetes.version;
+export const talosVersion = model.talosVersion;
+export const kubernetesVersion = model.kubernetesVersion;

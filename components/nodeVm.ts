@@ -1,17 +1,14 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import type { Inventory, NodeSpec } from "../lib/inventory/types";
-import { VM_IGNORE_CHANGES, buildVmArgs } from "../lib/proxmox/vm";
+import type { NodeModel } from "../lib/model";
 import { NODE_VM } from "../lib/tokens";
 
 /** Arguments of {@link NodeVm}. */
 export interface NodeVmArgs {
-  /** The validated inventory. */
-  readonly inventory: Inventory;
-  /** The node this VM runs. */
-  readonly node: NodeSpec;
-  /** The Talos disk image its boot disk is created from. */
-  readonly image: proxmoxve.download.File;
+  /** The node: its VM arguments, ignored properties and protection. */
+  readonly node: Pick<NodeModel, "vmArgs" | "vmIgnoreChanges" | "protect">;
+  /** The id of the Talos disk image its boot disk is imported from. */
+  readonly imageFileId: pulumi.Input<string>;
 }
 
 /**
@@ -26,10 +23,10 @@ export class NodeVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: NodeVmArgs, opts?: pulumi.ComponentResourceOptions) {
     super(NODE_VM, name, {}, opts);
-    const { inventory, node, image } = args;
-    this.vm = new proxmoxve.VmLegacy(`${name}-vm`, buildVmArgs(inventory, node, image.id), {
+    const { node, imageFileId } = args;
+    this.vm = new proxmoxve.VmLegacy(`${name}-vm`, node.vmArgs(imageFileId), {
       parent: this,
-      ignoreChanges: [...VM_IGNORE_CHANGES],
+      ignoreChanges: [...node.vmIgnoreChanges],
       // Pulumi's protect rather than Proxmox's `protection` flag: Pulumi refuses the
       // whole plan before it touches anything, where a Proxmox-side flag would fail
       // `pulumi destroy` half-way, after the node's Talos state was already reset.

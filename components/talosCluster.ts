@@ -1,26 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
-import type { Inventory, NodeSpec, Role } from "../lib/inventory/types";
-import {
-  bootstrapNode,
-  controlPlaneIps,
-  onDestroyFor,
-  skipKubernetesChecks,
-  talosContract,
-} from "../lib/talos/cluster";
-import { buildNodePatches, renderPatch } from "../lib/talos/patches";
-import type { NodeVm } from "./nodeVm";
-import type { TalosImages } from "./talosImages";
+import type { NodeModel, TalosModel } from "../lib/model";
+import type { SchematicKey } from "../lib/proxmox/images";
 import { TALOS_CLUSTER } from "../lib/tokens";
 
 /** Arguments of {@link TalosCluster}. */
 export interface TalosClusterArgs {
-  /** The validated inventory. */
-  readonly inventory: Inventory;
-  /** The Talos images; each node's config installs its schematic's installer. */
-  readonly images: TalosImages;
+  /** The Talos side of the cluster model. */
+  readonly model: TalosModel;
+  /** The installer image of each schematic; a node's config installs its own. */
+  readonly installers: Readonly<Partial<Record<SchematicKey, pulumi.Input<string>>>>;
   /** Every node's VM, by node name; a node's apply waits for its VM. */
-  readonly vms: Readonly<Record<string, NodeVm>>;
+  readonly vms: Readonly<Record<string, pulumi.CustomResource>>;
   /**
    * Whether `pulumi up` waits for the cluster to be healthy before the kubeconfig
    * output resolves. @default true
@@ -42,7 +33,7 @@ export const HEALTH_TIMEOUTS = { read: "20m" } as const;
 /**
  * Talos on the VMs: machine secrets, one machine configuration and apply per node,
  * one bootstrap, the kubeconfig and talosconfig, and a health gate that the
- * kubeconfig output waits for.
+ * kubeconfig output waits for. Every decision comes from the model.
  */
 export class TalosCluster extends pulumi.ComponentResource {
   /** The cluster's PKI and tokens. Protected: losing it loses the cluster. */
@@ -59,12 +50,11 @@ export class TalosCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TALOS_CLUSTER, name, {}, opts);
-    const { inventory, images, vms, healthGate = true } = args;
-    const { cluster, endpoint } = inventory;
+    const { model, installers, vms, healthGate = true } = args;
 
     this.secrets = new talos.machine.Secrets(
       `${name}-secrets`,
-      { talosVersion: talosContract(cluster.talos.version) },
+      { talosVersion: model.secretsContract },
       {
         parent: this,
         protect: true,
@@ -77,84 +67,43 @@ export class TalosCluster extends pulumi.ComponentResource {
       },
     );
     const clientConfiguration = this.secrets.clientConfiguration;
-
-    const first = bootstrapNode(inventory);
-    const applies: Record<string, talos.machine.ConfigurationApply> = {};
-    const applyNode = (node: NodeSpec, dependsOn: pulumi.Resource[]) => {
-      const config = talos.machine.getConfigurationOutput(
-        {
-          clusterName: cluster.name,
-          clusterEndpoint: endpoint.url,
-          machineType: node.role,
-          machineSecrets: this.secrets.machineSecrets,
-          talosVersion: cluster.talos.version,
-          kubernetesVersion: cluster.kubernetes.version,
-          configPatches: images
-            .installerFor(node)
-            .apply((installer) => buildNodePatches(inventory, node, installer).map(renderPatch)),
-          docs: false,
-          examples: false,
-        },
-        { parent: this },
-      );
-      applies[node.name] = new talos.machine.ConfigurationApply(
-        `${name}-apply-${node.name}`,
-        {
-          clientConfiguration,
-          machineConfigurationInput: config.machineConfiguration,
-          // The node's own address: the VIP is not up until etcd is.
-          node: node.ip,
-          endpoint: node.ip,
-          applyMode: "auto",
-          onDestroy: onDestroyFor(node.role),
-          timeouts: { ...APPLY_TIMEOUTS },
-        },
-        {
-          parent: this,
-          dependsOn: [vms[node.name], ...dependsOn],
-          // A new VM boots a blank Talos in maintenance mode: whenever the VM is
-          // replaced, its configuration must be applied again. Delete-first, so the
-          // old apply's reset reaches the old VM, never the new one at the same IP.
-          replaceWith: [vms[node.name].vm],
-          deleteBeforeReplace: true,
-        },
-      );
-    };
-
-    applyNode(first, []);
-    this.bootstrap = new talos.machine.Bootstrap(
-      `${name}-bootstrap`,
-      {
-        clientConfiguration,
-        node: first.ip,
-        endpoint: first.ip,
-        timeouts: { ...BOOTSTRAP_TIMEOUTS },
-      },
-      {
-        parent: this,
-        dependsOn: [applies[first.name]],
-        // Bootstrap happens once in a cluster's life. When the first control plane
-        // changes later (removed, reordered, readdressed), running it again against
-        // another member would be wrong, so nothing about it is ever updated.
-        ignoreChanges: ["node", "endpoint", "clientConfiguration", "timeouts"],
-      },
-    );
-    // Every other node is applied after the bootstrap, and every worker after every
-    // control plane's VM exists. That costs no time (nodes join once etcd is up, and
-    // the VMs come first anyway), and it orders `pulumi destroy`: the workers'
-    // applies, with their drains and resets, finish before any control plane's VM is
-    // deleted, so etcd keeps its quorum while they run.
-    const controlPlaneVms = inventory.nodes
+    const first = model.bootstrapNode;
+    const controlPlaneVms = model.nodes
       .filter((n) => n.role === "controlplane")
-      .map((n) => vms[n.name].vm);
-    for (const node of inventory.nodes) {
-      if (node.name === first.name) continue;
-      applyNode(
-        node,
-        node.role === "worker" ? [this.bootstrap, ...controlPlaneVms] : [this.bootstrap],
-      );
+      .map((n) => vms[n.name]);
+
+    const applies: Record<string, talos.machine.ConfigurationApply> = {};
+    let bootstrap: talos.machine.Bootstrap | undefined;
+    // The model lists the bootstrap node first: its apply, then the bootstrap, then
+    // every other node's apply, which waits for the bootstrap.
+    for (const node of model.nodes) {
+      const after: pulumi.Resource[] = [
+        ...(node.apply.afterBootstrap && bootstrap ? [bootstrap] : []),
+        ...(node.apply.afterControlPlaneVms ? controlPlaneVms : []),
+      ];
+      applies[node.name] = this.applyNode(name, model, node, installers, vms[node.name], after);
+      if (node === first) {
+        bootstrap = new talos.machine.Bootstrap(
+          `${name}-bootstrap`,
+          {
+            clientConfiguration,
+            node: first.ip,
+            endpoint: first.ip,
+            timeouts: { ...BOOTSTRAP_TIMEOUTS },
+          },
+          {
+            parent: this,
+            dependsOn: [applies[first.name]],
+            // Bootstrap happens once in a cluster's life. When the first control plane
+            // changes later (removed, reordered, readdressed), running it again against
+            // another member would be wrong, so nothing about it is ever updated.
+            ignoreChanges: ["node", "endpoint", "clientConfiguration", "timeouts"],
+          },
+        );
+      }
     }
     this.applies = applies;
+    this.bootstrap = bootstrap!;
 
     const kubeconfig = new talos.cluster.Kubeconfig(
       `${name}-kubeconfig`,
@@ -168,7 +117,6 @@ export class TalosCluster extends pulumi.ComponentResource {
       },
     );
 
-    const ipsOf = (role: Role) => inventory.nodes.filter((n) => n.role === role).map((n) => n.ip);
     // A preview only shows what would change: it does not wait on the live
     // cluster's health (up to the gate's timeout) or talk to its nodes. The
     // operator may also turn the gate off for one operation it would block.
@@ -184,12 +132,12 @@ export class TalosCluster extends pulumi.ComponentResource {
         : talos.cluster.getHealthOutput(
             {
               clientConfiguration,
-              controlPlaneNodes: ipsOf("controlplane"),
-              workerNodes: ipsOf("worker"),
-              endpoints: controlPlaneIps(inventory),
+              controlPlaneNodes: [...model.health.controlPlaneNodes],
+              workerNodes: [...model.health.workerNodes],
+              endpoints: [...model.health.endpoints],
               // Without a CNI no node becomes Ready until the operator installs one:
               // the gate then checks Talos, etcd and the kubelets only.
-              skipKubernetesChecks: skipKubernetesChecks(inventory),
+              skipKubernetesChecks: model.health.skipKubernetesChecks,
               timeouts: { ...HEALTH_TIMEOUTS },
             },
             { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
@@ -199,10 +147,10 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.talosconfig = pulumi.secret(
       talos.client.getConfigurationOutput(
         {
-          clusterName: cluster.name,
+          clusterName: model.clusterName,
           clientConfiguration,
-          endpoints: controlPlaneIps(inventory),
-          nodes: inventory.nodes.map((n) => n.ip),
+          endpoints: [...model.talosconfig.endpoints],
+          nodes: [...model.talosconfig.nodes],
         },
         { parent: this },
       ).talosConfig,
@@ -217,5 +165,52 @@ export class TalosCluster extends pulumi.ComponentResource {
       talosconfig: this.talosconfig,
       healthy: this.healthy,
     });
+  }
+
+  /** One node's machine configuration and its apply. */
+  private applyNode(
+    name: string,
+    model: TalosModel,
+    node: NodeModel,
+    installers: TalosClusterArgs["installers"],
+    vm: pulumi.CustomResource,
+    after: pulumi.Resource[],
+  ): talos.machine.ConfigurationApply {
+    const config = talos.machine.getConfigurationOutput(
+      {
+        clusterName: model.clusterName,
+        clusterEndpoint: model.endpoint,
+        machineType: node.role,
+        machineSecrets: this.secrets.machineSecrets,
+        talosVersion: model.talosVersion,
+        kubernetesVersion: model.kubernetesVersion,
+        configPatches: pulumi.output(installers[node.schematic]!).apply(node.renderedPatches),
+        docs: false,
+        examples: false,
+      },
+      { parent: this },
+    );
+    return new talos.machine.ConfigurationApply(
+      `${name}-apply-${node.name}`,
+      {
+        clientConfiguration: this.secrets.clientConfiguration,
+        machineConfigurationInput: config.machineConfiguration,
+        // The node's own address: the VIP is not up until etcd is.
+        node: node.ip,
+        endpoint: node.ip,
+        applyMode: "auto",
+        onDestroy: { ...node.onDestroy },
+        timeouts: { ...APPLY_TIMEOUTS },
+      },
+      {
+        parent: this,
+        dependsOn: [vm, ...after],
+        // A new VM boots a blank Talos in maintenance mode: whenever the VM is
+        // replaced, its configuration must be applied again. Delete-first, so the
+        // old apply's reset reaches the old VM, never the new one at the same IP.
+        replaceWith: [vm],
+        deleteBeforeReplace: true,
+      },
+    );
   }
 }

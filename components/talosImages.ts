@@ -1,30 +1,20 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
-import type { Inventory, NodeSpec } from "../lib/inventory/types";
-import {
-  IMAGE_ARCHITECTURE,
-  IMAGE_PLATFORM,
-  diskImageUrl,
-  downloadKeyOf,
-  imageFileName,
-  planDownloads,
-  planSchematics,
-  schematicKeyOf,
-  type SchematicKey,
-} from "../lib/proxmox/images";
+import { downloadFileName, type ImagesModel } from "../lib/model";
+import { diskImageUrl, type SchematicKey } from "../lib/proxmox/images";
 import { IMAGES } from "../lib/tokens";
 
 /** Arguments of {@link TalosImages}. */
 export interface TalosImagesArgs {
-  /** The validated inventory. */
-  readonly inventory: Inventory;
+  /** The schematics to build and the downloads to make. */
+  readonly images: ImagesModel;
 }
 
 /**
  * The Talos images of a cluster: one Image Factory schematic per distinct extension
- * set, and one disk-image download per (Proxmox host, schematic) into
- * `proxmox.imageDatastore`. Three plain workers on one host share one download.
+ * set, and one disk-image download per (Proxmox host, schematic) into the image
+ * datastore. Three plain workers on one host share one download.
  */
 export class TalosImages extends pulumi.ComponentResource {
   /** Schematic id per schematic key (`base`, `gpu`). */
@@ -34,18 +24,14 @@ export class TalosImages extends pulumi.ComponentResource {
   /** The downloaded image files, by download key `<host>-<schematic key>`. */
   public readonly files: Readonly<Record<string, proxmoxve.download.File>>;
 
-  private readonly inventory: Inventory;
-
   constructor(name: string, args: TalosImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     super(IMAGES, name, {}, opts);
-    const { inventory } = args;
-    const { talos: talosSpec, proxmox } = inventory.cluster;
-    this.inventory = inventory;
+    const { images } = args;
 
     const schematicIds: Partial<Record<SchematicKey, pulumi.Output<string>>> = {};
     const installers: Partial<Record<SchematicKey, pulumi.Output<string>>> = {};
     const diskImages: Partial<Record<SchematicKey, pulumi.Output<string>>> = {};
-    for (const plan of planSchematics(inventory)) {
+    for (const plan of images.schematics) {
       const schematic = new talos.imagefactory.Schematic(
         `${name}-${plan.key}`,
         { schematic: plan.schematic },
@@ -54,9 +40,9 @@ export class TalosImages extends pulumi.ComponentResource {
       const urls = talos.imagefactory.getUrlsOutput(
         {
           schematicId: schematic.id,
-          talosVersion: talosSpec.version,
-          platform: IMAGE_PLATFORM,
-          architecture: IMAGE_ARCHITECTURE,
+          talosVersion: images.talosVersion,
+          platform: images.platform,
+          architecture: images.architecture,
         },
         { parent: this },
       ).urls;
@@ -66,19 +52,19 @@ export class TalosImages extends pulumi.ComponentResource {
     }
 
     const files: Record<string, proxmoxve.download.File> = {};
-    for (const download of planDownloads(inventory)) {
+    for (const download of images.downloads) {
+      // The model plans a download only for a schematic it also plans.
+      const schematicId = schematicIds[download.schematic]!;
       files[download.key] = new proxmoxve.download.File(
         `${name}-${download.key}`,
         {
           nodeName: download.host,
-          datastoreId: proxmox.imageDatastore,
+          datastoreId: images.datastore,
           // `import` content is what a VM disk imports from through the API
           // (`importFrom`), with no SSH to the host.
           contentType: "import",
           url: diskImages[download.schematic]!.apply(diskImageUrl),
-          fileName: schematicIds[download.schematic]!.apply((id) =>
-            imageFileName(inventory.cluster.name, id, talosSpec.version),
-          ),
+          fileName: schematicId.apply((id) => downloadFileName(images, id)),
           // Never re-download on a size check: the name already pins the cluster,
           // schematic and version, so a file of that name is the right image.
           overwrite: false,
@@ -95,20 +81,5 @@ export class TalosImages extends pulumi.ComponentResource {
     this.installers = installers;
     this.files = files;
     this.registerOutputs({ schematicIds, installers });
-  }
-
-  /** The image file a node's boot disk is created from. */
-  public fileFor(node: NodeSpec): proxmoxve.download.File {
-    return this.files[downloadKeyOf(this.inventory, node)];
-  }
-
-  /** The installer image a node's Talos config installs. */
-  public installerFor(node: NodeSpec): pulumi.Output<string> {
-    return this.installers[schematicKeyOf(this.inventory, node)]!;
-  }
-
-  /** The schematic id of a node's image. */
-  public schematicIdFor(node: NodeSpec): pulumi.Output<string> {
-    return this.schematicIds[schematicKeyOf(this.inventory, node)]!;
   }
 }

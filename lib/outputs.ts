@@ -1,5 +1,5 @@
 /** The shape of the stack outputs operators read. Pure. */
-import type { Inventory, Role } from "./inventory/types";
+import type { NodeSpec, Role } from "./inventory/types";
 
 /** One node as the `nodes` stack output shows it. */
 export interface NodeOutput {
@@ -12,9 +12,9 @@ export interface NodeOutput {
 }
 
 /** The `nodes` stack output: node name → role, host, vmId, ip, gpu. */
-export function nodesOutput(inventory: Inventory): Record<string, NodeOutput> {
+export function nodesOutput(nodes: readonly NodeSpec[]): Record<string, NodeOutput> {
   return Object.fromEntries(
-    inventory.nodes.map((n) => [
+    nodes.map((n) => [
       n.name,
       { role: n.role, host: n.host, vmId: n.vmId, ip: n.ip, gpu: n.gpu?.mapping ?? null },
     ]),

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import {
-  buildNodePatches,
+  buildNodePatches as buildFor,
+  hasGpuNodes,
   macSelector,
   NODE_LINK,
   renderPatch,
@@ -22,6 +23,11 @@ import {
 } from "./support/talosInventories";
 
 const BASE = installerFor("base");
+
+/** A node's patches within its inventory: the cluster spec, and whether any node has a GPU. */
+function buildNodePatches(inv: Inventory, n: NodeSpec, installer: string): TalosPatch[] {
+  return buildFor(inv.cluster, n, installer, hasGpuNodes(inv.nodes));
+}
 const GPU = installerFor("gpu");
 
 function build(inv: Inventory, name: string): TalosPatch[] {

@@ -154,13 +154,13 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
   ];
   const edges: [string, string][] = [];
   for (const r of custom) {
-    for (const dep of new Set(r.dependencies)) {
+    for (const dep of [...new Set(r.dependencies)].sort()) {
       const d = byUrn.get(dep);
       if (d?.custom) edges.push([key(d), key(r)]);
     }
   }
   health.forEach((h, i) => {
-    for (const dep of new Set(h.dependencies)) {
+    for (const dep of [...new Set(h.dependencies)].sort()) {
       const d = byUrn.get(dep);
       if (d?.custom) edges.push([key(d), `${h.token}::${i}`]);
     }
@@ -172,7 +172,7 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     talosVersion: inventory.cluster.talos.version,
     kubernetesVersion: inventory.cluster.kubernetes.version,
     nodes: inventory.nodes.map((n) => {
-      const schematic = schematicKeyOf(inventory, n);
+      const schematic = schematicKeyOf(inventory.cluster.talos, n);
       return {
         name: n.name,
         role: n.role,

@@ -2,7 +2,7 @@
  * Which Talos images the cluster needs: one Image Factory schematic per distinct
  * set of system extensions, and one download per (Proxmox host, schematic). Pure.
  */
-import type { Inventory, NodeSpec } from "../inventory/types";
+import type { NodeSpec, TalosSpec } from "../inventory/types";
 
 /** The extension sets a node can have. GPU workers add the GPU extensions. */
 export type SchematicKey = "base" | "gpu";
@@ -32,16 +32,16 @@ export const IMAGE_PLATFORM = "nocloud";
 export const IMAGE_ARCHITECTURE = "amd64";
 
 /** The schematic key of a node's image. */
-export function schematicKeyOf(inventory: Inventory, node: NodeSpec): SchematicKey {
+export function schematicKeyOf(talos: TalosSpec, node: NodeSpec): SchematicKey {
   // When the GPU set adds nothing, GPU workers boot the base image: a distinct
   // schematic only exists for a distinct extension set.
-  return node.gpu && extensionsOf(inventory, "gpu").length > extensionsOf(inventory, "base").length
+  return node.gpu && extensionsOf(talos, "gpu").length > extensionsOf(talos, "base").length
     ? "gpu"
     : "base";
 }
 
-function extensionsOf(inventory: Inventory, key: SchematicKey): string[] {
-  const { extensions, gpuExtensions } = inventory.cluster.talos;
+function extensionsOf(talos: TalosSpec, key: SchematicKey): string[] {
+  const { extensions, gpuExtensions } = talos;
   const set = new Set(key === "gpu" ? [...extensions, ...gpuExtensions] : extensions);
   return [...set].sort();
 }
@@ -54,27 +54,27 @@ export function renderSchematic(extensions: readonly string[]): string {
 }
 
 /** The schematics in use, base first. */
-export function planSchematics(inventory: Inventory): SchematicPlan[] {
+export function planSchematics(talos: TalosSpec, nodes: readonly NodeSpec[]): SchematicPlan[] {
   const keys: SchematicKey[] = ["base", "gpu"];
   return keys
     .map((key) => {
-      const nodes = inventory.nodes.filter((n) => schematicKeyOf(inventory, n) === key);
-      const extensions = extensionsOf(inventory, key);
+      const users = nodes.filter((n) => schematicKeyOf(talos, n) === key);
+      const extensions = extensionsOf(talos, key);
       return {
         key,
         extensions,
         schematic: renderSchematic(extensions),
-        nodes: nodes.map((n) => n.name),
+        nodes: users.map((n) => n.name),
       };
     })
     .filter((s) => s.nodes.length > 0);
 }
 
 /** The downloads needed: each host gets each schematic its nodes boot, once. */
-export function planDownloads(inventory: Inventory): DownloadPlan[] {
+export function planDownloads(talos: TalosSpec, nodes: readonly NodeSpec[]): DownloadPlan[] {
   const seen = new Map<string, DownloadPlan>();
-  for (const node of inventory.nodes) {
-    const schematic = schematicKeyOf(inventory, node);
+  for (const node of nodes) {
+    const schematic = schematicKeyOf(talos, node);
     const key = `${node.host}-${schematic}`;
     if (!seen.has(key)) seen.set(key, { key, host: node.host, schematic });
   }
@@ -82,8 +82,8 @@ export function planDownloads(inventory: Inventory): DownloadPlan[] {
 }
 
 /** The download key of a node's image. */
-export function downloadKeyOf(inventory: Inventory, node: NodeSpec): string {
-  return `${node.host}-${schematicKeyOf(inventory, node)}`;
+export function downloadKeyOf(talos: TalosSpec, node: NodeSpec): string {
+  return `${node.host}-${schematicKeyOf(talos, node)}`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Inventory, NodeSpec } from "../inventory/types";
+import type { ClusterSpec, NodeSpec } from "../inventory/types";
 
 /** The tag every em-infra VM carries, so operators can filter them in Proxmox. */
 export const MANAGED_TAG = "em-infra";
@@ -36,17 +36,17 @@ export const VM_IGNORE_CHANGES: readonly string[] = [
 ];
 
 /** Proxmox sorts tags; giving them sorted avoids a perpetual diff. */
-export function vmTags(inventory: Inventory, node: NodeSpec): string[] {
-  const tags = new Set([MANAGED_TAG, inventory.cluster.name, node.role]);
+export function vmTags(clusterName: string, node: NodeSpec): string[] {
+  const tags = new Set([MANAGED_TAG, clusterName, node.role]);
   if (node.gpu) tags.add("gpu");
   return [...tags].sort();
 }
 
 /** The VM's description, shown in the Proxmox UI. */
-export function vmDescription(inventory: Inventory, node: NodeSpec): string {
+export function vmDescription(clusterName: string, node: NodeSpec): string {
   return [
     `Managed by em-infra: ${node.role}${node.gpu ? " (GPU)" : ""} node ${node.name}`,
-    `of Talos cluster ${inventory.cluster.name}.`,
+    `of Talos cluster ${clusterName}.`,
     "Edit the inventory and run pulumi up; changes made here are reverted.",
   ].join(" ");
 }
@@ -58,17 +58,17 @@ export function proxmoxMac(mac: string): string {
 
 /** The arguments of a node's `proxmoxve.VmLegacy`. */
 export function buildVmArgs(
-  inventory: Inventory,
+  cluster: ClusterSpec,
   node: NodeSpec,
   imageFileId: pulumi.Input<string>,
 ): proxmoxve.VmLegacyArgs {
-  const { proxmox, network } = inventory.cluster;
+  const { proxmox, network } = cluster;
   return {
     name: node.name,
     vmId: node.vmId,
     nodeName: node.host,
-    description: vmDescription(inventory, node),
-    tags: vmTags(inventory, node),
+    description: vmDescription(cluster.name, node),
+    tags: vmTags(cluster.name, node),
     onBoot: true,
     started: true,
     // A Talos node has nothing to shut down cleanly once its apply is gone:
@@ -124,7 +124,7 @@ export function buildVmArgs(
       // The qemu-guest-agent extension runs inside Talos when the image has it.
       // The provider must not wait for it to report an address: the address is in
       // the inventory.
-      enabled: inventory.cluster.talos.extensions.includes(GUEST_AGENT_EXTENSION),
+      enabled: cluster.talos.extensions.includes(GUEST_AGENT_EXTENSION),
       trim: true,
       waitForIp: { disabled: true },
     },

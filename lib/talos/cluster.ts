@@ -3,7 +3,7 @@
  * the bootstrap node, the talosctl endpoints, and what a node's apply does when it
  * is destroyed.
  */
-import type { Inventory, NodeSpec, Role } from "../inventory/types";
+import type { Cni, NodeSpec, Role } from "../inventory/types";
 
 /**
  * The version contract for machine secrets: the Talos minor (`v1.13.0` → `v1.13`).
@@ -16,16 +16,21 @@ export function talosContract(version: string): string {
 }
 
 /** The node that bootstraps etcd: the first control plane in inventory order. */
-export function bootstrapNode(inventory: Inventory): NodeSpec {
-  const node = inventory.nodes.find((n) => n.role === "controlplane");
+export function bootstrapNode(nodes: readonly NodeSpec[]): NodeSpec {
+  const node = nodes.find((n) => n.role === "controlplane");
   // The loader guarantees one; this guards a hand-built inventory.
   if (!node) throw new Error("the inventory has no control plane");
   return node;
 }
 
 /** The control planes' own addresses: talosctl endpoints and health endpoints. */
-export function controlPlaneIps(inventory: Inventory): string[] {
-  return inventory.nodes.filter((n) => n.role === "controlplane").map((n) => n.ip);
+export function controlPlaneIps(nodes: readonly NodeSpec[]): string[] {
+  return ipsOf(nodes, "controlplane");
+}
+
+/** The addresses of the nodes of one role, in inventory order. */
+export function ipsOf(nodes: readonly NodeSpec[], role: Role): string[] {
+  return nodes.filter((n) => n.role === role).map((n) => n.ip);
 }
 
 /** What destroying a node's apply does to the node. */
@@ -63,6 +68,6 @@ export function onDestroyFor(role: Role): OnDestroy {
  * (`kubernetes.cni: none`) no node turns Ready until the operator installs one,
  * so the gate checks Talos, etcd and the kubelets only.
  */
-export function skipKubernetesChecks(inventory: Inventory): boolean {
-  return inventory.cluster.kubernetes.cni === "none";
+export function skipKubernetesChecks(cni: Cni): boolean {
+  return cni === "none";
 }

@@ -14,7 +14,7 @@
  */
 import { stringify } from "yaml";
 import { deepFreeze } from "../freeze";
-import type { Inventory, NodeSpec, Taint } from "../inventory/types";
+import type { ClusterSpec, NodeSpec, Taint } from "../inventory/types";
 
 /** The stable id of a patch; a node's patches never share one. */
 export type PatchName =
@@ -100,9 +100,9 @@ export function macSelector(mac: string): string {
   return `mac(link.permanent_addr) == "${lower}"`;
 }
 
-/** Whether any node of the inventory has a GPU (the inventory allows one on workers only). */
-export function hasGpuNodes(inventory: Inventory): boolean {
-  return inventory.nodes.some((n) => n.gpu !== undefined);
+/** Whether any of the nodes has a GPU (the inventory allows one on workers only). */
+export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
+  return nodes.some((n) => n.gpu !== undefined);
 }
 
 /**
@@ -112,15 +112,17 @@ export function hasGpuNodes(inventory: Inventory): boolean {
  *
  * @param installerImage the Image Factory installer for the node's schematic and Talos
  *   version, e.g. `factory.talos.dev/nocloud-installer/<schematic id>:v1.13.0`.
+ * @param gpuInCluster whether any node of the cluster has a GPU: the control planes then
+ *   carry the GPU RuntimeClass.
  * @throws Error when the node's MAC is malformed, or a control plane has two taints with
  *   one key (`machine.nodeTaints` is a map keyed by taint key).
  */
 export function buildNodePatches(
-  inventory: Inventory,
+  cluster: ClusterSpec,
   node: NodeSpec,
   installerImage: string,
+  gpuInCluster: boolean,
 ): TalosPatch[] {
-  const { cluster } = inventory;
   const patches: TalosPatch[] = [
     patch("install", {
       machine: { install: { disk: cluster.talos.installDisk, image: installerImage } },
@@ -195,7 +197,7 @@ export function buildNodePatches(
         },
       }),
     );
-    if (hasGpuNodes(inventory)) {
+    if (gpuInCluster) {
       patches.push(
         patch("nvidia-runtime-class", {
           cluster: {

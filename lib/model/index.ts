@@ -1,0 +1,235 @@
+/**
+ * The cluster model: every decision the program makes, taken from a validated
+ * inventory in one pure function before the first resource is declared. The
+ * components map slices of it to resources and decide nothing themselves, so a
+ * mistake here throws before anything is created, and the whole model is
+ * unit-tested without mocks.
+ *
+ * Only type imports from Pulumi and the providers: values that exist only once
+ * resources do (an image's id, an installer's name) are parameters of the few
+ * functions the model hands out.
+ */
+import type * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import type * as pulumi from "@pulumi/pulumi";
+import { deepFreeze } from "../freeze";
+import type { Cni, Inventory, NodeSpec, Role } from "../inventory/types";
+import { nodesOutput, type NodeOutput } from "../outputs";
+import {
+  IMAGE_ARCHITECTURE,
+  IMAGE_PLATFORM,
+  downloadKeyOf,
+  imageFileName,
+  planDownloads,
+  planSchematics,
+  schematicKeyOf,
+  type DownloadPlan,
+  type SchematicKey,
+  type SchematicPlan,
+} from "../proxmox/images";
+import { VM_IGNORE_CHANGES, buildVmArgs } from "../proxmox/vm";
+import {
+  bootstrapNode,
+  controlPlaneIps,
+  ipsOf,
+  onDestroyFor,
+  skipKubernetesChecks,
+  talosContract,
+  type OnDestroy,
+} from "../talos/cluster";
+import { buildNodePatches, hasGpuNodes, renderPatch, type TalosPatch } from "../talos/patches";
+import { planRollout, type RolloutPlan } from "./rollout";
+
+export { planRollout, type RolloutBatch, type RolloutPlan } from "./rollout";
+
+/** The Talos images: what the Image Factory builds and what each host downloads. */
+export interface ImagesModel {
+  readonly clusterName: string;
+  readonly talosVersion: string;
+  readonly platform: string;
+  readonly architecture: string;
+  /** The Proxmox datastore the images are downloaded to. */
+  readonly datastore: string;
+  /** One schematic per distinct extension set, base first. */
+  readonly schematics: readonly SchematicPlan[];
+  /** One download per (host, schematic). */
+  readonly downloads: readonly DownloadPlan[];
+}
+
+/** What a node's configuration apply waits for besides its own VM. */
+export interface ApplyOrder {
+  /** After the bootstrap: every node but the bootstrap node joins a running etcd. */
+  readonly afterBootstrap: boolean;
+  /**
+   * After every control plane's VM: workers, so that `pulumi destroy` drains and resets
+   * them before any control plane goes and etcd keeps its quorum meanwhile.
+   */
+  readonly afterControlPlaneVms: boolean;
+}
+
+/** Everything decided about one node. */
+export interface NodeModel {
+  readonly name: string;
+  readonly role: Role;
+  readonly ip: string;
+  readonly host: string;
+  readonly vmId: number;
+  readonly protect: boolean;
+  /** The node's image: its schematic and the download its disk is imported from. */
+  readonly schematic: SchematicKey;
+  readonly download: string;
+  /** The VM's arguments, given the id of the image file its disk is imported from. */
+  readonly vmArgs: (imageFileId: pulumi.Input<string>) => proxmoxve.VmLegacyArgs;
+  /** VM properties that never cause an update. */
+  readonly vmIgnoreChanges: readonly string[];
+  /** The Talos patch documents, given the installer image of the node's schematic. */
+  readonly patches: (installerImage: string) => readonly TalosPatch[];
+  /** The same, rendered as the YAML documents the provider receives. */
+  readonly renderedPatches: (installerImage: string) => string[];
+  readonly apply: ApplyOrder;
+  /** What destroying the node's apply does to the node. */
+  readonly onDestroy: OnDestroy;
+}
+
+/** The health gate's view of the cluster. */
+export interface HealthModel {
+  readonly controlPlaneNodes: readonly string[];
+  readonly workerNodes: readonly string[];
+  /** The Talos API endpoints the check goes through: the control planes. */
+  readonly endpoints: readonly string[];
+  readonly skipKubernetesChecks: boolean;
+}
+
+/** The Talos side of the cluster: everything TalosCluster maps to resources. */
+export interface TalosModel {
+  readonly clusterName: string;
+  /** The Kubernetes API URL every node's configuration names. */
+  readonly endpoint: string;
+  readonly talosVersion: string;
+  /** The version contract of the machine secrets (the Talos minor). */
+  readonly secretsContract: string;
+  readonly kubernetesVersion: string;
+  /** Nodes in the order their applies are declared: the bootstrap node first. */
+  readonly nodes: readonly NodeModel[];
+  /** The node etcd is bootstrapped on, and the kubeconfig read through. */
+  readonly bootstrapNode: NodeModel;
+  readonly health: HealthModel;
+  /** What the talosconfig names: control planes as endpoints, every node as a target. */
+  readonly talosconfig: {
+    readonly endpoints: readonly string[];
+    readonly nodes: readonly string[];
+  };
+}
+
+/** The whole model. Frozen. */
+export interface ClusterModel {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly talosVersion: string;
+  readonly kubernetesVersion: string;
+  readonly images: ImagesModel;
+  /** Every node, in inventory order. */
+  readonly nodes: readonly NodeModel[];
+  readonly talos: TalosModel;
+  /** The order and width of a rolling change. */
+  readonly rollout: RolloutPlan;
+  /** The `nodes` stack output. */
+  readonly nodesOutput: Readonly<Record<string, NodeOutput>>;
+}
+
+/** The default width of a worker batch when the inventory says nothing. */
+export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
+
+/**
+ * Builds the model of a validated inventory.
+ *
+ * Every patch builder runs here once (with a placeholder installer), so a patch that
+ * cannot be built throws now, before any resource exists, rather than inside an
+ * `apply()` after resources were registered.
+ *
+ * @throws Error when the inventory holds something the builders refuse.
+ */
+export function buildClusterModel(inventory: Inventory): ClusterModel {
+  const { cluster } = inventory;
+  const gpuInCluster = hasGpuNodes(inventory.nodes);
+  const first = bootstrapNode(inventory.nodes);
+
+  const nodes = inventory.nodes.map((spec): NodeModel => {
+    const patches = (installer: string) => buildNodePatches(cluster, spec, installer, gpuInCluster);
+    patches("placeholder.invalid/installer:v0.0.0");
+    const isFirst = spec.name === first.name;
+    return {
+      name: spec.name,
+      role: spec.role,
+      ip: spec.ip,
+      host: spec.host,
+      vmId: spec.vmId,
+      protect: spec.protect,
+      schematic: schematicKeyOf(cluster.talos, spec),
+      download: downloadKeyOf(cluster.talos, spec),
+      vmArgs: (imageFileId) => buildVmArgs(cluster, spec, imageFileId),
+      vmIgnoreChanges: VM_IGNORE_CHANGES,
+      patches,
+      renderedPatches: (installer) => patches(installer).map(renderPatch),
+      apply: {
+        afterBootstrap: !isFirst,
+        afterControlPlaneVms: spec.role === "worker",
+      },
+      onDestroy: onDestroyFor(spec.role),
+    };
+  });
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const bootstrap = byName.get(first.name)!;
+
+  return deepFreeze({
+    name: cluster.name,
+    endpoint: inventory.endpoint.url,
+    talosVersion: cluster.talos.version,
+    kubernetesVersion: cluster.kubernetes.version,
+    images: {
+      clusterName: cluster.name,
+      talosVersion: cluster.talos.version,
+      platform: IMAGE_PLATFORM,
+      architecture: IMAGE_ARCHITECTURE,
+      datastore: cluster.proxmox.imageDatastore,
+      schematics: planSchematics(cluster.talos, inventory.nodes),
+      downloads: planDownloads(cluster.talos, inventory.nodes),
+    },
+    nodes,
+    talos: {
+      clusterName: cluster.name,
+      endpoint: inventory.endpoint.url,
+      talosVersion: cluster.talos.version,
+      secretsContract: talosContract(cluster.talos.version),
+      kubernetesVersion: cluster.kubernetes.version,
+      nodes: [bootstrap, ...nodes.filter((n) => n !== bootstrap)],
+      bootstrapNode: bootstrap,
+      health: healthOf(inventory.nodes, cluster.kubernetes.cni),
+      talosconfig: {
+        endpoints: controlPlaneIps(inventory.nodes),
+        nodes: inventory.nodes.map((n) => n.ip),
+      },
+    },
+    rollout: planRollout(inventory.nodes, first.name, maxUnavailableWorkers(inventory)),
+    nodesOutput: nodesOutput(inventory.nodes),
+  });
+}
+
+function healthOf(nodes: readonly NodeSpec[], cni: Cni): HealthModel {
+  return {
+    controlPlaneNodes: ipsOf(nodes, "controlplane"),
+    workerNodes: ipsOf(nodes, "worker"),
+    endpoints: controlPlaneIps(nodes),
+    skipKubernetesChecks: skipKubernetesChecks(cni),
+  };
+}
+
+/** The inventory's worker batch width. */
+function maxUnavailableWorkers(inventory: Inventory): number {
+  const rollout = (inventory.cluster as { rollout?: { maxUnavailableWorkers?: number } }).rollout;
+  return rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS;
+}
+
+/** The image file name of a download, given its schematic's id. */
+export function downloadFileName(images: ImagesModel, schematicId: string): string {
+  return imageFileName(images.clusterName, schematicId, images.talosVersion);
+}
