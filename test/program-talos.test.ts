@@ -3,7 +3,9 @@
  * offline engine.
  */
 import { strict as assert } from "assert";
-import { loadInventory } from "../lib/inventory";
+import { loadInventory, type Inventory } from "../lib/inventory";
+import { buildClusterModel } from "../lib/model";
+import { installersOf } from "../tools/plan";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "../tools/offline/secretSig";
 import {
@@ -31,15 +33,20 @@ import {
   HEALTH,
 } from "../lib/tokens";
 
-/** The configPatches the program sent for one node, parsed back from the invoke. */
-function patchesOf(record: RunRecord, nodeName: string, ip: string): string[] {
-  const call = invokesOf(record, GET_CONFIG).find((i) => {
-    const patches = unwrapSecrets(i.args.configPatches) as string[];
-    return (
-      patches.some((p) => p.includes(`hostname: ${nodeName}\n`)) && patches.join().includes(ip)
-    );
-  });
-  assert.ok(call, `no machine configuration was generated for ${nodeName}`);
+/**
+ * The configPatches the program sent for one node: the model's patches for it, with
+ * the installer the run resolved for its schematic, found among the invokes exactly.
+ */
+function patchesOf(record: RunRecord, inventory: Inventory, nodeName: string): string[] {
+  const node = buildClusterModel(inventory).nodes.find((n) => n.name === nodeName);
+  assert.ok(node, `no node ${nodeName} in the model`);
+  const installer = installersOf(record)[node.schematic];
+  assert.ok(installer, `the run resolved no installer for schematic ${node.schematic}`);
+  const want = JSON.stringify(node.renderedPatches(installer));
+  const call = invokesOf(record, GET_CONFIG).find(
+    (i) => JSON.stringify(unwrapSecrets(i.args.configPatches)) === want,
+  );
+  assert.ok(call, `no machine configuration was generated with ${nodeName}'s patches`);
   return unwrapSecrets(call.args.configPatches) as string[];
 }
 
@@ -132,7 +139,7 @@ describe("Talos layer", function () {
 
       it("generates each node's config for its role, cluster, endpoint and versions", function () {
         for (const node of inv.nodes) {
-          patchesOf(record, node.name, node.ip);
+          patchesOf(record, inv, node.name);
         }
         for (const call of invokesOf(record, GET_CONFIG)) {
           const args = unwrapSecrets(call.args) as Record<string, unknown>;
@@ -202,7 +209,7 @@ describe("Talos layer", function () {
       it("sends patches that validate against the Talos v1.13 config schema", function () {
         const validator = talosSchemaOrSkip(this);
         for (const node of inv.nodes) {
-          for (const patch of patchesOf(record, node.name, node.ip)) {
+          for (const patch of patchesOf(record, inv, node.name)) {
             assert.deepEqual(validator.validateYaml(patch), [], `${node.name}: ${patch}`);
           }
         }
@@ -210,7 +217,7 @@ describe("Talos layer", function () {
 
       it("gives the GPU worker its modules, label and taint, and no other node any", function () {
         for (const node of inv.nodes) {
-          const text = patchesOf(record, node.name, node.ip).join("\n---\n");
+          const text = patchesOf(record, inv, node.name).join("\n---\n");
           const isGpu = node.gpu !== undefined;
           assert.equal(text.includes("nvidia_uvm"), isGpu, `${node.name} modules`);
           assert.equal(text.includes("nvidia.com/gpu.present"), isGpu, `${node.name} label`);
@@ -226,7 +233,7 @@ describe("Talos layer", function () {
       it("installs each node's own schematic", function () {
         const ids = unwrapSecrets(record.stackOutputs.schematics) as Record<string, string>;
         for (const node of inv.nodes) {
-          const text = patchesOf(record, node.name, node.ip).join("\n");
+          const text = patchesOf(record, inv, node.name).join("\n");
           const id = node.gpu ? ids.gpu : ids.base;
           assert.ok(
             text.includes(
@@ -245,7 +252,7 @@ describe("Talos layer", function () {
       const inv = loadInventory(SINGLE);
       assert.equal(inv.nodes.length, 1);
       const [node] = inv.nodes;
-      const text = patchesOf(record, node.name, node.ip).join("\n---\n");
+      const text = patchesOf(record, inv, node.name).join("\n---\n");
       assert.match(text, /allowSchedulingOnControlPlanes: true/);
       assert.doesNotMatch(text, /Layer2VIPConfig/);
       assert.doesNotMatch(text, /RuntimeClass/);
@@ -264,7 +271,7 @@ describe("Talos layer", function () {
       assert.equal(bootstrap.node, cps[0].ip);
       assert.notEqual(bootstrap.node, inv.cluster.vip);
       for (const cp of cps) {
-        const text = patchesOf(record, cp.name, cp.ip).join("\n---\n");
+        const text = patchesOf(record, inv, cp.name).join("\n---\n");
         assert.match(
           text,
           new RegExp(`kind: Layer2VIPConfig\\nname: ${inv.cluster.vip!.replace(/\./g, "\\.")}`),

@@ -6,13 +6,14 @@
 import type { Inventory } from "../lib/inventory/types";
 import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
-import { schematicKeyOf } from "../lib/proxmox/images";
+import { buildClusterModel } from "../lib/model";
+import type { SchematicKey } from "../lib/proxmox/images";
 import { table } from "./cli";
 import {
   APPLY,
   BOOTSTRAP,
   FILE,
-  GET_CONFIG,
+  GET_URLS,
   HEALTH,
   KUBECONFIG,
   SCHEMATIC,
@@ -113,21 +114,32 @@ export function redact(v: unknown): unknown {
 
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
-function patchesFor(record: RunRecord, node: { name: string; ip: string }): string[] {
-  const call = record.invokes.find((i) => {
-    if (i.token !== GET_CONFIG) return false;
-    const patches = redact(i.args.configPatches);
-    return (
-      Array.isArray(patches) &&
-      patches.some((p) => typeof p === "string" && p.includes(`hostname: ${node.name}\n`))
+/**
+ * The installer image of each schematic key, as the run resolved it: the schematic
+ * ids are the `schematics` stack output, and each id's installer is what the Image
+ * Factory URLs function returned for it.
+ */
+export function installersOf(record: RunRecord): Partial<Record<SchematicKey, string>> {
+  const ids = (unwrapSecrets(record.stackOutputs.schematics) ?? {}) as Record<string, string>;
+  const installers: Partial<Record<SchematicKey, string>> = {};
+  for (const [schematic, id] of Object.entries(ids)) {
+    const call = record.invokes.find(
+      (i) => i.token === GET_URLS && unwrapSecrets(i.args.schematicId) === id,
     );
-  });
-  const patches = call ? redact(call.args.configPatches) : [];
-  return Array.isArray(patches) ? (patches as string[]) : [String(patches)];
+    const urls = unwrapSecrets(call?.result.urls) as { installer?: string } | undefined;
+    if (urls?.installer) installers[schematic as SchematicKey] = urls.installer;
+  }
+  return installers;
 }
 
-/** Builds the plan from one run of the program over `inventory`. */
+/**
+ * Builds the plan from one run of the program over `inventory`: the graph and the
+ * resources from the run, each node's patches from the model with the installer
+ * the run resolved for its schematic.
+ */
 export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
+  const model = buildClusterModel(inventory);
+  const installers = installersOf(record);
   const custom = record.resources.filter((r) => r.custom);
   const schematicIds = (unwrapSecrets(record.stackOutputs.schematics) ?? {}) as Record<
     string,
@@ -171,8 +183,10 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     endpoint: inventory.endpoint.url,
     talosVersion: inventory.cluster.talos.version,
     kubernetesVersion: inventory.cluster.kubernetes.version,
-    nodes: inventory.nodes.map((n) => {
-      const schematic = schematicKeyOf(inventory.cluster.talos, n);
+    nodes: inventory.nodes.map((n, i) => {
+      const node = model.nodes[i];
+      const schematic = node.schematic;
+      const installer = installers[schematic] ?? "<installer unknown offline>";
       return {
         name: n.name,
         role: n.role,
@@ -186,7 +200,7 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
         protect: n.protect,
         schematic,
         schematicId: schematicIds[schematic] ?? null,
-        patches: patchesFor(record, n),
+        patches: node.renderedPatches(installer),
       };
     }),
     resources,
