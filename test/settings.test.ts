@@ -1,0 +1,56 @@
+/** The program's stack settings, resolved by a pure function. */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { SettingsError, resolveSettings } from "../lib/settings";
+
+const ROOT = "/project";
+const resolve = (config: Record<string, string>, secret: string[] = [], env = {}) =>
+  resolveSettings(
+    (k) => config[k],
+    (k) => secret.includes(k),
+    env,
+    "dev",
+    ROOT,
+  );
+const ENDPOINT = { "proxmoxve:endpoint": "https://pve:8006/" };
+
+describe("settings", () => {
+  it("defaults the inventory to inventory/<stack> and the health gate to on", () => {
+    assert.deepEqual(resolve(ENDPOINT), {
+      inventoryDir: path.join(ROOT, "inventory", "dev"),
+      healthGate: true,
+    });
+  });
+
+  it("resolves em-infra:inventory against the project root, and takes an absolute one as is", () => {
+    assert.equal(
+      resolve({ ...ENDPOINT, "em-infra:inventory": "inventory/prod" }).inventoryDir,
+      path.join(ROOT, "inventory", "prod"),
+    );
+    assert.equal(resolve({ ...ENDPOINT, "em-infra:inventory": "/inv" }).inventoryDir, "/inv");
+  });
+
+  it("accepts the endpoint from the provider's environment variable", () => {
+    assert.equal(resolve({}, [], { PROXMOX_VE_ENDPOINT: "https://pve:8006/" }).healthGate, true);
+  });
+
+  it("names every problem at once", () => {
+    assert.throws(
+      () => resolve({ "proxmoxve:apiToken": "t", "em-infra:healthGate": "maybe" }, [], {}),
+      (err: unknown) =>
+        err instanceof SettingsError &&
+        err.message.split("\n").length === 3 &&
+        err.message.includes("proxmoxve:endpoint is not set") &&
+        err.message.includes("proxmoxve:apiToken is stored in plaintext") &&
+        err.message.includes('em-infra:healthGate: "maybe" is not true or false'),
+    );
+  });
+
+  it("turns the health gate off only for the literal false", () => {
+    assert.equal(resolve({ ...ENDPOINT, "em-infra:healthGate": "false" }).healthGate, false);
+    assert.equal(
+      resolve({ ...ENDPOINT, "proxmoxve:apiToken": "t" }, ["proxmoxve:apiToken"]).healthGate,
+      true,
+    );
+  });
+});
