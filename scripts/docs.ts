@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderMermaid } from "../tools/plan";
 import { planFor } from "./plan";
-import type { Writer } from "../tools/cli";
+import { runCommand, type Writer } from "../tools/cli";
 import { PROJECT_ROOT } from "../lib/projectRoot";
 
 export type { Writer };
@@ -429,12 +429,4 @@ export async function runDocs(
   return 0;
 }
 
-if (require.main === module) {
-  runDocs(process.argv.slice(2), process.stdout, process.stderr).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(runDocs);

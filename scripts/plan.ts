@@ -12,7 +12,7 @@ import { checkInventory, formatProblem } from "../lib/inventory";
 import type { Inventory } from "../lib/inventory/types";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { buildPlan, renderMermaid, renderPlanJson, renderPlanText, type Plan } from "../tools/plan";
-import type { Writer } from "../tools/cli";
+import { runCommand, type Writer } from "../tools/cli";
 
 export type { Writer };
 
@@ -100,12 +100,4 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
   }
 }
 
-if (require.main === module) {
-  runPlan(process.argv.slice(2), process.stdout, process.stderr).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(runPlan);

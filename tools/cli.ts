@@ -19,3 +19,21 @@ export function table(rows: readonly (readonly string[])[]): string[] {
       .trimEnd(),
   );
 }
+
+/**
+ * Runs a command's main function with the process's arguments and streams, and
+ * exits with its code; an unexpected error is printed as one line, exit 1.
+ */
+export function runCommand(
+  main: (args: readonly string[], out: Writer, err: Writer) => Promise<number> | number,
+): void {
+  Promise.resolve()
+    .then(() => main(process.argv.slice(2), process.stdout, process.stderr))
+    .then(
+      (code) => process.exit(code),
+      (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+}

@@ -9,32 +9,25 @@ import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
 import type { SchematicKey } from "../lib/proxmox/images";
 import { table } from "./cli";
-import {
-  APPLY,
-  BOOTSTRAP,
-  FILE,
-  GET_URLS,
-  HEALTH,
-  KUBECONFIG,
-  SCHEMATIC,
-  SECRETS,
-  VM,
-} from "../lib/tokens";
+import * as tokens from "../lib/tokens";
 
 /** One step of the deploy, in the order the engine can run them. */
 export type Stage = "image" | "vm" | "secrets" | "apply" | "bootstrap" | "kubeconfig" | "health";
 
-/** Which stage each provider type token belongs to. */
-const STAGE_OF: Readonly<Record<string, Stage>> = {
-  [SCHEMATIC]: "image",
-  [FILE]: "image",
-  [VM]: "vm",
-  [SECRETS]: "secrets",
-  [APPLY]: "apply",
-  [BOOTSTRAP]: "bootstrap",
-  [KUBECONFIG]: "kubeconfig",
-  [HEALTH]: "health",
+/** Each provider type token's stage, and its short label in the flowchart. */
+const TYPES: Readonly<Record<string, { readonly stage: Stage; readonly label: string }>> = {
+  [tokens.SCHEMATIC]: { stage: "image", label: "Schematic" },
+  [tokens.FILE]: { stage: "image", label: "download.File" },
+  [tokens.VM]: { stage: "vm", label: "VmLegacy" },
+  [tokens.SECRETS]: { stage: "secrets", label: "machine.Secrets" },
+  [tokens.APPLY]: { stage: "apply", label: "ConfigurationApply" },
+  [tokens.BOOTSTRAP]: { stage: "bootstrap", label: "Bootstrap" },
+  [tokens.KUBECONFIG]: { stage: "kubeconfig", label: "Kubeconfig" },
+  [tokens.HEALTH]: { stage: "health", label: "getHealth" },
 };
+
+/** The stage of a type token, if the plan knows it. */
+const stageOf = (token: string): Stage | undefined => TYPES[token]?.stage;
 
 /** What a stage does, for the printed plan. */
 const STAGE_TEXT: Readonly<Record<Stage, string>> = {
@@ -124,7 +117,7 @@ export function installersOf(record: RunRecord): Partial<Record<SchematicKey, st
   const installers: Partial<Record<SchematicKey, string>> = {};
   for (const [schematic, id] of Object.entries(ids)) {
     const call = record.invokes.find(
-      (i) => i.token === GET_URLS && unwrapSecrets(i.args.schematicId) === id,
+      (i) => i.token === tokens.GET_URLS && unwrapSecrets(i.args.schematicId) === id,
     );
     const urls = unwrapSecrets(call?.result.urls) as { installer?: string } | undefined;
     if (urls?.installer) installers[schematic as SchematicKey] = urls.installer;
@@ -152,11 +145,11 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     resources[r.type] = (resources[r.type] ?? 0) + 1;
   }
 
-  const health = record.invokes.filter((i) => STAGE_OF[i.token] === "health");
+  const health = record.invokes.filter((i) => stageOf(i.token) === "health");
   const order = stagesOf(custom, health);
   const byUrn = new Map(record.resources.map((r) => [r.urn, r]));
   const graphNodes: GraphNode[] = [
-    ...custom.map((r) => ({ id: key(r), type: r.type, name: r.name, stage: STAGE_OF[r.type] })),
+    ...custom.map((r) => ({ id: key(r), type: r.type, name: r.name, stage: stageOf(r.type) })),
     ...health.map((h, i) => ({
       id: `${h.token}::${i}`,
       type: h.token,
@@ -234,7 +227,7 @@ function stagesOf(custom: RecordedResource[], health: RecordedInvoke[]): PlanSta
     stages.set(stage, s);
   };
   for (const r of custom) {
-    const stage = STAGE_OF[r.type];
+    const stage = stageOf(r.type);
     if (stage) add(stage, depthOf(r), key(r));
   }
   for (const h of health) {
@@ -269,7 +262,7 @@ export function longestChain(record: RunRecord): string[] {
     best.set(r.urn, chain);
     return chain;
   };
-  const gate = record.invokes.find((i) => STAGE_OF[i.token] === "health");
+  const gate = record.invokes.find((i) => stageOf(i.token) === "health");
   const starts = gate
     ? gate.dependencies.map((u) => byUrn.get(u)).filter((d) => d !== undefined)
     : custom;
@@ -354,24 +347,12 @@ export function renderPlanText(plan: Plan): string {
   return out.join("\n") + "\n";
 }
 
-/** Short labels for the flowchart. */
-const SHORT_TYPE: Readonly<Record<string, string>> = {
-  [SCHEMATIC]: "Schematic",
-  [FILE]: "download.File",
-  [VM]: "VmLegacy",
-  [SECRETS]: "machine.Secrets",
-  [APPLY]: "ConfigurationApply",
-  [BOOTSTRAP]: "Bootstrap",
-  [KUBECONFIG]: "Kubeconfig",
-  [HEALTH]: "getHealth",
-};
-
 /** The dependency graph as a Mermaid flowchart (left to right), for GitHub to render. */
 export function renderMermaid(plan: Plan): string {
   const ids = new Map(plan.graph.nodes.map((n, i) => [n.id, `n${i}`]));
   const lines = ["flowchart LR"];
   for (const n of plan.graph.nodes) {
-    const label = `${SHORT_TYPE[n.type] ?? n.type}<br/>${n.name}`;
+    const label = `${TYPES[n.type]?.label ?? n.type}<br/>${n.name}`;
     const shape = n.stage === "health" ? `{{"${label}"}}` : `["${label}"]`;
     lines.push(`  ${ids.get(n.id)}${shape}`);
   }

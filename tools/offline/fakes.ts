@@ -9,19 +9,7 @@
  */
 import { createHash } from "crypto";
 import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
-import {
-  APPLY,
-  BOOTSTRAP,
-  CLIENT_CONFIG,
-  FILE,
-  GET_CONFIG,
-  GET_URLS,
-  HEALTH,
-  KUBECONFIG,
-  SCHEMATIC,
-  SECRETS,
-  VM,
-} from "../../lib/tokens";
+import * as tokens from "../../lib/tokens";
 
 /** Key material the fakes hand out. None of it may ever appear in plaintext. */
 export const MOCK_SECRETS = {
@@ -131,7 +119,7 @@ const echo = (req: FakeRequest) => ({ ...req.inputs });
 
 /** Resource fakes by type token. */
 export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
-  [SECRETS]: (req) => ({
+  [tokens.SECRETS]: (req) => ({
     id: "machine-secrets",
     state: req.dryRun
       ? echo(req)
@@ -141,11 +129,11 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           clientConfiguration: clientConfiguration(),
         },
   }),
-  [SCHEMATIC]: (req) => ({
+  [tokens.SCHEMATIC]: (req) => ({
     id: req.dryRun ? undefined : sha256(str(req.inputs.schematic)),
     state: echo(req),
   }),
-  [APPLY]: (req) => ({
+  [tokens.APPLY]: (req) => ({
     id: `apply-${str(req.inputs.node)}`,
     state: req.dryRun
       ? echo(req)
@@ -155,11 +143,11 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           resolvedApplyMode: str(req.inputs.applyMode) || "auto",
         },
   }),
-  [BOOTSTRAP]: (req) => ({
+  [tokens.BOOTSTRAP]: (req) => ({
     id: `bootstrap-${str(req.inputs.node)}`,
     state: echo(req),
   }),
-  [KUBECONFIG]: (req) => {
+  [tokens.KUBECONFIG]: (req) => {
     const endpoint = `https://${str(req.inputs.endpoint) || str(req.inputs.node)}:6443`;
     return {
       id: `kubeconfig-${str(req.inputs.node)}`,
@@ -177,13 +165,13 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
           },
     };
   },
-  [FILE]: (req) => ({
+  [tokens.FILE]: (req) => ({
     id: req.dryRun
       ? undefined
       : `${str(req.inputs.datastoreId)}:${str(req.inputs.contentType)}/${str(req.inputs.fileName)}`,
     state: req.dryRun ? echo(req) : { ...echo(req), size: 1_306_525_696 },
   }),
-  [VM]: (req) => {
+  [tokens.VM]: (req) => {
     const devices = (plain(req.inputs.networkDevices) as { macAddress?: string }[]) ?? [];
     return {
       id: req.dryRun ? undefined : String(plain(req.inputs.vmId)),
@@ -200,7 +188,7 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
 
 /** Function (invoke) fakes by token. */
 export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
-  [GET_URLS]: (args) => {
+  [tokens.GET_URLS]: (args) => {
     const id = str(args.schematicId);
     const v = str(args.talosVersion);
     const platform = str(args.platform) || "metal";
@@ -225,12 +213,12 @@ export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
       },
     };
   },
-  [GET_CONFIG]: (args) => ({
+  [tokens.GET_CONFIG]: (args) => ({
     ...args,
     id: `config-${str(args.clusterName)}-${str(args.machineType)}`,
     machineConfiguration: wrapSecret(machineConfiguration(args)),
   }),
-  [CLIENT_CONFIG]: (args) => {
+  [tokens.CLIENT_CONFIG]: (args) => {
     const endpoints = (plain(args.endpoints) as string[] | undefined) ?? [];
     const nodes = (plain(args.nodes) as string[] | undefined) ?? [];
     const name = str(args.clusterName);
@@ -251,7 +239,7 @@ export const FUNCTION_FAKES: Readonly<Record<string, FunctionFake>> = {
       ),
     };
   },
-  [HEALTH]: (args) => ({
+  [tokens.HEALTH]: (args) => ({
     ...args,
     id: `health-${((plain(args.controlPlaneNodes) as string[]) ?? []).join(",")}`,
   }),
