@@ -182,7 +182,11 @@ export class TalosCluster extends pulumi.ComponentResource {
         clusterEndpoint: model.endpoint,
         machineType: node.role,
         machineSecrets: this.secrets.machineSecrets,
-        talosVersion: model.talosVersion,
+        // The configuration contract stays the one the cluster was created with (kept
+        // by the Secrets resource's ignoreChanges): a Talos bump must not re-render
+        // configs under a newer contract for nodes that still run the old Talos
+        // (terraform-provider-talos #401, siderolabs/talos#13885).
+        talosVersion: this.secrets.talosVersion,
         kubernetesVersion: model.kubernetesVersion,
         configPatches: pulumi.output(installers[node.schematic]!).apply(node.renderedPatches),
         docs: false,

@@ -161,7 +161,7 @@ describe("secrets audit", function () {
   it("the scanner finds material outside a wrapper and ignores it inside one", function () {
     const { config } = stackConfig(DEV);
     const exposed = { config, [MOCK_SECRETS.clusterSecret]: 1 };
-    const fake = { resources: [], invokes: [], stackOutputs: exposed, logs: [] };
+    const fake = { resources: [], invokes: [], stackOutputs: exposed, logs: [], deleted: [] };
     assert.deepEqual(leaks(fake), [
       "proxmoxApiToken in plaintext: stack outputs $.config.proxmoxve:apiToken",
       `clusterSecret in plaintext: stack outputs $ (key)`,

@@ -104,8 +104,10 @@ export interface TalosModel {
   readonly clusterName: string;
   /** The Kubernetes API URL every node's configuration names. */
   readonly endpoint: string;
-  readonly talosVersion: string;
-  /** The version contract of the machine secrets (the Talos minor). */
+  /**
+   * The version contract of a new cluster (the Talos minor). The secrets keep the one
+   * they were created with, and every node's configuration is rendered under it.
+   */
   readonly secretsContract: string;
   readonly kubernetesVersion: string;
   /** Nodes in the order their applies are declared: the bootstrap node first. */
@@ -198,7 +200,6 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
     talos: {
       clusterName: cluster.name,
       endpoint: inventory.endpoint.url,
-      talosVersion: cluster.talos.version,
       secretsContract: talosContract(cluster.talos.version),
       kubernetesVersion: cluster.kubernetes.version,
       nodes: [bootstrap, ...nodes.filter((n) => n !== bootstrap)],

@@ -41,8 +41,15 @@ const URN_SETS = new Set(["dependencies", "replaceWith"]);
  * (Which of a resource's dependencies the SDK resolves first decides their order in
  * the request; the engine reads them as a set.)
  */
-export function canonicalRecord(record: RunRecord): string {
+export function canonicalRecord(full: RunRecord): string {
   const root = PROJECT_ROOT;
+  // Without a prior state the engine's own fields say nothing new (state inputs are
+  // the inputs, every resource is created, nothing is deleted): leave them out.
+  const record = {
+    ...full,
+    deleted: undefined,
+    resources: full.resources.map((r) => ({ ...r, stateInputs: undefined, op: undefined })),
+  };
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const text = JSON.stringify(record, (k, v) => {
     if (Array.isArray(v) && (URN_SETS.has(k) || inPropertyDependencies(v))) {

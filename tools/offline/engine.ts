@@ -57,8 +57,19 @@ export interface RecordedResource {
   /** Plugin version and download URL the program asked for (empty when none). */
   readonly version: string;
   readonly pluginDownloadURL: string;
-  /** Inputs in wire form: secrets as `{<sig>: <secret sig>, value}`. */
+  /** Inputs in wire form, as the program sent them: secrets as `{<sig>: <secret sig>, value}`. */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /**
+   * The inputs the engine keeps in state: the program's, except that every path named
+   * in `ignoreChanges` keeps its value from the prior state (see {@link RunOptions.prior}).
+   */
+  readonly stateInputs: Readonly<Record<string, unknown>>;
+  /**
+   * What the engine would do with this resource against the prior state: create it,
+   * update it (its state inputs changed), or leave it the same. Without a prior
+   * state, every resource is created.
+   */
+  readonly op: "create" | "update" | "same";
   /** Outputs the engine returned, in wire form. */
   readonly outputs: Readonly<Record<string, unknown>>;
 }
@@ -94,6 +105,8 @@ export interface RunRecord {
   /** The stack outputs in wire form (secrets wrapped), as the engine stores them. */
   readonly stackOutputs: Readonly<Record<string, unknown>>;
   readonly logs: readonly RecordedLog[];
+  /** URNs in the prior state that this run did not register: the engine deletes them. */
+  readonly deleted: readonly string[];
 }
 
 /** How to run the program. */
@@ -125,6 +138,13 @@ export interface RunOptions {
   readonly providersMarkSecrets?: boolean;
   /** Functions that fail, as a health check that times out would. @default none */
   readonly failingFunctions?: readonly string[];
+  /**
+   * The state a previous run left, as `pulumi up` would find it: its resources keep
+   * their ids and outputs in a preview, and each path in a resource's
+   * `ignoreChanges` keeps its prior value, the way the engine applies
+   * `ignoreChanges` before it asks the provider for a diff. @default a new stack
+   */
+  readonly prior?: RunRecord;
 }
 
 /** Thrown when the program fails; carries what was registered before the failure. */
@@ -178,7 +198,19 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   const failed = new Promise<void>((resolve) => (signalFailure = resolve));
   const recording: Promise<void>[] = [];
   let stackOutputs: Record<string, unknown> = {};
-  const record = (): RunRecord => ({ resources, invokes, stackOutputs, logs });
+  const priorByKey = new Map(
+    (options.prior?.resources ?? []).map((r) => [`${r.type}::${r.name}`, r] as const),
+  );
+  const registered = new Set<string>();
+  const record = (): RunRecord => ({
+    resources,
+    invokes,
+    stackOutputs,
+    logs,
+    deleted: (options.prior?.resources ?? [])
+      .filter((r) => !registered.has(r.urn))
+      .map((r) => r.urn),
+  });
 
   await pulumi.runtime.setMocks(
     {
@@ -190,7 +222,8 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
           type: args.type,
           name: args.name,
           inputs: args.inputs,
-          dryRun: unknownOutputs,
+          // A resource the prior state holds has known outputs even in a preview.
+          dryRun: unknownOutputs && !priorByKey.has(`${args.type}::${args.name}`),
         });
         return { id: result.id, state: asProvider(result.state) };
       },
@@ -214,6 +247,17 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   monitor.registerResource = (req: any, callback: (err: any, resp?: any) => void) => {
     const inputs = toJs(req.getObject());
     const secretOutputs: string[] = req.getAdditionalsecretoutputsList();
+    const before = priorByKey.get(`${req.getType()}::${req.getName()}`);
+    const stateInputs = before
+      ? keepIgnored(inputs, before.stateInputs, req.getIgnorechangesList())
+      : inputs;
+    // The provider sees what the engine would send it: ignored paths at their old values.
+    if (stateInputs !== inputs) req.setObject(Struct.fromJavaScript(stateInputs as any));
+    const op = !before
+      ? "create"
+      : stableJson(unwrapSecrets(stateInputs)) === stableJson(unwrapSecrets(before.stateInputs))
+        ? "same"
+        : "update";
     register(req, (err: any, resp: any) => {
       if (err || !resp) {
         failures.push(err ?? new Error(`registering ${req.getName()} failed`));
@@ -262,8 +306,11 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
         version: req.getVersion(),
         pluginDownloadURL: req.getPlugindownloadurl(),
         inputs,
+        stateInputs,
+        op,
         outputs,
       });
+      registered.add(resp.getUrn());
       callback(err, resp);
     });
   };
@@ -426,4 +473,41 @@ function patchRuntime(pending: PendingArgs[], logs: RecordedLog[]) {
       Object.assign(pulumiLog, { info: saved.info, warn: saved.warn, error: saved.error });
     },
   };
+}
+
+/** A property path of `ignoreChanges` (`disks[0].importFrom`) as its segments. */
+function pathSegments(path: string): (string | number)[] {
+  return path
+    .split(/\.|(?=\[)/)
+    .map((part) => (/^\[\d+\]$/.test(part) ? Number(part.slice(1, -1)) : part))
+    .filter((part) => part !== "");
+}
+
+/**
+ * The inputs with every ignored path at its value in `old` (or absent, where `old`
+ * has none), as the engine computes the inputs it diffs and stores.
+ */
+export function keepIgnored(
+  inputs: Record<string, unknown>,
+  old: Readonly<Record<string, unknown>>,
+  ignored: readonly string[],
+): Record<string, unknown> {
+  if (ignored.length === 0) return inputs;
+  const result = structuredClone(inputs);
+  for (const path of ignored) {
+    const segments = pathSegments(path);
+    let from: any = old;
+    for (const seg of segments) from = from === undefined || from === null ? undefined : from[seg];
+    let into: any = result;
+    for (const seg of segments.slice(0, -1)) {
+      if (into[seg] === undefined || into[seg] === null) {
+        into[seg] = typeof seg === "number" ? [] : {};
+      }
+      into = into[seg];
+    }
+    const last = segments[segments.length - 1];
+    if (from === undefined) delete into[last];
+    else into[last] = structuredClone(from);
+  }
+  return result;
 }
