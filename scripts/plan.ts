@@ -55,17 +55,27 @@ export function mermaidFileText(plan: Plan, file: string): string {
   ].join("\n");
 }
 
-const USAGE = "usage: npm run plan -- [inventory dir] [--json] [--mermaid FILE]";
+const USAGE =
+  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE]\n" +
+  "  --out FILE writes the plan (text, or JSON with --json) to FILE instead of stdout;\n" +
+  "  or keep npm's banner out of stdout: npm run --silent plan -- --json | jq";
 
 /** The command. Returns the exit code: 0 planned, 1 invalid inventory, 2 bad usage. */
 export async function runPlan(args: readonly string[], out: Writer, err: Writer): Promise<number> {
   let dir: string | undefined;
   let json = false;
   let mermaid: string | undefined;
+  let outFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
-    else if (a === "--mermaid") {
+    else if (a === "--out") {
+      outFile = args[++i];
+      if (!outFile) {
+        err.write(`--out needs a file name\n${USAGE}\n`);
+        return 2;
+      }
+    } else if (a === "--mermaid") {
       mermaid = args[++i];
       if (!mermaid) {
         err.write(`--mermaid needs a file name\n${USAGE}\n`);
@@ -81,10 +91,15 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
   }
   try {
     const { plan } = await planFor(dir ?? path.join("inventory", "dev"));
-    out.write(json ? renderPlanJson(plan) : renderPlanText(plan));
+    const text = json ? renderPlanJson(plan) : renderPlanText(plan);
+    if (outFile) {
+      fs.writeFileSync(outFile, text);
+      err.write(`wrote the plan to ${outFile}\n`);
+    } else out.write(text);
     if (mermaid) {
       fs.writeFileSync(mermaid, mermaidFileText(plan, mermaid));
-      if (!json) out.write(`\nwrote the dependency graph to ${mermaid}\n`);
+      // Only plain text on stdout: JSON there stays parseable.
+      (json || outFile ? err : out).write(`wrote the dependency graph to ${mermaid}\n`);
     }
     return 0;
   } catch (e) {

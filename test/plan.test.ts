@@ -101,6 +101,23 @@ describe("npm run plan", function () {
     assert.equal(edges, json.graph.edges.length + 2);
   });
 
+  it("writes the plan to --out FILE and keeps stdout empty, so JSON stays parseable", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const file = path.join(dir, "plan.json");
+    const result = await plan([DEV, "--json", "--out", file, "--mermaid", path.join(dir, "g.mmd")]);
+    assert.equal(result.code, 0);
+    assert.equal(result.out, "");
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), json);
+    assert.match(result.err, /wrote the plan to .*plan\.json\nwrote the dependency graph to /);
+    assert.equal((await plan([DEV, "--out"])).code, 2);
+  });
+
+  it("keeps stdout pure JSON with --json even when it also writes a graph", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const result = await plan([DEV, "--json", "--mermaid", path.join(dir, "g.mmd")]);
+    assert.deepEqual(JSON.parse(result.out), json);
+  });
+
   it("prints validate's problems and exits 1 for an invalid inventory", async function () {
     const bad = path.join(__dirname, "fixtures", "invalid", "node-ip-outside-cidr");
     const result = await plan([bad]);
