@@ -288,7 +288,7 @@ describe("documentation", function () {
   it("names only npm scripts that package.json defines", function () {
     const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
     const unknown = files.flatMap((f) =>
-      [...read(f).matchAll(/\bnpm run ([\w:-]+)/g)]
+      [...read(f).matchAll(/\bnpm run (?:--silent )?([\w:-]+)/g)]
         .map((m) => m[1])
         .filter((name) => !(name in pkg.scripts))
         .map((name) => `${f}: npm run ${name}`),
