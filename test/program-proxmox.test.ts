@@ -15,7 +15,7 @@ import {
   resource,
   runFor,
 } from "./support/program";
-import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
+import { proxmoxveSchema, unknownProperties } from "./support/upstream";
 import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "./support/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
@@ -123,8 +123,16 @@ describe("Proxmox layer", function () {
       });
 
       it("sets only properties the proxmoxve provider schema defines", function () {
-        const schema = requireUpstream<PulumiSchema>(this, "proxmoxve-schema.json");
-        for (const r of [...ofType(record, VM), ...ofType(record, FILE)]) {
+        const schema = proxmoxveSchema();
+        const proxmox = record.resources.filter((r) => r.type.startsWith("proxmoxve:"));
+        const types = [...new Set(proxmox.map((r) => r.type))].sort();
+        assert.ok(types.includes(VM) && types.includes(FILE), types.join(", "));
+        assert.deepEqual(
+          types.filter((t) => !(t in schema.resources)),
+          [],
+          "types without facts: list them in tools/facts/proxmoxve.ts and run npm run facts",
+        );
+        for (const r of proxmox) {
           const props = schema.resources[r.type].inputProperties!;
           assert.deepEqual(unknownProperties(schema, props, plainInputs(r)), [], r.name);
         }

@@ -9,7 +9,7 @@ import {
   type TalosPatch,
 } from "../lib/talos/patches";
 import type { Inventory, NodeSpec } from "../lib/inventory/types";
-import { talosSchemaOrSkip, type TalosSchemaValidator } from "./support/talosSchema";
+import { talosSchema, type TalosSchemaValidator } from "./support/talosSchema";
 import {
   cluster,
   haWithGpu,
@@ -446,7 +446,7 @@ describe("talos patches", () => {
     let schema: TalosSchemaValidator;
 
     before(function () {
-      schema = talosSchemaOrSkip(this);
+      schema = talosSchema();
     });
 
     it("accepts every patch of every node of the representative inventories", () => {

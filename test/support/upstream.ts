@@ -1,60 +1,29 @@
 /**
- * Access to the upstream data in ../shared/upstream/ (provider schemas, the Talos
- * config schema). Where the folder is absent, as in a user's clone, tests that
- * need it skip with a message that says so: they never pass silently.
+ * The upstream provider schemas, as the committed facts hold them (test/facts/,
+ * written by `npm run facts` from ../shared/upstream/), and the checks over them.
+ * The facts keep the schema's own shape, so these read them as they would read the
+ * upstream file; a clone without ../shared runs them all.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { PROJECT_ROOT } from "../../lib/mockEngine/engine";
+import { readFacts } from "../../tools/facts";
+import type { ProxmoxveFacts } from "../../tools/facts/proxmoxve";
+import type {
+  PulumiProperty as SchemaProperty,
+  PulumiSchemaFacts,
+  PulumiType,
+} from "../../tools/facts/pulumiSchema";
 
-/** Where the upstream data is looked for. */
-export const UPSTREAM_DIR = path.resolve(PROJECT_ROOT, "..", "shared", "upstream");
+/** A Pulumi package schema, as its facts file holds it. */
+export type PulumiSchema = PulumiSchemaFacts;
 
-const cache = new Map<string, unknown>();
+let proxmoxve: ProxmoxveFacts | undefined;
 
-/** Reads an upstream JSON file, or returns undefined when it is absent. */
-export function readUpstream<T>(file: string): T | undefined {
-  const full = path.join(UPSTREAM_DIR, file);
-  if (!cache.has(full)) {
-    cache.set(full, fs.existsSync(full) ? JSON.parse(fs.readFileSync(full, "utf8")) : undefined);
-  }
-  return cache.get(full) as T | undefined;
+/** The proxmoxve provider facts (test/facts/proxmoxve.json), read once. */
+export function proxmoxveSchema(): ProxmoxveFacts {
+  proxmoxve ??= readFacts<ProxmoxveFacts>("proxmoxve").facts;
+  return proxmoxve;
 }
 
-/**
- * Reads an upstream JSON file for a test, or skips the test with a message
- * naming the missing file.
- */
-export function requireUpstream<T>(ctx: Mocha.Context, file: string): T {
-  const data = readUpstream<T>(file);
-  if (data === undefined) {
-    const where = path.join(UPSTREAM_DIR, file);
-    console.log(`      SKIPPED: upstream data ${where} is absent (a clone without ../shared/)`);
-    ctx.skip();
-  }
-  return data as T;
-}
-
-interface SchemaProperty {
-  type?: string;
-  $ref?: string;
-  items?: SchemaProperty;
-  additionalProperties?: SchemaProperty;
-  willReplaceOnChanges?: boolean;
-  secret?: boolean;
-}
-interface SchemaObject {
-  properties?: Record<string, SchemaProperty>;
-  inputProperties?: Record<string, SchemaProperty>;
-}
-/** The part of a Pulumi package schema these checks read. */
-export interface PulumiSchema {
-  resources: Record<string, SchemaObject>;
-  types: Record<string, SchemaObject>;
-  functions: Record<string, { inputs?: SchemaObject }>;
-}
-
-function typeOf(schema: PulumiSchema, ref: string): SchemaObject | undefined {
+function typeOf(schema: PulumiSchema, ref: string): PulumiType | undefined {
   const m = /^#\/types\/(.+)$/.exec(ref);
   return m ? schema.types[decodeURIComponent(m[1])] : undefined;
 }
@@ -65,7 +34,7 @@ function typeOf(schema: PulumiSchema, ref: string): SchemaObject | undefined {
  */
 export function unknownProperties(
   schema: PulumiSchema,
-  props: Record<string, SchemaProperty>,
+  props: Readonly<Record<string, SchemaProperty>>,
   value: Record<string, unknown>,
   at = "",
 ): string[] {
@@ -113,7 +82,7 @@ function unknownInValue(
  */
 export function replaceOnChangePaths(schema: PulumiSchema, token: string): string[] {
   const out: string[] = [];
-  const walk = (props: Record<string, SchemaProperty>, at: string, seen: Set<string>) => {
+  const walk = (props: Readonly<Record<string, SchemaProperty>>, at: string, seen: Set<string>) => {
     for (const [key, prop] of Object.entries(props)) {
       const where = at ? `${at}.${key}` : key;
       if (prop.willReplaceOnChanges) out.push(where);
