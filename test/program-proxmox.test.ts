@@ -15,7 +15,7 @@ import {
   resource,
   runFor,
 } from "./support/program";
-import { proxmoxveSchema, unknownProperties } from "./support/upstream";
+import { deprecatedProperties, proxmoxveSchema, unknownProperties } from "./support/upstream";
 import { VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "./support/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
@@ -135,6 +135,20 @@ describe("Proxmox layer", function () {
         for (const r of proxmox) {
           const props = schema.resources[r.type].inputProperties!;
           assert.deepEqual(unknownProperties(schema, props, plainInputs(r)), [], r.name);
+        }
+      });
+
+      it("sets no property the proxmoxve provider schema deprecates", function () {
+        const schema = proxmoxveSchema();
+        const vmProps = schema.resources[VM].inputProperties!;
+        // The check sees a deprecated field where one is set.
+        assert.deepEqual(
+          deprecatedProperties(schema, vmProps, { cdrom: { enabled: true, fileId: "none" } }),
+          ["cdrom.enabled"],
+        );
+        for (const r of record.resources.filter((x) => x.type.startsWith("proxmoxve:"))) {
+          const props = schema.resources[r.type].inputProperties!;
+          assert.deepEqual(deprecatedProperties(schema, props, plainInputs(r)), [], r.name);
         }
       });
     });

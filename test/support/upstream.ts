@@ -28,6 +28,57 @@ function typeOf(schema: PulumiSchema, ref: string): PulumiType | undefined {
   return m ? schema.types[decodeURIComponent(m[1])] : undefined;
 }
 
+/** One property set in a value, and what the schema says of it (undefined: nothing). */
+interface SetProperty {
+  readonly path: string;
+  readonly prop: SchemaProperty | undefined;
+}
+
+/**
+ * Every property set in `value`, at any depth (nested object types, arrays and maps),
+ * with the schema's definition of it.
+ */
+function setProperties(
+  schema: PulumiSchema,
+  props: Readonly<Record<string, SchemaProperty>>,
+  value: Record<string, unknown>,
+  at: string,
+): SetProperty[] {
+  const out: SetProperty[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const where = at ? `${at}.${key}` : key;
+    const prop = props[key];
+    out.push({ path: where, prop });
+    if (prop) out.push(...setInValue(schema, prop, v, where));
+  }
+  return out;
+}
+
+function setInValue(
+  schema: PulumiSchema,
+  prop: SchemaProperty,
+  v: unknown,
+  where: string,
+): SetProperty[] {
+  if (v === null || v === undefined) return [];
+  if (prop.$ref) {
+    const t = typeOf(schema, prop.$ref);
+    if (t?.properties && typeof v === "object" && !Array.isArray(v)) {
+      return setProperties(schema, t.properties, v as Record<string, unknown>, where);
+    }
+    return [];
+  }
+  if (prop.type === "array" && prop.items && Array.isArray(v)) {
+    return v.flatMap((x, i) => setInValue(schema, prop.items!, x, `${where}[${i}]`));
+  }
+  if (prop.type === "object" && prop.additionalProperties && typeof v === "object") {
+    return Object.entries(v as object).flatMap(([k, x]) =>
+      setInValue(schema, prop.additionalProperties!, x, `${where}.${k}`),
+    );
+  }
+  return [];
+}
+
 /**
  * Every property path in `value` that the schema does not define, walking nested
  * object types, arrays and maps. An empty list means every property exists.
@@ -38,42 +89,20 @@ export function unknownProperties(
   value: Record<string, unknown>,
   at = "",
 ): string[] {
-  const out: string[] = [];
-  for (const [key, v] of Object.entries(value)) {
-    const where = at ? `${at}.${key}` : key;
-    const prop = props[key];
-    if (!prop) {
-      out.push(where);
-      continue;
-    }
-    out.push(...unknownInValue(schema, prop, v, where));
-  }
-  return out;
+  return setProperties(schema, props, value, at)
+    .filter((p) => p.prop === undefined)
+    .map((p) => p.path);
 }
 
-function unknownInValue(
+/** Every property path in `value` that the schema marks deprecated. */
+export function deprecatedProperties(
   schema: PulumiSchema,
-  prop: SchemaProperty,
-  v: unknown,
-  where: string,
+  props: Readonly<Record<string, SchemaProperty>>,
+  value: Record<string, unknown>,
 ): string[] {
-  if (v === null || v === undefined) return [];
-  if (prop.$ref) {
-    const t = typeOf(schema, prop.$ref);
-    if (t?.properties && typeof v === "object" && !Array.isArray(v)) {
-      return unknownProperties(schema, t.properties, v as Record<string, unknown>, where);
-    }
-    return [];
-  }
-  if (prop.type === "array" && prop.items && Array.isArray(v)) {
-    return v.flatMap((x, i) => unknownInValue(schema, prop.items!, x, `${where}[${i}]`));
-  }
-  if (prop.type === "object" && prop.additionalProperties && typeof v === "object") {
-    return Object.entries(v as object).flatMap(([k, x]) =>
-      unknownInValue(schema, prop.additionalProperties!, x, `${where}.${k}`),
-    );
-  }
-  return [];
+  return setProperties(schema, props, value, "")
+    .filter((p) => p.prop?.deprecated === true)
+    .map((p) => p.path);
 }
 
 /**
