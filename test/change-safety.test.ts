@@ -11,12 +11,7 @@ import { unwrapSecrets } from "../tools/offline/secretSig";
 import { VM_IGNORE_CHANGES } from "../lib/proxmox/vm";
 import { diffInvokes, diffResources, resourceKey, type RecordDiff } from "./support/diff";
 import { LARGE, editedInventory, invokesOf, ofType, resource, runFor } from "./support/program";
-import {
-  readUpstream,
-  replaceOnChangePaths,
-  requireUpstream,
-  type PulumiSchema,
-} from "./support/upstream";
+import { proxmoxveSchema, replaceOnChangePaths } from "./support/upstream";
 import {
   NODE_VM,
   VM,
@@ -224,10 +219,7 @@ describe("change safety (large inventory, edited)", function () {
       // lib/proxmox/vm.ts) from the diff, and replaces a resource when an input the
       // provider schema marks willReplaceOnChanges changes.
       assert.ok(!VM_IGNORE_CHANGES.some((p) => overlaps("memory.dedicated", p)));
-      const replacing = replaceOnChangePaths(
-        requireUpstream<PulumiSchema>(this, "proxmoxve-schema.json"),
-        VM,
-      );
+      const replacing = replaceOnChangePaths(proxmoxveSchema(), VM);
       assert.ok(replacing.includes("disks[].fileId"), "the schema check would see nothing");
       const paths = diff.changed.flatMap((c) => c.paths);
       assert.deepEqual(
@@ -347,24 +339,17 @@ describe("change safety (large inventory, edited)", function () {
       for (const cp of ["lab-cp-1", "lab-cp-2", "lab-cp-3"]) {
         assert.equal(resource(base, VM, `${cp}-vm`).protect, true, cp);
       }
-      // The provider's own words for it, when the upstream schema is at hand.
-      const schema = readUpstream<PulumiSchema>("proxmoxve-schema.json");
-      if (schema !== undefined) {
-        const migrate = schema.resources[VM].inputProperties!.migrate as { description?: string };
-        assert.match(
-          String(migrate.description),
-          /Migrate the VM on node change instead of re-creating/,
-        );
-      }
+      // The provider documents it: `migrate` moves the VM on a node change instead of
+      // re-creating it (read from the schema's description into the facts).
+      const schema = proxmoxveSchema();
+      assert.deepEqual(schema.resources[VM].inputProperties!.migrate, { type: "boolean" });
+      assert.equal(schema.vmNodeChange.recreatedUnlessMigrate, true);
     });
   });
 
   describe("every edit above", function () {
     it("changes no VM input the provider schema marks as forcing replacement, ignored ones aside", function () {
-      const replacing = replaceOnChangePaths(
-        requireUpstream<PulumiSchema>(this, "proxmoxve-schema.json"),
-        VM,
-      );
+      const replacing = replaceOnChangePaths(proxmoxveSchema(), VM);
       assert.equal(diffs.size, 6, "an edit did not run");
       for (const [label, diff] of diffs) {
         assert.deepEqual(replacingVmChanges(diff, replacing), [], label);

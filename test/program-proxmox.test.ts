@@ -15,7 +15,7 @@ import {
   resource,
   runFor,
 } from "./support/program";
-import { requireUpstream, unknownProperties, type PulumiSchema } from "./support/upstream";
+import { deprecatedProperties, proxmoxveSchema, unknownProperties } from "./support/upstream";
 import { APPLY, VM, FILE, SCHEMATIC, NODE_VM, IMAGES } from "../lib/tokens";
 
 /** The (host, extension set) pairs an inventory needs, worked out independently. */
@@ -123,10 +123,32 @@ describe("Proxmox layer", function () {
       });
 
       it("sets only properties the proxmoxve provider schema defines", function () {
-        const schema = requireUpstream<PulumiSchema>(this, "proxmoxve-schema.json");
-        for (const r of [...ofType(record, VM), ...ofType(record, FILE)]) {
+        const schema = proxmoxveSchema();
+        const proxmox = record.resources.filter((r) => r.type.startsWith("proxmoxve:"));
+        const types = [...new Set(proxmox.map((r) => r.type))].sort();
+        assert.ok(types.includes(VM) && types.includes(FILE), types.join(", "));
+        assert.deepEqual(
+          types.filter((t) => !(t in schema.resources)),
+          [],
+          "types without facts: list them in tools/facts/proxmoxve.ts and run npm run facts",
+        );
+        for (const r of proxmox) {
           const props = schema.resources[r.type].inputProperties!;
           assert.deepEqual(unknownProperties(schema, props, plainInputs(r)), [], r.name);
+        }
+      });
+
+      it("sets no property the proxmoxve provider schema deprecates", function () {
+        const schema = proxmoxveSchema();
+        const vmProps = schema.resources[VM].inputProperties!;
+        // The check sees a deprecated field where one is set.
+        assert.deepEqual(
+          deprecatedProperties(schema, vmProps, { cdrom: { enabled: true, fileId: "none" } }),
+          ["cdrom.enabled"],
+        );
+        for (const r of record.resources.filter((x) => x.type.startsWith("proxmoxve:"))) {
+          const props = schema.resources[r.type].inputProperties!;
+          assert.deepEqual(deprecatedProperties(schema, props, plainInputs(r)), [], r.name);
         }
       });
     });

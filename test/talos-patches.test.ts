@@ -10,7 +10,7 @@ import {
   type TalosPatch,
 } from "../lib/talos/patches";
 import type { Inventory, NodeSpec } from "../lib/inventory/types";
-import { talosSchemaOrSkip, type TalosSchemaValidator } from "./support/talosSchema";
+import { talosSchema, type TalosSchemaValidator } from "./support/talosSchema";
 import {
   cluster,
   haWithGpu,
@@ -452,7 +452,7 @@ describe("talos patches", () => {
     let schema: TalosSchemaValidator;
 
     before(function () {
-      schema = talosSchemaOrSkip(this);
+      schema = talosSchema();
     });
 
     it("accepts every patch of every node of the representative inventories", () => {

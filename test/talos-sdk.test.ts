@@ -2,9 +2,9 @@
  * Tests for the local Talos SDK in sdks/talos (installed as `@pulumiverse/talos`).
  *
  * 1. Conformance: every resource and invoke the SDK exports is checked against the
- *    upstream provider schema (pulumi-talos v0.8.1): tokens, input and output names,
- *    required inputs (read from the .d.ts with the TypeScript compiler API), nested
- *    types, and the secret rule. "Our side" is the metadata object each class and
+ *    upstream provider schema (pulumi-talos v0.8.1, as test/facts/talos-provider.json
+ *    holds it): tokens, input and output names, required inputs (read from the .d.ts
+ *    with the TypeScript compiler API), nested types, and the secret rule. "Our side" is the metadata object each class and
  *    function exposes, which is the same object the runtime builds requests from.
  * 2. Runtime: each resource and invoke runs under `pulumi.runtime.setMocks`, and the
  *    test records what the mock monitor receives.
@@ -23,12 +23,9 @@ import type {
 import * as talos from "../sdks/talos";
 import type { SdkMetadata } from "../sdks/talos";
 import { PROJECT_ROOT } from "../lib/projectRoot";
+import { readFacts } from "../tools/facts";
 
 const SDK_DIR = path.join(PROJECT_ROOT, "sdks", "talos");
-/** `TALOS_PULUMI_SCHEMA` overrides the location, e.g. to prove the skip path. */
-const SCHEMA_PATH = process.env.TALOS_PULUMI_SCHEMA
-  ? path.resolve(process.env.TALOS_PULUMI_SCHEMA)
-  : path.resolve(PROJECT_ROOT, "../shared/upstream/talos-schema.json");
 
 const VERSION = "0.8.1";
 const PLUGIN_URL = "github://api.github.com/pulumiverse";
@@ -111,9 +108,15 @@ interface SchemaFunction {
   outputs?: { properties?: SchemaProps; required?: string[] };
 }
 interface TalosSchema {
+  pluginDownloadURL?: string;
   resources: Record<string, SchemaResource>;
   functions: Record<string, SchemaFunction>;
   types: Record<string, SchemaType>;
+}
+
+/** The provider schema's structure, from the committed facts. */
+function talosProviderSchema(): TalosSchema {
+  return readFacts<TalosSchema>("talos-provider").facts;
 }
 
 /**
@@ -379,6 +382,7 @@ describe("talos SDK: package wiring", function () {
       version: VERSION,
       server: PLUGIN_URL,
     });
+    assert.strictEqual(talosProviderSchema().pluginDownloadURL, PLUGIN_URL);
   });
 });
 
@@ -393,14 +397,7 @@ describe("talos SDK: conformance with the upstream provider schema", function ()
   const invokes = entries.filter((e) => e.meta.kind === "invoke");
 
   before(function () {
-    if (!fs.existsSync(SCHEMA_PATH)) {
-      console.log(
-        `      SKIPPED: the upstream schema is absent; looked for ${SCHEMA_PATH} ` +
-          "(pulumiverse/pulumi-talos v0.8.1 provider/cmd/pulumi-resource-talos/schema.json)",
-      );
-      this.skip();
-    }
-    schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, "utf8")) as TalosSchema;
+    schema = talosProviderSchema();
   });
 
   it("exports the expected subset, each declared in its own .d.ts", function () {

@@ -1,6 +1,9 @@
 /**
  * Checks Talos config documents (our patches, or whatever the program hands the Talos
- * provider) against the upstream Talos v1.13 machine-config JSON schema, unmodified.
+ * provider) against the Talos v1.13 machine-config JSON schema, as the committed facts
+ * hold it (test/facts/talos-config.json): the upstream schema with its annotations
+ * removed and every validation keyword kept, so it accepts and rejects exactly what the
+ * upstream file does.
  *
  * How a partial document is checked faithfully: the v1alpha1 definitions in that schema
  * declare no `required` properties at all (Talos enforces completeness in Go, after
@@ -13,101 +16,61 @@
  * checked against the one definition its `kind` names (no `kind`: v1alpha1.Config), and
  * then against the root, to prove it matches exactly one document type.
  */
-import * as fs from "fs";
-import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
-import { UPSTREAM_DIR } from "./upstream";
-
-/** Environment variable that overrides where the schema is looked for. */
-export const TALOS_SCHEMA_ENV = "TALOS_CONFIG_SCHEMA";
-
-const V1ALPHA1 = "v1alpha1.Config";
+import { readFacts } from "../../tools/facts";
+import type { TalosConfigFacts } from "../../tools/facts/talosConfig";
 
 /** Validates Talos config documents. */
 export interface TalosSchemaValidator {
-  /** The schema file in use. */
-  readonly schemaPath: string;
+  /** Where the schema comes from: the upstream repository, path and tag. */
+  readonly origin: string;
   /** Problems with one parsed document; empty when it is valid. */
   validateDocument(doc: unknown): string[];
   /** Problems with every document of a (multi-document) YAML string; empty when valid. */
   validateYaml(text: string): string[];
 }
 
-/** The outcome of looking for the schema: a validator, or none, and where it looked. */
-export interface TalosSchemaLookup {
-  readonly validator?: TalosSchemaValidator;
-  readonly searched: readonly string[];
-}
+let cached: TalosSchemaValidator | undefined;
 
-/** Where the schema is looked for, in order: `$TALOS_CONFIG_SCHEMA`, then ../shared/upstream. */
-export function talosSchemaCandidates(): string[] {
-  const shared = path.join(UPSTREAM_DIR, "talos-config.schema.json");
-  const fromEnv = process.env[TALOS_SCHEMA_ENV];
-  return fromEnv ? [path.resolve(fromEnv), shared] : [shared];
-}
-
-let cached: TalosSchemaLookup | undefined;
-
-/** Finds and compiles the schema once per process (compiling takes ~0.2 s). */
-export function loadTalosSchema(): TalosSchemaLookup {
-  if (cached) return cached;
-  const searched = talosSchemaCandidates();
-  const found = searched.find((p) => fs.existsSync(p));
-  cached = found ? { validator: compile(found), searched } : { searched };
+/** The validator, compiled once per process (compiling takes ~0.2 s). */
+export function talosSchema(): TalosSchemaValidator {
+  if (!cached) {
+    const file = readFacts<TalosConfigFacts>("talos-config");
+    cached = compile(file.origin, file.facts);
+  }
   return cached;
 }
 
-/**
- * The validator, or a skipped test: logs that the upstream schema was not found and where
- * it looked, then calls `ctx.skip()`. Call it from a `before` hook to skip a whole suite.
- */
-export function talosSchemaOrSkip(ctx: Mocha.Context): TalosSchemaValidator {
-  const { validator, searched } = loadTalosSchema();
-  if (validator) return validator;
-  console.warn(
-    `      SKIP: the upstream Talos config schema was not found; looked in: ` +
-      `${searched.join(", ")} (set ${TALOS_SCHEMA_ENV} to its path)`,
-  );
-  return ctx.skip();
-}
-
-function compile(schemaPath: string): TalosSchemaValidator {
-  const schema = JSON.parse(fs.readFileSync(schemaPath, "utf8")) as {
-    $id: string;
-    $defs: Record<string, { properties?: { kind?: { enum?: unknown[] } } }>;
-  };
+function compile(origin: string, facts: TalosConfigFacts): TalosSchemaValidator {
+  const { schema } = facts;
   // strictTypes is off because the upstream schema puts `additionalProperties` on some
-  // definitions without `type: object`; every other strict check stays on, and the two
-  // annotation keywords the schema uses are declared so that any other unknown keyword
-  // still fails to compile.
+  // definitions without `type: object`; every other strict check stays on, so an
+  // unknown keyword fails to compile.
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
   addFormats(ajv);
-  ajv.addKeyword("markdownDescription");
-  ajv.addKeyword("x-intellij-html-description");
   ajv.addSchema(schema);
 
   const get = (ref: string): ValidateFunction => {
     const fn = ajv.getSchema(ref);
-    if (!fn) throw new Error(`${schemaPath}: no schema at ${ref}`);
+    if (!fn) throw new Error(`test/facts/talos-config.json: no schema at ${ref}`);
     return fn;
   };
   const root = get(schema.$id);
-  const definitionOfKind = new Map<string, string>();
-  for (const [name, def] of Object.entries(schema.$defs)) {
-    for (const kind of def.properties?.kind?.enum ?? []) {
-      if (typeof kind === "string") definitionOfKind.set(kind, name);
-    }
-  }
 
   const validateDocument = (doc: unknown): string[] => {
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
       return ["a config document must be a mapping"];
     }
     const kind = (doc as { kind?: unknown }).kind;
-    const name = kind === undefined ? V1ALPHA1 : definitionOfKind.get(String(kind));
+    const name =
+      kind === undefined
+        ? facts.untypedDocument
+        : Object.hasOwn(facts.documents, String(kind))
+          ? facts.documents[String(kind)].definition
+          : undefined;
     if (name === undefined) return [`unknown document kind ${JSON.stringify(kind)}`];
     const byKind = get(`${schema.$id}#/$defs/${name}`);
     if (!byKind(doc)) return describe(name, byKind.errors);
@@ -125,7 +88,7 @@ function compile(schemaPath: string): TalosSchemaValidator {
     });
   };
 
-  return { schemaPath, validateDocument, validateYaml };
+  return { origin, validateDocument, validateYaml };
 }
 
 function describe(where: string, errors: ErrorObject[] | null | undefined): string[] {

@@ -1,62 +1,82 @@
 /**
- * Access to the upstream data in ../shared/upstream/ (provider schemas, the Talos
- * config schema). Where the folder is absent, as in a user's clone, tests that
- * need it skip with a message that says so: they never pass silently.
+ * The upstream provider schemas, as the committed facts hold them (test/facts/,
+ * written by `npm run facts` from ../shared/upstream/), and the checks over them.
+ * The facts keep the schema's own shape, so these read them as they would read the
+ * upstream file; a clone without ../shared runs them all.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { PROJECT_ROOT } from "../../tools/offline/engine";
+import { readFacts } from "../../tools/facts";
+import type { ProxmoxveFacts } from "../../tools/facts/proxmoxve";
+import type {
+  PulumiProperty as SchemaProperty,
+  PulumiSchemaFacts,
+  PulumiType,
+} from "../../tools/facts/pulumiSchema";
 
-/** Where the upstream data is looked for. */
-export const UPSTREAM_DIR = path.resolve(PROJECT_ROOT, "..", "shared", "upstream");
+/** A Pulumi package schema, as its facts file holds it. */
+export type PulumiSchema = PulumiSchemaFacts;
 
-const cache = new Map<string, unknown>();
+let proxmoxve: ProxmoxveFacts | undefined;
 
-/** Reads an upstream JSON file, or returns undefined when it is absent. */
-export function readUpstream<T>(file: string): T | undefined {
-  const full = path.join(UPSTREAM_DIR, file);
-  if (!cache.has(full)) {
-    cache.set(full, fs.existsSync(full) ? JSON.parse(fs.readFileSync(full, "utf8")) : undefined);
-  }
-  return cache.get(full) as T | undefined;
+/** The proxmoxve provider facts (test/facts/proxmoxve.json), read once. */
+export function proxmoxveSchema(): ProxmoxveFacts {
+  proxmoxve ??= readFacts<ProxmoxveFacts>("proxmoxve").facts;
+  return proxmoxve;
+}
+
+function typeOf(schema: PulumiSchema, ref: string): PulumiType | undefined {
+  const m = /^#\/types\/(.+)$/.exec(ref);
+  return m ? schema.types[decodeURIComponent(m[1])] : undefined;
+}
+
+/** One property set in a value, and what the schema says of it (undefined: nothing). */
+interface SetProperty {
+  readonly path: string;
+  readonly prop: SchemaProperty | undefined;
 }
 
 /**
- * Reads an upstream JSON file for a test, or skips the test with a message
- * naming the missing file.
+ * Every property set in `value`, at any depth (nested object types, arrays and maps),
+ * with the schema's definition of it.
  */
-export function requireUpstream<T>(ctx: Mocha.Context, file: string): T {
-  const data = readUpstream<T>(file);
-  if (data === undefined) {
-    const where = path.join(UPSTREAM_DIR, file);
-    console.log(`      SKIPPED: upstream data ${where} is absent (a clone without ../shared/)`);
-    ctx.skip();
+function setProperties(
+  schema: PulumiSchema,
+  props: Readonly<Record<string, SchemaProperty>>,
+  value: Record<string, unknown>,
+  at: string,
+): SetProperty[] {
+  const out: SetProperty[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const where = at ? `${at}.${key}` : key;
+    const prop = props[key];
+    out.push({ path: where, prop });
+    if (prop) out.push(...setInValue(schema, prop, v, where));
   }
-  return data as T;
+  return out;
 }
 
-interface SchemaProperty {
-  type?: string;
-  $ref?: string;
-  items?: SchemaProperty;
-  additionalProperties?: SchemaProperty;
-  willReplaceOnChanges?: boolean;
-  secret?: boolean;
-}
-interface SchemaObject {
-  properties?: Record<string, SchemaProperty>;
-  inputProperties?: Record<string, SchemaProperty>;
-}
-/** The part of a Pulumi package schema these checks read. */
-export interface PulumiSchema {
-  resources: Record<string, SchemaObject>;
-  types: Record<string, SchemaObject>;
-  functions: Record<string, { inputs?: SchemaObject }>;
-}
-
-function typeOf(schema: PulumiSchema, ref: string): SchemaObject | undefined {
-  const m = /^#\/types\/(.+)$/.exec(ref);
-  return m ? schema.types[decodeURIComponent(m[1])] : undefined;
+function setInValue(
+  schema: PulumiSchema,
+  prop: SchemaProperty,
+  v: unknown,
+  where: string,
+): SetProperty[] {
+  if (v === null || v === undefined) return [];
+  if (prop.$ref) {
+    const t = typeOf(schema, prop.$ref);
+    if (t?.properties && typeof v === "object" && !Array.isArray(v)) {
+      return setProperties(schema, t.properties, v as Record<string, unknown>, where);
+    }
+    return [];
+  }
+  if (prop.type === "array" && prop.items && Array.isArray(v)) {
+    return v.flatMap((x, i) => setInValue(schema, prop.items!, x, `${where}[${i}]`));
+  }
+  if (prop.type === "object" && prop.additionalProperties && typeof v === "object") {
+    return Object.entries(v as object).flatMap(([k, x]) =>
+      setInValue(schema, prop.additionalProperties!, x, `${where}.${k}`),
+    );
+  }
+  return [];
 }
 
 /**
@@ -65,46 +85,24 @@ function typeOf(schema: PulumiSchema, ref: string): SchemaObject | undefined {
  */
 export function unknownProperties(
   schema: PulumiSchema,
-  props: Record<string, SchemaProperty>,
+  props: Readonly<Record<string, SchemaProperty>>,
   value: Record<string, unknown>,
   at = "",
 ): string[] {
-  const out: string[] = [];
-  for (const [key, v] of Object.entries(value)) {
-    const where = at ? `${at}.${key}` : key;
-    const prop = props[key];
-    if (!prop) {
-      out.push(where);
-      continue;
-    }
-    out.push(...unknownInValue(schema, prop, v, where));
-  }
-  return out;
+  return setProperties(schema, props, value, at)
+    .filter((p) => p.prop === undefined)
+    .map((p) => p.path);
 }
 
-function unknownInValue(
+/** Every property path in `value` that the schema marks deprecated. */
+export function deprecatedProperties(
   schema: PulumiSchema,
-  prop: SchemaProperty,
-  v: unknown,
-  where: string,
+  props: Readonly<Record<string, SchemaProperty>>,
+  value: Record<string, unknown>,
 ): string[] {
-  if (v === null || v === undefined) return [];
-  if (prop.$ref) {
-    const t = typeOf(schema, prop.$ref);
-    if (t?.properties && typeof v === "object" && !Array.isArray(v)) {
-      return unknownProperties(schema, t.properties, v as Record<string, unknown>, where);
-    }
-    return [];
-  }
-  if (prop.type === "array" && prop.items && Array.isArray(v)) {
-    return v.flatMap((x, i) => unknownInValue(schema, prop.items!, x, `${where}[${i}]`));
-  }
-  if (prop.type === "object" && prop.additionalProperties && typeof v === "object") {
-    return Object.entries(v as object).flatMap(([k, x]) =>
-      unknownInValue(schema, prop.additionalProperties!, x, `${where}.${k}`),
-    );
-  }
-  return [];
+  return setProperties(schema, props, value, "")
+    .filter((p) => p.prop?.deprecated === true)
+    .map((p) => p.path);
 }
 
 /**
@@ -113,7 +111,7 @@ function unknownInValue(
  */
 export function replaceOnChangePaths(schema: PulumiSchema, token: string): string[] {
   const out: string[] = [];
-  const walk = (props: Record<string, SchemaProperty>, at: string, seen: Set<string>) => {
+  const walk = (props: Readonly<Record<string, SchemaProperty>>, at: string, seen: Set<string>) => {
     for (const [key, prop] of Object.entries(props)) {
       const where = at ? `${at}.${key}` : key;
       if (prop.willReplaceOnChanges) out.push(where);

@@ -5,12 +5,19 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
+import { proxmoxveFacts } from "./proxmoxve";
+import { talosConfigFacts } from "./talosConfig";
+import { talosProviderFacts } from "./talosProvider";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
 
 /** Every facts source the tests use. */
-export const FACT_SOURCES: readonly FactsSource[] = [];
+export const FACT_SOURCES: readonly FactsSource[] = [
+  proxmoxveFacts,
+  talosProviderFacts,
+  talosConfigFacts,
+];
 
 /** Where the committed facts files live. */
 export const FACTS_DIR = path.join(PROJECT_ROOT, "test", "facts");
