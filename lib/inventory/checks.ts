@@ -116,14 +116,19 @@ function subnetsInEffect(
 }
 
 /** The node network as cluster.yaml states it, for the checks on node addresses. */
-interface NetworkFacts {
+export interface NetworkFacts {
+  /** network.cidr parsed, when it parses. */
   readonly cidr?: Ipv4Cidr;
+  /** network.cidr as written, for messages. */
   readonly cidrText?: string;
+  /** network.gateway as an unsigned 32-bit integer, when it parses. */
   readonly gateway?: number;
+  /** The cluster vip as an unsigned 32-bit integer, when it is set and parses. */
   readonly vip?: number;
 }
 
-function networkFacts(data: unknown): NetworkFacts {
+/** What cluster.yaml (as parsed data) says about the node network; unusable parts left out. */
+export function networkFacts(data: unknown): NetworkFacts {
   const cluster = fields(data);
   const network = fields(cluster?.network);
   const cidrText = text(network?.cidr);
@@ -135,6 +140,27 @@ function networkFacts(data: unknown): NetworkFacts {
     gateway: gatewayText === undefined ? undefined : parseIpv4(gatewayText),
     vip: vipText === undefined ? undefined : parseIpv4(vipText),
   };
+}
+
+/**
+ * Why `address` (written as `written`) cannot be a host in the node network: outside
+ * network.cidr, or its network or broadcast address. `undefined` when it can, or when
+ * network.cidr is not usable. One wording for the gateway, the VIP and every node IP.
+ */
+export function placeInNetwork(
+  facts: NetworkFacts,
+  address: number,
+  written: string,
+): string | undefined {
+  const { cidr, cidrText } = facts;
+  if (cidr === undefined) return undefined;
+  const network = `network.cidr ${quote(cidrText)}`;
+  if (!cidrContains(cidr, address)) return `${quote(written)} is outside ${network}`;
+  if (address === cidr.network) return `${quote(written)} is the network address of ${network}`;
+  if (address === cidr.broadcast) {
+    return `${quote(written)} is the broadcast address of ${network}`;
+  }
+  return undefined;
 }
 
 /** Rules within cluster.yaml. */
@@ -149,28 +175,10 @@ export function checkCluster(source: SourceFile): Problem[] {
   };
 
   const facts = networkFacts(cluster);
-  const { cidr, cidrText } = facts;
   const inNetwork = (fieldPath: FieldPath, address: number, written: string): boolean => {
-    if (cidr === undefined) return true;
-    if (!cidrContains(cidr, address)) {
-      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(cidrText)}`);
-      return false;
-    }
-    if (address === cidr.network) {
-      report(
-        fieldPath,
-        `${quote(written)} is the network address of network.cidr ${quote(cidrText)}`,
-      );
-      return false;
-    }
-    if (address === cidr.broadcast) {
-      report(
-        fieldPath,
-        `${quote(written)} is the broadcast address of network.cidr ${quote(cidrText)}`,
-      );
-      return false;
-    }
-    return true;
+    const problem = placeInNetwork(facts, address, written);
+    if (problem !== undefined) report(fieldPath, problem);
+    return problem === undefined;
   };
 
   const network = fields(cluster.network);
@@ -532,18 +540,9 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
     const ip = written === undefined ? undefined : parseIpv4(written);
     if (ip === undefined || written === undefined || cidr === undefined) continue;
     const fieldPath = ["nodes", index, "ip"];
-    if (!cidrContains(cidr, ip)) {
-      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(facts.cidrText)}`);
-    } else if (ip === cidr.network) {
-      report(
-        fieldPath,
-        `${quote(written)} is the network address of network.cidr ${quote(facts.cidrText)}`,
-      );
-    } else if (ip === cidr.broadcast) {
-      report(
-        fieldPath,
-        `${quote(written)} is the broadcast address of network.cidr ${quote(facts.cidrText)}`,
-      );
+    const outside = placeInNetwork(facts, ip, written);
+    if (outside !== undefined) {
+      report(fieldPath, outside);
     } else if (ip === facts.gateway) {
       report(fieldPath, `${quote(written)} is network.gateway`);
     } else if (ip === facts.vip) {
