@@ -3,7 +3,15 @@
  * touching Proxmox or Pulumi state. Prints a one-screen summary and exits 0 when it is
  * valid; prints every problem as `file:line:col: message` on stderr and exits 1 when not.
  */
-import { checkInventory, formatProblem, Inventory, NodeSpec, ROLES, Role } from "../lib/inventory";
+import {
+  checkInventory,
+  formatProblem,
+  formatProblemUnlabelled,
+  Inventory,
+  NodeSpec,
+  ROLES,
+  Role,
+} from "../lib/inventory";
 
 /** Where the command writes: process.stdout and process.stderr, or a test's buffer. */
 export interface Writer {
@@ -64,7 +72,8 @@ export function summary(dir: string, inventory: Inventory): string[] {
   }
   if (warnings.length > 0) {
     lines.push("", `Warnings (${warnings.length})`);
-    lines.push(...warnings.map((w) => `  ${formatProblem(w)}`));
+    // The heading says they are warnings; each line need not say it again.
+    lines.push(...warnings.map((w) => `  ${formatProblemUnlabelled(w)}`));
   }
   return lines;
 }

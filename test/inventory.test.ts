@@ -10,6 +10,7 @@ import {
   defaults,
   deriveMac,
   formatProblem,
+  formatProblemUnlabelled,
   Inventory,
   InventoryError,
   ipv4,
@@ -71,6 +72,7 @@ describe("inventory", () => {
           "siderolabs/nvidia-container-toolkit-production",
         ],
         installDisk: "/dev/sda",
+        allowUnsupportedVersion: false,
       });
       assert.deepEqual(cluster.kubernetes, {
         version: "1.36.0",
@@ -199,11 +201,13 @@ describe("inventory", () => {
       assert.deepEqual(lines(checkInventory(dir).problems), expected);
     });
 
-    it("a Talos minor newer than the support table is a warning", () => {
+    it("a Talos minor newer than the support table is a warning with allowUnsupportedVersion", () => {
       const dir = path.join(FIXTURES, "valid", "newer-talos");
-      assert.deepEqual(lines(loadInventory(dir).warnings), [
-        `${shown(dir)}/cluster.yaml:5:12: warning: talos.version: Talos v1.14 is newer than em-infra's support table (up to v1.13); cannot confirm it runs Kubernetes 1.36.0`,
+      const inventory = loadInventory(dir);
+      assert.deepEqual(lines(inventory.warnings), [
+        `${shown(dir)}/cluster.yaml:5:12: warning: talos.version: Talos v1.14 is newer than em-infra's support table (up to v1.13), deployed anyway because talos.allowUnsupportedVersion is true; cannot confirm it runs Kubernetes 1.36.0`,
       ]);
+      assert.equal(inventory.cluster.talos.allowUnsupportedVersion, true);
     });
   });
 
@@ -252,6 +256,14 @@ describe("inventory", () => {
       assert.equal(
         formatProblem({ ...at, message: "m", severity: "warning" }),
         "inventory/x/nodes.yaml:3:7: warning: m",
+      );
+    });
+
+    it("formatProblemUnlabelled leaves the severity word out", () => {
+      const at = { file: "inventory/x/nodes.yaml", line: 3, col: 7 };
+      assert.equal(
+        formatProblemUnlabelled({ ...at, message: "m", severity: "warning" }),
+        "inventory/x/nodes.yaml:3:7: m",
       );
     });
 
@@ -331,6 +343,13 @@ describe("inventory", () => {
         0,
       );
       assert.ok(out.lines.includes("Warnings (1)"), out.text);
+      // Under the heading, the line does not say "warning" again.
+      const line = out.lines[out.lines.indexOf("Warnings (1)") + 1];
+      assert.match(
+        line,
+        /^ {2}test\/fixtures\/valid\/even-controlplanes\/nodes\.yaml:8:11: nodes: 2 control planes;/,
+      );
+      assert.doesNotMatch(line, /warning/i);
     });
 
     it("exits 2 on bad usage", () => {

@@ -1,5 +1,6 @@
 import {
   API_PORT,
+  DEFAULT_ALLOW_UNSUPPORTED_VERSION,
   DEFAULT_BRIDGE,
   DEFAULT_CNI,
   DEFAULT_EXTENSIONS,
@@ -46,6 +47,7 @@ export interface ClusterFile {
     readonly extensions?: readonly string[];
     readonly gpuExtensions?: readonly string[];
     readonly installDisk?: string;
+    readonly allowUnsupportedVersion?: boolean;
   };
   readonly kubernetes: {
     readonly version: string;
@@ -137,6 +139,8 @@ export function buildInventory(
       extensions: [...(cluster.talos.extensions ?? DEFAULT_EXTENSIONS)],
       gpuExtensions: [...(cluster.talos.gpuExtensions ?? DEFAULT_GPU_EXTENSIONS)],
       installDisk: cluster.talos.installDisk ?? DEFAULT_INSTALL_DISK,
+      allowUnsupportedVersion:
+        cluster.talos.allowUnsupportedVersion ?? DEFAULT_ALLOW_UNSUPPORTED_VERSION,
     },
     kubernetes: {
       version: cluster.kubernetes.version,

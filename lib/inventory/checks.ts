@@ -264,6 +264,7 @@ export function checkCluster(source: SourceFile): Problem[] {
 
   // Talos and Kubernetes releases that work together.
   const talosVersion = text(fields(cluster.talos)?.version);
+  const allowUnsupported = fields(cluster.talos)?.allowUnsupportedVersion === true;
   const kubernetesVersion = text(kubernetes?.version);
   if (
     talosVersion !== undefined &&
@@ -272,6 +273,15 @@ export function checkCluster(source: SourceFile): Problem[] {
     KUBERNETES_VERSION.test(kubernetesVersion)
   ) {
     const verdict = checkVersions(talosVersion, kubernetesVersion);
+    if (allowUnsupported && verdict.status !== "talos-unknown") {
+      // Left in place, the flag would also wave through a later bump past the table.
+      problems.push(
+        warning(
+          positionOf(source, ["talos", "allowUnsupportedVersion"]),
+          `talos.allowUnsupportedVersion: true has no effect, since Talos ${talosVersion} is not newer than em-infra's support table; remove it, so that a later version outside the table is refused`,
+        ),
+      );
+    }
     switch (verdict.status) {
       case "supported":
         break;
@@ -288,12 +298,21 @@ export function checkCluster(source: SourceFile): Problem[] {
         );
         break;
       case "talos-unknown":
-        problems.push(
-          warning(
-            positionOf(source, ["talos", "version"]),
-            `talos.version: Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}); cannot confirm it runs Kubernetes ${kubernetesVersion}`,
-          ),
-        );
+        // An installer image for a release the table does not know fails only at
+        // `pulumi up`; deploying one anyway is the operator's call, said in the file.
+        if (allowUnsupported) {
+          problems.push(
+            warning(
+              positionOf(source, ["talos", "version"]),
+              `talos.version: Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}), deployed anyway because talos.allowUnsupportedVersion is true; cannot confirm it runs Kubernetes ${kubernetesVersion}`,
+            ),
+          );
+        } else {
+          report(
+            ["talos", "version"],
+            `Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}), so neither its installer image nor Kubernetes ${kubernetesVersion} on it is known to work; use a release the table lists, or set talos.allowUnsupportedVersion: true to deploy it anyway`,
+          );
+        }
         break;
       default: {
         const unhandled: never = verdict;

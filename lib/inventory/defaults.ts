@@ -20,6 +20,12 @@ export const DEFAULT_GPU_EXTENSIONS: readonly string[] = [
 /** The VM's boot disk is a SCSI disk, which Linux names /dev/sda. */
 export const DEFAULT_INSTALL_DISK = "/dev/sda";
 
+/**
+ * A Talos minor newer than the support table is refused unless the operator opts in: its
+ * installer image and configuration contract are untested until the table has its row.
+ */
+export const DEFAULT_ALLOW_UNSUPPORTED_VERSION = false;
+
 /** Talos's own default pod network. */
 export const DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
 

@@ -6,7 +6,7 @@
 export * from "./types";
 export { checkInventory, loadInventory } from "./load";
 export type { InventoryCheck } from "./load";
-export { formatProblem, InventoryError } from "./problems";
+export { formatProblem, formatProblemUnlabelled, InventoryError } from "./problems";
 export { deriveMac, isUnicastMac } from "./mac";
 export { checkVersions, OLDEST_TALOS_MINOR, TALOS_SUPPORT } from "./versions";
 export type { TalosSupport, VersionCheck } from "./versions";

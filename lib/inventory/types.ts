@@ -54,6 +54,13 @@ export interface TalosSpec {
   readonly gpuExtensions: readonly string[];
   /** Disk Talos installs itself to. */
   readonly installDisk: string;
+  /**
+   * Whether a Talos minor newer than the support table (lib/inventory/versions.ts) is
+   * deployed anyway, with a warning, instead of refused. The loader always sets it;
+   * optional only so that inventories built by hand before it existed still compile.
+   * @default false
+   */
+  readonly allowUnsupportedVersion?: boolean;
 }
 
 /** Kubernetes settings. */
