@@ -17,6 +17,7 @@ import {
   loadInventory,
   Problem,
   schemaFile,
+  SCSI_CONTROLLERS,
 } from "../lib/inventory";
 import { runValidate, Writer } from "../scripts/validate";
 import {
@@ -86,7 +87,9 @@ describe("inventory", () => {
         vmDatastore: "local-lvm",
         imageDatastore: "local",
         bridge: "vmbr0",
+        scsiController: "virtio-scsi-pci",
       });
+      assert.deepEqual(cluster.rollout, { maxUnavailableWorkers: 1 });
       assert.deepEqual(cluster.network, {
         cidr: "10.20.0.0/24",
         prefixLength: 24,
@@ -150,6 +153,8 @@ describe("inventory", () => {
       assert.deepEqual([...new Set(inventory.nodes.map((n) => n.host))].sort(), ["pve-a", "pve-b"]);
       assert.equal(inventory.endpoint.url, "https://10.40.0.10:6443");
       assert.equal(inventory.cluster.proxmox.vlan, 40);
+      assert.equal(inventory.cluster.proxmox.scsiController, "virtio-scsi-pci");
+      assert.deepEqual(inventory.cluster.rollout, { maxUnavailableWorkers: 2 });
       assert.deepEqual(inventory.cluster.talos.extensions, [
         "siderolabs/qemu-guest-agent",
         "siderolabs/iscsi-tools",
@@ -408,6 +413,19 @@ describe("inventory", () => {
       );
       assert.equal(at(`${cluster}/kubernetes/properties/cni`).default, defaults.DEFAULT_CNI);
       assert.equal(at(`${cluster}/proxmox/properties/bridge`).default, defaults.DEFAULT_BRIDGE);
+      assert.equal(
+        at(`${cluster}/proxmox/properties/scsiController`).default,
+        defaults.DEFAULT_SCSI_CONTROLLER,
+      );
+      assert.deepEqual(at(`${cluster}/proxmox/properties/scsiController`).enum, SCSI_CONTROLLERS);
+      assert.equal(
+        at(`${cluster}/talos/properties/allowUnsupportedVersion`).default,
+        defaults.DEFAULT_ALLOW_UNSUPPORTED_VERSION,
+      );
+      assert.equal(
+        at(`${cluster}/rollout/properties/maxUnavailableWorkers`).default,
+        defaults.DEFAULT_MAX_UNAVAILABLE_WORKERS,
+      );
       assert.equal(
         at("$defs/node/properties/gpu/properties/pcie").default,
         defaults.DEFAULT_GPU_PCIE,

@@ -8,7 +8,9 @@ import {
   DEFAULT_GPU_PCIE,
   DEFAULT_PROTECT,
   DEFAULT_INSTALL_DISK,
+  DEFAULT_MAX_UNAVAILABLE_WORKERS,
   DEFAULT_POD_SUBNETS,
+  DEFAULT_SCSI_CONTROLLER,
   DEFAULT_SERVICE_SUBNETS,
   DEFAULT_SIZING,
 } from "./defaults";
@@ -23,6 +25,7 @@ import type {
   Role,
   Sizing,
   Taint,
+  ScsiController,
   TaintEffect,
 } from "./types";
 
@@ -62,6 +65,7 @@ export interface ClusterFile {
     readonly imageDatastore: string;
     readonly bridge?: string;
     readonly vlan?: number;
+    readonly scsiController?: ScsiController;
   };
   readonly network: {
     readonly cidr: string;
@@ -71,6 +75,9 @@ export interface ClusterFile {
   readonly defaults?: {
     readonly controlplane?: SizingFields;
     readonly worker?: SizingFields;
+  };
+  readonly rollout?: {
+    readonly maxUnavailableWorkers?: number;
   };
 }
 
@@ -157,6 +164,7 @@ export function buildInventory(
       imageDatastore: cluster.proxmox.imageDatastore,
       bridge: cluster.proxmox.bridge ?? DEFAULT_BRIDGE,
       ...(cluster.proxmox.vlan === undefined ? {} : { vlan: cluster.proxmox.vlan }),
+      scsiController: cluster.proxmox.scsiController ?? DEFAULT_SCSI_CONTROLLER,
     },
     network: {
       cidr: cluster.network.cidr,
@@ -165,6 +173,10 @@ export function buildInventory(
       nameservers: [...cluster.network.nameservers],
     },
     defaults,
+    rollout: {
+      maxUnavailableWorkers:
+        cluster.rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS,
+    },
   };
 
   const nodes: NodeSpec[] = nodesFile.nodes.map((n) => {

@@ -627,6 +627,19 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
   }
 
   const workers = entries.filter((e) => e.node.role === "worker").length;
+  const maxUnavailable = whole(fields(clusterFields?.rollout)?.maxUnavailableWorkers);
+  if (maxUnavailable !== undefined && maxUnavailable > workers && entries.length > 0) {
+    // Not an error: the cluster may be about to grow. But as written, a rolling change
+    // takes every worker down together.
+    problems.push(
+      warning(
+        positionOf(cluster, ["rollout", "maxUnavailableWorkers"]),
+        workers === 0
+          ? `rollout.maxUnavailableWorkers: ${maxUnavailable} has nothing to limit: nodes.yaml lists no workers`
+          : `rollout.maxUnavailableWorkers: ${maxUnavailable} is more than the ${workers} worker${workers === 1 ? "" : "s"} nodes.yaml lists: a rolling change would take every worker down at once`,
+      ),
+    );
+  }
   const allow = kubernetes?.allowSchedulingOnControlPlanes;
   if (allow === false && workers === 0 && entries.length > 0) {
     problems.push(
