@@ -13,3 +13,5 @@ export type { TalosSupport, VersionCheck } from "./versions";
 export { findProjectRoot, schemaFile } from "./schema";
 export * as ipv4 from "./ipv4";
 export * as defaults from "./defaults";
+export { NUMBER_LIMITS } from "./limits";
+export type { NumberLimit } from "./limits";
