@@ -6,14 +6,11 @@ import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import {
   checkInventory,
-  checkVersions,
   defaults,
   deriveMac,
   formatProblem,
-  formatProblemUnlabelled,
   Inventory,
   InventoryError,
-  ipv4,
   loadInventory,
   Problem,
   schemaFile,
@@ -251,27 +248,7 @@ describe("inventory", () => {
     });
   });
 
-  describe("formatProblem", () => {
-    it("writes file:line:col: message, with warning: before a warning's message", () => {
-      const at = { file: "inventory/x/nodes.yaml", line: 3, col: 7 };
-      assert.equal(
-        formatProblem({ ...at, message: "m", severity: "error" }),
-        "inventory/x/nodes.yaml:3:7: m",
-      );
-      assert.equal(
-        formatProblem({ ...at, message: "m", severity: "warning" }),
-        "inventory/x/nodes.yaml:3:7: warning: m",
-      );
-    });
-
-    it("formatProblemUnlabelled leaves the severity word out", () => {
-      const at = { file: "inventory/x/nodes.yaml", line: 3, col: 7 };
-      assert.equal(
-        formatProblemUnlabelled({ ...at, message: "m", severity: "warning" }),
-        "inventory/x/nodes.yaml:3:7: m",
-      );
-    });
-
+  describe("problem lines", () => {
     it("uses an absolute path for a file outside the working directory", () => {
       const outside = path.join(path.parse(process.cwd()).root, "em-infra-no-such-inventory");
       assert.deepEqual(lines(checkInventory(outside).problems), [
@@ -285,31 +262,6 @@ describe("inventory", () => {
           assert.match(line, /^(cluster|nodes)\.yaml:\d+:\d+: \S.*$/, name);
         }
       }
-    });
-  });
-
-  describe("deriveMac", () => {
-    it("is stable: changing it would change every derived MAC in every cluster", () => {
-      assert.equal(deriveMac("dev", "dev-cp-1"), "9a:ec:78:74:eb:c3");
-      assert.equal(deriveMac("dev", "dev-cp-1"), deriveMac("dev", "dev-cp-1"));
-    });
-
-    it("is unicast, locally administered, lower-case and colon-separated", () => {
-      for (let i = 0; i < 64; i++) {
-        const mac = deriveMac("lab", `node-${i}`);
-        assert.match(mac, /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
-        const first = parseInt(mac.slice(0, 2), 16);
-        assert.equal(first & 1, 0, `${mac} is multicast`);
-        assert.equal(first & 2, 2, `${mac} is not locally administered`);
-      }
-    });
-
-    it("differs per node and per cluster", () => {
-      const macs = new Set(["a", "b", "c", "d"].map((n) => deriveMac("lab", n)));
-      assert.equal(macs.size, 4);
-      assert.notEqual(deriveMac("lab", "cp-1"), deriveMac("dev", "cp-1"));
-      // The separator keeps ("a-b", "c") and ("a", "b-c") apart.
-      assert.notEqual(deriveMac("a-b", "c"), deriveMac("a", "b-c"));
     });
   });
 
@@ -465,67 +417,6 @@ describe("inventory", () => {
         const relative = path.relative(path.dirname(file), schemaFile());
         assert.equal(first, `# yaml-language-server: $schema=${relative}`, file);
       }
-    });
-  });
-
-  describe("ipv4", () => {
-    it("parses addresses, rejecting leading zeros and out-of-range octets", () => {
-      assert.equal(ipv4.parseIpv4("10.20.0.1"), 0x0a140001);
-      assert.equal(ipv4.parseIpv4("255.255.255.255"), 0xffffffff);
-      for (const bad of [
-        "10.0.0.300",
-        "010.0.0.1",
-        "10.0.0",
-        "10.0.0.1.2",
-        "",
-        "a.b.c.d",
-        " 10.0.0.1",
-      ]) {
-        assert.equal(ipv4.parseIpv4(bad), undefined, bad);
-      }
-      assert.equal(ipv4.formatIpv4(0xc0a80132), "192.168.1.50");
-    });
-
-    it("computes network, broadcast and containment", () => {
-      const cidr = ipv4.parseCidr("10.20.0.7/24")!;
-      assert.equal(ipv4.formatIpv4(cidr.network), "10.20.0.0");
-      assert.equal(ipv4.formatIpv4(cidr.broadcast), "10.20.0.255");
-      assert.equal(cidr.prefix, 24);
-      assert.ok(ipv4.hasHostBits(cidr));
-      assert.equal(ipv4.canonicalCidr(cidr), "10.20.0.0/24");
-      assert.ok(ipv4.cidrContains(cidr, ipv4.parseIpv4("10.20.0.255")!));
-      assert.ok(!ipv4.cidrContains(cidr, ipv4.parseIpv4("10.20.1.0")!));
-      const all = ipv4.parseCidr("0.0.0.0/0")!;
-      assert.deepEqual([all.network, all.broadcast], [0, 0xffffffff]);
-      const one = ipv4.parseCidr("10.0.0.5/32")!;
-      assert.deepEqual([one.network, one.broadcast], [0x0a000005, 0x0a000005]);
-      assert.equal(ipv4.prefixMask(20), 0xfffff000);
-      assert.equal(ipv4.parseCidr("10.0.0.0/33"), undefined);
-      assert.equal(ipv4.parseCidr("10.0.0.0"), undefined);
-    });
-
-    it("detects overlapping blocks", () => {
-      const c = (t: string) => ipv4.parseCidr(t)!;
-      assert.ok(ipv4.cidrsOverlap(c("10.96.0.0/12"), c("10.100.0.0/16")));
-      assert.ok(ipv4.cidrsOverlap(c("10.0.0.0/8"), c("10.244.0.0/16")));
-      assert.ok(!ipv4.cidrsOverlap(c("10.244.0.0/16"), c("10.96.0.0/12")));
-      assert.ok(!ipv4.cidrsOverlap(c("10.0.0.0/24"), c("10.0.1.0/24")));
-    });
-  });
-
-  describe("checkVersions", () => {
-    it("follows the Talos support matrix", () => {
-      assert.equal(checkVersions("v1.13.0", "1.36.0").status, "supported");
-      assert.equal(checkVersions("v1.13.2", "1.31.9").status, "supported");
-      assert.deepEqual(checkVersions("v1.13.0", "1.30.4"), {
-        status: "unsupported",
-        talos: "v1.13",
-        supported: "1.31 to 1.36",
-      });
-      assert.equal(checkVersions("v1.12.0", "1.36.0").status, "unsupported");
-      assert.equal(checkVersions("v1.14.0", "1.36.0").status, "talos-unknown");
-      assert.equal(checkVersions("v2.0.0", "1.36.0").status, "talos-unknown");
-      assert.equal(checkVersions("v1.5.3", "1.28.0").status, "talos-too-old");
     });
   });
 });
