@@ -5,6 +5,7 @@
  */
 import {
   checkInventory,
+  defaults,
   formatProblem,
   formatProblemUnlabelled,
   Inventory,
@@ -54,6 +55,8 @@ export function runValidate(args: readonly string[], out: Writer, err: Writer): 
 export function summary(dir: string, inventory: Inventory): string[] {
   const { cluster, endpoint, nodes, warnings } = inventory;
   const { talos, kubernetes, proxmox, network } = cluster;
+  const workersAtOnce =
+    cluster.rollout?.maxUnavailableWorkers ?? defaults.DEFAULT_MAX_UNAVAILABLE_WORKERS;
   const lines = [
     `${dir}: valid`,
     "",
@@ -62,7 +65,8 @@ export function summary(dir: string, inventory: Inventory): string[] {
     `kubernetes  ${kubernetes.version} (cni ${kubernetes.cni}, pods on control planes: ${kubernetes.allowSchedulingOnControlPlanes ? "yes" : "no"})`,
     `endpoint    ${endpoint.url}${cluster.vip === undefined ? " (first control plane, no vip)" : " (vip)"}`,
     `network     ${network.cidr} via ${network.gateway}, dns ${network.nameservers.join(", ")}`,
-    `proxmox     ${proxmox.node}, disks on ${proxmox.vmDatastore}, images on ${proxmox.imageDatastore}, bridge ${proxmox.bridge}${proxmox.vlan === undefined ? "" : ` vlan ${proxmox.vlan}`}`,
+    `proxmox     ${proxmox.node}, disks on ${proxmox.vmDatastore}, images on ${proxmox.imageDatastore}, bridge ${proxmox.bridge}${proxmox.vlan === undefined ? "" : ` vlan ${proxmox.vlan}`}, scsi ${proxmox.scsiController ?? defaults.DEFAULT_SCSI_CONTROLLER}`,
+    `rollout     control planes one at a time, workers ${workersAtOnce} at a time`,
   ];
   for (const role of ROLES) {
     const members = nodes.filter((n) => n.role === role);

@@ -275,6 +275,16 @@ describe("inventory", () => {
       assert.equal(out.lines[0], "inventory/dev: valid");
       assert.ok(out.lines.includes("endpoint    https://10.20.0.10:6443 (vip)"), out.text);
       assert.ok(
+        out.lines.includes(
+          "proxmox     pve1, disks on local-lvm, images on local, bridge vmbr0, scsi virtio-scsi-pci",
+        ),
+        out.text,
+      );
+      assert.ok(
+        out.lines.includes("rollout     control planes one at a time, workers 1 at a time"),
+        out.text,
+      );
+      assert.ok(
         out.lines.includes("Control planes (1)") && out.lines.includes("Workers (2)"),
         out.text,
       );
