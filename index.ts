@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeVm } from "./components/nodeVm";
 import { TalosCluster } from "./components/talosCluster";
 import { TalosImages } from "./components/talosImages";
-import { InventoryError, formatProblem, loadInventory } from "./lib/inventory";
+import { InventoryError, formatProblemUnlabelled, loadInventory } from "./lib/inventory";
 import { buildClusterModel } from "./lib/model";
 import { PROJECT_ROOT } from "./lib/projectRoot";
 import { SettingsError, resolveSettings } from "./lib/settings";
@@ -47,7 +47,7 @@ function isConfigSecret(key: string): boolean {
 
 const { settings, inventory, model } = load();
 for (const warning of inventory.warnings) {
-  void pulumi.log.warn(formatProblem(warning));
+  void pulumi.log.warn(formatProblemUnlabelled(warning));
 }
 
 const images = new TalosImages("talos-images", { images: model.images });

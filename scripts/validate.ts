@@ -3,7 +3,16 @@
  * touching Proxmox or Pulumi state. Prints a one-screen summary and exits 0 when it is
  * valid; prints every problem as `file:line:col: message` on stderr and exits 1 when not.
  */
-import { checkInventory, formatProblem, Inventory, NodeSpec, ROLES, Role } from "../lib/inventory";
+import {
+  checkInventory,
+  defaults,
+  formatProblem,
+  formatProblemUnlabelled,
+  Inventory,
+  NodeSpec,
+  ROLES,
+  Role,
+} from "../lib/inventory";
 import { table, type Writer } from "../tools/cli";
 
 export type { Writer };
@@ -44,6 +53,8 @@ export function runValidate(args: readonly string[], out: Writer, err: Writer): 
 export function summary(dir: string, inventory: Inventory): string[] {
   const { cluster, endpoint, nodes, warnings } = inventory;
   const { talos, kubernetes, proxmox, network } = cluster;
+  const workersAtOnce =
+    cluster.rollout?.maxUnavailableWorkers ?? defaults.DEFAULT_MAX_UNAVAILABLE_WORKERS;
   const lines = [
     `${dir}: valid`,
     "",
@@ -52,7 +63,8 @@ export function summary(dir: string, inventory: Inventory): string[] {
     `kubernetes  ${kubernetes.version} (cni ${kubernetes.cni}, pods on control planes: ${kubernetes.allowSchedulingOnControlPlanes ? "yes" : "no"})`,
     `endpoint    ${endpoint.url}${cluster.vip === undefined ? " (first control plane, no vip)" : " (vip)"}`,
     `network     ${network.cidr} via ${network.gateway}, dns ${network.nameservers.join(", ")}`,
-    `proxmox     ${proxmox.node}, disks on ${proxmox.vmDatastore}, images on ${proxmox.imageDatastore}, bridge ${proxmox.bridge}${proxmox.vlan === undefined ? "" : ` vlan ${proxmox.vlan}`}`,
+    `proxmox     ${proxmox.node}, disks on ${proxmox.vmDatastore}, images on ${proxmox.imageDatastore}, bridge ${proxmox.bridge}${proxmox.vlan === undefined ? "" : ` vlan ${proxmox.vlan}`}, scsi ${proxmox.scsiController ?? defaults.DEFAULT_SCSI_CONTROLLER}`,
+    `rollout     control planes one at a time, workers ${workersAtOnce} at a time`,
   ];
   for (const role of ROLES) {
     const members = nodes.filter((n) => n.role === role);
@@ -62,7 +74,8 @@ export function summary(dir: string, inventory: Inventory): string[] {
   }
   if (warnings.length > 0) {
     lines.push("", `Warnings (${warnings.length})`);
-    lines.push(...warnings.map((w) => `  ${formatProblem(w)}`));
+    // The heading says they are warnings; each line need not say it again.
+    lines.push(...warnings.map((w) => `  ${formatProblemUnlabelled(w)}`));
   }
   return lines;
 }

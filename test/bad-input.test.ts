@@ -4,7 +4,6 @@
  * the exact problem lines and leaves nothing registered but the root stack.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkInventory, formatProblem } from "../lib/inventory";
@@ -16,9 +15,9 @@ import {
   type RunRecord,
 } from "../tools/offline/engine";
 import { MOCK_SECRETS } from "../tools/offline/fakes";
+import { expectedFor, fixtureNames, materialise } from "./support/invalidFixtures";
 import { DEV, SINGLE, stackConfig } from "./support/program";
 
-const INVALID = path.join(PROJECT_ROOT, "test", "fixtures", "invalid");
 const STACK = "pulumi:pulumi:Stack";
 
 /** Runs the program, which must fail, and returns the failure. */
@@ -67,7 +66,7 @@ function configWith(
 
 describe("bad input", function () {
   describe("every invalid inventory fixture fails the program before its first resource", function () {
-    const folders = fs.readdirSync(INVALID).sort();
+    const folders = fixtureNames();
 
     it("covers at least 55 fixtures", function () {
       assert.ok(folders.length >= 55, `only ${folders.length} invalid fixtures`);
@@ -75,10 +74,11 @@ describe("bad input", function () {
 
     for (const name of folders) {
       it(name, async function () {
-        const dir = path.join(INVALID, name);
+        const dir = materialise(name);
         const { inventory, problems } = checkInventory(dir);
         assert.equal(inventory, undefined, "checkInventory accepts this fixture");
         const expected = problems.map(formatProblem);
+        assert.deepEqual(expected, expectedFor(name, dir));
         assert.ok(
           problems.some((p) => p.severity === "error"),
           "the fixture has no error",

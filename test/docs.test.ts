@@ -377,7 +377,7 @@ describe("documentation", function () {
         "| `nodes[].vmId` | integer; 100 to 999999999; **required** | – |",
         "| `nodes[].taints[].effect` | string; one of `NoSchedule`, `PreferNoSchedule`, `NoExecute`; **required** | – |",
         "| `nodes[].gpu.pcie` | boolean | `true` |",
-        "| `defaults.worker.memoryMiB` | integer; at least 1024 | `8192` |",
+        "| `defaults.worker.memoryMiB` | integer; 1024 to 4194304 | `8192` |",
       ]) {
         assert.ok(text.includes(row), `missing row ${row}`);
       }

@@ -20,6 +20,13 @@ describe("shared helpers", () => {
       assert.ok(Object.isFrozen(inner.list[1]));
     });
 
+    it("returns its argument, and leaves values that are not objects alone", () => {
+      const value = { a: { b: [1, { c: 2 }] } };
+      assert.equal(deepFreeze(value), value);
+      assert.equal(deepFreeze(null), null);
+      assert.equal(deepFreeze(3), 3);
+    });
+
     it("ends on a cycle", () => {
       const a: { self?: unknown } = {};
       a.self = a;

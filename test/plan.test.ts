@@ -10,6 +10,7 @@ import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
 import { DEV, LARGE } from "./support/program";
+import { materialise } from "./support/invalidFixtures";
 import { APPLY, BOOTSTRAP, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
 
 class Buffer {
@@ -119,7 +120,7 @@ describe("npm run plan", function () {
   });
 
   it("prints validate's problems and exits 1 for an invalid inventory", async function () {
-    const bad = path.join(__dirname, "fixtures", "invalid", "node-ip-outside-cidr");
+    const bad = materialise("node-ip-outside-cidr");
     const result = await plan([bad]);
     assert.equal(result.code, 1);
     assert.equal(result.out, "");

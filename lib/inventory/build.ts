@@ -1,5 +1,6 @@
 import {
   API_PORT,
+  DEFAULT_ALLOW_UNSUPPORTED_VERSION,
   DEFAULT_BRIDGE,
   DEFAULT_CNI,
   DEFAULT_EXTENSIONS,
@@ -7,7 +8,9 @@ import {
   DEFAULT_GPU_PCIE,
   DEFAULT_PROTECT,
   DEFAULT_INSTALL_DISK,
+  DEFAULT_MAX_UNAVAILABLE_WORKERS,
   DEFAULT_POD_SUBNETS,
+  DEFAULT_SCSI_CONTROLLER,
   DEFAULT_SERVICE_SUBNETS,
   DEFAULT_SIZING,
 } from "./defaults";
@@ -23,6 +26,7 @@ import type {
   Role,
   Sizing,
   Taint,
+  ScsiController,
   TaintEffect,
 } from "./types";
 
@@ -47,6 +51,7 @@ export interface ClusterFile {
     readonly extensions?: readonly string[];
     readonly gpuExtensions?: readonly string[];
     readonly installDisk?: string;
+    readonly allowUnsupportedVersion?: boolean;
   };
   readonly kubernetes: {
     readonly version: string;
@@ -61,6 +66,7 @@ export interface ClusterFile {
     readonly imageDatastore: string;
     readonly bridge?: string;
     readonly vlan?: number;
+    readonly scsiController?: ScsiController;
   };
   readonly network: {
     readonly cidr: string;
@@ -70,6 +76,9 @@ export interface ClusterFile {
   readonly defaults?: {
     readonly controlplane?: SizingFields;
     readonly worker?: SizingFields;
+  };
+  readonly rollout?: {
+    readonly maxUnavailableWorkers?: number;
   };
 }
 
@@ -129,6 +138,8 @@ export function buildInventory(
       extensions: [...(cluster.talos.extensions ?? DEFAULT_EXTENSIONS)],
       gpuExtensions: [...(cluster.talos.gpuExtensions ?? DEFAULT_GPU_EXTENSIONS)],
       installDisk: cluster.talos.installDisk ?? DEFAULT_INSTALL_DISK,
+      allowUnsupportedVersion:
+        cluster.talos.allowUnsupportedVersion ?? DEFAULT_ALLOW_UNSUPPORTED_VERSION,
     },
     kubernetes: {
       version: cluster.kubernetes.version,
@@ -145,6 +156,7 @@ export function buildInventory(
       imageDatastore: cluster.proxmox.imageDatastore,
       bridge: cluster.proxmox.bridge ?? DEFAULT_BRIDGE,
       ...(cluster.proxmox.vlan === undefined ? {} : { vlan: cluster.proxmox.vlan }),
+      scsiController: cluster.proxmox.scsiController ?? DEFAULT_SCSI_CONTROLLER,
     },
     network: {
       cidr: cluster.network.cidr,
@@ -153,6 +165,10 @@ export function buildInventory(
       nameservers: [...cluster.network.nameservers],
     },
     defaults,
+    rollout: {
+      maxUnavailableWorkers:
+        cluster.rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS,
+    },
   };
 
   const nodes: NodeSpec[] = nodesFile.nodes.map((n) => {

@@ -116,14 +116,19 @@ function subnetsInEffect(
 }
 
 /** The node network as cluster.yaml states it, for the checks on node addresses. */
-interface NetworkFacts {
+export interface NetworkFacts {
+  /** network.cidr parsed, when it parses. */
   readonly cidr?: Ipv4Cidr;
+  /** network.cidr as written, for messages. */
   readonly cidrText?: string;
+  /** network.gateway as an unsigned 32-bit integer, when it parses. */
   readonly gateway?: number;
+  /** The cluster vip as an unsigned 32-bit integer, when it is set and parses. */
   readonly vip?: number;
 }
 
-function networkFacts(data: unknown): NetworkFacts {
+/** What cluster.yaml (as parsed data) says about the node network; unusable parts left out. */
+export function networkFacts(data: unknown): NetworkFacts {
   const cluster = fields(data);
   const network = fields(cluster?.network);
   const cidrText = text(network?.cidr);
@@ -135,6 +140,27 @@ function networkFacts(data: unknown): NetworkFacts {
     gateway: gatewayText === undefined ? undefined : parseIpv4(gatewayText),
     vip: vipText === undefined ? undefined : parseIpv4(vipText),
   };
+}
+
+/**
+ * Why `address` (written as `written`) cannot be a host in the node network: outside
+ * network.cidr, or its network or broadcast address. `undefined` when it can, or when
+ * network.cidr is not usable. One wording for the gateway, the VIP and every node IP.
+ */
+export function placeInNetwork(
+  facts: NetworkFacts,
+  address: number,
+  written: string,
+): string | undefined {
+  const { cidr, cidrText } = facts;
+  if (cidr === undefined) return undefined;
+  const network = `network.cidr ${quote(cidrText)}`;
+  if (!cidrContains(cidr, address)) return `${quote(written)} is outside ${network}`;
+  if (address === cidr.network) return `${quote(written)} is the network address of ${network}`;
+  if (address === cidr.broadcast) {
+    return `${quote(written)} is the broadcast address of ${network}`;
+  }
+  return undefined;
 }
 
 /** Rules within cluster.yaml. */
@@ -149,28 +175,10 @@ export function checkCluster(source: SourceFile): Problem[] {
   };
 
   const facts = networkFacts(cluster);
-  const { cidr, cidrText } = facts;
   const inNetwork = (fieldPath: FieldPath, address: number, written: string): boolean => {
-    if (cidr === undefined) return true;
-    if (!cidrContains(cidr, address)) {
-      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(cidrText)}`);
-      return false;
-    }
-    if (address === cidr.network) {
-      report(
-        fieldPath,
-        `${quote(written)} is the network address of network.cidr ${quote(cidrText)}`,
-      );
-      return false;
-    }
-    if (address === cidr.broadcast) {
-      report(
-        fieldPath,
-        `${quote(written)} is the broadcast address of network.cidr ${quote(cidrText)}`,
-      );
-      return false;
-    }
-    return true;
+    const problem = placeInNetwork(facts, address, written);
+    if (problem !== undefined) report(fieldPath, problem);
+    return problem === undefined;
   };
 
   const network = fields(cluster.network);
@@ -256,6 +264,7 @@ export function checkCluster(source: SourceFile): Problem[] {
 
   // Talos and Kubernetes releases that work together.
   const talosVersion = text(fields(cluster.talos)?.version);
+  const allowUnsupported = fields(cluster.talos)?.allowUnsupportedVersion === true;
   const kubernetesVersion = text(kubernetes?.version);
   if (
     talosVersion !== undefined &&
@@ -264,6 +273,15 @@ export function checkCluster(source: SourceFile): Problem[] {
     KUBERNETES_VERSION.test(kubernetesVersion)
   ) {
     const verdict = checkVersions(talosVersion, kubernetesVersion);
+    if (allowUnsupported && verdict.status !== "talos-unknown") {
+      // Left in place, the flag would also wave through a later bump past the table.
+      problems.push(
+        warning(
+          positionOf(source, ["talos", "allowUnsupportedVersion"]),
+          `talos.allowUnsupportedVersion: true has no effect, since Talos ${talosVersion} is not newer than em-infra's support table; remove it, so that a later version outside the table is refused`,
+        ),
+      );
+    }
     switch (verdict.status) {
       case "supported":
         break;
@@ -280,12 +298,21 @@ export function checkCluster(source: SourceFile): Problem[] {
         );
         break;
       case "talos-unknown":
-        problems.push(
-          warning(
-            positionOf(source, ["talos", "version"]),
-            `talos.version: Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}); cannot confirm it runs Kubernetes ${kubernetesVersion}`,
-          ),
-        );
+        // An installer image for a release the table does not know fails only at
+        // `pulumi up`; deploying one anyway is the operator's call, said in the file.
+        if (allowUnsupported) {
+          problems.push(
+            warning(
+              positionOf(source, ["talos", "version"]),
+              `talos.version: Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}), deployed anyway because talos.allowUnsupportedVersion is true; cannot confirm it runs Kubernetes ${kubernetesVersion}`,
+            ),
+          );
+        } else {
+          report(
+            ["talos", "version"],
+            `Talos ${verdict.talos} is newer than em-infra's support table (up to ${verdict.newest}), so neither its installer image nor Kubernetes ${kubernetesVersion} on it is known to work; use a release the table lists, or set talos.allowUnsupportedVersion: true to deploy it anyway`,
+          );
+        }
         break;
       default: {
         const unhandled: never = verdict;
@@ -532,18 +559,9 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
     const ip = written === undefined ? undefined : parseIpv4(written);
     if (ip === undefined || written === undefined || cidr === undefined) continue;
     const fieldPath = ["nodes", index, "ip"];
-    if (!cidrContains(cidr, ip)) {
-      report(fieldPath, `${quote(written)} is outside network.cidr ${quote(facts.cidrText)}`);
-    } else if (ip === cidr.network) {
-      report(
-        fieldPath,
-        `${quote(written)} is the network address of network.cidr ${quote(facts.cidrText)}`,
-      );
-    } else if (ip === cidr.broadcast) {
-      report(
-        fieldPath,
-        `${quote(written)} is the broadcast address of network.cidr ${quote(facts.cidrText)}`,
-      );
+    const outside = placeInNetwork(facts, ip, written);
+    if (outside !== undefined) {
+      report(fieldPath, outside);
     } else if (ip === facts.gateway) {
       report(fieldPath, `${quote(written)} is network.gateway`);
     } else if (ip === facts.vip) {
@@ -609,6 +627,19 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
   }
 
   const workers = entries.filter((e) => e.node.role === "worker").length;
+  const maxUnavailable = whole(fields(clusterFields?.rollout)?.maxUnavailableWorkers);
+  if (maxUnavailable !== undefined && maxUnavailable > workers && entries.length > 0) {
+    // Not an error: the cluster may be about to grow. But as written, a rolling change
+    // takes every worker down together.
+    problems.push(
+      warning(
+        positionOf(cluster, ["rollout", "maxUnavailableWorkers"]),
+        workers === 0
+          ? `rollout.maxUnavailableWorkers: ${maxUnavailable} has nothing to limit: nodes.yaml lists no workers`
+          : `rollout.maxUnavailableWorkers: ${maxUnavailable} is more than the ${workers} worker${workers === 1 ? "" : "s"} nodes.yaml lists: a rolling change would take every worker down at once`,
+      ),
+    );
+  }
   const allow = kubernetes?.allowSchedulingOnControlPlanes;
   if (allow === false && workers === 0 && entries.length > 0) {
     problems.push(

@@ -1,4 +1,4 @@
-import type { Cni, Role, Sizing } from "./types";
+import type { Cni, Role, ScsiController, Sizing } from "./types";
 
 /*
  * Every default the loader applies. schema.json states the same values in its `default`
@@ -20,6 +20,12 @@ export const DEFAULT_GPU_EXTENSIONS: readonly string[] = [
 /** The VM's boot disk is a SCSI disk, which Linux names /dev/sda. */
 export const DEFAULT_INSTALL_DISK = "/dev/sda";
 
+/**
+ * A Talos minor newer than the support table is refused unless the operator opts in: its
+ * installer image and configuration contract are untested until the table has its row.
+ */
+export const DEFAULT_ALLOW_UNSUPPORTED_VERSION = false;
+
 /** Talos's own default pod network. */
 export const DEFAULT_POD_SUBNETS: readonly string[] = ["10.244.0.0/16"];
 
@@ -31,6 +37,18 @@ export const DEFAULT_CNI: Cni = "flannel";
 
 /** The usual name of the first Linux bridge on a Proxmox host. */
 export const DEFAULT_BRIDGE = "vmbr0";
+
+/**
+ * The SCSI controller the Talos Proxmox guide (v1.13) recommends: it warns that VirtIO
+ * SCSI Single hangs bootstrap (siderolabs/talos#11173, still open).
+ */
+export const DEFAULT_SCSI_CONTROLLER: ScsiController = "virtio-scsi-pci";
+
+/**
+ * One worker down at a time: the slowest rollout, and the one that never takes more
+ * capacity away than a single node failure would.
+ */
+export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
 
 /** PCIe passthrough is what a modern GPU expects. */
 export const DEFAULT_GPU_PCIE = true;

@@ -11,10 +11,22 @@ export function displayPath(absolute: string): string {
   return relative;
 }
 
-/** `<file>:<line>:<col>: <message>`, with `warning: ` before the message of a warning. */
+/**
+ * `<file>:<line>:<col>: <message>`, with `warning: ` before the message of a warning: for
+ * a list where errors and warnings mix. An error carries no word; it is the default.
+ */
 export function formatProblem(p: Problem): string {
   const prefix = p.severity === "warning" ? "warning: " : "";
   return `${p.file}:${p.line}:${p.col}: ${prefix}${p.message}`;
+}
+
+/**
+ * `<file>:<line>:<col>: <message>` without the severity word: for a line that already
+ * sits under a "Warnings" heading or goes out through a warning channel
+ * (`pulumi.log.warn`, which labels it itself), so that it says "warning" once.
+ */
+export function formatProblemUnlabelled(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
 }
 
 /** An error-severity problem at a position. */

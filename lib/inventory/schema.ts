@@ -2,6 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
+import { isScalar } from "yaml";
+import { aboveMaximum } from "./limits";
 import { error } from "./problems";
 import { FieldPath, formatPath, PathSegment, positionOf, SourceFile } from "./source";
 import type { Problem } from "./types";
@@ -315,11 +317,22 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
         positionAt(fieldPath),
         at(fieldPath, `${quote(value)} is below the minimum of ${String(params.limit)}`),
       );
-    case "maximum":
-      return error(
-        positionAt(fieldPath),
-        at(fieldPath, `${quote(value)} is above the maximum of ${String(params.limit)}`),
-      );
+    case "maximum": {
+      const field = [...fieldPath].reverse().find((s): s is string => typeof s === "string");
+      const above = aboveMaximum(field, Number(params.limit));
+      if (typeof value === "number" && !Number.isSafeInteger(value)) {
+        // The parsed number is already rounded: quote what the file says instead.
+        const written = writtenText(source, fieldPath) ?? String(value);
+        return error(
+          positionAt(fieldPath),
+          at(
+            fieldPath,
+            `${written} is not a safe integer (it is past 2^53 - 1 = ${Number.MAX_SAFE_INTEGER}, where numbers stop being exact) and is ${above}`,
+          ),
+        );
+      }
+      return error(positionAt(fieldPath), at(fieldPath, `${quote(value)} is ${above}`));
+    }
     case "minItems": {
       const limit = Number(params.limit);
       const what = limit === 1 ? "entry" : "entries";
@@ -355,6 +368,12 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
         at(fieldPath, `${quote(value)} breaks the schema rule "${e.keyword}"`),
       );
   }
+}
+
+/** The text of the scalar at `fieldPath` exactly as the file writes it, when there is one. */
+function writtenText(source: SourceFile, fieldPath: FieldPath): string | undefined {
+  const node: unknown = source.doc.getIn(fieldPath, true);
+  return isScalar(node) && typeof node.source === "string" ? node.source : undefined;
 }
 
 function versionHint(def: string | undefined, value: unknown): string {

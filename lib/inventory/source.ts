@@ -87,7 +87,7 @@ export function readSource(absolute: string, expected: string): ReadResult {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
 
-  const syntax = syntaxProblems(doc, doc.errors, at);
+  const syntax = syntaxProblems(doc, text, at);
   if (syntax.length > 0) return { problems: syntax };
 
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
@@ -107,18 +107,68 @@ export function readSource(absolute: string, expected: string): ReadResult {
  */
 function syntaxProblems(
   doc: Document.Parsed,
-  errors: readonly YAMLError[],
+  text: string,
   at: (offset: number) => SourcePosition,
 ): Problem[] {
   const problems: Problem[] = [];
   let derailed = false;
-  for (const e of errors) {
+  for (const e of doc.errors) {
     const independent = e.code === "DUPLICATE_KEY" || e.code === "TAB_AS_INDENT";
     if (!independent && derailed) continue;
     if (e.code !== "DUPLICATE_KEY") derailed = true;
-    problems.push(error(at(e.pos[0]), syntaxMessage(doc, e, at)));
+    const indented =
+      e.code === "BLOCK_AS_IMPLICIT_KEY" ? overIndentedKey(text, e.pos[0]) : undefined;
+    if (indented !== undefined) {
+      problems.push(error(at(indented.offset), indented.message));
+    } else {
+      problems.push(error(at(e.pos[0]), syntaxMessage(doc, e, at)));
+    }
   }
   return problems;
+}
+
+/** A line's leading spaces, its key (after any `- `) and the key's column, 0-based. */
+const KEY_LINE = /^( *)(- +)?([^\s#:][^:#]*?|"[^"]*"|'[^']*'):(?:\s|$)/;
+
+/**
+ * An over-indented key, as in
+ * ```yaml
+ *     vmId: 101
+ *       ip: 10.0.0.11
+ * ```
+ * The parser reads `101 ip` as one multi-line key and reports "Nested mappings are not
+ * allowed in compact mappings" at the value on the line above. This finds the key that is
+ * really wrong: the first key after that line indented deeper than the key on it.
+ *
+ * @param offset where the parser reported the error.
+ * @returns where the over-indented key starts and a message in plain words, or
+ *   `undefined` when the text does not look like that mistake.
+ */
+export function overIndentedKey(
+  text: string,
+  offset: number,
+): { offset: number; message: string } | undefined {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lines = text.slice(lineStart).split("\n");
+  const above = KEY_LINE.exec(lines[0]);
+  if (above === null) return undefined;
+  const column = above[1].length + (above[2]?.length ?? 0);
+  let start = lineStart + lines[0].length + 1;
+  for (const line of lines.slice(1)) {
+    const content = line.trimStart();
+    if (content !== "" && !content.startsWith("#")) {
+      const key = KEY_LINE.exec(line);
+      const indent = line.length - content.length;
+      if (key === null || key[2] !== undefined || indent <= column) return undefined;
+      const lineNumber = text.slice(0, lineStart).split("\n").length;
+      return {
+        offset: start + indent,
+        message: `key "${key[3]}" is indented more than the key "${above[3]}" above it (line ${lineNumber}); align it with that key, ${indent - column} space${indent - column === 1 ? "" : "s"} to the left`,
+      };
+    }
+    start += line.length + 1;
+  }
+  return undefined;
 }
 
 function syntaxMessage(

@@ -13,6 +13,20 @@ export const ROLES: readonly Role[] = ["controlplane", "worker"];
 /** The cluster's CNI: Talos's built-in Flannel, or none (bring your own). */
 export type Cni = "flannel" | "none";
 
+/**
+ * The SCSI controller model of every VM (Proxmox `scsihw`). `virtio-scsi-pci` shares one
+ * controller among the disks; `virtio-scsi-single` gives each disk its own, which allows
+ * an I/O thread per disk but which the Talos Proxmox guide warns hangs bootstrap
+ * (siderolabs/talos#11173).
+ */
+export type ScsiController = "virtio-scsi-pci" | "virtio-scsi-single";
+
+/** Every SCSI controller em-infra offers, the default first. */
+export const SCSI_CONTROLLERS: readonly ScsiController[] = [
+  "virtio-scsi-pci",
+  "virtio-scsi-single",
+];
+
 /** A Kubernetes taint effect. */
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 
@@ -54,6 +68,13 @@ export interface TalosSpec {
   readonly gpuExtensions: readonly string[];
   /** Disk Talos installs itself to. */
   readonly installDisk: string;
+  /**
+   * Whether a Talos minor newer than the support table (lib/inventory/versions.ts) is
+   * deployed anyway, with a warning, instead of refused. The loader always sets it;
+   * optional only so that inventories built by hand before it existed still compile.
+   * @default false
+   */
+  readonly allowUnsupportedVersion?: boolean;
 }
 
 /** Kubernetes settings. */
@@ -81,6 +102,12 @@ export interface ProxmoxSpec {
   readonly bridge: string;
   /** VLAN tag on every NIC, when set. */
   readonly vlan?: number;
+  /**
+   * SCSI controller model of every VM. The loader always sets it; optional only so that
+   * inventories built by hand before it existed still compile.
+   * @default "virtio-scsi-pci"
+   */
+  readonly scsiController?: ScsiController;
 }
 
 /** The node network. */
@@ -91,6 +118,16 @@ export interface NetworkSpec {
   readonly prefixLength: number;
   readonly gateway: string;
   readonly nameservers: readonly string[];
+}
+
+/** How rolling changes (upgrades, restarts) pace themselves. */
+export interface RolloutSpec {
+  /**
+   * How many workers a rolling change may take down at once. Control planes always go
+   * one at a time.
+   * @default 1
+   */
+  readonly maxUnavailableWorkers: number;
 }
 
 /** cluster.yaml, with defaults applied. */
@@ -105,6 +142,11 @@ export interface ClusterSpec {
   readonly network: NetworkSpec;
   /** Sizing per role, before per-node overrides. */
   readonly defaults: Readonly<Record<Role, Sizing>>;
+  /**
+   * Pacing of rolling changes. The loader always sets it, defaults applied; optional
+   * only so that inventories built by hand before it existed still compile.
+   */
+  readonly rollout?: RolloutSpec;
 }
 
 /** One entry of nodes.yaml, with defaults applied. */
