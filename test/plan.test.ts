@@ -102,6 +102,33 @@ describe("npm run plan", function () {
     assert.equal(edges, json.graph.edges.length + 2);
   });
 
+  it("shows the SCSI controller and the rollout the inventory implies", function () {
+    assert.match(text, /^scsi {8}virtio-scsi-pci$/m);
+    assert.deepEqual(json.rollout, {
+      maxUnavailableWorkers: 1,
+      batches: [["dev-cp-1"], ["dev-worker-1"], ["dev-gpu-1"]],
+      apiDowntime: true,
+    });
+    assert.match(text, /^ {2}1\. dev-cp-1\n {2}2\. dev-worker-1\n {2}3\. dev-gpu-1\n/m);
+    assert.match(text, /warning: one control plane: the Kubernetes API is down while it restarts/);
+  });
+
+  it("batches a large inventory's workers and puts the bootstrap node last among control planes", async function () {
+    const large = JSON.parse((await plan([LARGE, "--json"])).out) as Plan;
+    const cps = large.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
+    assert.ok(cps.length >= 3);
+    assert.deepEqual(
+      large.rollout.batches.slice(0, cps.length),
+      [...cps.slice(1), cps[0]].map((n) => [n]),
+    );
+    assert.equal(large.rollout.apiDowntime, false);
+    assert.ok(
+      large.rollout.batches
+        .slice(cps.length)
+        .every((b) => b.length <= large.rollout.maxUnavailableWorkers),
+    );
+  });
+
   it("writes the plan to --out FILE and keeps stdout empty, so JSON stays parseable", async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
     const file = path.join(dir, "plan.json");

@@ -183,14 +183,13 @@ describe("Proxmox layer", function () {
         operatingSystem: { type: "l26" },
         cpu: { cores: 2, sockets: 1, type: "x86-64-v2-AES" },
         memory: { dedicated: 4096, floating: 0 },
-        scsiHardware: "virtio-scsi-single",
+        scsiHardware: "virtio-scsi-pci",
         disks: [
           {
             interface: "scsi0",
             datastoreId: "local-lvm",
             importFrom: file.id,
             size: 32,
-            iothread: true,
             discard: "on",
             ssd: true,
           },

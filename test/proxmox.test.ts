@@ -108,6 +108,21 @@ describe("Proxmox decisions", () => {
       assert.equal(plain.hostpcis, undefined);
     });
 
+    it("uses the plain VirtIO SCSI controller by default, with no I/O thread", () => {
+      assert.equal(args.scsiHardware, "virtio-scsi-pci");
+      const disks = args.disks as unknown as Record<string, unknown>[];
+      assert.equal("iothread" in disks[0], false);
+    });
+
+    it("sets an I/O thread only on VirtIO SCSI Single, which supports one", () => {
+      const single = cluster({
+        proxmox: { ...inv.cluster.proxmox, scsiController: "virtio-scsi-single" },
+      });
+      const vm = buildVmArgs(single, gpu, "id");
+      assert.equal(vm.scsiHardware, "virtio-scsi-single");
+      assert.equal((vm.disks as { iothread?: boolean }[])[0].iothread, true);
+    });
+
     it("restarts workers on a hardware change, never control planes", () => {
       assert.equal(args.rebootAfterUpdate, true);
       assert.equal(buildVmArgs(inv.cluster, nodeNamed(inv, "cp-1"), "id").rebootAfterUpdate, false);

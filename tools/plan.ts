@@ -81,6 +81,8 @@ export interface Plan {
   readonly endpoint: string;
   readonly talosVersion: string;
   readonly kubernetesVersion: string;
+  /** The SCSI controller of every VM. */
+  readonly scsiController: string;
   readonly nodes: readonly PlanNode[];
   /** Resource counts by type token, components included. */
   readonly resources: Readonly<Record<string, number>>;
@@ -90,6 +92,13 @@ export interface Plan {
     readonly edges: readonly [string, string][];
   };
   readonly warnings: readonly string[];
+  /** How a rolling change after an edit visits the nodes. */
+  readonly rollout: {
+    readonly maxUnavailableWorkers: number;
+    readonly batches: readonly (readonly string[])[];
+    /** Set when a single control plane means the API is down while it restarts. */
+    readonly apiDowntime: boolean;
+  };
 }
 
 /** What replaces a secret in anything the plan prints. */
@@ -176,6 +185,7 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     endpoint: inventory.endpoint.url,
     talosVersion: inventory.cluster.talos.version,
     kubernetesVersion: inventory.cluster.kubernetes.version,
+    scsiController: inventory.cluster.proxmox.scsiController,
     nodes: inventory.nodes.map((n, i) => {
       const node = model.nodes[i];
       const schematic = node.schematic;
@@ -199,6 +209,11 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     resources,
     order,
     graph: { nodes: graphNodes, edges },
+    rollout: {
+      maxUnavailableWorkers: model.rollout.maxUnavailableWorkers,
+      batches: model.rollout.batches,
+      apiDowntime: model.nodes.filter((n) => n.role === "controlplane").length === 1,
+    },
     warnings: record.logs.filter((l) => l.severity !== "info").map((l) => l.message),
   };
 }
@@ -282,6 +297,7 @@ export function renderPlanText(plan: Plan): string {
   out.push(`endpoint    ${plan.endpoint}`);
   out.push(`talos       ${plan.talosVersion}`);
   out.push(`kubernetes  ${plan.kubernetesVersion}`);
+  out.push(`scsi        ${plan.scsiController}`);
   out.push("schematics  ids are computed offline; the Image Factory assigns the real ones");
   for (const w of plan.warnings) out.push(`warning     ${w}`);
   out.push("");
@@ -325,6 +341,17 @@ export function renderPlanText(plan: Plan): string {
         .map(([t, n]) => [String(n), t]),
     ).map((l) => `  ${l}`),
   );
+  out.push("");
+  out.push(
+    `Rolling changes after an edit (control planes one at a time, the bootstrap node last; ` +
+      `then at most ${plan.rollout.maxUnavailableWorkers} worker(s) at once)`,
+  );
+  plan.rollout.batches.forEach((batch, i) => out.push(`  ${i + 1}. ${batch.join(", ")}`));
+  if (plan.rollout.apiDowntime) {
+    out.push(
+      "  warning: one control plane: the Kubernetes API is down while it restarts in a rollout",
+    );
+  }
   out.push("");
   out.push("Deploy order");
   plan.order.forEach((s, i) => {

@@ -103,11 +103,10 @@ export interface ProxmoxSpec {
   /** VLAN tag on every NIC, when set. */
   readonly vlan?: number;
   /**
-   * SCSI controller model of every VM. The loader always sets it; optional only so that
-   * inventories built by hand before it existed still compile.
+   * SCSI controller model of every VM.
    * @default "virtio-scsi-pci"
    */
-  readonly scsiController?: ScsiController;
+  readonly scsiController: ScsiController;
 }
 
 /** The node network. */
@@ -142,11 +141,8 @@ export interface ClusterSpec {
   readonly network: NetworkSpec;
   /** Sizing per role, before per-node overrides. */
   readonly defaults: Readonly<Record<Role, Sizing>>;
-  /**
-   * Pacing of rolling changes. The loader always sets it, defaults applied; optional
-   * only so that inventories built by hand before it existed still compile.
-   */
-  readonly rollout?: RolloutSpec;
+  /** Pacing of rolling changes, defaults applied. */
+  readonly rollout: RolloutSpec;
 }
 
 /** One entry of nodes.yaml, with defaults applied. */

@@ -138,9 +138,6 @@ export interface ClusterModel {
   readonly nodesOutput: Readonly<Record<string, NodeOutput>>;
 }
 
-/** The default width of a worker batch when the inventory says nothing. */
-export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
-
 /**
  * Builds the model of a validated inventory.
  *
@@ -210,7 +207,7 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
         nodes: inventory.nodes.map((n) => n.ip),
       },
     },
-    rollout: planRollout(inventory.nodes, first.name, maxUnavailableWorkers(inventory)),
+    rollout: planRollout(inventory.nodes, first.name, cluster.rollout.maxUnavailableWorkers),
     nodesOutput: nodesOutput(inventory.nodes),
   });
 }
@@ -222,12 +219,6 @@ function healthOf(nodes: readonly NodeSpec[], cni: Cni): HealthModel {
     endpoints: controlPlaneIps(nodes),
     skipKubernetesChecks: skipKubernetesChecks(cni),
   };
-}
-
-/** The inventory's worker batch width. */
-function maxUnavailableWorkers(inventory: Inventory): number {
-  const rollout = (inventory.cluster as { rollout?: { maxUnavailableWorkers?: number } }).rollout;
-  return rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS;
 }
 
 /** The image file name of a download, given its schematic's id. */

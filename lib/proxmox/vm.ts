@@ -90,14 +90,19 @@ export function buildVmArgs(
       // itself from the memory it sees at boot.
       floating: 0,
     },
-    scsiHardware: "virtio-scsi-single",
+    // The Talos guide for Proxmox (v1.13) advises against VirtIO SCSI Single, which
+    // has hung bootstraps (siderolabs/talos#11173); the inventory chooses, and the
+    // default is the plain VirtIO SCSI controller.
+    scsiHardware: proxmox.scsiController,
     disks: [
       {
         interface: BOOT_DISK,
         datastoreId: proxmox.vmDatastore,
         importFrom: imageFileId,
         size: node.sizing.diskGiB,
-        iothread: true,
+        // An I/O thread per disk needs a controller per disk: Proxmox ignores the flag,
+        // with a warning, on the shared virtio-scsi-pci controller.
+        ...(proxmox.scsiController === "virtio-scsi-single" ? { iothread: true } : {}),
         discard: "on",
         ssd: true,
       },

@@ -54,6 +54,7 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
       vmDatastore: "local-lvm",
       imageDatastore: "local",
       bridge: "vmbr0",
+      scsiController: "virtio-scsi-pci",
     },
     network: {
       cidr: "192.168.10.0/24",
@@ -62,6 +63,7 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
       nameservers: ["192.168.10.1", "1.1.1.1"],
     },
     defaults: { controlplane: SIZING, worker: SIZING },
+    rollout: { maxUnavailableWorkers: 1 },
     ...overrides,
   };
 }
