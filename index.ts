@@ -59,7 +59,6 @@ const vms = Object.fromEntries(
 );
 const cluster = new TalosCluster(model.name, {
   model: model.talos,
-  installers: images.installers,
   vms,
   healthGate: settings.healthGate,
 });

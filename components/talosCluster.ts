@@ -1,15 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import type { NodeModel, TalosModel } from "../lib/model";
-import type { SchematicKey } from "../lib/proxmox/images";
 import { TALOS_CLUSTER } from "../lib/tokens";
 
 /** Arguments of {@link TalosCluster}. */
 export interface TalosClusterArgs {
   /** The Talos side of the cluster model. */
   readonly model: TalosModel;
-  /** The installer image of each schematic; a node's config installs its own. */
-  readonly installers: Readonly<Partial<Record<SchematicKey, pulumi.Input<string>>>>;
   /** Every node's VM, by node name; a node's apply waits for its VM. */
   readonly vms: Readonly<Record<string, pulumi.CustomResource>>;
   /**
@@ -50,7 +47,7 @@ export class TalosCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TALOS_CLUSTER, name, {}, opts);
-    const { model, installers, vms, healthGate = true } = args;
+    const { model, vms, healthGate = true } = args;
 
     this.secrets = new talos.machine.Secrets(
       `${name}-secrets`,
@@ -81,7 +78,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         ...(node.apply.afterBootstrap && bootstrap ? [bootstrap] : []),
         ...(node.apply.afterControlPlaneVms ? controlPlaneVms : []),
       ];
-      applies[node.name] = this.applyNode(name, model, node, installers, vms[node.name], after);
+      applies[node.name] = this.applyNode(name, model, node, vms[node.name], after);
       if (node === first) {
         bootstrap = new talos.machine.Bootstrap(
           `${name}-bootstrap`,
@@ -172,7 +169,6 @@ export class TalosCluster extends pulumi.ComponentResource {
     name: string,
     model: TalosModel,
     node: NodeModel,
-    installers: TalosClusterArgs["installers"],
     vm: pulumi.CustomResource,
     after: pulumi.Resource[],
   ): talos.machine.ConfigurationApply {
@@ -188,7 +184,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         // (terraform-provider-talos #401, siderolabs/talos#13885).
         talosVersion: this.secrets.talosVersion,
         kubernetesVersion: model.kubernetesVersion,
-        configPatches: pulumi.output(installers[node.schematic]!).apply(node.renderedPatches),
+        configPatches: [...node.renderedPatches],
         docs: false,
         examples: false,
       },

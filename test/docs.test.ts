@@ -371,7 +371,7 @@ describe("documentation", function () {
         "Value formats",
       ]);
       for (const row of [
-        "| `talos.installDisk` | string, [devicePath](#value-formats) | `/dev/sda` |",
+        "| `talos.installDisk` | any | – | No longer accepted.",
         "| `kubernetes.cni` | string; one of `flannel`, `none` | `flannel` |",
         "| `proxmox.vlan` | integer; 1 to 4094 | – |",
         "| `nodes[].vmId` | integer; 100 to 999999999; **required** | – |",

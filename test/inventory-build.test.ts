@@ -29,7 +29,6 @@ describe("buildInventory", () => {
         "siderolabs/nvidia-open-gpu-kernel-modules-production",
         "siderolabs/nvidia-container-toolkit-production",
       ],
-      installDisk: "/dev/sda",
       allowUnsupportedVersion: false,
     });
     assert.deepEqual(cluster.proxmox, {

@@ -70,7 +70,6 @@ describe("inventory", () => {
           "siderolabs/nvidia-open-gpu-kernel-modules-production",
           "siderolabs/nvidia-container-toolkit-production",
         ],
-        installDisk: "/dev/sda",
         allowUnsupportedVersion: false,
       });
       assert.deepEqual(cluster.kubernetes, {
@@ -361,10 +360,6 @@ describe("inventory", () => {
       assert.deepEqual(
         at(`${cluster}/talos/properties/gpuExtensions`).default,
         defaults.DEFAULT_GPU_EXTENSIONS,
-      );
-      assert.equal(
-        at(`${cluster}/talos/properties/installDisk`).default,
-        defaults.DEFAULT_INSTALL_DISK,
       );
       assert.deepEqual(
         at(`${cluster}/kubernetes/properties/podSubnets`).default,

@@ -15,24 +15,20 @@ import {
   cluster,
   haWithGpu,
   haWithoutGpu,
-  installerFor,
   inventory,
   node,
   nodeNamed,
   singleNode,
 } from "./support/talosInventories";
 
-const BASE = installerFor("base");
-
 /** A node's patches within its inventory: the cluster spec, and whether any node has a GPU. */
-function buildNodePatches(inv: Inventory, n: NodeSpec, installer: string): TalosPatch[] {
-  return buildFor(inv.cluster, n, installer, hasGpuNodes(inv.nodes));
+function buildNodePatches(inv: Inventory, n: NodeSpec): TalosPatch[] {
+  return buildFor(inv.cluster, n, hasGpuNodes(inv.nodes));
 }
-const GPU = installerFor("gpu");
 
 function build(inv: Inventory, name: string): TalosPatch[] {
   const n = nodeNamed(inv, name);
-  return buildNodePatches(inv, n, n.gpu ? GPU : BASE);
+  return buildNodePatches(inv, n);
 }
 
 /** Patches as plain `{ name, document }` pairs, for deep equality. */
@@ -51,9 +47,8 @@ function renderAll(patches: readonly TalosPatch[]): string {
 const header = (kind: string) => ({ apiVersion: "v1alpha1", kind });
 
 /** The patches every node of the 192.168.10.0/24 test network shares, up to the kubelet. */
-function commonHead(name: string, ip: string, mac: string, image: string, vip?: string) {
+function commonHead(name: string, ip: string, mac: string, vip?: string) {
   return [
-    { name: "install", document: { machine: { install: { disk: "/dev/sda", image } } } },
     {
       name: "hostname",
       document: { ...header("HostnameConfig"), hostname: name, auto: "off" },
@@ -124,7 +119,7 @@ describe("talos patches", () => {
   describe("buildNodePatches", () => {
     it("gives a control plane behind a VIP its NIC, the VIP on the alias, and the cluster settings", () => {
       assert.deepStrictEqual(plain(build(haWithGpu(), "cp-1")), [
-        ...commonHead("cp-1", "192.168.10.11", "bc:24:11:00:00:01", BASE, "192.168.10.50"),
+        ...commonHead("cp-1", "192.168.10.11", "bc:24:11:00:00:01", "192.168.10.50"),
         DEFAULT_CLUSTER_NETWORK,
         { name: "scheduling", document: { cluster: { allowSchedulingOnControlPlanes: false } } },
         RUNTIME_CLASS,
@@ -133,7 +128,7 @@ describe("talos patches", () => {
 
     it("gives a single control plane without a VIP no Layer2VIPConfig, and allows scheduling", () => {
       assert.deepStrictEqual(plain(build(singleNode(), "solo")), [
-        ...commonHead("solo", "192.168.10.10", "bc:24:11:00:00:10", BASE),
+        ...commonHead("solo", "192.168.10.10", "bc:24:11:00:00:10"),
         {
           name: "cluster-network",
           document: {
@@ -152,7 +147,7 @@ describe("talos patches", () => {
 
     it("gives a worker its sorted labels, and its taints through registerWithTaints", () => {
       assert.deepStrictEqual(plain(build(haWithGpu(), "worker-1")), [
-        ...commonHead("worker-1", "192.168.10.21", "bc:24:11:00:00:21", BASE),
+        ...commonHead("worker-1", "192.168.10.21", "bc:24:11:00:00:21"),
         {
           name: "node-labels",
           document: {
@@ -185,7 +180,7 @@ describe("talos patches", () => {
 
     it("gives a GPU worker the NVIDIA modules and sysctl, and merges the GPU label and taint", () => {
       assert.deepStrictEqual(plain(build(haWithGpu(), "gpu-1")), [
-        ...commonHead("gpu-1", "192.168.10.31", "bc:24:11:00:00:31", GPU),
+        ...commonHead("gpu-1", "192.168.10.31", "bc:24:11:00:00:31"),
         {
           name: "node-labels",
           document: {
@@ -235,7 +230,6 @@ describe("talos patches", () => {
     it("writes a control plane's labels and taints to machine.nodeTaints as value:Effect", () => {
       const patches = build(haWithoutGpu(), "cp-1");
       assert.deepStrictEqual(names(patches), [
-        "install",
         "hostname",
         "link-alias",
         "link",
@@ -309,7 +303,7 @@ describe("talos patches", () => {
     it("gives nodes without a GPU nothing NVIDIA, except the RuntimeClass on control planes", () => {
       for (const inv of [haWithGpu(), haWithoutGpu(), singleNode()]) {
         for (const n of inv.nodes.filter((x) => x.gpu === undefined)) {
-          const patches = buildNodePatches(inv, n, BASE);
+          const patches = buildNodePatches(inv, n);
           const nvidia = patches.filter((p) => /nvidia/i.test(renderPatch(p))).map((p) => p.name);
           const expected =
             n.role === "controlplane" && inv.nodes.some((x) => x.gpu)
@@ -323,7 +317,7 @@ describe("talos patches", () => {
     it("puts the RuntimeClass on control planes only, and only when a GPU worker exists", () => {
       const carriers = (inv: Inventory) =>
         inv.nodes
-          .filter((n) => names(buildNodePatches(inv, n, BASE)).includes("nvidia-runtime-class"))
+          .filter((n) => names(buildNodePatches(inv, n)).includes("nvidia-runtime-class"))
           .map((n) => n.name);
       assert.deepStrictEqual(carriers(haWithGpu()), ["cp-1", "cp-2", "cp-3"]);
       assert.deepStrictEqual(carriers(haWithoutGpu()), []);
@@ -333,7 +327,7 @@ describe("talos patches", () => {
     it("selects the NIC by its MAC only: no patch names a kernel interface", () => {
       const inv = haWithGpu();
       for (const n of inv.nodes) {
-        const yaml = renderAll(buildNodePatches(inv, n, BASE));
+        const yaml = renderAll(buildNodePatches(inv, n));
         assert.doesNotMatch(yaml, /\b(eth\d|ens\d|enp\d|eno\d)/, n.name);
         assert.strictEqual(yaml.split(`name: ${NODE_LINK}`).length - 1, 2, n.name);
       }
@@ -387,7 +381,7 @@ describe("talos patches", () => {
     it("renders YAML that parses back to the same document, read as YAML 1.2 or 1.1", () => {
       for (const inv of [haWithGpu(), haWithoutGpu(), singleNode()]) {
         for (const n of inv.nodes) {
-          for (const p of buildNodePatches(inv, n, n.gpu ? GPU : BASE)) {
+          for (const p of buildNodePatches(inv, n)) {
             const text = renderPatch(p);
             assert.deepStrictEqual(parse(text), p.document, `${n.name}/${p.name}`);
             assert.deepStrictEqual(
@@ -422,7 +416,7 @@ describe("talos patches", () => {
     it("is deterministic: two builds render byte for byte the same", () => {
       const everything = () =>
         [haWithGpu(), haWithoutGpu(), singleNode()]
-          .flatMap((inv) => inv.nodes.map((n) => renderAll(buildNodePatches(inv, n, BASE))))
+          .flatMap((inv) => inv.nodes.map((n) => renderAll(buildNodePatches(inv, n))))
           .join("===\n");
       assert.strictEqual(everything(), everything());
     });
@@ -442,7 +436,7 @@ describe("talos patches", () => {
           mac: "bc:24:11:00:00:40",
           labels: Object.fromEntries(entries),
         });
-        return renderAll(buildNodePatches(inventory(cluster(), [n]), n, BASE));
+        return renderAll(buildNodePatches(inventory(cluster(), [n]), n));
       };
       assert.strictEqual(render(labels), render([...labels].reverse()));
     });
@@ -458,7 +452,7 @@ describe("talos patches", () => {
     it("accepts every patch of every node of the representative inventories", () => {
       for (const inv of [haWithGpu(), haWithoutGpu(), singleNode()]) {
         for (const n of inv.nodes) {
-          for (const p of buildNodePatches(inv, n, n.gpu ? GPU : BASE)) {
+          for (const p of buildNodePatches(inv, n)) {
             const where = `${n.name}/${p.name}`;
             assert.deepStrictEqual(schema.validateDocument(p.document), [], where);
             assert.deepStrictEqual(schema.validateYaml(renderPatch(p)), [], where);

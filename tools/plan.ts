@@ -55,6 +55,11 @@ export interface PlanNode {
   /** Schematic key (`base`, `gpu`) and the id the offline engine computed for it. */
   readonly schematic: string;
   readonly schematicId: string | null;
+  /**
+   * The installer image a Talos upgrade of the node pulls: its schematic's, at the
+   * inventory's Talos version (as the offline run resolved it; null when unknown).
+   */
+  readonly installer: string | null;
   /** The Talos patch documents applied to the node, as YAML. They hold no secrets. */
   readonly patches: readonly string[];
 }
@@ -189,7 +194,6 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     nodes: inventory.nodes.map((n, i) => {
       const node = model.nodes[i];
       const schematic = node.schematic;
-      const installer = installers[schematic] ?? "<installer unknown offline>";
       return {
         name: n.name,
         role: n.role,
@@ -203,7 +207,8 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
         protect: n.protect,
         schematic,
         schematicId: schematicIds[schematic] ?? null,
-        patches: node.renderedPatches(installer),
+        installer: installers[schematic] ?? null,
+        patches: [...node.renderedPatches],
       };
     }),
     resources,

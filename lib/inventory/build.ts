@@ -7,7 +7,6 @@ import {
   DEFAULT_GPU_EXTENSIONS,
   DEFAULT_GPU_PCIE,
   DEFAULT_PROTECT,
-  DEFAULT_INSTALL_DISK,
   DEFAULT_MAX_UNAVAILABLE_WORKERS,
   DEFAULT_POD_SUBNETS,
   DEFAULT_SCSI_CONTROLLER,
@@ -50,7 +49,8 @@ export interface ClusterFile {
     readonly version: string;
     readonly extensions?: readonly string[];
     readonly gpuExtensions?: readonly string[];
-    readonly installDisk?: string;
+    /** Refused by the checks; read only to be reported. */
+    readonly installDisk?: unknown;
     readonly allowUnsupportedVersion?: boolean;
   };
   readonly kubernetes: {
@@ -137,7 +137,6 @@ export function buildInventory(
       version: cluster.talos.version,
       extensions: [...(cluster.talos.extensions ?? DEFAULT_EXTENSIONS)],
       gpuExtensions: [...(cluster.talos.gpuExtensions ?? DEFAULT_GPU_EXTENSIONS)],
-      installDisk: cluster.talos.installDisk ?? DEFAULT_INSTALL_DISK,
       allowUnsupportedVersion:
         cluster.talos.allowUnsupportedVersion ?? DEFAULT_ALLOW_UNSUPPORTED_VERSION,
     },

@@ -174,6 +174,15 @@ export function checkCluster(source: SourceFile): Problem[] {
     );
   };
 
+  const installDisk = fields(cluster.talos)?.installDisk;
+  if (installDisk !== undefined) {
+    report(
+      ["talos", "installDisk"],
+      `${quote(installDisk)} is no longer accepted, and had no effect: every node boots an Image Factory disk image that Talos counts as installed from its first boot, so nothing is installed to this disk, and upgrades find the system disk by its partitions; delete this line`,
+      "key",
+    );
+  }
+
   const facts = networkFacts(cluster);
   const inNetwork = (fieldPath: FieldPath, address: number, written: string): boolean => {
     const problem = placeInNetwork(facts, address, written);

@@ -17,9 +17,6 @@ export const DEFAULT_GPU_EXTENSIONS: readonly string[] = [
   "siderolabs/nvidia-container-toolkit-production",
 ];
 
-/** The VM's boot disk is a SCSI disk, which Linux names /dev/sda. */
-export const DEFAULT_INSTALL_DISK = "/dev/sda";
-
 /**
  * A Talos minor newer than the support table is refused unless the operator opts in: its
  * installer image and configuration contract are untested until the table has its row.

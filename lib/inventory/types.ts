@@ -66,8 +66,6 @@ export interface TalosSpec {
   readonly extensions: readonly string[];
   /** Extensions added on GPU workers only. */
   readonly gpuExtensions: readonly string[];
-  /** Disk Talos installs itself to. */
-  readonly installDisk: string;
   /**
    * Whether a Talos minor newer than the support table (lib/inventory/versions.ts) is
    * deployed anyway, with a warning, instead of refused. The loader always sets it;

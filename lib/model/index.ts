@@ -5,9 +5,9 @@
  * mistake here throws before anything is created, and the whole model is
  * unit-tested without mocks.
  *
- * Only type imports from Pulumi and the providers: values that exist only once
- * resources do (an image's id, an installer's name) are parameters of the few
- * functions the model hands out.
+ * Only type imports from Pulumi and the providers: a value that exists only once a
+ * resource does (an image file's id) is the parameter of a function the model hands
+ * out.
  */
 import type * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import type * as pulumi from "@pulumi/pulumi";
@@ -81,10 +81,10 @@ export interface NodeModel {
   readonly vmArgs: (imageFileId: pulumi.Input<string>) => proxmoxve.VmLegacyArgs;
   /** VM properties that never cause an update. */
   readonly vmIgnoreChanges: readonly string[];
-  /** The Talos patch documents, given the installer image of the node's schematic. */
-  readonly patches: (installerImage: string) => readonly TalosPatch[];
+  /** The Talos patch documents. */
+  readonly patches: readonly TalosPatch[];
   /** The same, rendered as the YAML documents the provider receives. */
-  readonly renderedPatches: (installerImage: string) => string[];
+  readonly renderedPatches: readonly string[];
   readonly apply: ApplyOrder;
   /** What destroying the node's apply does to the node. */
   readonly onDestroy: OnDestroy;
@@ -141,9 +141,9 @@ export interface ClusterModel {
 /**
  * Builds the model of a validated inventory.
  *
- * Every patch builder runs here once (with a placeholder installer), so a patch that
- * cannot be built throws now, before any resource exists, rather than inside an
- * `apply()` after resources were registered.
+ * Every patch builder runs here once, so a patch that cannot be built throws now,
+ * before any resource exists, rather than inside an `apply()` after resources were
+ * registered.
  *
  * @throws Error when the inventory holds something the builders refuse.
  */
@@ -153,8 +153,8 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
   const first = bootstrapNode(inventory.nodes);
 
   const nodes = inventory.nodes.map((spec): NodeModel => {
-    const patches = (installer: string) => buildNodePatches(cluster, spec, installer, gpuInCluster);
-    patches("placeholder.invalid/installer:v0.0.0");
+    // Built here, once: a patch that cannot be built throws before any resource.
+    const patches = buildNodePatches(cluster, spec, gpuInCluster);
     const isFirst = spec.name === first.name;
     return {
       name: spec.name,
@@ -168,7 +168,7 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
       vmArgs: (imageFileId) => buildVmArgs(cluster, spec, imageFileId),
       vmIgnoreChanges: VM_IGNORE_CHANGES,
       patches,
-      renderedPatches: (installer) => patches(installer).map(renderPatch),
+      renderedPatches: patches.map(renderPatch),
       apply: {
         afterBootstrap: !isFirst,
         afterControlPlaneVms: spec.role === "worker",

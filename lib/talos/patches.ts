@@ -18,7 +18,6 @@ import type { ClusterSpec, NodeSpec, Taint } from "../inventory/types";
 
 /** The stable id of a patch; a node's patches never share one. */
 export type PatchName =
-  | "install"
   | "hostname"
   | "link-alias"
   | "link"
@@ -106,12 +105,18 @@ export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
 }
 
 /**
- * Every patch of one node, in a fixed order: install, hostname, the NIC (alias, link,
- * VIP), resolver, kubelet, labels, taints, cluster network, control-plane settings, GPU.
+ * Every patch of one node, in a fixed order: hostname, the NIC (alias, link, VIP),
+ * resolver, kubelet, labels, taints, cluster network, control-plane settings, GPU.
  * Patches with nothing to say (no labels, no VIP) are left out rather than emitted empty.
  *
- * @param installerImage the Image Factory installer for the node's schematic and Talos
- *   version, e.g. `factory.talos.dev/nocloud-installer/<schematic id>:v1.13.0`.
+ * There is no `machine.install` patch. Every node boots an Image Factory disk image,
+ * which Talos counts as installed from its first boot (its META partition exists), so
+ * the install section is never read on these nodes; upgrades take the installer image
+ * from the request and find the system disk by its partitions (Talos v1.13
+ * `LifecycleService.Upgrade`, and the legacy upgrade alike). The provider's generated
+ * default (`/dev/sda`, the stock installer) stays, unused. Leaving the installer out of
+ * the configuration also keeps a Talos version bump from changing every node's config.
+ *
  * @param gpuInCluster whether any node of the cluster has a GPU: the control planes then
  *   carry the GPU RuntimeClass.
  * @throws Error when the node's MAC is malformed, or a control plane has two taints with
@@ -120,13 +125,9 @@ export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
 export function buildNodePatches(
   cluster: ClusterSpec,
   node: NodeSpec,
-  installerImage: string,
   gpuInCluster: boolean,
 ): TalosPatch[] {
   const patches: TalosPatch[] = [
-    patch("install", {
-      machine: { install: { disk: cluster.talos.installDisk, image: installerImage } },
-    }),
     // The generated config already holds a HostnameConfig with `auto: stable`; this
     // merges into it, and Talos rejects `hostname` beside any `auto` other than `off`.
     patch("hostname", {

@@ -8,12 +8,6 @@ import type { ClusterSpec, Inventory, NodeSpec, Sizing } from "../../lib/invento
 
 const SIZING: Sizing = { cores: 4, memoryMiB: 8192, diskGiB: 40, cpuType: "x86-64-v2-AES" };
 
-/** The Image Factory installer a node of `schematic` would use (a made-up schematic id). */
-export function installerFor(schematic: "base" | "gpu"): string {
-  const id = (schematic === "base" ? "b" : "9").repeat(64);
-  return `factory.talos.dev/nocloud-installer/${id}:v1.13.0`;
-}
-
 /** A node with the fields a test does not care about filled in. */
 export function node(
   fields: Pick<NodeSpec, "name" | "role" | "vmId" | "ip" | "mac"> & Partial<NodeSpec>,
@@ -40,7 +34,6 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
         "siderolabs/nvidia-open-gpu-kernel-modules",
         "siderolabs/nvidia-container-toolkit",
       ],
-      installDisk: "/dev/sda",
     },
     kubernetes: {
       version: "1.35.0",
