@@ -4,12 +4,13 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { talosApiFacts } from "./talosApi";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
 
 /** Every facts source the tests use. */
-export const FACT_SOURCES: readonly FactsSource[] = [];
+export const FACT_SOURCES: readonly FactsSource[] = [talosApiFacts];
 
 /** Where the committed facts files live. */
 export const FACTS_DIR = path.resolve(__dirname, "..", "..", "test", "facts");
