@@ -57,10 +57,12 @@ function formatHostPort(hp) {
 }
 
 /**
- * Checks a `talosEndpoints` value against the inventory's node names.
+ * Checks a `talosEndpoints` value against the inventory's node names. Messages name
+ * the entry as `<source>.<node>` for a config key (`em-infra:...`), else as
+ * `<source>: <node>` (a file name).
  * @param {unknown} value The parsed config value (undefined when unset).
  * @param {readonly string[]} nodeNames
- * @param {string} [source] Names the setting in messages.
+ * @param {string} [source] Names the setting or file in messages.
  * @returns {{ endpoints: Record<string, HostPort>, problems: string[] }}
  */
 function checkTalosEndpoints(value, nodeNames, source = "em-infra:talosEndpoints") {
@@ -76,15 +78,17 @@ function checkTalosEndpoints(value, nodeNames, source = "em-infra:talosEndpoints
     return { endpoints, problems };
   }
   const known = new Set(nodeNames);
+  const at = (/** @type {string} */ name) =>
+    source.startsWith("em-infra:") ? `${source}.${name}` : `${source}: ${name}`;
   for (const [name, raw] of Object.entries(value)) {
     if (!known.has(name)) {
       problems.push(
-        `${source}.${name}: "${name}" is not a node in the inventory (nodes: ${nodeNames.join(", ")})`,
+        `${at(name)}: "${name}" is not a node in the inventory (nodes: ${nodeNames.join(", ")})`,
       );
       continue;
     }
     const hp = parseHostPort(raw);
-    if (typeof hp === "string") problems.push(`${source}.${name}: ${hp}`);
+    if (typeof hp === "string") problems.push(`${at(name)}: ${hp}`);
     else endpoints[name] = hp;
   }
   return { endpoints, problems };

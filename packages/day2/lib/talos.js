@@ -317,7 +317,7 @@ class TalosClient {
       if (!transient || attempt >= this.retry.attempts) {
         let details = failure.details;
         if (/ECONNREFUSED/.test(details))
-          details = `connection refused at ${this.dialTarget(nodeName)} (${details})`;
+          details = `connection refused at ${this.dialTarget(nodeName)}`;
         if (failure.code === grpc.status.DEADLINE_EXCEEDED)
           details = `no answer within ${timeoutMs} ms (${details})`;
         throw this.error(nodeName, label, codeName, details, attempt);
