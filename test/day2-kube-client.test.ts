@@ -86,13 +86,20 @@ describe("day2 Kubernetes client against the fake API", () => {
         [
           ["kube-proxy-cp-1", "DaemonSet", false],
           ["kube-apiserver-cp-1", "Node", true],
+          ["kube-controller-manager-cp-1", "Node", true],
+          ["kube-scheduler-cp-1", "Node", true],
           ["web-0", "StatefulSet", false],
         ],
       );
       const out = await k.drain("cp-1", { timeoutMs: 2000, retry: { baseMs: 5, maxMs: 10 } });
       assert.deepStrictEqual(out, {
         evicted: ["web/web-0"],
-        skipped: ["kube-system/kube-proxy-cp-1", "kube-system/kube-apiserver-cp-1"],
+        skipped: [
+          "kube-system/kube-proxy-cp-1",
+          "kube-system/kube-apiserver-cp-1",
+          "kube-system/kube-controller-manager-cp-1",
+          "kube-system/kube-scheduler-cp-1",
+        ],
       });
       assert.deepStrictEqual(
         c.log.calls({ call: "POST eviction" }).map((e) => e.outcome),
@@ -100,7 +107,12 @@ describe("day2 Kubernetes client against the fake API", () => {
       );
       assert.deepStrictEqual(
         c.kube.podsOn("cp-1").map((p) => p.name),
-        ["kube-proxy-cp-1", "kube-apiserver-cp-1"],
+        [
+          "kube-proxy-cp-1",
+          "kube-apiserver-cp-1",
+          "kube-controller-manager-cp-1",
+          "kube-scheduler-cp-1",
+        ],
       );
     } finally {
       k.close();
@@ -128,6 +140,37 @@ describe("day2 Kubernetes client against the fake API", () => {
       );
     } finally {
       k.close();
+      c.stop();
+    }
+  });
+
+  it("mirror pods show the static pod images a control plane's configuration sets", async () => {
+    const c = await fake();
+    const k = kubeFor(c);
+    const t = talosFor(c);
+    try {
+      const images = async () =>
+        (await k.listPods("cp-2"))
+          .filter((p) => p.mirror)
+          .map((p) => p.containers.map((x) => `${x.name}=${x.image}`).join());
+      assert.deepStrictEqual(await images(), [
+        "kube-apiserver=registry.k8s.io/kube-apiserver:v1.36.0",
+        "kube-controller-manager=registry.k8s.io/kube-controller-manager:v1.36.0",
+        "kube-scheduler=registry.k8s.io/kube-scheduler:v1.36.0",
+      ]);
+      const cfg = "cluster:\n  apiServer:\n    image: registry.k8s.io/kube-apiserver:v1.37.0\n";
+      await t.applyConfiguration("cp-2", { data: cfg, mode: "NO_REBOOT" });
+      assert.strictEqual(
+        (await images())[0],
+        "kube-apiserver=registry.k8s.io/kube-apiserver:v1.37.0",
+      );
+      assert.strictEqual(
+        (await images())[1],
+        "kube-controller-manager=registry.k8s.io/kube-controller-manager:v1.36.0",
+      );
+    } finally {
+      k.close();
+      t.close();
       c.stop();
     }
   });

@@ -11,7 +11,7 @@ const certs = require("./certs");
 const { CallLog } = require("./callLog");
 const { FakeEtcd } = require("./etcd");
 const { FakeKubeApi } = require("./kubeApi");
-const { FakeTalosNode } = require("./talosNode");
+const { FakeTalosNode, STATIC_PODS } = require("./talosNode");
 const { makeTalosconfig } = require("../lib/credentials");
 
 /** @typedef {import("./kubeApi").FakePod} FakePod */
@@ -51,7 +51,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string} [kubernetesVersion] What every kubelet runs at first, without `v`. Default: "1.36.0".
  * @property {number} [rebootMs] Simulated reboot time. Default: 5.
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
- * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, a mirror pod on every control plane and an app pod on every worker. Default: true.
+ * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, mirror pods of the three control-plane static pods on every control plane, and an app pod on every worker. Default: true.
  * @property {readonly FakePod[]} [pods] More pods.
  * @property {Partial<FakeFaults>} [faults]
  * @property {(node: FakeTalosNode, configText: string) => void} [onApplyConfiguration] Called when a configuration takes effect.
@@ -126,21 +126,25 @@ class FakeCluster {
           node: n.name,
           ownerKind: "DaemonSet",
         });
-        if (n.role === "controlplane")
-          pods.push({
-            namespace: "kube-system",
-            name: `kube-apiserver-${n.name}`,
-            node: n.name,
-            ownerKind: "Node",
-            mirror: true,
-          });
-        else
+        if (n.role === "controlplane") {
+          for (const component of STATIC_PODS) {
+            pods.push({
+              namespace: "kube-system",
+              name: `${component}-${n.name}`,
+              node: n.name,
+              ownerKind: "Node",
+              mirror: true,
+              component,
+            });
+          }
+        } else {
           pods.push({
             namespace: "default",
             name: `app-${n.name}`,
             node: n.name,
             ownerKind: "ReplicaSet",
           });
+        }
       }
     }
     pods.push(...(options.pods ?? []));

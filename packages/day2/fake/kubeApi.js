@@ -19,6 +19,8 @@ const https = require("node:https");
  * @property {string} node
  * @property {string} [ownerKind] e.g. `ReplicaSet`, `DaemonSet`.
  * @property {boolean} [mirror] A static pod's mirror.
+ * @property {string} [component] For a control-plane mirror pod: the static pod (`kube-apiserver`, ...), whose image the node's configuration sets.
+ * @property {string} [image] Its one container's image. Default: `registry.example/<name>:1`, or the static pod's image.
  * @property {"never" | number} [pdb] A PodDisruptionBudget that refuses eviction: for ever, or this many times.
  */
 
@@ -160,11 +162,16 @@ class FakeKubeApi {
     if (p.ownerKind !== undefined)
       metadata.ownerReferences = [{ kind: p.ownerKind, name: `${p.name}-owner`, controller: true }];
     if (p.mirror === true) metadata.annotations = { "kubernetes.io/config.mirror": "fake" };
+    const node = this.cluster.nodes.find((n) => n.name === p.node);
+    const image =
+      (p.component === undefined ? undefined : node?.staticPodImages[p.component]) ??
+      p.image ??
+      `registry.example/${p.name}:1`;
     return {
       apiVersion: "v1",
       kind: "Pod",
       metadata,
-      spec: { nodeName: p.node },
+      spec: { nodeName: p.node, containers: [{ name: p.component ?? p.name, image }] },
       status: { phase: "Running" },
     };
   }

@@ -50,6 +50,9 @@ function definitions() {
   return serviceDefs;
 }
 
+/** The control-plane static pods whose images a configuration sets. */
+const STATIC_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+
 /** The installer image's tag: `…/installer:v1.13.3` -> `v1.13.3`. @param {string} image */
 function imageTag(image) {
   const m = /:([^:/@]+)(?:@sha256:[0-9a-f]+)?$/.exec(image);
@@ -91,6 +94,16 @@ class FakeTalosNode {
     this.phase = "running";
     /** The kubelet release its configuration asks for. */
     this.kubeletVersion = `v${cluster.options.kubernetesVersion.replace(/^v/, "")}`;
+    const k8s = cluster.options.kubernetesVersion.replace(/^v/, "");
+    /**
+     * Control planes: each static pod's image (kube-apiserver, kube-controller-manager,
+     * kube-scheduler), as the configuration sets it; their mirror pods report it.
+     * @type {Record<string, string>}
+     */
+    this.staticPodImages =
+      spec.role === "controlplane"
+        ? Object.fromEntries(STATIC_PODS.map((c) => [c, `registry.k8s.io/${c}:v${k8s}`]))
+        : {};
     /** The last configuration applied, and one staged for the next boot. @type {string | undefined} */
     this.config = undefined;
     /** @type {string | undefined} */
@@ -108,6 +121,11 @@ class FakeTalosNode {
   /** `127.0.0.1:<port>`: where a client dials this node. */
   get endpoint() {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** Whether its Kubernetes Node is cordoned (spec.unschedulable). */
+  get cordoned() {
+    return this.cluster.kube.cordoned(this.name);
   }
 
   /** Whether its Kubernetes Node is Ready: serving, kubelet up. */
@@ -263,6 +281,10 @@ class FakeTalosNode {
     this.config = text;
     const kubelet = /kubelet:(v[0-9][^\s"']*)/.exec(text);
     if (kubelet !== null) this.kubeletVersion = kubelet[1];
+    for (const c of Object.keys(this.staticPodImages)) {
+      const image = new RegExp(`[^\\s"']*/${c}:v[0-9][^\\s"']*`).exec(text);
+      if (image !== null) this.staticPodImages[c] = image[0];
+    }
     this.cluster.options.onApplyConfiguration?.(this, text);
   }
 
@@ -577,4 +599,4 @@ function closedPort() {
   });
 }
 
-module.exports = { FakeTalosNode, imageTag };
+module.exports = { FakeTalosNode, imageTag, STATIC_PODS };

@@ -50,6 +50,7 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @property {string} ownerKind The controller's kind, or "" for a bare pod.
  * @property {boolean} mirror A static pod's mirror (the kubelet owns it).
  * @property {string} phase
+ * @property {{ name: string, image: string }[]} containers
  */
 
 /**
@@ -392,6 +393,10 @@ class KubeClient {
         ownerKind: owner?.kind ?? "",
         mirror: typeof p.metadata?.annotations?.["kubernetes.io/config.mirror"] === "string",
         phase: p.status?.phase ?? "",
+        containers: (p.spec?.containers ?? []).map((/** @type {any} */ c) => ({
+          name: c.name,
+          image: c.image,
+        })),
       };
     });
   }
