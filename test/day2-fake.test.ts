@@ -4,9 +4,11 @@
  * log answers order and overlap questions.
  */
 import { strict as assert } from "assert";
+import * as net from "net";
 import * as day2 from "../packages/day2";
 import { CallLog, FakeCluster } from "../packages/day2/fake";
 import { fake, kubeFor, NODES, talosFor } from "./support/day2";
+import { allowedHost } from "./support/loopbackOnly";
 
 describe("day2 fake cluster", () => {
   it("starts five nodes and the API in milliseconds once certificates are cached", async () => {
@@ -135,6 +137,20 @@ describe("day2 fake cluster", () => {
 
   it("needs a control plane", () => {
     assert.throws(() => new FakeCluster({ nodes: [NODES[3]] }), /needs at least one control plane/);
+  });
+});
+
+describe("day2 tests stay on loopback", () => {
+  it("a connection to an inventory address throws before any packet is sent", () => {
+    assert.throws(
+      () => net.connect({ host: "10.20.0.11", port: 50000 }),
+      /test tried to connect to 10\.20\.0\.11: only loopback is allowed/,
+    );
+    assert.throws(() => net.connect(6443, "192.168.1.1"), /192\.168\.1\.1/);
+    assert.deepStrictEqual(
+      ["127.0.0.1", "::1", "localhost", "10.0.0.1", "example.com"].map(allowedHost),
+      [true, true, true, false, false],
+    );
   });
 });
 

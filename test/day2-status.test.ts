@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadInventory, type Inventory } from "../lib/inventory";
+import "./support/loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
 import { runDay2 } from "../scripts/day2";
 import {

@@ -3,6 +3,7 @@
  * pointed at it with short deadlines, so a fault shows in milliseconds. Every client a
  * test makes dials only the fake's loopback ports.
  */
+import "./loopbackOnly";
 import * as day2 from "../../packages/day2";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
 
