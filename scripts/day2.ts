@@ -198,7 +198,7 @@ async function status(args: readonly string[], out: Writer, opts: Day2Options): 
     const report = statusReport(inventory, await observeCluster(inventory, talos, kube));
     if (a.json) out.write(statusJson(report));
     else {
-      const label = a.dir ?? path.relative(process.cwd(), dir) ?? dir;
+      const label = a.dir ?? (path.relative(process.cwd(), dir) || dir);
       for (const line of formatStatus(report, label)) out.write(`${line}\n`);
     }
     return report.matches ? 0 : 1;

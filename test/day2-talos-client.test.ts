@@ -455,6 +455,27 @@ describe("day2 Talos client: each fault ends in a message naming the node", () =
     }
   });
 
+  it("credentials from another CA: TLS, not retried, on both sides of the handshake", async () => {
+    const c = await fake();
+    const other = c.secretMaterial();
+    const kube = day2.readKubeconfig(c.kubeconfig);
+    // The Kubernetes CA and admin certificate: this client trusts the wrong CA, and apid
+    // does not trust its certificate.
+    const t = talosFor(c, { credentials: { ca: kube.ca, cert: kube.cert, key: kube.key } });
+    try {
+      const e = (await rejection(t.version("cp-1"))) as InstanceType<typeof day2.Day2Error>;
+      assert.deepStrictEqual([e.code, e.attempts], ["TLS", 1]);
+      assert.match(
+        e.message,
+        /^cp-1 \(10\.20\.0\.11 via 127\.0\.0\.1:\d+\): Talos Version failed: TLS: .*\(check the talosconfig CA/,
+      );
+      assert.ok(!e.message.includes(other.kubernetesClientKey.split("\n")[1]));
+    } finally {
+      t.close();
+      c.stop();
+    }
+  });
+
   it("a node that never comes back after a reboot", async () => {
     const c = await fake({ faults: { neverComesBack: ["w-2"] } });
     const t = talosFor(c);

@@ -74,4 +74,17 @@ function redact(text, fragments) {
   );
 }
 
-module.exports = { Day2Error, Day2InputError, secretFragments, redact };
+/**
+ * Whether a transport error text says TLS refused the peer (a certificate that does not
+ * verify, a name that does not match, an alert from the other side): never transient.
+ * A connection dropped during the handshake (a node going down) is not one.
+ * @param {string} text
+ */
+function isTlsRefusal(text) {
+  if (/socket disconnected before secure TLS connection|ECONNRESET/i.test(text)) return false;
+  return /certificate|altnames|self[- ]signed|CERT_|unable to (verify|get local issuer)|tlsv1 alert|sslv3 alert|wrong version number|no shared cipher|DECODER routines/i.test(
+    text,
+  );
+}
+
+module.exports = { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal };

@@ -12,7 +12,7 @@ const https = require("node:https");
 const net = require("node:net");
 const tls = require("node:tls");
 const { parse: parseYaml } = require("yaml");
-const { Day2Error, Day2InputError, secretFragments, redact } = require("./errors");
+const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = require("./errors");
 const { nodeKeyPem } = require("./credentials");
 const { parseHostPort, formatHostPort } = require("./endpoints");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
@@ -241,7 +241,6 @@ class KubeClient {
                   "content-length": payload.length,
                 }),
           },
-          timeout: this.timeoutMs,
         },
         (res) => {
           /** @type {Buffer[]} */
@@ -267,9 +266,7 @@ class KubeClient {
       }, this.timeoutMs);
       req.on("close", () => clearTimeout(timer));
       req.on("error", (/** @type {NodeJS.ErrnoException} */ e) => {
-        const tlsFailure = /certificate|altnames|self.signed|CERT_|SSL|alert|handshake/i.test(
-          `${e.code ?? ""} ${e.message}`,
-        );
+        const tlsFailure = isTlsRefusal(`${e.code ?? ""} ${e.message}`);
         const code = tlsFailure
           ? "TLS"
           : e.code === "ECONNREFUSED"

@@ -13,7 +13,7 @@ const grpc = require("@grpc/grpc-js");
 const { talosServices } = require("./proto");
 const { talosCredentials } = require("./credentials");
 const { parseHostPort, formatHostPort, talosDialTarget } = require("./endpoints");
-const { Day2Error, Day2InputError, secretFragments, redact } = require("./errors");
+const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = require("./errors");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
 const { readTarGz } = require("./tar");
 
@@ -111,8 +111,6 @@ const CODE_NAMES = /** @type {Record<number, string>} */ (
 /** A connection that was never made: safe to retry whatever the call. */
 const NOT_CONNECTED =
   /No connection established|ECONNREFUSED|ECONNRESET before|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|getaddrinfo|Failed to connect/i;
-/** A TLS failure: never transient. */
-const TLS_FAILURE = /certificate|altnames|self.signed|CERT_|ssl|tls|handshake|alert/i;
 
 class TalosClient {
   /** @param {TalosClientOptions} opts */
@@ -292,7 +290,7 @@ class TalosClient {
       this.onCall?.({ node: nodeName, call: label, attempt, ms, outcome: codeName });
       if (
         tlsFailure !== undefined ||
-        (failure.code === grpc.status.UNAVAILABLE && TLS_FAILURE.test(failure.details))
+        (failure.code === grpc.status.UNAVAILABLE && isTlsRefusal(failure.details))
       ) {
         throw this.error(
           nodeName,
