@@ -30,6 +30,37 @@ export default tseslint.config(
     },
   },
   {
+    // packages/day2 is plain CommonJS JavaScript (the dynamic-provider host runs plain
+    // node and requires it by name), type-checked by tsc through JSDoc (checkJs).
+    files: ["packages/**/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        module: "writable",
+        exports: "writable",
+        __dirname: "readonly",
+        __filename: "readonly",
+        process: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        console: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setImmediate: "readonly",
+        NodeJS: "readonly",
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-require-imports": "off",
+      "@typescript-eslint/no-unsafe-function-type": "off",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
+    },
+  },
+  {
     files: ["sdks/talos/**/*.d.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },

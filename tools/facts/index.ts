@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { proxmoxveFacts } from "./proxmoxve";
 import { talosConfigFacts } from "./talosConfig";
 import { talosProviderFacts } from "./talosProvider";
+import { talosApiFacts } from "./talosApi";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -17,6 +18,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   proxmoxveFacts,
   talosProviderFacts,
   talosConfigFacts,
+  talosApiFacts,
 ];
 
 /** Where the committed facts files live. */

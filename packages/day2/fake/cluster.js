@@ -1,0 +1,275 @@
+// @ts-check
+/**
+ * The fake cluster: N fake Talos nodes and one fake Kubernetes API, in process, on
+ * 127.0.0.1, port 0, with throwaway certificates. Every later day-two test runs against
+ * it. Faults are constructor options; the call log records what each server answered
+ * and every node state change.
+ */
+"use strict";
+
+const certs = require("./certs");
+const { CallLog } = require("./callLog");
+const { FakeEtcd } = require("./etcd");
+const { FakeKubeApi } = require("./kubeApi");
+const { FakeTalosNode, STATIC_PODS } = require("./talosNode");
+const { makeTalosconfig } = require("../lib/credentials");
+
+/** @typedef {import("./kubeApi").FakePod} FakePod */
+
+/**
+ * Fault injection. Every list names nodes (or pods, or calls) the fault applies to.
+ * @typedef {object} FakeFaults
+ * @property {string[]} neverComesBack Nodes that stay down after their next reboot.
+ * @property {Record<string, string>} wrongVersionAfterUpgrade Node -> the Talos version it boots after an upgrade, whatever was staged.
+ * @property {string[]} unhealthyEtcd Control planes whose etcd member reports errors.
+ * @property {string[] | undefined} etcdMembers The control planes that are etcd members (default: all); two names make a 2-member etcd.
+ * @property {string[]} etcdLearners Members that are learners.
+ * @property {string[]} pdbNeverAllows Pods (`namespace/name`) whose PodDisruptionBudget answers 429 for ever.
+ * @property {{ node: string, call: string }[]} hang Talos calls that never answer (`node` may be `*`); `call` as in the log, e.g. `Version`, `LifecycleService.Upgrade`.
+ * @property {string[]} connectionRefused Nodes whose endpoint refuses connections from the start.
+ * @property {string[]} wrongCertIp Nodes whose server certificate carries another IP.
+ * @property {string[]} legacyOnly Nodes older than v1.13: LifecycleService answers Unimplemented.
+ * @property {string[]} rebootDropsConnection Nodes whose Reboot drops the connection instead of answering.
+ * @property {string[]} badImages Image references that cannot be pulled.
+ * @property {string[]} configNeedsReboot Nodes on which any configuration change needs a reboot.
+ * @property {string[]} kubeHang Kubernetes calls that never answer, as `METHOD /path`.
+ */
+
+/**
+ * @typedef {object} FakeNodeSpec
+ * @property {string} name
+ * @property {string} ip The inventory IP: the only IP SAN of its server certificate.
+ * @property {"controlplane" | "worker"} role
+ */
+
+/**
+ * @typedef {object} FakeClusterOptions
+ * @property {readonly FakeNodeSpec[]} nodes In inventory order.
+ * @property {string} [clusterName] Default: "fake".
+ * @property {string} [endpointHost] The cluster endpoint in the kubeconfig (the API server certificate's name). Default: the first control plane's IP.
+ * @property {string} [talosVersion] What every node runs at first. Default: "v1.13.0".
+ * @property {string} [kubernetesVersion] What every kubelet runs at first, without `v`. Default: "1.36.0".
+ * @property {number} [rebootMs] Simulated reboot time. Default: 5.
+ * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
+ * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, mirror pods of the three control-plane static pods on every control plane, and an app pod on every worker. Default: true.
+ * @property {readonly FakePod[]} [pods] More pods.
+ * @property {Partial<FakeFaults>} [faults]
+ * @property {(node: FakeTalosNode, configText: string) => void} [onApplyConfiguration] Called when a configuration takes effect.
+ */
+
+/** @returns {FakeFaults} */
+function noFaults() {
+  return {
+    neverComesBack: [],
+    wrongVersionAfterUpgrade: {},
+    unhealthyEtcd: [],
+    etcdMembers: undefined,
+    etcdLearners: [],
+    pdbNeverAllows: [],
+    hang: [],
+    connectionRefused: [],
+    wrongCertIp: [],
+    legacyOnly: [],
+    rebootDropsConnection: [],
+    badImages: [],
+    configNeedsReboot: [],
+    kubeHang: [],
+  };
+}
+
+class FakeCluster {
+  /** @param {FakeClusterOptions} options */
+  constructor(options) {
+    const cps = options.nodes.filter((n) => n.role === "controlplane");
+    if (cps.length === 0) throw new Error("a fake cluster needs at least one control plane");
+    /** @readonly */
+    this.options = {
+      clusterName: options.clusterName ?? "fake",
+      endpointHost: options.endpointHost ?? cps[0].ip,
+      talosVersion: options.talosVersion ?? "v1.13.0",
+      kubernetesVersion: (options.kubernetesVersion ?? "1.36.0").replace(/^v/, ""),
+      rebootMs: options.rebootMs ?? 5,
+      upgradeMs: options.upgradeMs ?? 5,
+      onApplyConfiguration: options.onApplyConfiguration,
+    };
+    /** @readonly @type {FakeFaults} */
+    this.faults = { ...noFaults(), ...(options.faults ?? {}) };
+    /** @readonly */
+    this.log = new CallLog();
+    const talosCa = certs.talosAuthority();
+    const client = certs.talosClientCert();
+    /** @readonly @type {FakeTalosNode[]} */
+    this.nodes = options.nodes.map((spec, i) => {
+      const ip = this.faults.wrongCertIp.includes(spec.name)
+        ? `10.255.255.${(i % 250) + 1}`
+        : spec.ip;
+      return new FakeTalosNode(this, spec, certs.talosServerCert(ip), talosCa.caCert);
+    });
+    const members = this.faults.etcdMembers ?? cps.map((n) => n.name);
+    /** @readonly */
+    this.etcd = new FakeEtcd(
+      {
+        isUp: (name) =>
+          this.node(name).phase === "running" || this.node(name).phase === "upgrading",
+        unhealthy: this.faults.unhealthyEtcd,
+      },
+      cps.filter((n) => members.includes(n.name)),
+      this.faults.etcdLearners,
+    );
+    /** @type {FakePod[]} */
+    const pods = [];
+    if (options.defaultPods !== false) {
+      for (const n of options.nodes) {
+        pods.push({
+          namespace: "kube-system",
+          name: `kube-proxy-${n.name}`,
+          node: n.name,
+          ownerKind: "DaemonSet",
+        });
+        if (n.role === "controlplane") {
+          for (const component of STATIC_PODS) {
+            pods.push({
+              namespace: "kube-system",
+              name: `${component}-${n.name}`,
+              node: n.name,
+              ownerKind: "Node",
+              mirror: true,
+              component,
+            });
+          }
+        } else {
+          pods.push({
+            namespace: "default",
+            name: `app-${n.name}`,
+            node: n.name,
+            ownerKind: "ReplicaSet",
+          });
+        }
+      }
+    }
+    pods.push(...(options.pods ?? []));
+    for (const p of pods)
+      if (this.faults.pdbNeverAllows.includes(`${p.namespace}/${p.name}`)) p.pdb = "never";
+    const kubeCa = certs.kubernetesAuthority();
+    /** @readonly */
+    this.kube = new FakeKubeApi(
+      this,
+      certs.kubernetesServerCert(this.options.endpointHost),
+      kubeCa.caCert,
+      pods,
+    );
+    /** @private */
+    this.pems = { talosCa, client, kubeCa, kubeClient: certs.kubernetesClientCert() };
+  }
+
+  /** @param {string} name */
+  node(name) {
+    const n = this.nodes.find((x) => x.name === name);
+    if (n === undefined) throw new Error(`the fake cluster has no node ${name}`);
+    return n;
+  }
+
+  /** Node name -> `127.0.0.1:<port>`: the `em-infra:talosEndpoints` a test passes. */
+  get endpoints() {
+    return Object.fromEntries(this.nodes.map((n) => [n.name, n.endpoint]));
+  }
+
+  /** `127.0.0.1:<port>`: the `em-infra:kubernetesEndpoint` a test passes. */
+  get kubernetesEndpoint() {
+    return this.kube.endpoint;
+  }
+
+  /** A talosconfig text whose context `fake` holds the client credentials (key under its Talos label). */
+  get talosconfig() {
+    const { talosCa, client } = this.pems;
+    return makeTalosconfig(
+      "fake",
+      { ca: talosCa.caCert, cert: client.cert, key: client.key },
+      this.nodes.map((n) => n.ip),
+    );
+  }
+
+  /** The Secrets resource's `clientConfiguration` shape, each field base64 PEM. */
+  get clientConfiguration() {
+    const b64 = (/** @type {string} */ s) => Buffer.from(s).toString("base64");
+    const { talosCa, client } = this.pems;
+    return {
+      caCertificate: b64(talosCa.caCert),
+      clientCertificate: b64(client.cert),
+      clientKey: b64(client.key),
+    };
+  }
+
+  /** The admin kubeconfig the control planes serve; its server is the cluster endpoint, not the fake's port. */
+  get kubeconfig() {
+    const b64 = (/** @type {string} */ s) => Buffer.from(s).toString("base64");
+    const { kubeCa, kubeClient } = this.pems;
+    const name = this.options.clusterName;
+    const host = this.options.endpointHost.includes(":")
+      ? `[${this.options.endpointHost}]`
+      : this.options.endpointHost;
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      `  - name: ${name}`,
+      "    cluster:",
+      `      server: https://${host}:6443`,
+      `      certificate-authority-data: ${b64(kubeCa.caCert)}`,
+      "users:",
+      `  - name: admin@${name}`,
+      "    user:",
+      `      client-certificate-data: ${b64(kubeClient.cert)}`,
+      `      client-key-data: ${b64(kubeClient.key)}`,
+      "contexts:",
+      `  - name: admin@${name}`,
+      "    context:",
+      `      cluster: ${name}`,
+      "      namespace: default",
+      `      user: admin@${name}`,
+      `current-context: admin@${name}`,
+      "",
+    ].join("\n");
+  }
+
+  /**
+   * Every piece of private or credential material the fake handed out, PEM text, for
+   * secrets audits: search outputs for distinctive substrings of these.
+   */
+  secretMaterial() {
+    const { talosCa, client, kubeCa, kubeClient } = this.pems;
+    return {
+      talosCaKey: talosCa.caKey,
+      talosClientKey: client.key,
+      talosClientCert: client.cert,
+      kubernetesCaKey: kubeCa.caKey,
+      kubernetesClientKey: kubeClient.key,
+      kubernetesClientCert: kubeClient.cert,
+    };
+  }
+
+  /** Starts every server; {@link startFakeCluster} calls it. */
+  async start() {
+    await Promise.all([...this.nodes.map((n) => n.start()), this.kube.start()]);
+    for (const n of this.nodes)
+      if (n.phase === "running") this.log.record(n.name, "state", "running", `boot 1 ${n.version}`);
+  }
+
+  /** Stops every server and timer. */
+  stop() {
+    for (const n of this.nodes) n.stop();
+    this.kube.stop();
+  }
+}
+
+/**
+ * Starts a fake cluster and resolves once every server listens.
+ * @param {FakeClusterOptions} options
+ */
+async function startFakeCluster(options) {
+  const cluster = new FakeCluster(options);
+  await cluster.start();
+  return cluster;
+}
+
+module.exports = { FakeCluster, startFakeCluster };

@@ -1,0 +1,380 @@
+// @ts-check
+/**
+ * The fake Kubernetes API: an https server on 127.0.0.1 that asks for the admin client
+ * certificate, and answers the handful of REST calls a drain and an upgrade make.
+ * It agrees with the fake Talos nodes: a node that is not serving is NotReady, and its
+ * kubelet version is what its configuration says.
+ */
+"use strict";
+
+const https = require("node:https");
+
+/** @typedef {import("./cluster").FakeCluster} FakeCluster */
+
+/**
+ * A pod as the fake keeps it.
+ * @typedef {object} FakePod
+ * @property {string} namespace
+ * @property {string} name
+ * @property {string} node
+ * @property {string} [ownerKind] e.g. `ReplicaSet`, `DaemonSet`.
+ * @property {boolean} [mirror] A static pod's mirror.
+ * @property {string} [component] For a control-plane mirror pod: the static pod (`kube-apiserver`, ...), whose image the node's configuration sets.
+ * @property {string} [image] Its one container's image. Default: `registry.example/<name>:1`, or the static pod's image.
+ * @property {"never" | number} [pdb] A PodDisruptionBudget that refuses eviction: for ever, or this many times.
+ */
+
+/**
+ * A DaemonSet as the fake keeps it.
+ * @typedef {object} FakeDaemonSet
+ * @property {string} namespace
+ * @property {string} name
+ * @property {{ name: string, image: string }[]} containers
+ */
+
+/**
+ * @param {number} code
+ * @param {string} reason
+ * @param {string} message
+ */
+function status(code, reason, message) {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  };
+}
+
+class FakeKubeApi {
+  /**
+   * @param {FakeCluster} cluster
+   * @param {{ cert: string, key: string }} serverCert
+   * @param {string} caCert
+   * @param {readonly FakePod[]} pods
+   */
+  constructor(cluster, serverCert, caCert, pods) {
+    /** @private */ this.cluster = cluster;
+    /** @private */ this.serverCert = serverCert;
+    /** @private */ this.caCert = caCert;
+    /** Pods by `namespace/name`. @type {Map<string, FakePod>} */
+    this.pods = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, { ...p }]));
+    /** Node names whose Node object was deleted. @type {Set<string>} */
+    this.deletedNodes = new Set();
+    /** spec.unschedulable per node. @type {Map<string, boolean>} */
+    this.unschedulable = new Map();
+    /** metadata.annotations per node. @type {Map<string, Record<string, string>>} */
+    this.annotations = new Map();
+    /** @type {Map<string, FakeDaemonSet>} */
+    this.daemonSets = new Map();
+    const k8s = cluster.options.kubernetesVersion.replace(/^v/, "");
+    this.daemonSets.set("kube-system/kube-proxy", {
+      namespace: "kube-system",
+      name: "kube-proxy",
+      containers: [{ name: "kube-proxy", image: `registry.k8s.io/kube-proxy:v${k8s}` }],
+    });
+    this.port = 0;
+    /** @private @type {https.Server | undefined} */
+    this.server = undefined;
+    /** @private @type {Set<import("node:stream").Duplex>} */
+    this.sockets = new Set();
+  }
+
+  /** `127.0.0.1:<port>`. */
+  get endpoint() {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start() {
+    const server = https.createServer(
+      {
+        cert: this.serverCert.cert,
+        key: this.serverCert.key,
+        ca: this.caCert,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    server.on("connection", (s) => {
+      this.sockets.add(s);
+      s.on("close", () => this.sockets.delete(s));
+    });
+    this.port = await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () =>
+        resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port),
+      );
+    });
+    this.server = server;
+  }
+
+  stop() {
+    for (const s of this.sockets) s.destroy();
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  /** Whether `name` is cordoned. @param {string} name */
+  cordoned(name) {
+    return this.unschedulable.get(name) === true;
+  }
+
+  /** The pods on a node. @param {string} node */
+  podsOn(node) {
+    return [...this.pods.values()].filter((p) => p.node === node);
+  }
+
+  /** @private @param {import("./talosNode").FakeTalosNode} n */
+  nodeObject(n) {
+    return {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: n.name,
+        labels: n.role === "controlplane" ? { "node-role.kubernetes.io/control-plane": "" } : {},
+        annotations: { ...(this.annotations.get(n.name) ?? {}) },
+      },
+      spec: this.cordoned(n.name) ? { unschedulable: true } : {},
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: n.ready ? "True" : "Unknown",
+            reason: n.ready ? "KubeletReady" : "NodeStatusUnknown",
+            message: n.ready
+              ? "kubelet is posting ready status"
+              : "Kubelet stopped posting node status.",
+          },
+        ],
+        nodeInfo: { kubeletVersion: n.kubeletVersion },
+      },
+    };
+  }
+
+  /** @private @param {FakePod} p */
+  podObject(p) {
+    /** @type {Record<string, unknown>} */
+    const metadata = { namespace: p.namespace, name: p.name };
+    if (p.ownerKind !== undefined)
+      metadata.ownerReferences = [{ kind: p.ownerKind, name: `${p.name}-owner`, controller: true }];
+    if (p.mirror === true) metadata.annotations = { "kubernetes.io/config.mirror": "fake" };
+    const node = this.cluster.nodes.find((n) => n.name === p.node);
+    const image =
+      (p.component === undefined ? undefined : node?.staticPodImages[p.component]) ??
+      p.image ??
+      `registry.example/${p.name}:1`;
+    return {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata,
+      spec: { nodeName: p.node, containers: [{ name: p.component ?? p.name, image }] },
+      status: { phase: "Running" },
+    };
+  }
+
+  /** @private @param {FakeDaemonSet} d */
+  daemonSetObject(d) {
+    return {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { namespace: d.namespace, name: d.name },
+      spec: { template: { spec: { containers: d.containers.map((c) => ({ ...c })) } } },
+    };
+  }
+
+  /**
+   * @private
+   * @param {import("node:http").IncomingMessage} req
+   * @param {import("node:http").ServerResponse} res
+   */
+  handle(req, res) {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "https://fake");
+      const method = req.method ?? "GET";
+      const route = this.route(method, url.pathname);
+      const label = `${method} ${route.kind}`;
+      if (this.cluster.faults.kubeHang.includes(`${method} ${url.pathname}`)) {
+        this.cluster.log.record(route.target, label, "hung");
+        return;
+      }
+      /** @type {[number, unknown]} */
+      let answer;
+      try {
+        const body =
+          chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        answer = route.run(url, body, req.headers["content-type"] ?? "");
+      } catch (e) {
+        answer = [400, status(400, "BadRequest", String(/** @type {Error} */ (e).message))];
+      }
+      const [code, obj] = answer;
+      const detail = /** @type {{ message?: string }} */ (obj).message;
+      this.cluster.log.record(
+        route.target,
+        label,
+        String(code),
+        code >= 400 ? detail : route.detail,
+      );
+      res.writeHead(code, { "content-type": "application/json" });
+      res.end(JSON.stringify(obj));
+    });
+  }
+
+  /**
+   * @private
+   * @param {string} method
+   * @param {string} path
+   * @returns {{ kind: string, target: string, detail?: string, run: (url: URL, body: any, contentType: string) => [number, unknown] }}
+   */
+  route(method, path) {
+    const notFound = (/** @type {string} */ what) =>
+      /** @type {[number, unknown]} */ ([404, status(404, "NotFound", `${what} not found`)]);
+    const nodeOf = (/** @type {string} */ name) =>
+      this.deletedNodes.has(name) ? undefined : this.cluster.nodes.find((n) => n.name === name);
+    let m;
+    if (path === "/api/v1/nodes" && method === "GET") {
+      return {
+        kind: "nodes",
+        target: "kubernetes",
+        run: () => [
+          200,
+          {
+            kind: "NodeList",
+            apiVersion: "v1",
+            items: this.cluster.nodes
+              .filter((n) => !this.deletedNodes.has(n.name))
+              .map((n) => this.nodeObject(n)),
+          },
+        ],
+      };
+    }
+    if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path)) !== null) {
+      const name = decodeURIComponent(m[1]);
+      return {
+        kind: "node",
+        target: name,
+        run: (_url, body, contentType) => {
+          const n = nodeOf(name);
+          if (n === undefined) return notFound(`nodes "${name}"`);
+          if (method === "GET") return [200, this.nodeObject(n)];
+          if (method === "DELETE") {
+            this.deletedNodes.add(name);
+            return [200, { kind: "Status", apiVersion: "v1", status: "Success" }];
+          }
+          if (method === "PATCH") {
+            if (!contentType.startsWith("application/merge-patch+json")) {
+              return [
+                415,
+                status(
+                  415,
+                  "UnsupportedMediaType",
+                  `the fake takes merge patches, not ${contentType}`,
+                ),
+              ];
+            }
+            if (body?.spec !== undefined && "unschedulable" in body.spec)
+              this.unschedulable.set(name, body.spec.unschedulable === true);
+            const ann = body?.metadata?.annotations;
+            if (ann !== undefined && ann !== null) {
+              const cur = { ...(this.annotations.get(name) ?? {}) };
+              for (const [k, v] of Object.entries(ann)) {
+                if (v === null) delete cur[k];
+                else cur[k] = String(v);
+              }
+              this.annotations.set(name, cur);
+            }
+            return [200, this.nodeObject(n)];
+          }
+          return [405, status(405, "MethodNotAllowed", `${method} on a node`)];
+        },
+      };
+    }
+    if (path === "/api/v1/pods" && method === "GET") {
+      return {
+        kind: "pods",
+        target: "kubernetes",
+        run: (url) => {
+          const sel = url.searchParams.get("fieldSelector") ?? "";
+          const on = /^spec\.nodeName=(.+)$/.exec(sel);
+          const pods = [...this.pods.values()].filter((p) => on === null || p.node === on[1]);
+          return [
+            200,
+            { kind: "PodList", apiVersion: "v1", items: pods.map((p) => this.podObject(p)) },
+          ];
+        },
+      };
+    }
+    if (
+      (m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(path)) !== null &&
+      method === "POST"
+    ) {
+      const key = `${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`;
+      const pod = this.pods.get(key);
+      return {
+        kind: "eviction",
+        target: pod?.node ?? "kubernetes",
+        detail: key,
+        run: (_url, body) => {
+          if (body?.kind !== "Eviction" || body?.apiVersion !== "policy/v1") {
+            return [400, status(400, "BadRequest", "expected a policy/v1 Eviction")];
+          }
+          if (pod === undefined) return notFound(`pods "${key}"`);
+          if (pod.pdb === "never" || (typeof pod.pdb === "number" && pod.pdb > 0)) {
+            if (typeof pod.pdb === "number") pod.pdb--;
+            return [
+              429,
+              status(
+                429,
+                "TooManyRequests",
+                "Cannot evict pod as it would violate the pod's disruption budget.",
+              ),
+            ];
+          }
+          this.pods.delete(key);
+          return [201, { kind: "Status", apiVersion: "v1", status: "Success" }];
+        },
+      };
+    }
+    if ((m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/daemonsets\/([^/]+)$/.exec(path)) !== null) {
+      const key = `${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`;
+      return {
+        kind: "daemonset",
+        target: "kubernetes",
+        detail: key,
+        run: (_url, body, contentType) => {
+          const ds = this.daemonSets.get(key);
+          if (ds === undefined) return notFound(`daemonsets.apps "${key}"`);
+          if (method === "GET") return [200, this.daemonSetObject(ds)];
+          if (method === "PATCH") {
+            if (!contentType.startsWith("application/strategic-merge-patch+json")) {
+              return [
+                415,
+                status(
+                  415,
+                  "UnsupportedMediaType",
+                  `the fake takes strategic merge patches for DaemonSets, not ${contentType}`,
+                ),
+              ];
+            }
+            for (const c of body?.spec?.template?.spec?.containers ?? []) {
+              const cur = ds.containers.find((x) => x.name === c.name);
+              if (cur === undefined) ds.containers.push({ name: c.name, image: c.image });
+              else if (typeof c.image === "string") cur.image = c.image;
+            }
+            return [200, this.daemonSetObject(ds)];
+          }
+          return [405, status(405, "MethodNotAllowed", `${method} on a DaemonSet`)];
+        },
+      };
+    }
+    return { kind: "unknown", target: "kubernetes", run: () => notFound(`${method} ${path}`) };
+  }
+}
+
+module.exports = { FakeKubeApi };

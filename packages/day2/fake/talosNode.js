@@ -1,0 +1,602 @@
+// @ts-check
+/**
+ * One fake Talos node: a grpc-js server on 127.0.0.1 speaking em-infra's minimal
+ * machine API over mutual TLS, driven by a small state machine. While a node reboots
+ * (or is down, or reset) its server is really stopped, so a client sees what it would
+ * see against a machine: refused connections, then a new boot.
+ */
+"use strict";
+
+const crypto = require("node:crypto");
+const grpc = require("@grpc/grpc-js");
+const protoLoader = require("@grpc/proto-loader");
+const { PROTO_FILES, LOADER_OPTIONS } = require("../lib/proto");
+const { writeTarGz } = require("../lib/tar");
+
+/**
+ * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset"} NodePhase
+ * `running`: serving. `upgrading`: serving while an upgrade is staged (legacy path: about
+ * to reboot). `rebooting`: stopped, coming back. `down`: stopped for good (a fault).
+ * `reset`: wiped by a Reset call, stopped for good.
+ */
+
+/**
+ * @typedef {object} FakeService
+ * @property {string} id
+ * @property {string} state
+ * @property {boolean} healthy
+ * @property {string} lastMessage
+ */
+
+/** @typedef {import("./cluster").FakeCluster} FakeCluster */
+
+/** @type {Record<string, grpc.ServiceDefinition> | undefined} */
+let serviceDefs;
+function definitions() {
+  if (serviceDefs === undefined) {
+    const pkg = protoLoader.loadSync(PROTO_FILES, { ...LOADER_OPTIONS });
+    serviceDefs = {
+      MachineService: /** @type {grpc.ServiceDefinition} */ (
+        /** @type {unknown} */ (pkg["machine.MachineService"])
+      ),
+      LifecycleService: /** @type {grpc.ServiceDefinition} */ (
+        /** @type {unknown} */ (pkg["machine.LifecycleService"])
+      ),
+      ImageService: /** @type {grpc.ServiceDefinition} */ (
+        /** @type {unknown} */ (pkg["machine.ImageService"])
+      ),
+    };
+  }
+  return serviceDefs;
+}
+
+/** The control-plane static pods whose images a configuration sets. */
+const STATIC_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+
+/** The installer image's tag: `…/installer:v1.13.3` -> `v1.13.3`. @param {string} image */
+function imageTag(image) {
+  const m = /:([^:/@]+)(?:@sha256:[0-9a-f]+)?$/.exec(image);
+  return m === null ? undefined : m[1];
+}
+
+/** @param {number} code @param {string} details */
+function rpcError(code, details) {
+  return /** @type {grpc.ServiceError} */ (
+    Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() })
+  );
+}
+
+class FakeTalosNode {
+  /**
+   * @param {FakeCluster} cluster
+   * @param {{ name: string, ip: string, role: "controlplane" | "worker" }} spec
+   * @param {{ cert: string, key: string }} serverCert
+   * @param {string} caCert
+   */
+  constructor(cluster, spec, serverCert, caCert) {
+    /** @readonly */ this.cluster = cluster;
+    /** @readonly */ this.name = spec.name;
+    /** @readonly */ this.ip = spec.ip;
+    /** @readonly */ this.role = spec.role;
+    /** @private */ this.serverCert = serverCert;
+    /** @private */ this.caCert = caCert;
+    /** The Talos release it runs. */
+    this.version = cluster.options.talosVersion;
+    /** A staged upgrade's release, applied at the next boot. @type {string | undefined} */
+    this.pendingVersion = undefined;
+    /** A new random id at every boot. */
+    this.bootId = crypto.randomUUID();
+    /** Seconds since the epoch, strictly increasing across boots. */
+    this.bootTime = Math.floor(Date.now() / 1000);
+    /** How many times it booted since the fake started. */
+    this.boots = 1;
+    /** @type {NodePhase} */
+    this.phase = "running";
+    /** The kubelet release its configuration asks for. */
+    this.kubeletVersion = `v${cluster.options.kubernetesVersion.replace(/^v/, "")}`;
+    const k8s = cluster.options.kubernetesVersion.replace(/^v/, "");
+    /**
+     * Control planes: each static pod's image (kube-apiserver, kube-controller-manager,
+     * kube-scheduler), as the configuration sets it; their mirror pods report it.
+     * @type {Record<string, string>}
+     */
+    this.staticPodImages =
+      spec.role === "controlplane"
+        ? Object.fromEntries(STATIC_PODS.map((c) => [c, `registry.k8s.io/${c}:v${k8s}`]))
+        : {};
+    /** The last configuration applied, and one staged for the next boot. @type {string | undefined} */
+    this.config = undefined;
+    /** @type {string | undefined} */
+    this.stagedConfig = undefined;
+    /** The partitions a Reset wiped. @type {string[]} */
+    this.wiped = [];
+    /** The port its server listens on (fixed across restarts). */
+    this.port = 0;
+    /** @private @type {grpc.Server | undefined} */
+    this.server = undefined;
+    /** @private @type {Set<NodeJS.Timeout>} */
+    this.timers = new Set();
+  }
+
+  /** `127.0.0.1:<port>`: where a client dials this node. */
+  get endpoint() {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Whether its Kubernetes Node is cordoned (spec.unschedulable). */
+  get cordoned() {
+    return this.cluster.kube.cordoned(this.name);
+  }
+
+  /** Whether its Kubernetes Node is Ready: serving, kubelet up. */
+  get ready() {
+    return this.phase === "running" || this.phase === "upgrading";
+  }
+
+  /** The services it reports, healthy unless a fault says otherwise. @returns {FakeService[]} */
+  services() {
+    const ids =
+      this.role === "controlplane"
+        ? ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd"]
+        : ["apid", "containerd", "cri", "kubelet", "machined"];
+    return ids
+      .filter((id) => id !== "etcd" || this.cluster.etcd.memberOf(this.name) !== undefined)
+      .map((id) => {
+        const sick = id === "etcd" && !this.cluster.etcd.healthy(this.name);
+        return {
+          id,
+          state: "Running",
+          healthy: !sick,
+          lastMessage: sick ? "etcd member is unhealthy (fault injected)" : "",
+        };
+      });
+  }
+
+  /**
+   * Starts serving (on a fresh port the first time, on the same port afterwards).
+   * With the connection-refused fault it only reserves a closed port.
+   */
+  async start() {
+    if (this.cluster.faults.connectionRefused.includes(this.name)) {
+      this.port = await closedPort();
+      this.setPhase("down");
+      return;
+    }
+    await this.listen();
+  }
+
+  /** @private */
+  async listen() {
+    const server = new grpc.Server();
+    const defs = definitions();
+    server.addService(defs.MachineService, this.machineHandlers());
+    server.addService(defs.LifecycleService, {
+      Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
+    });
+    server.addService(defs.ImageService, {
+      Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
+    });
+    const creds = grpc.ServerCredentials.createSsl(
+      Buffer.from(this.caCert),
+      [
+        {
+          private_key: Buffer.from(this.serverCert.key),
+          cert_chain: Buffer.from(this.serverCert.cert),
+        },
+      ],
+      true,
+    );
+    this.port = await new Promise((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${this.port}`, creds, (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    this.server = server;
+  }
+
+  /**
+   * Stops the server as a machine going down would: no new connections, calls in
+   * flight (the Reboot that asked for it) finish, then every connection drops.
+   * @private
+   * @returns {Promise<void>}
+   */
+  halt() {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      // A hung call never finishes: drop it after a short grace.
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 20);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops everything for good (the cluster is stopping). */
+  stop() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.server?.forceShutdown();
+    this.server = undefined;
+  }
+
+  /**
+   * @private
+   * @param {number} ms
+   * @param {() => void | Promise<void>} fn
+   */
+  after(ms, fn) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void Promise.resolve(fn()).catch((e) =>
+        this.cluster.log.record(this.name, "fake-error", String(e)),
+      );
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** @param {NodePhase} phase @param {string} [detail] */
+  setPhase(phase, detail) {
+    this.phase = phase;
+    this.cluster.log.record(this.name, "state", phase, detail);
+  }
+
+  /**
+   * Goes down now and, unless a fault keeps it down, boots again after the simulated
+   * reboot time: a new boot id and time, any staged version and configuration applied.
+   * @param {string} why
+   */
+  async rebootNow(why) {
+    this.setPhase("rebooting", why);
+    await this.halt();
+    this.after(this.cluster.options.rebootMs, async () => {
+      if (this.cluster.faults.neverComesBack.includes(this.name)) {
+        this.setPhase("down", "never came back (fault injected)");
+        return;
+      }
+      if (this.pendingVersion !== undefined) {
+        this.version =
+          this.cluster.faults.wrongVersionAfterUpgrade[this.name] ?? this.pendingVersion;
+        this.pendingVersion = undefined;
+      }
+      if (this.stagedConfig !== undefined) {
+        this.applyConfigText(this.stagedConfig);
+        this.stagedConfig = undefined;
+      }
+      this.bootId = crypto.randomUUID();
+      this.bootTime = Math.max(Math.floor(Date.now() / 1000), this.bootTime + 1);
+      this.boots++;
+      await this.listen();
+      this.setPhase("running", `boot ${this.boots} ${this.version}`);
+    });
+  }
+
+  /** @private @param {string} text */
+  applyConfigText(text) {
+    this.config = text;
+    const kubelet = /kubelet:(v[0-9][^\s"']*)/.exec(text);
+    if (kubelet !== null) this.kubeletVersion = kubelet[1];
+    for (const c of Object.keys(this.staticPodImages)) {
+      const image = new RegExp(`[^\\s"']*/${c}:v[0-9][^\\s"']*`).exec(text);
+      if (image !== null) this.staticPodImages[c] = image[0];
+    }
+    this.cluster.options.onApplyConfiguration?.(this, text);
+  }
+
+  /**
+   * Whether the fault "hang" applies to `call` on this node.
+   * @private @param {string} call
+   */
+  hangs(call) {
+    return this.cluster.faults.hang.some(
+      (h) => (h.node === this.name || h.node === "*") && h.call === call,
+    );
+  }
+
+  /**
+   * Wraps a unary handler: the log, hang faults, and errors thrown as gRPC statuses.
+   * @private
+   * @param {string} call
+   * @param {(req: any) => any} fn
+   * @returns {grpc.handleUnaryCall<any, any>}
+   */
+  wrapUnary(call, fn) {
+    return (c, cb) => {
+      if (this.hangs(call)) {
+        this.cluster.log.record(this.name, call, "hung");
+        return;
+      }
+      /** @type {any} */
+      let res;
+      try {
+        res = fn(c.request);
+      } catch (e) {
+        const err = /** @type {grpc.ServiceError} */ (e);
+        this.cluster.log.record(this.name, call, grpc.status[err.code] ?? "UNKNOWN", err.details);
+        cb(err);
+        return;
+      }
+      this.cluster.log.record(this.name, call, "ok");
+      cb(null, res);
+    };
+  }
+
+  /**
+   * @private
+   * @param {string} call
+   * @param {(c: grpc.ServerWritableStream<any, any>) => Promise<void>} fn
+   * @returns {grpc.handleServerStreamingCall<any, any>}
+   */
+  wrapStream(call, fn) {
+    return (c) => {
+      if (this.hangs(call)) {
+        this.cluster.log.record(this.name, call, "hung");
+        return;
+      }
+      fn(c).then(
+        () => {
+          this.cluster.log.record(this.name, call, "ok");
+          c.end();
+        },
+        (e) => {
+          const err = /** @type {grpc.ServiceError} */ (e);
+          this.cluster.log.record(this.name, call, grpc.status[err.code] ?? "UNKNOWN", err.details);
+          c.emit("error", err);
+        },
+      );
+    };
+  }
+
+  /** @private */
+  requireControlPlane() {
+    if (this.role !== "controlplane")
+      throw rpcError(
+        grpc.status.FAILED_PRECONDITION,
+        `${this.name} is a worker: etcd does not run here`,
+      );
+  }
+
+  /** @private */
+  requireMember() {
+    this.requireControlPlane();
+    const member = this.cluster.etcd.memberOf(this.name);
+    if (member === undefined)
+      throw rpcError(
+        grpc.status.FAILED_PRECONDITION,
+        `etcd is not running on ${this.name}: not a member`,
+      );
+    return member;
+  }
+
+  /** @private @returns {grpc.UntypedServiceImplementation} */
+  machineHandlers() {
+    const etcd = this.cluster.etcd;
+    return {
+      Version: this.wrapUnary("Version", () => ({
+        messages: [
+          {
+            version: {
+              tag: this.version,
+              sha: "fake",
+              built: "",
+              goVersion: "go1.24",
+              os: "linux",
+              arch: "amd64",
+            },
+            platform: { name: "nocloud", mode: "cloud" },
+            features: { rbac: true },
+          },
+        ],
+      })),
+      SystemStat: this.wrapUnary("SystemStat", () => ({
+        messages: [{ bootTime: String(this.bootTime) }],
+      })),
+      ServiceList: this.wrapUnary("ServiceList", () => ({
+        messages: [
+          {
+            services: this.services().map((s) => ({
+              id: s.id,
+              state: s.state,
+              health: { unknown: false, healthy: s.healthy, lastMessage: s.lastMessage },
+            })),
+          },
+        ],
+      })),
+      EtcdMemberList: this.wrapUnary("EtcdMemberList", () => {
+        this.requireMember();
+        return {
+          messages: [
+            {
+              members: etcd.members.map((m) => ({
+                id: m.id,
+                hostname: m.hostname,
+                peerUrls: [`https://${m.ip}:2380`],
+                clientUrls: [`https://${m.ip}:2379`],
+                isLearner: m.isLearner,
+              })),
+            },
+          ],
+        };
+      }),
+      EtcdStatus: this.wrapUnary("EtcdStatus", () => {
+        const me = this.requireMember();
+        return {
+          messages: [
+            {
+              memberStatus: {
+                memberId: me.id,
+                leader: etcd.leader ?? "0",
+                isLearner: me.isLearner,
+                errors: etcd.healthy(this.name)
+                  ? []
+                  : ["etcdserver: member is unhealthy (fault injected)"],
+                protocolVersion: "3.6.0",
+                storageVersion: "3.6.0",
+                dbSize: "1048576",
+                dbSizeInUse: "524288",
+                raftIndex: String(etcd.raftIndex),
+                raftTerm: "2",
+                raftAppliedIndex: String(etcd.raftIndex),
+              },
+            },
+          ],
+        };
+      }),
+      EtcdLeaveCluster: this.wrapUnary("EtcdLeaveCluster", () => {
+        this.requireMember();
+        etcd.checkCanRemove(this.name);
+        etcd.remove(this.name);
+        return { messages: [{}] };
+      }),
+      EtcdForfeitLeadership: this.wrapUnary("EtcdForfeitLeadership", () => {
+        const me = this.requireMember();
+        const to = etcd.forfeit(me.id);
+        return { messages: [{ member: to ?? "" }] };
+      }),
+      EtcdRemoveMemberByID: this.wrapUnary("EtcdRemoveMemberByID", (req) => {
+        this.requireMember();
+        const id = String(req.memberId);
+        const member = etcd.members.find((m) => m.id === id);
+        if (member === undefined)
+          throw rpcError(grpc.status.NOT_FOUND, `etcd member ${id} not found`);
+        etcd.remove(member.hostname);
+        return { messages: [{}] };
+      }),
+      Reboot: this.wrapUnary("Reboot", () => {
+        if (this.cluster.faults.rebootDropsConnection.includes(this.name)) {
+          // Go down before answering: the client sees the connection drop.
+          setImmediate(() => void this.rebootNow("reboot requested"));
+          throw rpcError(
+            grpc.status.UNAVAILABLE,
+            "Connection dropped (fake: node went down before answering)",
+          );
+        }
+        setImmediate(() => void this.rebootNow("reboot requested"));
+        return { messages: [{ actorId: crypto.randomUUID() }] };
+      }),
+      Reset: this.wrapUnary("Reset", (req) => {
+        if (
+          req.graceful &&
+          this.role === "controlplane" &&
+          etcd.memberOf(this.name) !== undefined
+        ) {
+          etcd.checkCanRemove(this.name);
+          etcd.remove(this.name);
+        }
+        this.wiped = (req.systemPartitionsToWipe ?? []).map((/** @type {any} */ p) => p.label);
+        setImmediate(() => {
+          this.setPhase("reset", `wiped ${this.wiped.length === 0 ? "all" : this.wiped.join(",")}`);
+          void this.halt();
+        });
+        return { messages: [{ actorId: crypto.randomUUID() }] };
+      }),
+      ApplyConfiguration: this.wrapUnary("ApplyConfiguration", (req) => {
+        const text = Buffer.from(req.data ?? []).toString("utf8");
+        const needsReboot = this.cluster.faults.configNeedsReboot.includes(this.name);
+        /** @type {string} */
+        let mode = req.mode;
+        if (req.dryRun)
+          return { messages: [{ mode, modeDetails: "dry run: nothing applied", warnings: [] }] };
+        if (mode === "AUTO" || mode === "TRY") mode = needsReboot ? "REBOOT" : "NO_REBOOT";
+        if (mode === "NO_REBOOT" && needsReboot) {
+          throw rpcError(
+            grpc.status.INVALID_ARGUMENT,
+            "this change cannot be applied without a reboot",
+          );
+        }
+        if (mode === "STAGED") this.stagedConfig = text;
+        else this.applyConfigText(text);
+        if (mode === "REBOOT")
+          setImmediate(() => void this.rebootNow("configuration applied with reboot"));
+        return { messages: [{ mode, modeDetails: `applied in ${mode} mode`, warnings: [] }] };
+      }),
+      Kubeconfig: this.wrapStream("Kubeconfig", async (c) => {
+        if (this.role !== "controlplane") {
+          throw rpcError(
+            grpc.status.FAILED_PRECONDITION,
+            "kubeconfig is served by control planes only",
+          );
+        }
+        const tgz = writeTarGz({ kubeconfig: this.cluster.kubeconfig });
+        const third = Math.ceil(tgz.length / 3);
+        for (let i = 0; i < tgz.length; i += third) c.write({ bytes: tgz.subarray(i, i + third) });
+      }),
+      Upgrade: this.wrapUnary("Upgrade", (req) => {
+        const tag = imageTag(req.image);
+        if (tag === undefined)
+          throw rpcError(grpc.status.INVALID_ARGUMENT, `image "${req.image}" has no tag`);
+        if (!req.force && this.role === "controlplane") etcd.validateForUpgrade();
+        this.pendingVersion = tag;
+        this.setPhase("upgrading", `legacy ${req.image}`);
+        this.after(this.cluster.options.upgradeMs, () =>
+          this.rebootNow(`legacy upgrade to ${tag}`),
+        );
+        return { messages: [{ ack: "Upgrade request received", actorId: crypto.randomUUID() }] };
+      }),
+    };
+  }
+
+  /** @private @param {grpc.ServerWritableStream<any, any>} c */
+  async lifecycleUpgrade(c) {
+    if (this.cluster.faults.legacyOnly.includes(this.name)) {
+      throw rpcError(grpc.status.UNIMPLEMENTED, "unknown service machine.LifecycleService");
+    }
+    const image = c.request.source?.imageName ?? "";
+    const tag = imageTag(image);
+    c.write({ progress: { message: `pulling ${image}` } });
+    if (tag === undefined || this.cluster.faults.badImages.includes(image)) {
+      c.write({ progress: { message: `failed to pull ${image}` } });
+      c.write({ progress: { exitCode: 1 } });
+      return;
+    }
+    this.setPhase("upgrading", image);
+    await new Promise((resolve) =>
+      this.after(this.cluster.options.upgradeMs, () => resolve(undefined)),
+    );
+    this.pendingVersion = tag;
+    this.setPhase("running", `staged ${tag}`);
+    c.write({ progress: { message: `staged ${image}; reboot to finish` } });
+    c.write({ progress: { exitCode: 0 } });
+  }
+
+  /** @private @param {grpc.ServerWritableStream<any, any>} c */
+  async imagePull(c) {
+    const ref = c.request.imageRef ?? "";
+    if (this.cluster.faults.badImages.includes(ref) || imageTag(ref) === undefined) {
+      throw rpcError(grpc.status.NOT_FOUND, `failed to resolve reference "${ref}": not found`);
+    }
+    c.write({
+      pullProgress: {
+        layerId: "sha256:fake",
+        progress: { status: "DOWNLOADING", offset: "0", total: "100" },
+      },
+    });
+    c.write({
+      pullProgress: {
+        layerId: "sha256:fake",
+        progress: { status: "EXTRACT_COMPLETE", offset: "100", total: "100" },
+      },
+    });
+    c.write({ name: ref });
+  }
+}
+
+/** A port nothing listens on: reserved by binding, then released. @returns {Promise<number>} */
+function closedPort() {
+  const net = require("node:net");
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = /** @type {import("node:net").AddressInfo} */ (s.address());
+      s.close(() => resolve(addr.port));
+    });
+  });
+}
+
+module.exports = { FakeTalosNode, imageTag, STATIC_PODS };

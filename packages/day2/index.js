@@ -1,0 +1,39 @@
+// @ts-check
+/**
+ * @em-infra/day2: the clients em-infra's day-two work talks to a running cluster with.
+ * The fake cluster they are tested against is `require("@em-infra/day2/fake")`.
+ */
+"use strict";
+
+const talos = require("./lib/talos");
+const kube = require("./lib/kube");
+const credentials = require("./lib/credentials");
+const endpoints = require("./lib/endpoints");
+const errors = require("./lib/errors");
+const retry = require("./lib/retry");
+const tar = require("./lib/tar");
+
+module.exports = {
+  createTalosClient: talos.createTalosClient,
+  TalosClient: talos.TalosClient,
+  createKubeClient: kube.createKubeClient,
+  KubeClient: kube.KubeClient,
+  readKubeconfig: kube.readKubeconfig,
+  talosCredentials: credentials.talosCredentials,
+  talosconfigCredentials: credentials.talosconfigCredentials,
+  nodeKeyPem: credentials.nodeKeyPem,
+  TALOS_API_PORT: endpoints.TALOS_API_PORT,
+  parseHostPort: endpoints.parseHostPort,
+  formatHostPort: endpoints.formatHostPort,
+  checkTalosEndpoints: endpoints.checkTalosEndpoints,
+  parseTalosEndpoints: endpoints.parseTalosEndpoints,
+  checkKubernetesEndpoint: endpoints.checkKubernetesEndpoint,
+  parseKubernetesEndpoint: endpoints.parseKubernetesEndpoint,
+  talosDialTarget: endpoints.talosDialTarget,
+  Day2Error: errors.Day2Error,
+  Day2InputError: errors.Day2InputError,
+  redact: errors.redact,
+  secretFragments: errors.secretFragments,
+  waitFor: retry.waitFor,
+  readTarGz: tar.readTarGz,
+};

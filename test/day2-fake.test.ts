@@ -1,0 +1,172 @@
+/**
+ * The fake cluster itself (packages/day2/fake): it starts in milliseconds, keeps one
+ * consistent state across the Talos nodes, etcd and the Kubernetes API, and its call
+ * log answers order and overlap questions.
+ */
+import { strict as assert } from "assert";
+import * as net from "net";
+import * as day2 from "../packages/day2";
+import { CallLog, FakeCluster } from "../packages/day2/fake";
+import { fake, kubeFor, NODES, talosFor } from "./support/day2";
+import { allowedHost } from "./support/loopbackOnly";
+
+describe("day2 fake cluster", () => {
+  it("starts five nodes and the API in milliseconds once certificates are cached", async () => {
+    await (await fake()).stop(); // warm the certificate cache
+    const started = process.hrtime.bigint();
+    const c = await fake();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    c.stop();
+    assert.ok(ms < 500, `took ${ms.toFixed(1)} ms`);
+  });
+
+  it("hands out loopback endpoints only, and a kubeconfig whose server is the cluster endpoint", async () => {
+    const c = await fake({ endpointHost: "10.20.0.10" });
+    try {
+      for (const ep of [...Object.values(c.endpoints), c.kubernetesEndpoint]) {
+        assert.match(ep, /^127\.0\.0\.1:\d+$/);
+      }
+      assert.strictEqual(day2.readKubeconfig(c.kubeconfig).server, "https://10.20.0.10:6443");
+      assert.match(
+        Buffer.from(c.clientConfiguration.clientKey, "base64").toString(),
+        /^-----BEGIN ED25519 PRIVATE KEY-----\n/,
+      );
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("a node that never comes back stays down, and its Node stays NotReady", async () => {
+    const c = await fake({ faults: { neverComesBack: ["cp-2"] } });
+    const t = talosFor(c);
+    const k = kubeFor(c);
+    try {
+      await t.reboot("cp-2");
+      await day2.waitFor(() => c.node("cp-2").phase === "down", {
+        timeoutMs: 2000,
+        describe: () => c.log.toString(),
+      });
+      assert.strictEqual((await k.getNode("cp-2"))?.ready, false);
+      assert.strictEqual(c.etcd.healthy("cp-2"), false);
+      assert.strictEqual(c.etcd.hasQuorum(), true);
+      assert.deepStrictEqual(c.log.downIntervals("cp-2").length, 1);
+      assert.strictEqual(c.log.downIntervals("cp-2")[0][1], Infinity);
+    } finally {
+      t.close();
+      k.close();
+      c.stop();
+    }
+  });
+
+  it("the call log tells serial reboots from overlapping ones", async () => {
+    const c = await fake();
+    const t = talosFor(c);
+    const cps = ["cp-1", "cp-2", "cp-3"];
+    const back = (name: string, boots: number) =>
+      day2.waitFor(() => c.node(name).boots === boots && c.node(name).phase === "running", {
+        timeoutMs: 5000,
+        describe: () => c.log.toString(),
+      });
+    try {
+      for (const n of cps) {
+        await t.reboot(n);
+        await back(n, 2);
+      }
+      assert.strictEqual(c.log.maxConcurrentDown(cps), 1, c.log.toString());
+      await Promise.all(["cp-1", "cp-2"].map((n) => t.reboot(n)));
+      await Promise.all([back("cp-1", 3), back("cp-2", 3)]);
+      assert.strictEqual(c.log.maxConcurrentDown(cps), 2, c.log.toString());
+      const firstReboot = c.log.first({ call: "Reboot", node: "cp-2" });
+      const cp1Back = c.log.entries.find(
+        (e) => e.node === "cp-1" && e.call === "state" && e.outcome === "running" && e.seq > 0,
+      );
+      assert.ok(
+        firstReboot !== undefined && cp1Back !== undefined && cp1Back.seq < firstReboot.seq,
+      );
+    } finally {
+      t.close();
+      c.stop();
+    }
+  });
+
+  it("learners and a staged configuration behave as on Talos", async () => {
+    const c = await fake({ faults: { etcdLearners: ["cp-3"] } });
+    const t = talosFor(c);
+    try {
+      const members = await t.etcdMemberList("cp-1");
+      assert.deepStrictEqual(
+        members.map((m) => [m.hostname, m.isLearner]),
+        [
+          ["cp-1", false],
+          ["cp-2", false],
+          ["cp-3", true],
+        ],
+      );
+      assert.strictEqual((await t.etcdStatus("cp-3")).isLearner, true);
+      const cfg = "machine:\n  kubelet:\n    image: ghcr.io/siderolabs/kubelet:v1.37.0\n";
+      assert.strictEqual(
+        (await t.applyConfiguration("w-1", { data: cfg, mode: "STAGED" })).mode,
+        "STAGED",
+      );
+      assert.strictEqual(c.node("w-1").kubeletVersion, "v1.36.0", "staged, not applied");
+      await t.reboot("w-1");
+      await day2.waitFor(() => c.node("w-1").kubeletVersion === "v1.37.0", {
+        timeoutMs: 5000,
+        describe: () => c.log.toString(),
+      });
+    } finally {
+      t.close();
+      c.stop();
+    }
+  });
+
+  it("etcd refuses to lose its healthy majority when a member is unhealthy", async () => {
+    const c = await fake({ faults: { unhealthyEtcd: ["cp-2"] } });
+    const t = talosFor(c);
+    try {
+      await assert.rejects(
+        t.reset("cp-3", { graceful: true, systemPartitionsToWipe: ["STATE", "EPHEMERAL"] }),
+        /^Day2Error: cp-3 .*Talos Reset failed: FAILED_PRECONDITION: removing cp-3 would leave etcd without a healthy majority \(1 of 2 healthy\)/,
+      );
+      assert.strictEqual(c.node("cp-3").phase, "running", "nothing was reset");
+    } finally {
+      t.close();
+      c.stop();
+    }
+  });
+
+  it("needs a control plane", () => {
+    assert.throws(() => new FakeCluster({ nodes: [NODES[3]] }), /needs at least one control plane/);
+  });
+});
+
+describe("day2 tests stay on loopback", () => {
+  it("a connection to an inventory address throws before any packet is sent", () => {
+    assert.throws(
+      () => net.connect({ host: "10.20.0.11", port: 50000 }),
+      /test tried to connect to 10\.20\.0\.11: only loopback is allowed/,
+    );
+    assert.throws(() => net.connect(6443, "192.168.1.1"), /192\.168\.1\.1/);
+    assert.deepStrictEqual(
+      ["127.0.0.1", "::1", "localhost", "10.0.0.1", "example.com"].map(allowedHost),
+      [true, true, true, false, false],
+    );
+  });
+});
+
+describe("day2 fake call log helpers", () => {
+  it("counts overlap with touching intervals as not overlapping", () => {
+    const log = new CallLog();
+    const at = (t: number, node: string, state: string) => {
+      log.entries.push({ seq: log.entries.length, t, node, call: "state", outcome: state });
+    };
+    at(0, "a", "rebooting");
+    at(10, "a", "running");
+    at(10, "b", "rebooting");
+    at(20, "b", "running");
+    at(15, "c", "down");
+    assert.deepStrictEqual(log.downIntervals("a"), [[0, 10]]);
+    assert.strictEqual(log.maxConcurrentDown(["a", "b"]), 1);
+    assert.strictEqual(log.maxConcurrentDown(["a", "b", "c"]), 2);
+  });
+});

@@ -1,0 +1,503 @@
+/**
+ * `npm run day2 -- status`: the pure report (statusReport, formatStatus) on hand-made
+ * observations, and the whole command run in-process against the fake cluster, with
+ * every endpoint overridden to 127.0.0.1 (the inventory's 10.x addresses are never
+ * dialed). Each fault shows as a row and a problem naming the node, never a crash.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadInventory, type Inventory } from "../lib/inventory";
+import "./support/loopbackOnly";
+import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
+import { runDay2 } from "../scripts/day2";
+import {
+  formatStatus,
+  statusReport,
+  type Observations,
+  type StatusReport,
+} from "../tools/day2/status";
+
+const DEV = path.resolve(__dirname, "..", "inventory", "dev");
+const LARGE = path.resolve(__dirname, "fixtures", "valid", "large");
+
+type FakeOptions = Parameters<typeof startFakeCluster>[0];
+
+/** A fake cluster shaped like an inventory, and files pointing at it in a temp dir. */
+interface Rig {
+  readonly inventory: Inventory;
+  readonly cluster: FakeCluster;
+  readonly dir: string;
+  readonly files: { talosconfig: string; kubeconfig: string; endpoints: string };
+  run(args: readonly string[]): Promise<{ code: number; out: string; err: string }>;
+  close(): void;
+}
+
+async function rig(inventoryDir: string, options: Partial<FakeOptions> = {}): Promise<Rig> {
+  const inventory = loadInventory(inventoryDir);
+  const cluster = await startFakeCluster({
+    nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
+    clusterName: inventory.cluster.name,
+    endpointHost: inventory.endpoint.host,
+    talosVersion: inventory.cluster.talos.version,
+    kubernetesVersion: inventory.cluster.kubernetes.version,
+    ...options,
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-day2-status-"));
+  const files = {
+    talosconfig: path.join(dir, "talosconfig"),
+    kubeconfig: path.join(dir, "kubeconfig"),
+    endpoints: path.join(dir, "endpoints.json"),
+  };
+  fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
+  fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
+  fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+  return {
+    inventory,
+    cluster,
+    dir,
+    files,
+    async run(args) {
+      let out = "";
+      let err = "";
+      const code = await runDay2(
+        ["status", ...args],
+        { write: (s: string) => (out += s) },
+        { write: (s: string) => (err += s) },
+        { projectRoot: dir, timeoutMs: 400, retry: { attempts: 2, baseMs: 5, maxMs: 5 } },
+      );
+      return { code, out, err };
+    },
+    close() {
+      cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The usual arguments: the inventory, the fake's files, and its API endpoint. */
+function full(r: Rig, dir: string, ...extra: string[]): string[] {
+  return [
+    dir,
+    "--talosconfig",
+    r.files.talosconfig,
+    "--kubeconfig",
+    r.files.kubeconfig,
+    "--endpoints",
+    r.files.endpoints,
+    "--kubernetes-endpoint",
+    r.cluster.kubernetesEndpoint,
+    ...extra,
+  ];
+}
+
+function json(out: string): StatusReport {
+  return JSON.parse(out) as StatusReport;
+}
+
+describe("day2 status (pure report)", () => {
+  const inventory = loadInventory(DEV);
+  const healthy = (): Observations => ({
+    nodes: {
+      "dev-cp-1": {
+        endpoint: "10.20.0.11:50000",
+        version: { ok: "v1.13.0" },
+        etcd: {
+          ok: {
+            memberId: "18000000000000000001",
+            leader: "18000000000000000001",
+            isLearner: false,
+            errors: [],
+            protocolVersion: "3.6.0",
+            storageVersion: "3.6.0",
+            raftIndex: "1",
+            raftTerm: "1",
+          },
+        },
+      },
+      "dev-worker-1": { endpoint: "10.20.0.21:50000", version: { ok: "v1.13.0" } },
+      "dev-gpu-1": { endpoint: "10.20.0.31:50000", version: { ok: "v1.13.0" } },
+    },
+    etcdMembers: {
+      ok: {
+        from: "dev-cp-1",
+        members: [
+          {
+            id: "18000000000000000001",
+            hostname: "dev-cp-1",
+            peerUrls: [],
+            clientUrls: [],
+            isLearner: false,
+          },
+        ],
+      },
+    },
+  });
+
+  it("matches when every node runs the inventory's Talos and the control plane is a healthy member", () => {
+    const r = statusReport(inventory, healthy());
+    assert.deepStrictEqual([r.matches, r.problems, r.kubernetesChecked], [true, [], false]);
+    assert.deepStrictEqual(
+      r.nodes.map((n) => [
+        n.name,
+        n.etcdMember,
+        n.etcdHealthy,
+        n.ready,
+        n.kubeletVersion,
+        n.wantKubeletVersion,
+      ]),
+      [
+        ["dev-cp-1", true, true, null, null, null],
+        ["dev-worker-1", null, null, null, null, null],
+        ["dev-gpu-1", null, null, null, null, null],
+      ],
+    );
+    const text = formatStatus(r, "inventory/dev");
+    assert.strictEqual(
+      text[text.length - 1],
+      "The cluster matches the inventory (Talos and etcd only: pass --kubeconfig to check Kubernetes).",
+    );
+    assert.match(
+      text[3],
+      /^dev-cp-1 +controlplane +10\.20\.0\.11 +v1\.13\.0 +member, healthy +- +-$/,
+    );
+  });
+
+  it("names each node that differs, and cluster-level surprises", () => {
+    const o = healthy();
+    const nodes = {
+      ...o.nodes,
+      "dev-worker-1": { endpoint: "10.20.0.21:50000", version: { ok: "v1.12.4" } },
+      "dev-gpu-1": {
+        endpoint: "127.0.0.1:1",
+        version: { error: "dev-gpu-1 (10.20.0.31 via 127.0.0.1:1): Talos Version failed" },
+      },
+    };
+    const members = [
+      ...("ok" in o.etcdMembers ? o.etcdMembers.ok.members : []),
+      { id: "5", hostname: "old-cp", peerUrls: [], clientUrls: [], isLearner: false },
+    ];
+    const r = statusReport(inventory, {
+      nodes,
+      etcdMembers: { ok: { from: "dev-cp-1", members } },
+      kubernetes: {
+        ok: [
+          {
+            name: "dev-cp-1",
+            ready: true,
+            readyReason: "KubeletReady",
+            kubeletVersion: "v1.36.0",
+            unschedulable: false,
+            annotations: {},
+            labels: {},
+          },
+          {
+            name: "dev-worker-1",
+            ready: false,
+            readyReason: "NodeStatusUnknown",
+            kubeletVersion: "v1.35.0",
+            unschedulable: false,
+            annotations: {},
+            labels: {},
+          },
+          {
+            name: "stray",
+            ready: true,
+            readyReason: "",
+            kubeletVersion: "v1.36.0",
+            unschedulable: false,
+            annotations: {},
+            labels: {},
+          },
+        ],
+      },
+    });
+    assert.strictEqual(r.matches, false);
+    assert.deepStrictEqual(r.problems, [
+      "dev-worker-1: runs Talos v1.12.4, the inventory wants v1.13.0",
+      "dev-worker-1: its Kubernetes Node is not Ready (NodeStatusUnknown)",
+      "dev-worker-1: runs kubelet v1.35.0, the inventory wants v1.36.0",
+      "dev-gpu-1 (10.20.0.31 via 127.0.0.1:1): Talos Version failed",
+      "dev-gpu-1: has no Kubernetes Node",
+      "etcd: member old-cp (id 5) is not a control plane in the inventory",
+      "Kubernetes: Node stray is not in the inventory",
+    ]);
+    assert.deepStrictEqual(r.warnings, [
+      "etcd has 2 members (dev-cp-1, old-cp): losing either one loses quorum; add a third control plane",
+    ]);
+    const text = formatStatus(r, "inventory/dev");
+    assert.match(
+      text.find((l) => l.startsWith("dev-gpu-1")) ?? "",
+      /10\.20\.0\.31 via 127\.0\.0\.1:1 +unreachable +- +no Node +unknown$/,
+    );
+    assert.strictEqual(
+      text[text.length - 1],
+      "The cluster does not match the inventory: 2 of 3 nodes differ, 7 problems.",
+    );
+  });
+
+  it("reports an unknown etcd membership without inventing members", () => {
+    const o = healthy();
+    const r = statusReport(inventory, {
+      ...o,
+      etcdMembers: { error: "no control plane answered" },
+    });
+    assert.deepStrictEqual(r.problems, ["etcd: membership unknown: no control plane answered"]);
+    assert.strictEqual(r.nodes[0].etcdMember, true, "its own status still says it is a member");
+  });
+});
+
+describe("day2 status against the fake cluster", () => {
+  it("matches a healthy cluster: text ends with one verdict line, exit 0", async () => {
+    const r = await rig(DEV);
+    try {
+      const { code, out, err } = await r.run(full(r, DEV));
+      assert.strictEqual(err, "");
+      assert.strictEqual(code, 0, out);
+      const lines = out.trimEnd().split("\n");
+      assert.strictEqual(lines[lines.length - 1], "The cluster matches the inventory.");
+      assert.match(
+        lines[0],
+        /: cluster dev, inventory wants Talos v1\.13\.0, Kubernetes 1\.36\.0$/,
+      );
+      assert.match(
+        out,
+        /\ndev-cp-1 +controlplane +10\.20\.0\.11 via 127\.0\.0\.1:\d+ +v1\.13\.0 +member, healthy +yes +v1\.36\.0\n/,
+      );
+      assert.match(
+        out,
+        /\ndev-gpu-1 +worker +10\.20\.0\.31 via 127\.0\.0\.1:\d+ +v1\.13\.0 +- +yes +v1\.36\.0\n/,
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("--json writes one clean document with the documented fields", async () => {
+    const r = await rig(DEV);
+    try {
+      const { code, out } = await r.run(full(r, DEV, "--json"));
+      assert.strictEqual(code, 0);
+      const doc = json(out);
+      assert.strictEqual(doc.matches, true);
+      assert.deepStrictEqual(doc.nodes[0], {
+        name: "dev-cp-1",
+        role: "controlplane",
+        address: "10.20.0.11",
+        endpoint: r.cluster.endpoints["dev-cp-1"],
+        talosVersion: "v1.13.0",
+        wantTalosVersion: "v1.13.0",
+        etcdMember: true,
+        etcdHealthy: true,
+        ready: true,
+        kubeletVersion: "v1.36.0",
+        wantKubeletVersion: "v1.36.0",
+        matches: true,
+        problems: [],
+      });
+      assert.deepStrictEqual(
+        doc.nodes.map((n) => n.etcdMember),
+        [true, null, null],
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("without a kubeconfig, ready and kubeletVersion are null", async () => {
+    const r = await rig(DEV);
+    try {
+      const { code, out } = await r.run([
+        DEV,
+        "--talosconfig",
+        r.files.talosconfig,
+        "--endpoints",
+        r.files.endpoints,
+        "--json",
+      ]);
+      assert.strictEqual(code, 0);
+      const doc = json(out);
+      assert.strictEqual(doc.kubernetesChecked, false);
+      assert.ok(doc.nodes.every((n) => n.ready === null && n.kubeletVersion === null));
+      assert.strictEqual(r.cluster.log.calls({ node: "kubernetes" }).length, 0);
+    } finally {
+      r.close();
+    }
+  });
+
+  it("reads em-infra:talosEndpoints, kubernetesEndpoint and the inventory from Pulumi.<stack>.yaml", async () => {
+    const r = await rig(DEV);
+    try {
+      const eps = Object.entries(r.cluster.endpoints).map(([k, v]) => `    ${k}: "${v}"`);
+      fs.writeFileSync(
+        path.join(r.dir, "Pulumi.lab.yaml"),
+        [
+          "config:",
+          `  em-infra:inventory: ${DEV}`,
+          "  em-infra:talosEndpoints:",
+          ...eps,
+          `  em-infra:kubernetesEndpoint: "${r.cluster.kubernetesEndpoint}"`,
+          "",
+        ].join("\n"),
+      );
+      const { code, out } = await r.run([
+        "--stack",
+        "lab",
+        "--talosconfig",
+        r.files.talosconfig,
+        "--kubeconfig",
+        r.files.kubeconfig,
+        "--json",
+      ]);
+      assert.strictEqual(code, 0, out);
+      assert.ok(
+        json(out).nodes.every((n) => n.ready === true && n.endpoint.startsWith("127.0.0.1:")),
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("an unreachable node is a row and a problem naming it, not a crash; exit 1", async () => {
+    const r = await rig(DEV, { faults: { connectionRefused: ["dev-worker-1"] } });
+    try {
+      const { code, out } = await r.run(full(r, DEV));
+      assert.strictEqual(code, 1);
+      assert.match(
+        out,
+        /\ndev-worker-1 +worker +10\.20\.0\.21 via 127\.0\.0\.1:\d+ +unreachable +- +no +v1\.36\.0\n/,
+      );
+      assert.match(
+        out,
+        /\n {2}dev-worker-1 \(10\.20\.0\.21 via 127\.0\.0\.1:\d+\): Talos Version failed after 2 attempts: UNAVAILABLE: connection refused/,
+      );
+      assert.match(
+        out,
+        /\n {2}dev-worker-1: its Kubernetes Node is not Ready \(NodeStatusUnknown\)\n/,
+      );
+      assert.match(
+        out,
+        /\nThe cluster does not match the inventory: 1 of 3 nodes differ, 2 problems\.\n$/,
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("a node at the wrong version and a kubelet at the wrong version", async () => {
+    const r = await rig(DEV);
+    try {
+      r.cluster.node("dev-gpu-1").version = "v1.12.9";
+      r.cluster.node("dev-worker-1").kubeletVersion = "v1.35.4";
+      const { code, out } = await r.run(full(r, DEV, "--json"));
+      assert.strictEqual(code, 1);
+      const doc = json(out);
+      assert.deepStrictEqual(doc.problems, [
+        "dev-worker-1: runs kubelet v1.35.4, the inventory wants v1.36.0",
+        "dev-gpu-1: runs Talos v1.12.9, the inventory wants v1.13.0",
+      ]);
+      assert.deepStrictEqual(
+        doc.nodes.map((n) => n.matches),
+        [true, false, false],
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("an unhealthy etcd member, a 2-member etcd, a wrong certificate and a hung call, in a 3-control-plane cluster", async () => {
+    const r = await rig(LARGE, {
+      faults: {
+        etcdMembers: ["lab-cp-1", "lab-cp-2"],
+        unhealthyEtcd: ["lab-cp-2"],
+        wrongCertIp: ["lab-worker-2"],
+        hang: [{ node: "lab-worker-3", call: "Version" }],
+      },
+    });
+    try {
+      const { code, out } = await r.run(full(r, LARGE));
+      assert.strictEqual(code, 1);
+      const problems = out.split("\nProblems")[1];
+      assert.match(
+        problems,
+        /\n {2}lab-cp-2: its etcd member reports errors: etcdserver: member is unhealthy \(fault injected\)\n/,
+      );
+      assert.match(problems, /\n {2}lab-cp-3: is not an etcd member\n/);
+      assert.match(
+        problems,
+        /\n {2}lab-worker-2 \(10\.40\.0\.22 via 127\.0\.0\.1:\d+\): Talos Version failed: TLS: server certificate is not valid for 10\.40\.0\.22/,
+      );
+      assert.match(
+        problems,
+        /\n {2}lab-worker-3 \(10\.40\.0\.23 via 127\.0\.0\.1:\d+\): Talos Version failed after 2 attempts: DEADLINE_EXCEEDED: no answer within 400 ms/,
+      );
+      assert.match(
+        out,
+        /\nWarnings \(1\)\n {2}etcd has 2 members \(lab-cp-1, lab-cp-2\): losing either one loses quorum; add a third control plane\n/,
+      );
+      assert.match(
+        out,
+        /\nlab-cp-2 +controlplane +\S+ via \S+ +v1\.13\.0 +member, unhealthy +yes +v1\.35\.3\n/,
+      );
+    } finally {
+      r.close();
+    }
+  });
+
+  it("refuses bad input with exit 2 and a message naming the key or flag", async () => {
+    const r = await rig(DEV);
+    try {
+      const noTalosconfig = await r.run([DEV]);
+      assert.deepStrictEqual(
+        [noTalosconfig.code, noTalosconfig.err.split("\n")[0]],
+        [2, "--talosconfig FILE is required"],
+      );
+      const unknown = await r.run([DEV, "--talosconfig", r.files.talosconfig, "--frobnicate"]);
+      assert.deepStrictEqual(
+        [unknown.code, unknown.err.split("\n")[0]],
+        [2, "unknown option --frobnicate"],
+      );
+      fs.writeFileSync(
+        r.files.endpoints,
+        JSON.stringify({ "dev-cp-9": "127.0.0.1:1", "dev-cp-1": "127.0.0.1:0" }),
+      );
+      const bad = await r.run([
+        DEV,
+        "--talosconfig",
+        r.files.talosconfig,
+        "--endpoints",
+        r.files.endpoints,
+      ]);
+      assert.strictEqual(bad.code, 2);
+      assert.strictEqual(
+        bad.err,
+        `${r.files.endpoints}: dev-cp-9: "dev-cp-9" is not a node in the inventory (nodes: dev-cp-1, dev-worker-1, dev-gpu-1)\n` +
+          `${r.files.endpoints}: dev-cp-1: "127.0.0.1:0": port 0 is not between 1 and 65535\n`,
+      );
+      fs.writeFileSync(r.files.endpoints, JSON.stringify(r.cluster.endpoints));
+      const badKube = await r.run(
+        full(r, DEV).map((a) => (a === r.cluster.kubernetesEndpoint ? "nope" : a)),
+      );
+      assert.deepStrictEqual(
+        [badKube.code, badKube.err],
+        [2, '--kubernetes-endpoint: "nope" is not host:port\n'],
+      );
+      const noInventory = await r.run([
+        path.join(r.dir, "missing"),
+        "--talosconfig",
+        r.files.talosconfig,
+      ]);
+      assert.strictEqual(noInventory.code, 2);
+      assert.match(noInventory.err, /inventory folder not found/);
+      const noStack = await r.run(["--stack", "nope", "--talosconfig", r.files.talosconfig]);
+      assert.deepStrictEqual(
+        [noStack.code, noStack.err],
+        [2, `stack config ${path.join(r.dir, "Pulumi.nope.yaml")} not found\n`],
+      );
+      assert.strictEqual(r.cluster.log.calls().length, 0, "nothing was dialed");
+    } finally {
+      r.close();
+    }
+  });
+});

@@ -1,0 +1,347 @@
+/**
+ * `npm run day2 -- status`: what the running cluster is, against what the inventory
+ * says. {@link observeCluster} asks the nodes and the API server (read-only calls
+ * only); {@link statusReport} and {@link formatStatus} are pure, so every decision
+ * (what matches, what is a problem) is unit-tested without a cluster.
+ */
+import type { Inventory, Role } from "../../lib/inventory";
+import type * as day2 from "../../packages/day2";
+
+type TalosClient = ReturnType<typeof day2.createTalosClient>;
+type KubeClient = ReturnType<typeof day2.createKubeClient>;
+type EtcdMember = Awaited<ReturnType<TalosClient["etcdMemberList"]>>[number];
+type EtcdMemberStatus = Awaited<ReturnType<TalosClient["etcdStatus"]>>;
+type KubeNode = Awaited<ReturnType<KubeClient["listNodes"]>>[number];
+
+/** A call's answer, or the error text it ended with. */
+export type Answer<T> = { readonly ok: T } | { readonly error: string };
+
+/** What was seen of one node. */
+export interface NodeObservation {
+  /** Where its Talos API was dialed, `host:port`. */
+  readonly endpoint: string;
+  readonly version: Answer<string>;
+  /** Its own etcd member status; control planes only. */
+  readonly etcd?: Answer<EtcdMemberStatus>;
+}
+
+/** Everything {@link observeCluster} saw. */
+export interface Observations {
+  readonly nodes: Readonly<Record<string, NodeObservation>>;
+  /** The etcd member list, from the first control plane that answered. */
+  readonly etcdMembers: Answer<{ readonly from: string; readonly members: readonly EtcdMember[] }>;
+  /** The Kubernetes Nodes; undefined when no kubeconfig was given. */
+  readonly kubernetes?: Answer<readonly KubeNode[]>;
+}
+
+/** One node's line of the report (also its `--json` object). */
+export interface StatusRow {
+  readonly name: string;
+  readonly role: Role;
+  /** The inventory IP. */
+  readonly address: string;
+  /** Where its Talos API was dialed. */
+  readonly endpoint: string;
+  /** The running Talos version; null when the node did not answer. */
+  readonly talosVersion: string | null;
+  readonly wantTalosVersion: string;
+  /** Whether it is an etcd member; null for workers, or when no member list was read. */
+  readonly etcdMember: boolean | null;
+  /** Whether its member is a healthy voter; null for workers and when unknown. */
+  readonly etcdHealthy: boolean | null;
+  /** Its Node's Ready condition; null without a kubeconfig or when unknown. */
+  readonly ready: boolean | null;
+  /** Its Node's kubelet version; null without a kubeconfig or when unknown. */
+  readonly kubeletVersion: string | null;
+  /** `v<inventory kubernetes version>`; null without a kubeconfig. */
+  readonly wantKubeletVersion: string | null;
+  readonly matches: boolean;
+  /** Why it does not match, each naming the node. */
+  readonly problems: readonly string[];
+}
+
+/** The whole report. */
+export interface StatusReport {
+  readonly cluster: string;
+  readonly inventory: string;
+  readonly talosVersion: string;
+  readonly kubernetesVersion: string;
+  /** Whether Kubernetes was asked (a kubeconfig was given). */
+  readonly kubernetesChecked: boolean;
+  readonly nodes: readonly StatusRow[];
+  /** Every problem: the nodes' and the cluster's, each naming what it is about. */
+  readonly problems: readonly string[];
+  /** Risks that do not make the cluster differ from the inventory (a 2-member etcd). */
+  readonly warnings: readonly string[];
+  readonly matches: boolean;
+}
+
+/** The error text of a failed call, whatever was thrown. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function answer<T>(p: Promise<T>): Promise<Answer<T>> {
+  try {
+    return { ok: await p };
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+}
+
+/**
+ * Asks every node its version (and each control plane its etcd status), one control
+ * plane for the etcd member list, and the API server for its Nodes. Read-only calls,
+ * all nodes at once; a node that does not answer is recorded, never thrown.
+ */
+export async function observeCluster(
+  inventory: Inventory,
+  talos: TalosClient,
+  kube?: KubeClient,
+): Promise<Observations> {
+  const cps = inventory.nodes.filter((n) => n.role === "controlplane");
+  const [entries, memberLists, kubernetes] = await Promise.all([
+    Promise.all(
+      inventory.nodes.map(async (n): Promise<[string, NodeObservation]> => {
+        const [version, etcd] = await Promise.all([
+          answer(talos.version(n.name).then((v) => v.tag)),
+          n.role === "controlplane" ? answer(talos.etcdStatus(n.name)) : Promise.resolve(undefined),
+        ]);
+        const obs: NodeObservation = {
+          endpoint: talos.dialTarget(n.name),
+          version,
+          ...(etcd === undefined ? {} : { etcd }),
+        };
+        return [n.name, obs];
+      }),
+    ),
+    Promise.all(cps.map((n) => answer(talos.etcdMemberList(n.name)))),
+    kube === undefined ? Promise.resolve(undefined) : answer(kube.listNodes()),
+  ]);
+  const i = memberLists.findIndex((m) => "ok" in m);
+  const etcdMembers: Observations["etcdMembers"] =
+    i === -1
+      ? {
+          error: `no control plane answered EtcdMemberList (${memberLists.map((m) => ("error" in m ? m.error : "")).join("; ")})`,
+        }
+      : { ok: { from: cps[i].name, members: (memberLists[i] as { ok: EtcdMember[] }).ok } };
+  return {
+    nodes: Object.fromEntries(entries),
+    etcdMembers,
+    ...(kubernetes === undefined ? {} : { kubernetes }),
+  };
+}
+
+/** `text`, prefixed with the node's name unless it already starts with it (a client error does). */
+function aboutNode(name: string, text: string): string {
+  return text.startsWith(`${name} `) || text.startsWith(`${name}:`) ? text : `${name}: ${text}`;
+}
+
+/** `v1.36.0` for `1.36.0` or `v1.36.0`. */
+function withV(version: string): string {
+  return version.startsWith("v") ? version : `v${version}`;
+}
+
+/** Builds the report: what each node is against what the inventory says. Pure. */
+export function statusReport(inventory: Inventory, obs: Observations): StatusReport {
+  const wantTalos = inventory.cluster.talos.version;
+  const wantKubelet = withV(inventory.cluster.kubernetes.version);
+  const members = "ok" in obs.etcdMembers ? obs.etcdMembers.ok.members : undefined;
+  const kubeNodes =
+    obs.kubernetes !== undefined && "ok" in obs.kubernetes ? obs.kubernetes.ok : undefined;
+  const clusterProblems: string[] = [];
+  const warnings: string[] = [];
+
+  const rows = inventory.nodes.map((node): StatusRow => {
+    const o = obs.nodes[node.name];
+    const problems: string[] = [];
+    const talosVersion = o !== undefined && "ok" in o.version ? o.version.ok : null;
+    if (o === undefined) problems.push(`${node.name}: not observed`);
+    else if ("error" in o.version) problems.push(aboutNode(node.name, o.version.error));
+    else if (talosVersion !== wantTalos) {
+      problems.push(`${node.name}: runs Talos ${talosVersion}, the inventory wants ${wantTalos}`);
+    }
+
+    let etcdMember: boolean | null = null;
+    let etcdHealthy: boolean | null = null;
+    if (node.role === "controlplane") {
+      const status = o?.etcd !== undefined && "ok" in o.etcd ? o.etcd.ok : undefined;
+      const member =
+        members?.find((m) => status !== undefined && m.id === status.memberId) ??
+        members?.find((m) => m.hostname === node.name);
+      etcdMember =
+        members === undefined ? (status !== undefined ? true : null) : member !== undefined;
+      if (etcdMember === false) problems.push(`${node.name}: is not an etcd member`);
+      if (status !== undefined) {
+        etcdHealthy = status.errors.length === 0 && !status.isLearner;
+        if (status.isLearner) problems.push(`${node.name}: its etcd member is still a learner`);
+        if (status.errors.length > 0) {
+          problems.push(
+            `${node.name}: its etcd member reports errors: ${status.errors.join("; ")}`,
+          );
+        }
+      } else if (
+        etcdMember !== false &&
+        o?.etcd !== undefined &&
+        "error" in o.etcd &&
+        "ok" in o.version
+      ) {
+        // Reachable, but etcd did not answer: that is a problem of its own.
+        problems.push(aboutNode(node.name, o.etcd.error));
+      }
+    }
+
+    let ready: boolean | null = null;
+    let kubeletVersion: string | null = null;
+    if (kubeNodes !== undefined) {
+      const k = kubeNodes.find((n) => n.name === node.name);
+      if (k === undefined) problems.push(`${node.name}: has no Kubernetes Node`);
+      else {
+        ready = k.ready;
+        kubeletVersion = k.kubeletVersion === "" ? null : k.kubeletVersion;
+        if (k.ready !== true) {
+          problems.push(
+            `${node.name}: its Kubernetes Node is not Ready (${k.readyReason || "no Ready condition"})`,
+          );
+        }
+        if (kubeletVersion !== wantKubelet) {
+          problems.push(
+            `${node.name}: runs kubelet ${kubeletVersion ?? "(unknown)"}, the inventory wants ${wantKubelet}`,
+          );
+        }
+      }
+    }
+    return {
+      name: node.name,
+      role: node.role,
+      address: node.ip,
+      endpoint: o?.endpoint ?? "",
+      talosVersion,
+      wantTalosVersion: wantTalos,
+      etcdMember,
+      etcdHealthy,
+      ready,
+      kubeletVersion,
+      wantKubeletVersion: obs.kubernetes === undefined ? null : wantKubelet,
+      matches: problems.length === 0,
+      problems,
+    };
+  });
+
+  const cpNames = new Set(
+    inventory.nodes.filter((n) => n.role === "controlplane").map((n) => n.name),
+  );
+  if ("error" in obs.etcdMembers)
+    clusterProblems.push(`etcd: membership unknown: ${obs.etcdMembers.error}`);
+  else {
+    for (const m of obs.etcdMembers.ok.members) {
+      if (!cpNames.has(m.hostname)) {
+        clusterProblems.push(
+          `etcd: member ${m.hostname} (id ${m.id}) is not a control plane in the inventory`,
+        );
+      }
+    }
+    const voters = obs.etcdMembers.ok.members.filter((m) => !m.isLearner);
+    if (voters.length === 2) {
+      warnings.push(
+        `etcd has 2 members (${voters.map((m) => m.hostname).join(", ")}): losing either one loses quorum; add a third control plane`,
+      );
+    }
+  }
+  if (obs.kubernetes !== undefined && "error" in obs.kubernetes) {
+    clusterProblems.push(`Kubernetes API unreachable: ${obs.kubernetes.error}`);
+  }
+  const names = new Set(inventory.nodes.map((n) => n.name));
+  for (const k of kubeNodes ?? []) {
+    if (!names.has(k.name))
+      clusterProblems.push(`Kubernetes: Node ${k.name} is not in the inventory`);
+  }
+
+  const problems = [...rows.flatMap((r) => r.problems), ...clusterProblems];
+  return {
+    cluster: inventory.cluster.name,
+    inventory: inventory.dir,
+    talosVersion: wantTalos,
+    kubernetesVersion: inventory.cluster.kubernetes.version,
+    kubernetesChecked: obs.kubernetes !== undefined,
+    nodes: rows,
+    problems,
+    warnings,
+    matches: problems.length === 0,
+  };
+}
+
+function etcdCell(r: StatusRow): string {
+  if (r.role === "worker") return "-";
+  if (r.etcdMember === false) return "not a member";
+  if (r.etcdHealthy === null) return r.etcdMember === true ? "member, health unknown" : "unknown";
+  return r.etcdHealthy ? "member, healthy" : "member, unhealthy";
+}
+
+function readyCell(r: StatusRow, checked: boolean): string {
+  if (!checked) return "-";
+  if (r.ready === null)
+    return r.problems.some((p) => p.endsWith("has no Kubernetes Node")) ? "no Node" : "unknown";
+  return r.ready ? "yes" : "no";
+}
+
+function versionCell(have: string | null, want: string | null, missing: string): string {
+  if (want === null) return "-";
+  if (have === null) return missing;
+  return have === want ? have : `${have} (want ${want})`;
+}
+
+/** Left-aligned columns, two spaces apart, trailing blanks trimmed. */
+function table(rows: readonly string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** The report as text lines; the last line says whether the cluster matches. Pure. */
+export function formatStatus(report: StatusReport, inventoryLabel: string): string[] {
+  const lines = [
+    `${inventoryLabel}: cluster ${report.cluster}, inventory wants Talos ${report.talosVersion}, Kubernetes ${report.kubernetesVersion}`,
+    "",
+    ...table([
+      ["NODE", "ROLE", "ADDRESS", "TALOS", "ETCD", "READY", "KUBELET"],
+      ...report.nodes.map((r) => [
+        r.name,
+        r.role,
+        r.endpoint === "" || r.endpoint === `${r.address}:50000`
+          ? r.address
+          : `${r.address} via ${r.endpoint}`,
+        versionCell(r.talosVersion, r.wantTalosVersion, "unreachable"),
+        etcdCell(r),
+        readyCell(r, report.kubernetesChecked),
+        versionCell(r.kubeletVersion, r.wantKubeletVersion, "unknown"),
+      ]),
+    ]),
+  ];
+  if (report.problems.length > 0) {
+    lines.push("", `Problems (${report.problems.length})`, ...report.problems.map((p) => `  ${p}`));
+  }
+  if (report.warnings.length > 0) {
+    lines.push("", `Warnings (${report.warnings.length})`, ...report.warnings.map((w) => `  ${w}`));
+  }
+  const scope = report.kubernetesChecked
+    ? ""
+    : " (Talos and etcd only: pass --kubeconfig to check Kubernetes)";
+  const differing = report.nodes.filter((r) => !r.matches).length;
+  lines.push(
+    "",
+    report.matches
+      ? `The cluster matches the inventory${scope}.`
+      : `The cluster does not match the inventory: ${differing} of ${report.nodes.length} nodes differ, ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}${scope}.`,
+  );
+  return lines;
+}
+
+/** The `--json` document. Pure. */
+export function statusJson(report: StatusReport): string {
+  return JSON.stringify(report, null, 2) + "\n";
+}
