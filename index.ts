@@ -10,9 +10,9 @@ import { NodeVm } from "./components/nodeVm";
 import { TalosCluster } from "./components/talosCluster";
 import { TalosImages } from "./components/talosImages";
 import { InventoryError, formatProblemUnlabelled, loadInventory } from "./lib/inventory";
-import { buildClusterModel } from "./lib/model";
+import { bootstrapCheckInputs, buildClusterModel, rolloutInputs } from "./lib/model";
 import { PROJECT_ROOT } from "./lib/projectRoot";
-import { SettingsError, resolveSettings } from "./lib/settings";
+import { SettingsError, resolveEndpoints, resolveSettings } from "./lib/settings";
 
 function load() {
   try {
@@ -24,7 +24,11 @@ function load() {
       PROJECT_ROOT,
     );
     const inventory = loadInventory(settings.inventoryDir);
-    return { settings, inventory, model: buildClusterModel(inventory) };
+    const dial = resolveEndpoints(
+      settings,
+      inventory.nodes.map((n) => n.name),
+    );
+    return { settings, inventory, dial, model: buildClusterModel(inventory) };
   } catch (err) {
     // A RunError is printed without a stack trace: the message says it all.
     if (err instanceof InventoryError || err instanceof SettingsError) {
@@ -45,7 +49,7 @@ function isConfigSecret(key: string): boolean {
   return probe ? probe(key) : true;
 }
 
-const { settings, inventory, model } = load();
+const { settings, inventory, dial, model } = load();
 for (const warning of inventory.warnings) {
   void pulumi.log.warn(formatProblemUnlabelled(warning));
 }
@@ -60,6 +64,9 @@ const vms = Object.fromEntries(
 const cluster = new TalosCluster(model.name, {
   model: model.talos,
   vms,
+  day2: { rollout: rolloutInputs(model, dial), bootstrapCheck: bootstrapCheckInputs(model, dial) },
+  installers: images.installers,
+  schematicIds: images.schematicIds,
   healthGate: settings.healthGate,
 });
 

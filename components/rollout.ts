@@ -42,6 +42,7 @@ export class Day2Resource extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     const provider = kind === "rollout" ? rolloutProvider : bootstrapCheckProvider;
-    super(provider, name, props, opts);
+    // `kind` names the provider in state and in the offline engine's record.
+    super(provider, name, { kind, ...props }, opts);
   }
 }

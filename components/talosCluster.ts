@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
-import type { NodeModel, TalosModel } from "../lib/model";
+import type {
+  BootstrapCheckPlainInputs,
+  NodeModel,
+  RolloutPlainInputs,
+  TalosModel,
+} from "../lib/model";
+import type { SchematicKey } from "../lib/proxmox/images";
 import { TALOS_CLUSTER } from "../lib/tokens";
+import { Day2Resource } from "./rollout";
 
 /** Arguments of {@link TalosCluster}. */
 export interface TalosClusterArgs {
@@ -9,6 +16,14 @@ export interface TalosClusterArgs {
   readonly model: TalosModel;
   /** Every node's VM, by node name; a node's apply waits for its VM. */
   readonly vms: Readonly<Record<string, pulumi.CustomResource>>;
+  /** The day-two resources' plain inputs (lib/model/day2.ts). */
+  readonly day2: {
+    readonly rollout: RolloutPlainInputs;
+    readonly bootstrapCheck: BootstrapCheckPlainInputs;
+  };
+  /** The installer image and schematic id of each schematic, for upgrades. */
+  readonly installers: Readonly<Partial<Record<SchematicKey, pulumi.Input<string>>>>;
+  readonly schematicIds: Readonly<Partial<Record<SchematicKey, pulumi.Input<string>>>>;
   /**
    * Whether `pulumi up` waits for the cluster to be healthy before the kubeconfig
    * output resolves. @default true
@@ -44,10 +59,14 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly talosconfig: pulumi.Output<string>;
   /** The health gate's id; known once the cluster reports healthy. */
   public readonly healthy: pulumi.Output<string>;
+  /** Checks once, right after the bootstrap, that etcd really came up. */
+  public readonly bootstrapCheck: Day2Resource;
+  /** Brings the running nodes to the inventory after an edit, node by node. */
+  public readonly rollout: Day2Resource;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TALOS_CLUSTER, name, {}, opts);
-    const { model, vms, healthGate = true } = args;
+    const { model, vms, day2, healthGate = true } = args;
 
     this.secrets = new talos.machine.Secrets(
       `${name}-secrets`,
@@ -70,6 +89,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       .map((n) => vms[n.name]);
 
     const applies: Record<string, talos.machine.ConfigurationApply> = {};
+    const configs: Record<string, pulumi.Output<string>> = {};
     let bootstrap: talos.machine.Bootstrap | undefined;
     // The model lists the bootstrap node first: its apply, then the bootstrap, then
     // every other node's apply, which waits for the bootstrap.
@@ -78,7 +98,9 @@ export class TalosCluster extends pulumi.ComponentResource {
         ...(node.apply.afterBootstrap && bootstrap ? [bootstrap] : []),
         ...(node.apply.afterControlPlaneVms ? controlPlaneVms : []),
       ];
-      applies[node.name] = this.applyNode(name, model, node, vms[node.name], after);
+      const { apply, config } = this.applyNode(name, model, node, vms[node.name], after);
+      applies[node.name] = apply;
+      configs[node.name] = config;
       if (node === first) {
         bootstrap = new talos.machine.Bootstrap(
           `${name}-bootstrap`,
@@ -101,6 +123,49 @@ export class TalosCluster extends pulumi.ComponentResource {
     }
     this.applies = applies;
     this.bootstrap = bootstrap!;
+
+    // The provider reports a bootstrap that never happened as a success
+    // (terraform-provider-talos #248), and no later run would bootstrap again: check
+    // etcd once, right after it, and only then. A replaced bootstrap is checked anew.
+    this.bootstrapCheck = new Day2Resource(
+      "bootstrapCheck",
+      `${name}-bootstrap-check`,
+      {
+        ...day2.bootstrapCheck,
+        credentials: clientConfiguration,
+        bootstrapUrn: this.bootstrap.urn,
+      },
+      { parent: this, dependsOn: [this.bootstrap], replaceWith: [this.bootstrap] },
+    );
+
+    // After creation, each apply keeps the configuration it first applied
+    // (ignoreChanges), and every later change reaches the nodes through the rollout,
+    // one control plane at a time and workers in batches. It waits for every apply, so
+    // on a new cluster it only records what was applied; it dials no node then.
+    this.rollout = new Day2Resource(
+      "rollout",
+      `${name}-rollout`,
+      {
+        ...day2.rollout,
+        nodes: pulumi.all(
+          Object.fromEntries(
+            model.nodes.map((n) => [
+              n.name,
+              pulumi
+                .all([args.installers[n.schematic], args.schematicIds[n.schematic]])
+                .apply(([installer, schematic]) => ({
+                  ...day2.rollout.nodes[n.name],
+                  installer,
+                  schematic,
+                })),
+            ]),
+          ),
+        ),
+        configs: pulumi.secret(pulumi.all(configs)),
+        credentials: clientConfiguration,
+      },
+      { parent: this, dependsOn: [...Object.values(applies), this.bootstrapCheck] },
+    );
 
     const kubeconfig = new talos.cluster.Kubeconfig(
       `${name}-kubeconfig`,
@@ -137,7 +202,12 @@ export class TalosCluster extends pulumi.ComponentResource {
               skipKubernetesChecks: model.health.skipKubernetesChecks,
               timeouts: { ...HEALTH_TIMEOUTS },
             },
-            { parent: this, dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies)] },
+            {
+              parent: this,
+              // The gate judges the cluster the inventory now describes: after the
+              // rollout has brought every node to it and removed the nodes it lost.
+              dependsOn: [this.bootstrap, kubeconfig, ...Object.values(applies), this.rollout],
+            },
           );
     this.healthy = health ? health.id : pulumi.output("not checked");
 
@@ -171,7 +241,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     node: NodeModel,
     vm: pulumi.CustomResource,
     after: pulumi.Resource[],
-  ): talos.machine.ConfigurationApply {
+  ): { apply: talos.machine.ConfigurationApply; config: pulumi.Output<string> } {
     const config = talos.machine.getConfigurationOutput(
       {
         clusterName: model.clusterName,
@@ -190,7 +260,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return new talos.machine.ConfigurationApply(
+    const apply = new talos.machine.ConfigurationApply(
       `${name}-apply-${node.name}`,
       {
         clientConfiguration: this.secrets.clientConfiguration,
@@ -210,7 +280,11 @@ export class TalosCluster extends pulumi.ComponentResource {
         // old apply's reset reaches the old VM, never the new one at the same IP.
         replaceWith: [vm],
         deleteBeforeReplace: true,
+        // The first apply configures the node; every later change is the rollout's,
+        // in turn, so a changed configuration never reaches every node at once.
+        ignoreChanges: ["machineConfigurationInput"],
       },
     );
+    return { apply, config: config.machineConfiguration };
   }
 }

@@ -3,6 +3,11 @@
  * passes in how to read config, so the rules are tested without a stack.
  */
 import * as path from "path";
+import {
+  checkKubernetesEndpoint,
+  checkTalosEndpoints,
+  formatHostPort,
+} from "../packages/day2/lib/endpoints";
 
 /** Reads one config value (`namespace:key`), undefined when unset. */
 export type ConfigReader = (key: string) => string | undefined;
@@ -18,10 +23,32 @@ export interface ProgramSettings {
    * still a Kubernetes Node). @default true
    */
   readonly healthGate: boolean;
+  /**
+   * `em-infra:talosEndpoints` as written: node name to `host:port`, where the day-two
+   * resources dial a node's Talos API instead of `<ip>:50000`. Checked against the
+   * inventory's nodes by {@link resolveEndpoints}. @default none
+   */
+  readonly talosEndpoints: unknown;
+  /**
+   * `em-infra:kubernetesEndpoint` as written: `host:port` the day-two resources dial for
+   * the Kubernetes API instead of the kubeconfig's server. @default none
+   */
+  readonly kubernetesEndpoint: unknown;
+}
+
+/** Where the day-two resources dial, checked against the inventory. */
+export interface DialSettings {
+  /** Node name to `host:port`, only for the nodes that have an override. */
+  readonly talosEndpoints: Readonly<Record<string, string>>;
+  readonly kubernetesEndpoint: string | null;
 }
 
 /** The config key that turns the health gate off for one operation. */
 export const HEALTH_GATE_KEY = "em-infra:healthGate";
+
+/** The config keys that reach the Talos and Kubernetes APIs some other way. */
+export const TALOS_ENDPOINTS_KEY = "em-infra:talosEndpoints";
+export const KUBERNETES_ENDPOINT_KEY = "em-infra:kubernetesEndpoint";
 
 /** The config key naming the inventory folder. */
 export const INVENTORY_KEY = "em-infra:inventory";
@@ -67,6 +94,44 @@ export function resolveSettings(
   if (gate !== undefined && gate !== "true" && gate !== "false") {
     problems.push(`${HEALTH_GATE_KEY}: "${gate}" is not true or false`);
   }
+  const talosEndpoints = parseJsonConfig(read, TALOS_ENDPOINTS_KEY, problems);
+  const kubernetesEndpoint = read(KUBERNETES_ENDPOINT_KEY);
   if (problems.length > 0) throw new SettingsError(problems.join("\n"));
-  return { inventoryDir, healthGate: gate !== "false" };
+  return { inventoryDir, healthGate: gate !== "false", talosEndpoints, kubernetesEndpoint };
+}
+
+/**
+ * An object-valued config key: Pulumi hands it over as JSON text (set with
+ * `npx pulumi config set --path 'em-infra:talosEndpoints.<node>' <host:port>`).
+ */
+function parseJsonConfig(read: ConfigReader, key: string, problems: string[]): unknown {
+  const text = read(key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    problems.push(`${key}: ${JSON.stringify(text)} is not an object of node name to "host:port"`);
+    return undefined;
+  }
+}
+
+/**
+ * Checks the dial overrides against the inventory's node names, every problem at once.
+ *
+ * @throws SettingsError naming each bad entry: an unknown node, or not `host:port`.
+ */
+export function resolveEndpoints(
+  settings: Pick<ProgramSettings, "talosEndpoints" | "kubernetesEndpoint">,
+  nodeNames: readonly string[],
+): DialSettings {
+  const talos = checkTalosEndpoints(settings.talosEndpoints, nodeNames, TALOS_ENDPOINTS_KEY);
+  const kube = checkKubernetesEndpoint(settings.kubernetesEndpoint, KUBERNETES_ENDPOINT_KEY);
+  const problems = [...talos.problems, ...kube.problems];
+  if (problems.length > 0) throw new SettingsError(problems.join("\n"));
+  return {
+    talosEndpoints: Object.fromEntries(
+      Object.entries(talos.endpoints).map(([name, hp]) => [name, formatHostPort(hp)]),
+    ),
+    kubernetesEndpoint: kube.endpoint ? formatHostPort(kube.endpoint) : null,
+  };
 }

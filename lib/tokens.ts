@@ -23,3 +23,6 @@ export const GET_CONFIG = "talos:machine/getConfiguration:getConfiguration";
 export const CLIENT_CONFIG = "talos:client/getConfiguration:getConfiguration";
 export const HEALTH = "talos:cluster/getHealth:getHealth";
 export const GET_URLS = "talos:imageFactory/getUrls:getUrls";
+
+/** Pulumi's own type for every dynamic resource (the day-two resources). */
+export const DYNAMIC = "pulumi-nodejs:dynamic:Resource";

@@ -40,6 +40,7 @@ import { buildNodePatches, hasGpuNodes, renderPatch, type TalosPatch } from "../
 import { planRollout, type RolloutPlan } from "./rollout";
 
 export { planRollout, type RolloutBatch, type RolloutPlan } from "./rollout";
+export * from "./day2";
 
 /** The Talos images: what the Image Factory builds and what each host downloads. */
 export interface ImagesModel {
@@ -132,6 +133,12 @@ export interface ClusterModel {
   /** Every node, in inventory order. */
   readonly nodes: readonly NodeModel[];
   readonly talos: TalosModel;
+  /** The node network every node's address lives in. */
+  readonly network: {
+    readonly cidr: string;
+    readonly gateway: string;
+    readonly prefixLength: number;
+  };
   /** The order and width of a rolling change. */
   readonly rollout: RolloutPlan;
   /** The `nodes` stack output. */
@@ -206,6 +213,11 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
         endpoints: controlPlaneIps(inventory.nodes),
         nodes: inventory.nodes.map((n) => n.ip),
       },
+    },
+    network: {
+      cidr: cluster.network.cidr,
+      gateway: cluster.network.gateway,
+      prefixLength: cluster.network.prefixLength,
     },
     rollout: planRollout(inventory.nodes, first.name, cluster.rollout.maxUnavailableWorkers),
     nodesOutput: nodesOutput(inventory.nodes),

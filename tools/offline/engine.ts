@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
+import { DYNAMIC } from "../../lib/tokens";
 import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports --
@@ -198,10 +199,12 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
   const failed = new Promise<void>((resolve) => (signalFailure = resolve));
   const recording: Promise<void>[] = [];
   let stackOutputs: Record<string, unknown> = {};
-  const priorByKey = new Map(
-    (options.prior?.resources ?? []).map((r) => [`${r.type}::${r.name}`, r] as const),
+  const priorByKey = new Map<string, RecordedResource>(
+    (options.prior?.resources ?? []).map((r) => [`${r.type}::${r.name}`, r]),
   );
   const registered = new Set<string>();
+  /** What a dynamic provider's diff said, by `type::name`: it decides update or same. */
+  const dynamicChanges = new Map<string, boolean>();
   const record = (): RunRecord => ({
     resources,
     invokes,
@@ -214,8 +217,14 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
 
   await pulumi.runtime.setMocks(
     {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
+      async newResource(args: pulumi.runtime.MockResourceArgs) {
         if (!args.custom) return { id: undefined, state: args.inputs };
+        if (args.type === DYNAMIC) {
+          const key = `${args.type}::${args.name}`;
+          const result = await runDynamic(args, priorByKey.get(key), dryRun);
+          if (result.changes !== undefined) dynamicChanges.set(key, result.changes);
+          return { id: result.id, state: result.state };
+        }
         const fake = RESOURCE_FAKES[args.type];
         if (!fake) throw new Error(`no provider answers for resource type ${args.type}`);
         const result = fake({
@@ -253,12 +262,12 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
       : inputs;
     // The provider sees what the engine would send it: ignored paths at their old values.
     if (stateInputs !== inputs) req.setObject(Struct.fromJavaScript(stateInputs as any));
-    const op = !before
-      ? "create"
-      : stableJson(unwrapSecrets(stateInputs)) === stableJson(unwrapSecrets(before.stateInputs))
-        ? "same"
-        : "update";
+    const sameInputs =
+      before !== undefined &&
+      stableJson(unwrapSecrets(stateInputs)) === stableJson(unwrapSecrets(before.stateInputs));
     register(req, (err: any, resp: any) => {
+      const changes = dynamicChanges.get(`${req.getType()}::${req.getName()}`);
+      const op = !before ? "create" : (changes ?? !sameInputs) ? "update" : "same";
       if (err || !resp) {
         failures.push(err ?? new Error(`registering ${req.getName()} failed`));
         signalFailure();
@@ -510,4 +519,64 @@ export function keepIgnored(
     else into[last] = structuredClone(from);
   }
   return result;
+}
+
+/** A dynamic provider as the host loads it from a resource's `__provider` input. */
+interface LoadedProvider {
+  check?(olds: unknown, news: unknown): Promise<{ inputs?: unknown; failures?: unknown[] }>;
+  diff?(id: string, olds: unknown, news: unknown): Promise<{ changes?: boolean }>;
+  create(inputs: unknown): Promise<{ id: string; outs?: Record<string, unknown> }>;
+}
+
+const loadedProviders = new Map<string, LoadedProvider>();
+
+/**
+ * Loads a serialized dynamic provider the way Pulumi's dynamic-provider host does
+ * (`require-from-string`, then `handler()`), so tests run the text stored in state.
+ */
+export function loadSerializedProvider(text: string): LoadedProvider {
+  let provider = loadedProviders.get(text);
+  if (!provider) {
+    const requireFromString = require("require-from-string");
+    provider = requireFromString(text).handler() as LoadedProvider;
+    loadedProviders.set(text, provider);
+  }
+  return provider;
+}
+
+/**
+ * What the dynamic-provider host would do with a registration, as far as it can be
+ * done offline: `check`, then `diff` against the prior state (a refusal there fails
+ * the run, as it fails `pulumi preview`). Outputs: the prior ones in a preview of an
+ * existing resource; else the record of a rollout (its `create` only records and
+ * never dials), and the inputs for anything else, whose `create` would talk to nodes.
+ */
+async function runDynamic(
+  args: pulumi.runtime.MockResourceArgs,
+  prior: RecordedResource | undefined,
+  dryRun: boolean,
+): Promise<{ id: string | undefined; state: Record<string, unknown>; changes?: boolean }> {
+  const { __provider: text, ...rest } = args.inputs as Record<string, unknown>;
+  const news = unwrapSecrets(rest) as Record<string, unknown>;
+  const provider = loadSerializedProvider(String(unwrapSecrets(text)));
+  const olds = prior ? (unwrapSecrets(prior.outputs) as Record<string, unknown>) : {};
+  if (provider.check) {
+    const checked = await provider.check(olds, news);
+    if (checked.failures && checked.failures.length > 0) {
+      throw new Error(`${args.name}: ${JSON.stringify(checked.failures)}`);
+    }
+  }
+  let changes: boolean | undefined;
+  if (prior && provider.diff) {
+    changes = (await provider.diff(prior.id ?? args.name, olds, news)).changes ?? false;
+  }
+  if (prior && (dryRun || changes === false)) {
+    return { id: prior.id, state: { ...prior.outputs }, changes };
+  }
+  if (dryRun) return { id: undefined, state: rest, changes };
+  if (news.kind === "rollout") {
+    const created = await provider.create(news);
+    return { id: created.id, state: created.outs ?? {}, changes };
+  }
+  return { id: args.name, state: rest, changes };
 }

@@ -171,6 +171,13 @@ export const RESOURCE_FAKES: Readonly<Record<string, ResourceFake>> = {
       : `${str(req.inputs.datastoreId)}:${str(req.inputs.contentType)}/${str(req.inputs.fileName)}`,
     state: req.dryRun ? echo(req) : { ...echo(req), size: 1_306_525_696 },
   }),
+  // A dynamic resource's provider is serialized into its inputs; the engine runs it
+  // (see engine.ts). This is the fallback: the state the host would store, inputs
+  // echoed, without the provider text.
+  [tokens.DYNAMIC]: (req) => {
+    const { __provider: _, ...state } = req.inputs;
+    return { id: req.dryRun ? undefined : req.name, state };
+  },
   [tokens.VM]: (req) => {
     const devices = (plain(req.inputs.networkDevices) as { macAddress?: string }[]) ?? [];
     return {
