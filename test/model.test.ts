@@ -43,11 +43,11 @@ describe("cluster model", () => {
       assert.deepEqual(order["gpu-1"], { afterBootstrap: true, afterControlPlaneVms: true });
     });
 
-    it("resets workers on destroy and leaves control planes alone", () => {
+    it("resets no node when its apply is destroyed", () => {
       const cp = model.nodes.find((n) => n.name === "cp-2")!;
       const worker = model.nodes.find((n) => n.name === "worker-1")!;
       assert.deepEqual(cp.onDestroy, { graceful: false, reboot: false, reset: false });
-      assert.deepEqual(worker.onDestroy, { graceful: true, reboot: false, reset: true });
+      assert.deepEqual(worker.onDestroy, { graceful: false, reboot: false, reset: false });
     });
 
     it("gives the GPU worker the gpu schematic and a download per host and schematic", () => {

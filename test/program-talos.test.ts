@@ -118,18 +118,14 @@ describe("Talos layer", function () {
         assert.equal(kubeconfig.endpoint, first.ip);
       });
 
-      it("applies each node's config at its own address, with its role's destroy behaviour", function () {
+      it("applies each node's config at its own address, resetting nothing on destroy", function () {
         for (const node of inv.nodes) {
           const apply = plainInputs(resource(record, APPLY, `${name}-apply-${node.name}`));
           assert.equal(apply.node, node.ip);
           assert.equal(apply.endpoint, node.ip);
           assert.equal(apply.applyMode, "auto");
-          assert.deepEqual(
-            apply.onDestroy,
-            node.role === "worker"
-              ? { graceful: true, reboot: false, reset: true }
-              : { graceful: false, reboot: false, reset: false },
-          );
+          // Removal is the rollout's decommission; destroy tears the cluster down.
+          assert.deepEqual(apply.onDestroy, { graceful: false, reboot: false, reset: false });
           assert.deepEqual(apply.timeouts, { create: "15m", update: "15m", delete: "10m" });
         }
       });

@@ -38,8 +38,8 @@ describe("Talos cluster decisions", () => {
     assert.deepEqual(ipsOf(inv.nodes, "worker"), ["192.168.10.21", "192.168.10.31"]);
   });
 
-  it("drains and resets a destroyed worker, and leaves a control plane to its VM's deletion", () => {
-    assert.deepEqual(onDestroyFor("worker"), { graceful: true, reboot: false, reset: true });
+  it("resets nothing when an apply is destroyed: the rollout decommissions removed nodes", () => {
+    assert.deepEqual(onDestroyFor("worker"), { graceful: false, reboot: false, reset: false });
     assert.deepEqual(onDestroyFor("controlplane"), {
       graceful: false,
       reboot: false,

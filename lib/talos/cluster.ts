@@ -44,16 +44,16 @@ export interface OnDestroy {
 }
 
 /**
- * Workers are drained and reset when removed, so their pods move elsewhere and
- * the cluster stays healthy. Control planes are not reset: a graceful reset must
- * leave etcd, which hangs once quorum is gone, and that is exactly the state a
- * whole-stack destroy reaches. Removing a control plane is a documented manual
- * step (leave etcd first); its VM is deleted right after anyway.
+ * What destroying a node's apply does: nothing, on every role. A node removed from the
+ * inventory is decommissioned by the rollout's update before Pulumi deletes its apply
+ * (drained, reset, out of etcd, its Node deleted), and `pulumi destroy` tears the
+ * whole cluster down, where a graceful reset of the last etcd member would hang
+ * (siderolabs/terraform-provider-talos #216). The role stays a parameter: the
+ * decision is per node, and a later one may differ.
  */
 export function onDestroyFor(role: Role): OnDestroy {
   switch (role) {
     case "worker":
-      return { graceful: true, reboot: false, reset: true };
     case "controlplane":
       return { graceful: false, reboot: false, reset: false };
     default: {
