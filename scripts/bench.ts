@@ -19,6 +19,7 @@ import * as path from "path";
 import { PROJECT_ROOT } from "../lib/projectRoot";
 import { runProgram } from "../tools/offline/engine";
 import { longestChain } from "../tools/plan";
+import { DYNAMIC } from "../lib/tokens";
 
 /** One size's measurements. */
 interface Result {
@@ -117,8 +118,73 @@ function spawnWorker(mode: Result["mode"], count: number, runs: number): Result 
   return JSON.parse(child.stdout.trim().split("\n").pop()!) as Result;
 }
 
+/**
+ * Runs inside a worker process: the median time to run the dynamic-resource program
+ * with `count` resources, and the serialized provider's size.
+ */
+async function measureDynamic(count: number, runs: number): Promise<DynamicResult> {
+  process.env.EM_INFRA_BENCH_DYNAMIC = String(count);
+  const entry = path.join(ROOT, ".build", "scripts", "benchDynamicProgram.js");
+  const warm = await runProgram({ entry });
+  const runsMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    (global as { gc?: () => void }).gc?.();
+    const start = process.hrtime.bigint();
+    await runProgram({ entry });
+    runsMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const first = warm.resources.find((r) => r.type === DYNAMIC);
+  return {
+    count,
+    medianMs: median(runsMs),
+    providerBytes: first ? String(first.inputs.__provider).length : 0,
+  };
+}
+
+/** One size of the dynamic-resource measurement. */
+interface DynamicResult {
+  readonly count: number;
+  readonly medianMs: number;
+  readonly providerBytes: number;
+}
+
+/** Runs the dynamic-resource measurement for one count in a fresh process. */
+function spawnDynamicWorker(count: number, runs: number): DynamicResult {
+  const child = spawnSync(
+    process.execPath,
+    [
+      "--expose-gc",
+      path.join(ROOT, ".build", "scripts", "bench.js"),
+      "--dynamic-worker",
+      String(count),
+      "--runs",
+      String(runs),
+    ],
+    { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (child.status !== 0) throw new Error(`bench worker failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop()!) as DynamicResult;
+}
+
+/** The cost of one dynamic resource's registration, compiled, and its stored provider. */
+function reportDynamic(runs: number): void {
+  const none = spawnDynamicWorker(0, runs);
+  const many = spawnDynamicWorker(200, runs);
+  const perRegistration = (many.medianMs - none.medianMs) / 200;
+  process.stdout.write(
+    `\ndynamic resources (compiled): 0 → ${none.medianMs.toFixed(0)} ms, ` +
+      `200 → ${many.medianMs.toFixed(0)} ms; ${perRegistration.toFixed(2)} ms per registration; ` +
+      `serialized provider ${many.providerBytes} bytes in each resource's state\n`,
+  );
+}
+
 async function main(args: string[]): Promise<void> {
   const runs = Number(arg(args, "--runs", "5"));
+  if (args.includes("--dynamic-worker")) {
+    const result = await measureDynamic(Number(arg(args, "--dynamic-worker", "0")), runs);
+    process.stdout.write(JSON.stringify(result) + "\n");
+    return;
+  }
   if (args.includes("--worker")) {
     const mode = arg(args, "--worker", "compiled") as Result["mode"];
     const result = await measure(mode, Number(arg(args, "--nodes", "3")), runs);
@@ -162,6 +228,7 @@ async function main(args: string[]): Promise<void> {
   process.stdout.write(
     `chain length the same for every size: ${chains.size === 1 ? "yes" : "NO"} (${[...chains].join(", ")})\n`,
   );
+  if (!args.includes("--no-dynamic")) reportDynamic(runs);
   for (const n of sizes) {
     const c = results.find((r) => r.mode === "compiled" && r.nodes === n);
     const t = results.find((r) => r.mode === "ts-node" && r.nodes === n);
