@@ -1,0 +1,108 @@
+/**
+ * The whole day-two path, as `pulumi up` would take it, with the fake cluster standing
+ * in for the nodes: the real program runs under the offline engine with the stack
+ * config pointing the day-two resources at the fake; a second run after an inventory
+ * edit, with the first run's state, updates the rollout; and the provider text that
+ * run stored is loaded the way the dynamic-provider host loads it and given the
+ * update, which it carries out against the fake.
+ */
+import { strict as assert } from "assert";
+import "./support/loopbackOnly";
+import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
+import { DYNAMIC } from "../lib/tokens";
+import {
+  loadSerializedProvider,
+  runProgram,
+  type RunOptions,
+  type RunRecord,
+} from "../tools/offline/engine";
+import { unwrapSecrets } from "../tools/offline/secretSig";
+import { DEV, editedInventory, resource, stackConfig } from "./support/program";
+
+/** inventory/dev's nodes, as the fake serves them. */
+const DEV_NODES = [
+  { name: "dev-cp-1", ip: "10.20.0.11", role: "controlplane" },
+  { name: "dev-worker-1", ip: "10.20.0.21", role: "worker" },
+  { name: "dev-gpu-1", ip: "10.20.0.31", role: "worker" },
+] as const;
+
+/** Quick waits for the fake's few-millisecond reboots. */
+const TEST_TIMING = { nodeTimeoutSeconds: 5, drainTimeoutSeconds: 2, pollMs: 5 };
+
+interface UpdatingProvider {
+  update(id: string, olds: unknown, news: unknown): Promise<{ outs: Record<string, unknown> }>;
+}
+
+describe("day two end to end: program, state, stored provider, fake cluster", function () {
+  let fake: FakeCluster;
+  let options: (dir: string) => Partial<RunOptions>;
+  before(async function () {
+    fake = await startFakeCluster({
+      nodes: DEV_NODES,
+      clusterName: "dev",
+      endpointHost: "10.20.0.10",
+      talosVersion: "v1.13.0",
+      kubernetesVersion: "1.36.0",
+    });
+    options = (dir) => {
+      const base = stackConfig(dir);
+      return {
+        ...base,
+        config: {
+          ...base.config,
+          "em-infra:talosEndpoints": JSON.stringify(fake.endpoints),
+          "em-infra:kubernetesEndpoint": fake.kubernetesEndpoint,
+        },
+      };
+    };
+  });
+  after(function () {
+    fake?.stop();
+  });
+
+  /** Runs the program, then the rollout's stored update as the host would. */
+  async function upAfter(prior: RunRecord, dir: string): Promise<Record<string, unknown>> {
+    const next = await runProgram({ ...options(dir), prior });
+    const before = resource(prior, DYNAMIC, "dev-rollout");
+    const rollout = resource(next, DYNAMIC, "dev-rollout");
+    assert.equal(rollout.op, "update");
+    const provider = loadSerializedProvider(
+      String(rollout.inputs.__provider),
+    ) as unknown as UpdatingProvider;
+    const { __provider: _, ...news } = unwrapSecrets(rollout.stateInputs) as Record<
+      string,
+      unknown
+    >;
+    // The offline Secrets resource hands out mock key material; the fake has its own CA.
+    const result = await provider.update(
+      before.id ?? "dev-rollout",
+      unwrapSecrets(before.outputs),
+      {
+        ...news,
+        credentials: fake.clientConfiguration,
+        timing: TEST_TIMING,
+      },
+    );
+    return result.outs;
+  }
+
+  it("creates the cluster without dialing a node, then upgrades every node after a Talos bump", async function () {
+    const created = await runProgram(options(DEV));
+    assert.deepEqual(fake.log.calls, [], "a new cluster's rollout only records");
+
+    const bumped = editedInventory(DEV, ({ cluster }) =>
+      cluster.setIn(["talos", "version"], "v1.13.1"),
+    );
+    const outs = await upAfter(created, bumped);
+    for (const n of DEV_NODES) {
+      assert.equal(fake.node(n.name).version, "v1.13.1", n.name);
+    }
+    const rolled = outs.rolled as Record<string, { talosVersion: string }>;
+    assert.deepEqual(
+      Object.values(rolled).map((r) => r.talosVersion),
+      ["v1.13.1", "v1.13.1", "v1.13.1"],
+    );
+    // The control plane first (the only one), then the workers one at a time.
+    assert.equal(fake.log.maxConcurrentDown(DEV_NODES.map((n) => n.name)), 1);
+  });
+});
