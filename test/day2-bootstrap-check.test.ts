@@ -156,6 +156,39 @@ describe("day2 bootstrap check", () => {
     }
   });
 
+  it("reports the last real answer when a later look is cut short by the deadline", async () => {
+    let looks = 0;
+    let closed = 0;
+    const p = day2.createBootstrapCheckProvider({
+      connect: () => ({
+        serviceList: async () => {
+          if (++looks > 1) return new Promise<never>(() => undefined); // never answers
+          return [
+            {
+              id: "etcd",
+              state: "Preparing",
+              healthy: false,
+              healthUnknown: true,
+              lastMessage: "",
+            },
+          ];
+        },
+        etcdMemberList: async () => [],
+        close: () => void closed++,
+      }),
+      log: () => undefined,
+    });
+    const c = await fake();
+    try {
+      const { e } = await failing(p, checkInputs(c, { timeoutSeconds: 0.1, pollMs: 5 }));
+      assert.match(e.message, /\nLast seen: etcd service on cp-1: Preparing, health unknown\.\n/);
+      assert.strictEqual(looks, 2);
+      assert.strictEqual(closed, 1, "the client is closed");
+    } finally {
+      c.stop();
+    }
+  });
+
   it("refuses inputs of another schema before dialing anything", async () => {
     let dialed = 0;
     const p = day2.createBootstrapCheckProvider({

@@ -188,21 +188,26 @@ function createBootstrapCheckProvider(opts = {}) {
     /** @type {string | undefined} */
     let said;
     let seen = "nothing yet";
+    let answered = false;
     try {
       for (;;) {
         let ok = false;
         try {
-          ({ ok, seen } = await within(look(client, inputs), deadline - Date.now(), () => {
-            return `${inputs.node} (${inputs.ip}) did not answer before the check's deadline`;
-          }));
+          ({ ok, seen } = await within(look(client, inputs), deadline - Date.now()));
+          answered = true;
         } catch (e) {
           if (e instanceof Day2InputError) throw e;
-          // A Day2Error already names the node, the call and what came back.
-          const message = /** @type {Error} */ (e).message;
-          seen =
-            e instanceof Day2Error || message.startsWith(inputs.node)
-              ? message
-              : `${inputs.node}: ${message}`;
+          if (e instanceof DeadlineReached) {
+            // A look cut short by the check's own deadline says nothing new: keep the
+            // last real answer, if there was one.
+            if (!answered)
+              seen = `${inputs.node} (${inputs.ip}) did not answer before the deadline`;
+          } else {
+            answered = true;
+            // A Day2Error already names the node, the call and what came back.
+            const message = /** @type {Error} */ (e).message;
+            seen = e instanceof Day2Error ? message : `${inputs.node}: ${message}`;
+          }
         }
         seen = redact(seen, fragments);
         const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -234,20 +239,22 @@ function createBootstrapCheckProvider(opts = {}) {
   };
 }
 
+/** A look still running when the check's deadline came. */
+class DeadlineReached extends Error {}
+
 /**
- * `p`, or a rejection with `describe()` once `ms` pass (at least a few ms, so a look
- * started on the deadline still gets its chance).
+ * `p`, or a {@link DeadlineReached} rejection once `ms` pass (at least 20 ms, so a
+ * look started on the deadline still gets a chance).
  * @template T
  * @param {Promise<T>} p
  * @param {number} ms
- * @param {() => string} describe
  * @returns {Promise<T>}
  */
-function within(p, ms, describe) {
+function within(p, ms) {
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(describe())), Math.max(ms, 20));
+    timer = setTimeout(() => reject(new DeadlineReached("deadline")), Math.max(ms, 20));
   });
   return /** @type {Promise<T>} */ (Promise.race([p, late])).finally(() => clearTimeout(timer));
 }
