@@ -11,6 +11,7 @@
  *
  *   npm run bench                     # 3, 50 and 200 nodes, 5 runs each
  *   npm run bench -- --sizes 200 --runs 9
+ *   npm run bench -- --json results.json # also write the results as JSON (npm run figures)
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -22,7 +23,7 @@ import { longestChain } from "../tools/plan";
 import { DYNAMIC } from "../lib/tokens";
 
 /** One size's measurements. */
-interface Result {
+export interface Result {
   readonly mode: "compiled" | "ts-node";
   readonly nodes: number;
   readonly runsMs: number[];
@@ -30,6 +31,14 @@ interface Result {
   readonly resources: number;
   readonly invokes: number;
   readonly chain: string[];
+}
+
+/** What `--json <file>` writes: the machine as bench saw it, and every row. */
+export interface BenchReport {
+  readonly cpus: number;
+  readonly node: string;
+  readonly runs: number;
+  readonly results: readonly Result[];
 }
 
 /** The project root, from source (scripts/) or compiled (.build/scripts/). */
@@ -220,6 +229,12 @@ async function main(args: string[]): Promise<void> {
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows)
     process.stdout.write(r.map((c, i) => c.padStart(widths[i])).join("  ") + "\n");
+
+  const jsonPath = arg(args, "--json", "");
+  if (jsonPath !== "") {
+    const report: BenchReport = { cpus: os.cpus().length, node: process.version, runs, results };
+    fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
+  }
 
   const compiled = results.filter((r) => r.mode === "compiled");
   const largest = compiled[compiled.length - 1];

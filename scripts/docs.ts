@@ -349,18 +349,27 @@ export function renderGraphSection(mermaid: string): string {
 
 /**
  * `text` with the block between (and including) the GENERATED markers replaced by
- * `block`. Throws when the markers are missing, repeated or out of order.
+ * `block`. Throws when the markers are missing, repeated or out of order. The
+ * markers default to the dependency graph's; `npm run figures` passes its own.
  */
-export function replaceGenerated(text: string, block: string): string {
-  const begin = text.indexOf(GRAPH_BEGIN);
-  const end = text.indexOf(GRAPH_END);
+export function replaceGenerated(
+  text: string,
+  block: string,
+  markers: { readonly begin: string; readonly end: string } = {
+    begin: GRAPH_BEGIN,
+    end: GRAPH_END,
+  },
+): string {
+  const { begin: BEGIN, end: END } = markers;
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
   if (begin < 0 || end < 0 || end < begin) {
-    throw new Error(`the markers ${GRAPH_BEGIN} … ${GRAPH_END} are missing or out of order`);
+    throw new Error(`the markers ${BEGIN} … ${END} are missing or out of order`);
   }
-  if (text.indexOf(GRAPH_BEGIN, begin + 1) >= 0 || text.indexOf(GRAPH_END, end + 1) >= 0) {
+  if (text.indexOf(BEGIN, begin + 1) >= 0 || text.indexOf(END, end + 1) >= 0) {
     throw new Error("the GENERATED markers appear more than once");
   }
-  return text.slice(0, begin) + block + text.slice(end + GRAPH_END.length);
+  return text.slice(0, begin) + block + text.slice(end + END.length);
 }
 
 /** The dependency graph block of the dev inventory, from a fresh offline run. */

@@ -12,7 +12,7 @@ import * as path from "path";
 import { inspect } from "util";
 import * as day2 from "../packages/day2";
 import { runDay2 } from "../scripts/day2";
-import { fake, FAST, kubeFor, rejection, talosFor } from "./support/day2";
+import { bootstrapCheckInputs, fake, FAST, kubeFor, rejection, talosFor } from "./support/day2";
 import type { FakeCluster } from "../packages/day2/fake";
 
 /** name -> distinctive substrings of that material. */
@@ -124,6 +124,43 @@ describe("day2 secrets audit", () => {
       t.close();
       k.close();
       badKube.close();
+      c.stop();
+    }
+  });
+
+  it("a failing bootstrap check neither shows nor logs key material", async () => {
+    const c = await fake({
+      faults: {
+        wrongCertIp: ["cp-1"],
+        connectionRefused: ["cp-2"],
+        hang: [{ node: "cp-3", call: "ServiceList" }],
+      },
+    });
+    try {
+      const lines: string[] = [];
+      const check = day2.createBootstrapCheckProvider({ log: (l) => lines.push(l) });
+      const errors: Record<string, string> = {};
+      let output = "";
+      const nodes = [
+        ["cp-1", "10.20.0.11"],
+        ["cp-2", "10.20.0.12"],
+        ["cp-3", "10.20.0.13"],
+      ];
+      // Side by side: each waits out its deadline.
+      output += await printed(() =>
+        Promise.all(
+          nodes.map(async ([node, ip]) => {
+            const inputs = bootstrapCheckInputs(c, { node, ip, endpoint: c.endpoints[node] });
+            errors[node] = shown(await rejection(check.create(inputs)));
+          }),
+        ),
+      );
+      for (const [node, ip] of nodes) {
+        assert.match(errors[node], new RegExp(`Last seen: ${node} \\(${ip.replace(/\./g, "\\.")}`));
+      }
+      assert.match(errors["cp-1"], /TLS: .*server certificate is not valid for 10\.20\.0\.11/);
+      assert.deepStrictEqual(leaks(c, { ...errors, printed: output, log: lines.join("\n") }), []);
+    } finally {
       c.stop();
     }
   });

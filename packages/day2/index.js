@@ -12,6 +12,7 @@ const endpoints = require("./lib/endpoints");
 const errors = require("./lib/errors");
 const retry = require("./lib/retry");
 const tar = require("./lib/tar");
+const bootstrapCheck = require("./lib/bootstrapCheck");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -36,4 +37,10 @@ module.exports = {
   secretFragments: errors.secretFragments,
   waitFor: retry.waitFor,
   readTarGz: tar.readTarGz,
+  createBootstrapCheckProvider: bootstrapCheck.createBootstrapCheckProvider,
+  // The dynamic providers, each reached by the program's serialized shims as
+  // require("@em-infra/day2").providers.<name>.<method>, so fixes reach old state.
+  providers: {
+    bootstrapCheck: bootstrapCheck.bootstrapCheck,
+  },
 };

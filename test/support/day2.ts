@@ -54,6 +54,35 @@ export function kubeFor(cluster: FakeCluster): KubeClient {
   });
 }
 
+/** The bootstrap check's inputs, schema 1. */
+export type BootstrapCheckInputs = Parameters<
+  ReturnType<typeof day2.createBootstrapCheckProvider>["create"]
+>[0];
+
+/** A Bootstrap resource's URN, as the program's would read. */
+export const BOOTSTRAP_URN =
+  "urn:pulumi:dev::em-infra::em-infra:talos:TalosCluster$talos:machine/bootstrap:Bootstrap::fake-bootstrap";
+
+/** Bootstrap-check inputs for the fake's cp-1, dialed at its loopback endpoint, with a short deadline (1 s:
+ * long enough for a first TLS handshake on a loaded machine). */
+export function bootstrapCheckInputs(
+  cluster: FakeCluster,
+  extra: Partial<BootstrapCheckInputs> = {},
+): BootstrapCheckInputs {
+  return {
+    schema: 1,
+    cluster: "fake",
+    node: "cp-1",
+    ip: "10.20.0.11",
+    endpoint: cluster.endpoints["cp-1"],
+    credentials: cluster.clientConfiguration,
+    bootstrapUrn: BOOTSTRAP_URN,
+    timeoutSeconds: 1,
+    pollMs: 20,
+    ...extra,
+  };
+}
+
 /** The error a promise rejects with; fails when it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
