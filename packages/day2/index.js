@@ -12,6 +12,8 @@ const endpoints = require("./lib/endpoints");
 const errors = require("./lib/errors");
 const retry = require("./lib/retry");
 const tar = require("./lib/tar");
+const rolloutProvider = require("./rollout/provider");
+const rolloutPlan = require("./rollout/plan");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -36,4 +38,10 @@ module.exports = {
   secretFragments: errors.secretFragments,
   waitFor: retry.waitFor,
   readTarGz: tar.readTarGz,
+  createRolloutProvider: rolloutProvider.createRolloutProvider,
+  rolloutPlan,
+  providers: {
+    /** The rollout dynamic provider with real clients, logging to the console. */
+    rollout: rolloutProvider.createRolloutProvider(),
+  },
 };
