@@ -13,6 +13,8 @@ const errors = require("./lib/errors");
 const retry = require("./lib/retry");
 const tar = require("./lib/tar");
 const bootstrapCheck = require("./lib/bootstrapCheck");
+const rolloutProvider = require("./rollout/provider");
+const rolloutPlan = require("./rollout/plan");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -38,9 +40,13 @@ module.exports = {
   waitFor: retry.waitFor,
   readTarGz: tar.readTarGz,
   createBootstrapCheckProvider: bootstrapCheck.createBootstrapCheckProvider,
+  createRolloutProvider: rolloutProvider.createRolloutProvider,
+  rolloutPlan,
   // The dynamic providers, each reached by the program's serialized shims as
   // require("@em-infra/day2").providers.<name>.<method>, so fixes reach old state.
   providers: {
     bootstrapCheck: bootstrapCheck.bootstrapCheck,
+    /** The rollout dynamic provider with real clients, logging to the console. */
+    rollout: rolloutProvider.createRolloutProvider(),
   },
 };

@@ -116,6 +116,9 @@ class FakeTalosNode {
     this.server = undefined;
     /** @private @type {Set<NodeJS.Timeout>} */
     this.timers = new Set();
+    /** @private */ this.stopped = false;
+    /** @private @type {Set<import("node:net").Socket>} */
+    this.sockets = new Set();
   }
 
   /** `127.0.0.1:<port>`: where a client dials this node. */
@@ -191,7 +194,29 @@ class FakeTalosNode {
         err ? reject(err) : resolve(port),
       ),
     );
+    // The cluster stopped while this node was booting: do not outlive it.
+    if (this.stopped) {
+      server.forceShutdown();
+      return;
+    }
     this.server = server;
+    // grpc-js forgets a connection still in its TLS handshake when it shuts down, and
+    // that socket would keep the test process alive: track raw connections to end them.
+    const http2Servers = /** @type {{ http2Servers?: Map<import("node:net").Server, unknown> }} */ (
+      /** @type {unknown} */ (server)
+    ).http2Servers;
+    for (const h of http2Servers?.keys() ?? []) {
+      h.on("connection", (/** @type {import("node:net").Socket} */ socket) => {
+        this.sockets.add(socket);
+        socket.on("close", () => this.sockets.delete(socket));
+      });
+    }
+  }
+
+  /** @private Ends every raw connection left after a shutdown. */
+  dropSockets() {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 
   /**
@@ -208,10 +233,12 @@ class FakeTalosNode {
       // A hung call never finishes: drop it after a short grace.
       const force = setTimeout(() => {
         server.forceShutdown();
+        this.dropSockets();
         resolve();
       }, 20);
       server.tryShutdown(() => {
         clearTimeout(force);
+        this.dropSockets();
         resolve();
       });
     });
@@ -219,10 +246,12 @@ class FakeTalosNode {
 
   /** Stops everything for good (the cluster is stopping). */
   stop() {
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.server?.forceShutdown();
     this.server = undefined;
+    this.dropSockets();
   }
 
   /**
@@ -500,9 +529,10 @@ class FakeTalosNode {
         const needsReboot = this.cluster.faults.configNeedsReboot.includes(this.name);
         /** @type {string} */
         let mode = req.mode;
+        // As Talos does, AUTO resolves to the mode it would use, in a dry run too.
+        if (mode === "AUTO" || mode === "TRY") mode = needsReboot ? "REBOOT" : "NO_REBOOT";
         if (req.dryRun)
           return { messages: [{ mode, modeDetails: "dry run: nothing applied", warnings: [] }] };
-        if (mode === "AUTO" || mode === "TRY") mode = needsReboot ? "REBOOT" : "NO_REBOOT";
         if (mode === "NO_REBOOT" && needsReboot) {
           throw rpcError(
             grpc.status.INVALID_ARGUMENT,

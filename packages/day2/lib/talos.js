@@ -212,6 +212,16 @@ class TalosClient {
     return stubs;
   }
 
+  /**
+   * Drops the node's channel, so that the next call dials afresh instead of waiting out
+   * gRPC's reconnect backoff (for a node that is coming back from a reboot).
+   * @param {string} nodeName
+   */
+  forget(nodeName) {
+    this.clients.get(nodeName)?.machine.close();
+    this.clients.delete(nodeName);
+  }
+
   /** Closes every channel. */
   close() {
     for (const { machine } of this.clients.values()) machine.close();

@@ -1,0 +1,130 @@
+// @ts-check
+/**
+ * The Kubernetes upgrade step, leaving what `talosctl upgrade-k8s` leaves: the new
+ * configuration applied to the control planes one at a time, each time waiting until
+ * its API server, controller manager and scheduler run the new version; then to the
+ * workers batch by batch, waiting for their kubelets; then kube-proxy's DaemonSet image,
+ * which Talos never updates by itself.
+ */
+"use strict";
+
+const { delay } = require("../lib/retry");
+const { Day2Error } = require("../lib/errors");
+const { configHash, filterBatches, needs } = require("./plan");
+const { applyBatch } = require("./config");
+
+/**
+ * @typedef {import("./session").Session} Session
+ * @typedef {import("./types").RolledNode} RolledNode
+ */
+
+/** The control-plane static pods whose images follow the Kubernetes version. */
+const STATIC_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+
+/**
+ * What still runs another version on the node: "" when everything is at `version`.
+ * @param {Session} session
+ * @param {string} name
+ * @param {string} version e.g. `v1.37.0`.
+ */
+async function lagging(session, name, version) {
+  const kube = await session.kube();
+  const node = await kube.getNode(name);
+  if (node === null) return "no Node object";
+  /** @type {string[]} */
+  const behind = [];
+  if (node.kubeletVersion !== version) behind.push(`kubelet ${node.kubeletVersion}`);
+  if (session.news.nodes[name].role === "controlplane") {
+    const pods = await kube.listPods(name);
+    for (const component of STATIC_PODS) {
+      const images = pods
+        .filter((p) => p.mirror)
+        .flatMap((p) => p.containers)
+        .filter((c) => c.name === component)
+        .map((c) => c.image);
+      const tag = images.map((i) => /:([^:/@]+)(@sha256:[0-9a-f]+)?$/.exec(i)?.[1] ?? "?");
+      if (images.length === 0) behind.push(`${component} not running`);
+      else if (tag.some((x) => x !== version)) behind.push(`${component} ${tag.join(", ")}`);
+    }
+  }
+  if (node.ready !== true) behind.push("Node not Ready");
+  return behind.join(", ");
+}
+
+/**
+ * Waits until {@link lagging} says nothing is behind.
+ * @param {Session} session
+ * @param {string} name
+ * @param {string} version
+ */
+async function waitForVersion(session, name, version) {
+  const deadline = Date.now() + session.timing.nodeTimeoutMs;
+  for (;;) {
+    let seen;
+    try {
+      seen = await lagging(session, name, version);
+    } catch (e) {
+      seen = `Kubernetes API: ${/** @type {Error} */ (e).message}`;
+    }
+    if (seen === "") return;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${name}: still not at Kubernetes ${version} ${session.timing.nodeTimeoutMs / 1000} s after its new configuration was applied (seen: ${seen}); the rollout stopped here and touched no other node. Check the node, then run pulumi up again`,
+      );
+    await delay(session.timing.pollMs);
+  }
+}
+
+/**
+ * @param {Session} session
+ * @param {Record<string, RolledNode>} rolled Updated in place as nodes finish.
+ */
+async function kubernetesStep(session, rolled) {
+  const news = session.news;
+  const version = `v${news.kubernetesVersion.replace(/^v/, "")}`;
+  const todo = Object.keys(news.nodes).filter((n) => needs(rolled[n], news, n).kubernetes);
+  if (todo.length === 0) return;
+  session.log(`Kubernetes upgrade to ${version}: ${todo.join(", ")}`);
+  const done = (/** @type {string} */ n) => {
+    rolled[n] = {
+      ...rolled[n],
+      kubernetesVersion: news.kubernetesVersion,
+      configHash: configHash(news.configs[n]),
+    };
+  };
+  for (const batch of filterBatches(news.batches, (n) => todo.includes(n))) {
+    /** @type {string[]} */
+    const work = [];
+    for (const n of batch) {
+      if ((await lagging(session, n, version)) === "") {
+        session.log(`${n}: already runs Kubernetes ${version}, skipped`);
+        done(n);
+      } else work.push(n);
+    }
+    if (work.length === 0) continue;
+    await applyBatch(session, work, {
+      why: `upgrading Kubernetes to ${version}`,
+      after: (n) =>
+        session.step(n, `wait for Kubernetes ${version}`, () =>
+          waitForVersion(session, n, version),
+        ),
+      done,
+    });
+  }
+  const kube = await session.kube();
+  const image = `registry.k8s.io/kube-proxy:${version}`;
+  try {
+    const current = await kube.getDaemonSetImage("kube-system", "kube-proxy", "kube-proxy");
+    if (current.image === image) session.log(`kube-proxy already runs ${image}`);
+    else
+      await session.step("kube-system/kube-proxy", `set image ${image}`, () =>
+        kube.setDaemonSetImage("kube-system", "kube-proxy", "kube-proxy", image),
+      );
+  } catch (e) {
+    if (e instanceof Day2Error && /^404/.test(e.code))
+      session.log("no kube-proxy DaemonSet: skipped");
+    else throw e;
+  }
+}
+
+module.exports = { kubernetesStep, lagging };

@@ -1,0 +1,393 @@
+// @ts-check
+/**
+ * The rollout's decisions, as pure functions over the provider's inputs and stored
+ * outputs: input checks, the refusals `diff` raises at preview time, whether anything
+ * changed, what each node still needs, the removal order and the etcd scale-down rule.
+ * Nothing here dials anything.
+ */
+"use strict";
+
+const crypto = require("node:crypto");
+
+/**
+ * @typedef {import("./types").RolloutInputs} RolloutInputs
+ * @typedef {import("./types").RolloutOutputs} RolloutOutputs
+ * @typedef {import("./types").RolledNode} RolledNode
+ * @typedef {import("./types").LastRun} LastRun
+ */
+
+/** The value the Pulumi host passes for an input that is not known yet (preview). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The Node annotation that marks a cordon as the rollout's own. */
+const CORDON_ANNOTATION = { key: "em-infra.dev/cordoned-by", value: "rollout" };
+
+/** The output schema this code writes. */
+const SCHEMA = 1;
+
+/** @param {unknown} v */
+const isUnknown = (v) => v === UNKNOWN;
+
+/**
+ * sha256 hex of a rendered configuration.
+ * @param {string} text
+ */
+function configHash(text) {
+  return crypto.createHash("sha256").update(String(text), "utf8").digest("hex");
+}
+
+/**
+ * `1.36.0` or `v1.36.0` -> numbers; null when it is not a release version.
+ * @param {unknown} v
+ * @returns {{ major: number, minor: number, patch: number } | null}
+ */
+function parseVersion(v) {
+  if (typeof v !== "string") return null;
+  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(v);
+  return m === null ? null : { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/**
+ * Negative, zero or positive as `a` is older than, the same as or newer than `b`.
+ * @param {{ major: number, minor: number, patch: number }} a
+ * @param {{ major: number, minor: number, patch: number }} b
+ */
+function compareVersions(a, b) {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/**
+ * Structural checks of the inputs, as Pulumi's `check` reports them. Values not known
+ * yet (preview) pass.
+ * @param {any} news
+ * @returns {{ property: string, reason: string }[]}
+ */
+function checkInputs(news) {
+  /** @type {{ property: string, reason: string }[]} */
+  const failures = [];
+  const fail = (/** @type {string} */ property, /** @type {string} */ reason) =>
+    failures.push({ property, reason });
+  if (news === null || typeof news !== "object") {
+    fail("", "inputs must be an object");
+    return failures;
+  }
+  if (news.schema !== SCHEMA)
+    fail("schema", `must be ${SCHEMA}, got ${JSON.stringify(news.schema)}`);
+  if (typeof news.cluster !== "string" || news.cluster === "") fail("cluster", "must be a name");
+  if (!isUnknown(news.talosVersion) && parseVersion(news.talosVersion) === null)
+    fail("talosVersion", `"${news.talosVersion}" is not a version like v1.13.0`);
+  if (!isUnknown(news.kubernetesVersion) && parseVersion(news.kubernetesVersion) === null)
+    fail("kubernetesVersion", `"${news.kubernetesVersion}" is not a version like 1.36.0`);
+  if (!Number.isInteger(news.maxUnavailableWorkers) || news.maxUnavailableWorkers < 1)
+    fail("maxUnavailableWorkers", "must be an integer of at least 1");
+  const nodes = news.nodes;
+  if (nodes === null || typeof nodes !== "object" || Array.isArray(nodes)) {
+    fail("nodes", "must be an object from node name to node");
+    return failures;
+  }
+  for (const [name, n] of Object.entries(nodes)) {
+    if (n?.role !== "controlplane" && n?.role !== "worker")
+      fail(`nodes.${name}.role`, `must be controlplane or worker, got ${JSON.stringify(n?.role)}`);
+    if (typeof n?.ip !== "string" && !isUnknown(n?.ip)) fail(`nodes.${name}.ip`, "must be an IP");
+  }
+  if (!isUnknown(news.bootstrapNode) && nodes[news.bootstrapNode]?.role !== "controlplane")
+    fail("bootstrapNode", `"${news.bootstrapNode}" is not a control plane in nodes`);
+  if (!Array.isArray(news.batches)) {
+    fail("batches", "must be a list of lists of node names");
+  } else {
+    /** @type {Map<string, number>} */
+    const seen = new Map();
+    for (const batch of news.batches) {
+      if (!Array.isArray(batch) || batch.length === 0) {
+        fail("batches", "every batch must be a non-empty list of node names");
+        continue;
+      }
+      const roles = new Set(batch.map((/** @type {string} */ b) => nodes[b]?.role));
+      if (roles.has("controlplane") && batch.length > 1)
+        fail("batches", `control planes go one per batch: [${batch.join(", ")}]`);
+      if (
+        roles.has("worker") &&
+        Number.isInteger(news.maxUnavailableWorkers) &&
+        batch.length > news.maxUnavailableWorkers
+      )
+        fail(
+          "batches",
+          `[${batch.join(", ")}] is wider than maxUnavailableWorkers (${news.maxUnavailableWorkers})`,
+        );
+      for (const b of batch) seen.set(b, (seen.get(b) ?? 0) + 1);
+    }
+    for (const name of Object.keys(nodes))
+      if (seen.get(name) !== 1)
+        fail("batches", `${name} must be in exactly one batch (found ${seen.get(name) ?? 0})`);
+    for (const name of seen.keys())
+      if (nodes[name] === undefined) fail("batches", `${name} is not in nodes`);
+  }
+  return failures;
+}
+
+/**
+ * Stored outputs in today's shape, whatever iteration of the provider wrote them.
+ * @param {any} olds
+ * @returns {RolloutOutputs}
+ */
+function normalizeOutputs(olds) {
+  const o = { ...(olds ?? {}) };
+  delete o.__provider;
+  const nodes = o.nodes ?? {};
+  const configHashes = o.configHashes ?? {};
+  /** @type {Record<string, RolledNode>} */
+  const rolled = {};
+  for (const name of Object.keys(nodes)) {
+    const r = o.rolled?.[name];
+    rolled[name] = {
+      talosVersion: r?.talosVersion ?? o.talosVersion,
+      schematic: r?.schematic ?? nodes[name].schematic,
+      kubernetesVersion: r?.kubernetesVersion ?? o.kubernetesVersion,
+      configHash: r?.configHash ?? configHashes[name] ?? "",
+    };
+  }
+  return { ...o, schema: SCHEMA, configHashes, rolled, lastRun: o.lastRun ?? null };
+}
+
+/** @param {any} n */
+const networkKey = (n) =>
+  JSON.stringify([n?.ip, n?.network?.cidr, n?.network?.gateway, n?.network?.prefixLength]);
+
+/**
+ * Names of nodes in `olds` but not in `news`, workers first, then control planes in
+ * their old batch order.
+ * @param {RolloutOutputs} olds
+ * @param {RolloutInputs} news
+ */
+function removedNodes(olds, news) {
+  const gone = Object.keys(olds.nodes ?? {}).filter((n) => news.nodes[n] === undefined);
+  const order = (olds.batches ?? []).flat();
+  const pos = (/** @type {string} */ n) => (order.includes(n) ? order.indexOf(n) : order.length);
+  const byOrder = (/** @type {string} */ a, /** @type {string} */ b) => pos(a) - pos(b);
+  return {
+    workers: gone.filter((n) => olds.nodes[n].role === "worker").sort(byOrder),
+    controlPlanes: gone.filter((n) => olds.nodes[n].role === "controlplane").sort(byOrder),
+  };
+}
+
+/**
+ * Names of nodes in `news` but not in `olds`.
+ * @param {RolloutOutputs} olds
+ * @param {RolloutInputs} news
+ */
+function addedNodes(olds, news) {
+  return Object.keys(news.nodes).filter((n) => (olds.nodes ?? {})[n] === undefined);
+}
+
+/**
+ * The edits the rollout refuses, each a message naming the node or field and what to
+ * do instead. `diff` throws them, so `pulumi preview` already fails.
+ * @param {any} oldsIn Stored outputs.
+ * @param {RolloutInputs} news
+ * @returns {string[]}
+ */
+function refusals(oldsIn, news) {
+  const olds = normalizeOutputs(oldsIn);
+  /** @type {string[]} */
+  const out = [];
+  for (const [name, n] of Object.entries(news.nodes)) {
+    const o = olds.nodes?.[name];
+    if (o === undefined || isUnknown(n.ip)) continue;
+    if (networkKey(o) !== networkKey(n)) {
+      const fields = [];
+      if (o.ip !== n.ip) fields.push(`ip ${o.ip} -> ${n.ip}`);
+      for (const f of /** @type {const} */ (["cidr", "gateway", "prefixLength"]))
+        if (o.network?.[f] !== n.network?.[f])
+          fields.push(`network.${f} ${o.network?.[f]} -> ${n.network?.[f]}`);
+      out.push(
+        `${name}: its network identity cannot change while it exists (${fields.join(", ")}); remove the node and add it back instead, in two separate pulumi up runs`,
+      );
+    }
+  }
+  for (const name of Object.keys(olds.nodes ?? {})) {
+    if (news.nodes[name] === undefined && olds.nodes[name].protect === true)
+      out.push(
+        `${name}: removing a protected node is refused; set protect: false in a separate pulumi up first, then remove it`,
+      );
+  }
+  const ok = parseVersion(olds.kubernetesVersion);
+  const nk = parseVersion(news.kubernetesVersion);
+  if (ok !== null && nk !== null) {
+    if (compareVersions(nk, ok) < 0)
+      out.push(
+        `kubernetesVersion: downgrading Kubernetes from ${olds.kubernetesVersion} to ${news.kubernetesVersion} is not supported; keep ${olds.kubernetesVersion} or move forward`,
+      );
+    else if (nk.major !== ok.major || nk.minor > ok.minor + 1)
+      out.push(
+        `kubernetesVersion: ${olds.kubernetesVersion} -> ${news.kubernetesVersion} skips a minor release; Kubernetes upgrades one minor at a time: go to ${ok.major}.${ok.minor + 1}.x first`,
+      );
+  }
+  const talosBump =
+    !isUnknown(news.talosVersion) &&
+    olds.talosVersion !== undefined &&
+    olds.talosVersion !== news.talosVersion;
+  const kubeBump =
+    !isUnknown(news.kubernetesVersion) &&
+    olds.kubernetesVersion !== undefined &&
+    olds.kubernetesVersion !== news.kubernetesVersion;
+  if (talosBump && kubeBump)
+    out.push(
+      `talosVersion (${olds.talosVersion} -> ${news.talosVersion}) and kubernetesVersion (${olds.kubernetesVersion} -> ${news.kubernetesVersion}) changed together; change one, pulumi up, then the other`,
+    );
+  return out;
+}
+
+/**
+ * The comparable part of inputs or outputs: every field but the configurations (whose
+ * hashes stand in for them) and what the rollout records.
+ * @param {any} v
+ * @param {Record<string, string>} hashes
+ */
+function comparable(v, hashes) {
+  const { configs: _c, configHashes: _h, rolled: _r, lastRun: _l, __provider: _p, ...rest } = v;
+  return JSON.stringify(sortKeys({ ...rest, configHashes: hashes }));
+}
+
+/** @param {any} v @returns {any} */
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k])]),
+  );
+}
+
+/**
+ * The configuration hashes of the inputs (an unknown configuration hashes as unknown).
+ * @param {RolloutInputs} news
+ */
+function hashesOf(news) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  const configs = isUnknown(news.configs) ? {} : (news.configs ?? {});
+  for (const name of Object.keys(news.nodes)) {
+    const c = configs[name];
+    out[name] = c === undefined || isUnknown(c) ? UNKNOWN : configHash(c);
+  }
+  return out;
+}
+
+/**
+ * Whether anything the rollout cares about differs between the stored outputs and
+ * the inputs (`__provider` never counts).
+ * @param {any} oldsIn
+ * @param {RolloutInputs} news
+ */
+function hasChanges(oldsIn, news) {
+  const olds = normalizeOutputs(oldsIn);
+  if (comparable(olds, olds.configHashes) !== comparable(news, hashesOf(news))) return true;
+  // Stored state that lags the inputs (an older shape, a node rolled short).
+  return Object.keys(news.nodes).some((n) => {
+    const w = needs(olds.rolled[n], news, n);
+    return w.talos || w.kubernetes || w.config;
+  });
+}
+
+/**
+ * What a node still needs, from what was last rolled to it.
+ * @param {RolledNode | undefined} rolled
+ * @param {RolloutInputs} news
+ * @param {string} name
+ */
+function needs(rolled, news, name) {
+  if (rolled === undefined) return { talos: false, kubernetes: false, config: false };
+  const hash = news.configs?.[name] === undefined ? undefined : configHash(news.configs[name]);
+  return {
+    talos:
+      rolled.talosVersion !== news.talosVersion || rolled.schematic !== news.nodes[name].schematic,
+    kubernetes: rolled.kubernetesVersion !== news.kubernetesVersion,
+    config: hash !== undefined && rolled.configHash !== hash,
+  };
+}
+
+/**
+ * Every node rolled to the current targets (what `create` records).
+ * @param {RolloutInputs} news
+ * @param {string[]} [only] Just these nodes.
+ * @returns {Record<string, RolledNode>}
+ */
+function rolledAtTargets(news, only) {
+  const hashes = hashesOf(news);
+  /** @type {Record<string, RolledNode>} */
+  const out = {};
+  for (const name of only ?? Object.keys(news.nodes)) {
+    out[name] = {
+      talosVersion: news.talosVersion,
+      schematic: news.nodes[name].schematic,
+      kubernetesVersion: news.kubernetesVersion,
+      configHash: hashes[name],
+    };
+  }
+  return out;
+}
+
+/**
+ * The outputs for inputs `news` after rolling `rolled`.
+ * @param {RolloutInputs} news
+ * @param {Record<string, RolledNode>} rolled
+ * @param {LastRun | null} lastRun
+ * @returns {RolloutOutputs}
+ */
+function outputsFor(news, rolled, lastRun) {
+  const { configs: _configs, ...rest } = /** @type {any} */ (news);
+  delete rest.__provider;
+  /** @type {Record<string, RolledNode>} */
+  const kept = {};
+  for (const name of Object.keys(news.nodes))
+    if (rolled[name] !== undefined) kept[name] = rolled[name];
+  return { ...rest, schema: SCHEMA, configHashes: hashesOf(news), rolled: kept, lastRun };
+}
+
+/**
+ * `batches` keeping only the nodes `keep` selects, empty batches dropped.
+ * @param {readonly string[][]} batches
+ * @param {(name: string) => boolean} keep
+ */
+function filterBatches(batches, keep) {
+  return batches.map((b) => b.filter(keep)).filter((b) => b.length > 0);
+}
+
+/**
+ * Omni's scale-down rule: quorum must hold now and after the member leaves. Returns the
+ * refusal, or null when the member may go.
+ * @param {{ total: number, healthy: number, leavingHealthy: boolean, node: string }} m
+ * @returns {string | null}
+ */
+function scaleDownRefusal(m) {
+  const quorum = (/** @type {number} */ n) => Math.floor(n / 2) + 1;
+  if (m.healthy < quorum(m.total))
+    return `etcd has no quorum now (${m.healthy} of ${m.total} members healthy, ${quorum(m.total)} needed)`;
+  const total = m.total - 1;
+  const healthy = m.healthy - (m.leavingHealthy ? 1 : 0);
+  if (total === 0 || healthy < quorum(total))
+    return `removing ${m.node} would break etcd quorum (${healthy} of ${total} remaining members healthy, ${quorum(total)} needed)`;
+  return null;
+}
+
+module.exports = {
+  UNKNOWN,
+  SCHEMA,
+  CORDON_ANNOTATION,
+  configHash,
+  parseVersion,
+  compareVersions,
+  checkInputs,
+  normalizeOutputs,
+  removedNodes,
+  addedNodes,
+  refusals,
+  hasChanges,
+  hashesOf,
+  needs,
+  rolledAtTargets,
+  outputsFor,
+  filterBatches,
+  scaleDownRefusal,
+};

@@ -1,0 +1,199 @@
+// @ts-check
+/**
+ * One rollout run's connections and progress log: a Talos client over every node the
+ * run may address (removed ones included), and a Kubernetes client whose admin
+ * kubeconfig is fetched at run time from a control plane through the Talos Kubeconfig
+ * call, never from a node being removed.
+ */
+"use strict";
+
+const { createTalosClient } = require("../lib/talos");
+const { createKubeClient } = require("../lib/kube");
+const { Day2Error } = require("../lib/errors");
+
+/**
+ * @typedef {import("./types").RolloutInputs} RolloutInputs
+ * @typedef {import("./types").RolloutOutputs} RolloutOutputs
+ * @typedef {import("./types").RolloutLog} RolloutLog
+ * @typedef {import("../lib/talos").TalosClient} TalosClient
+ * @typedef {import("../lib/talos").TalosClientOptions} TalosClientOptions
+ * @typedef {import("../lib/kube").KubeClient} KubeClient
+ * @typedef {import("../lib/kube").KubeClientOptions} KubeClientOptions
+ */
+
+/**
+ * How a run makes its clients; tests pass factories with short deadlines.
+ * @typedef {object} RolloutConnect
+ * @property {(opts: TalosClientOptions) => TalosClient} [talos]
+ * @property {(opts: KubeClientOptions) => KubeClient} [kube]
+ */
+
+/** Codes that mean a node did not answer at all (as opposed to answering "no"). */
+const UNREACHABLE = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "REFUSED", "TIMEOUT"]);
+
+/**
+ * Whether an error says the node could not be reached.
+ * @param {unknown} e
+ */
+function isUnreachable(e) {
+  return e instanceof Day2Error && UNREACHABLE.has(e.code);
+}
+
+/** @param {number} ms */
+function seconds(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+class Session {
+  /**
+   * @param {{ news: RolloutInputs, olds: RolloutOutputs, connect?: RolloutConnect, log: RolloutLog }} opts
+   */
+  constructor(opts) {
+    /** @readonly */ this.news = opts.news;
+    /** @readonly */ this.olds = opts.olds;
+    /** @readonly */ this.timing = {
+      nodeTimeoutMs: Math.max(0, opts.news.timing?.nodeTimeoutSeconds ?? 900) * 1000,
+      drainTimeoutMs: Math.max(0, opts.news.timing?.drainTimeoutSeconds ?? 300) * 1000,
+      pollMs: Math.max(1, opts.news.timing?.pollMs ?? 2000),
+    };
+    /** @private */ this.emit = opts.log;
+    /** Every node the run may address: the old inventory's and the new one's. */
+    const all = { ...(opts.olds.nodes ?? {}), ...opts.news.nodes };
+    /** @readonly @type {Record<string, import("./types").RolloutNode>} */
+    this.allNodes = all;
+    /** @type {Record<string, string>} */
+    const endpoints = {};
+    for (const [name, n] of Object.entries(all)) if (n.endpoint) endpoints[name] = n.endpoint;
+    const makeTalos = opts.connect?.talos ?? createTalosClient;
+    /** @readonly */
+    this.talos = makeTalos({
+      credentials: opts.news.credentials,
+      nodes: Object.entries(all).map(([name, n]) => ({ name, ip: n.ip })),
+      endpoints,
+    });
+    /**
+     * The same, without retries: for watching a node come back, where the next poll is
+     * the retry and a fresh channel after each failure beats gRPC's reconnect backoff.
+     * @readonly
+     */
+    this.poller = makeTalos({
+      credentials: opts.news.credentials,
+      nodes: Object.entries(all).map(([name, n]) => ({ name, ip: n.ip })),
+      endpoints,
+      retry: { attempts: 1 },
+    });
+    /** @private */ this.makeKube = opts.connect?.kube ?? createKubeClient;
+    /** @private @type {KubeClient | undefined} */ this.kubeClient = undefined;
+    /** @private @type {Promise<KubeClient> | undefined} */ this.kubePromise = undefined;
+    /** The control plane the kubeconfig came from. @type {string | undefined} */
+    this.kubeconfigSource = undefined;
+    /** Nodes leaving in this run: never asked for a kubeconfig or used as an etcd peer. @type {Set<string>} */
+    this.leaving = new Set();
+    /** @type {string[]} */
+    this.warnings = [];
+  }
+
+  /** @param {string} line */
+  log(line) {
+    this.emit(line);
+  }
+
+  /** @param {string} line */
+  warn(line) {
+    this.warnings.push(line);
+    this.emit(`WARNING: ${line}`);
+  }
+
+  /**
+   * Runs one step of one node, logging its start and how long it took.
+   * @template T
+   * @param {string} node
+   * @param {string} step
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  async step(node, step, fn) {
+    const started = Date.now();
+    this.emit(`${node}: ${step}...`);
+    try {
+      const v = await fn();
+      this.emit(`${node}: ${step} done (${seconds(Date.now() - started)})`);
+      return v;
+    } catch (e) {
+      this.emit(`${node}: ${step} FAILED after ${seconds(Date.now() - started)}`);
+      throw e;
+    }
+  }
+
+  /** Control planes of the new inventory that are not leaving, the bootstrap node first. */
+  controlPlanes() {
+    const cps = Object.keys(this.news.nodes).filter(
+      (n) => this.news.nodes[n].role === "controlplane" && !this.leaving.has(n),
+    );
+    const b = this.news.bootstrapNode;
+    return cps.includes(b) ? [b, ...cps.filter((n) => n !== b)] : cps;
+  }
+
+  /**
+   * The Kubernetes client, its kubeconfig fetched from the first control plane that
+   * answers (the bootstrap node first; never a node leaving in this run).
+   */
+  kube() {
+    // One client per run, even when parallel steps ask at once.
+    this.kubePromise ??= this.connectKube();
+    return this.kubePromise;
+  }
+
+  /** @private @returns {Promise<KubeClient>} */
+  async connectKube() {
+    /** @type {string[]} */
+    const failures = [];
+    for (const cp of this.controlPlanes()) {
+      try {
+        const text = await this.talos.kubeconfig(cp);
+        this.kubeClient = this.makeKube({
+          kubeconfig: text,
+          ...(this.news.kubernetesEndpoint ? { endpoint: this.news.kubernetesEndpoint } : {}),
+        });
+        this.kubeconfigSource = cp;
+        this.emit(`kubeconfig fetched from ${cp}`);
+        return this.kubeClient;
+      } catch (e) {
+        failures.push(/** @type {Error} */ (e).message);
+      }
+    }
+    this.kubePromise = undefined;
+    throw new Error(
+      `no control plane served an admin kubeconfig: ${failures.join("; ") || "there is no control plane"}`,
+    );
+  }
+
+  /**
+   * A control plane that answers etcd calls, other than `except`.
+   * @param {readonly string[]} [except]
+   */
+  async peer(except = []) {
+    /** @type {string[]} */
+    const failures = [];
+    for (const cp of this.controlPlanes()) {
+      if (except.includes(cp)) continue;
+      try {
+        await this.talos.etcdMemberList(cp);
+        return cp;
+      } catch (e) {
+        failures.push(/** @type {Error} */ (e).message);
+      }
+    }
+    throw new Error(
+      `no control plane answered an etcd member list: ${failures.join("; ") || "there is none left"}`,
+    );
+  }
+
+  close() {
+    this.kubeClient?.close();
+    this.talos.close();
+    this.poller.close();
+  }
+}
+
+module.exports = { Session, isUnreachable, seconds };

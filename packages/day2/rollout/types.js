@@ -1,0 +1,100 @@
+// @ts-check
+/**
+ * The shapes the rollout provider receives and returns. Plain data: the Pulumi
+ * dynamic-provider host hands inputs over as plain values (secrets unwrapped) and
+ * stores the outputs as they are returned.
+ */
+"use strict";
+
+/**
+ * A node's network identity, as the cloud-init drive injects it.
+ * @typedef {object} RolloutNetwork
+ * @property {string} cidr e.g. `10.20.0.0/24`.
+ * @property {string} gateway
+ * @property {number} prefixLength
+ */
+
+/**
+ * @typedef {object} RolloutNode
+ * @property {"controlplane" | "worker"} role
+ * @property {string} ip The inventory IP: what the node's Talos certificate carries.
+ * @property {string | null} endpoint `host:port` to dial instead of `<ip>:50000` (em-infra:talosEndpoints), or null.
+ * @property {string} installer The installer image, e.g. `factory.talos.dev/nocloud-installer/<schematic>:v1.13.0`.
+ * @property {string} schematic The Image Factory schematic id.
+ * @property {boolean} protect Whether removing the node is refused.
+ * @property {RolloutNetwork} network
+ */
+
+/**
+ * @typedef {object} RolloutTiming
+ * @property {number} nodeTimeoutSeconds How long a node may take to come back after a reboot.
+ * @property {number} drainTimeoutSeconds The drain deadline (PodDisruptionBudgets are honoured until then).
+ * @property {number} pollMs Pause between two looks at a node that is coming back.
+ */
+
+/**
+ * The Secrets resource's `clientConfiguration` shape: base64 PEM.
+ * @typedef {object} RolloutCredentials
+ * @property {string} caCertificate
+ * @property {string} clientCertificate
+ * @property {string} clientKey
+ */
+
+/**
+ * The provider's inputs, schema 1. `configs` and `credentials` are secret.
+ * @typedef {object} RolloutInputs
+ * @property {1} schema
+ * @property {string} cluster
+ * @property {string} talosVersion The target Talos release, e.g. `v1.13.0`.
+ * @property {string} kubernetesVersion The target Kubernetes release, e.g. `1.36.0`.
+ * @property {string} bootstrapNode
+ * @property {number} maxUnavailableWorkers
+ * @property {string[][]} batches Control planes one per batch (the bootstrap node last), then worker batches.
+ * @property {Record<string, RolloutNode>} nodes
+ * @property {Record<string, string>} configs Rendered machine configuration per node (secret).
+ * @property {RolloutCredentials} credentials (secret)
+ * @property {string | null} kubernetesEndpoint `host:port` to dial the Kubernetes API at, or null.
+ * @property {RolloutTiming} timing
+ */
+
+/**
+ * What was last rolled to a node.
+ * @typedef {object} RolledNode
+ * @property {string} talosVersion
+ * @property {string} schematic
+ * @property {string} kubernetesVersion
+ * @property {string} configHash sha256 hex of the configuration last applied by the rollout (or at creation).
+ */
+
+/**
+ * What a removal did and could not do, for one removed node.
+ * @typedef {object} RemovalReport
+ * @property {"controlplane" | "worker"} role
+ * @property {boolean} reachable Whether its Talos API answered.
+ * @property {string[]} done Steps done, in order.
+ * @property {string[]} notDone Steps that could not be done on the node itself, with why.
+ */
+
+/**
+ * What the last update did, beyond `rolled`.
+ * @typedef {object} LastRun
+ * @property {string} at ISO time the update finished.
+ * @property {Record<string, RemovalReport>} removed
+ * @property {string[]} warnings Lines the operator should read.
+ */
+
+/**
+ * The provider's outputs, schema 1: every input except `configs`, plus what was rolled.
+ * @typedef {Omit<RolloutInputs, "configs"> & {
+ *   configHashes: Record<string, string>,
+ *   rolled: Record<string, RolledNode>,
+ *   lastRun: LastRun | null,
+ * }} RolloutOutputs
+ */
+
+/**
+ * A progress sink: one line per call.
+ * @typedef {(line: string) => void} RolloutLog
+ */
+
+module.exports = {};

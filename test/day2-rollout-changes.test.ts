@@ -1,0 +1,143 @@
+/**
+ * The rollout engine's Kubernetes upgrade and configuration changes against the fake
+ * cluster, and what `create` does (nothing on the wire).
+ */
+import { strict as assert } from "assert";
+import { performance } from "perf_hooks";
+import type { FakeCluster } from "../packages/day2/fake";
+import { fake, inputsFor, providerFor, seqOf, type RolloutOutputs } from "./support/rollout";
+import { clusterNodes } from "./support/rollout";
+
+type Applied = { node: string; t: number; text: string };
+
+/** A fake cluster that records when each configuration takes effect. */
+async function recording(options: Parameters<typeof fake>[0] = {}) {
+  const applied: Applied[] = [];
+  const c = await fake({
+    ...options,
+    onApplyConfiguration: (n, text) => applied.push({ node: n.name, t: performance.now(), text }),
+  });
+  return { c, applied };
+}
+
+function downs(c: FakeCluster) {
+  return c.nodes.map((n) => n.name).filter((n) => c.log.downIntervals(n).length > 0);
+}
+
+describe("day2 rollout: create", () => {
+  it("records every node at the current targets and dials nothing", async () => {
+    const c = await fake();
+    try {
+      const { provider } = providerFor();
+      const mark = c.log.entries.length;
+      const inputs = inputsFor(c);
+      const { id, outs } = await provider.create(inputs);
+      assert.equal(id, "fake-rollout");
+      assert.deepEqual(c.log.entries.slice(mark), []);
+      assert.equal("configs" in outs, false);
+      assert.deepEqual(Object.keys(outs.rolled), Object.keys(inputs.nodes));
+      assert.deepEqual(outs.rolled["w-1"], {
+        talosVersion: "v1.13.0",
+        schematic: inputs.nodes["w-1"].schematic,
+        kubernetesVersion: "1.36.0",
+        configHash: outs.configHashes["w-1"],
+      });
+      assert.match(outs.configHashes["w-1"], /^[0-9a-f]{64}$/);
+      assert.deepEqual(outs.credentials, inputs.credentials);
+    } finally {
+      c.stop();
+    }
+  });
+});
+
+describe("day2 rollout: Kubernetes upgrade", () => {
+  it("applies control planes one by one with static pod waits, then kubelets by batches, then kube-proxy", async () => {
+    const { c, applied } = await recording({ nodes: clusterNodes(4) });
+    try {
+      const { provider } = providerFor();
+      const olds = (await provider.create(inputsFor(c, { maxUnavailableWorkers: 2 })))
+        .outs as RolloutOutputs;
+      const news = inputsFor(c, { maxUnavailableWorkers: 2, kubernetesVersion: "1.37.0" });
+      const { outs } = await provider.update("fake-rollout", olds, news);
+      const order = applied.map((a) => a.node);
+      assert.deepEqual(order.slice(0, 3), ["cp-2", "cp-3", "cp-1"]);
+      assert.deepEqual(new Set(order.slice(3, 5)), new Set(["w-1", "w-2"]));
+      assert.deepEqual(new Set(order.slice(5)), new Set(["w-3", "w-4"]));
+      // After each control plane's apply, its static pods were looked at before the next one.
+      const applies = c.log.calls({ call: "ApplyConfiguration" });
+      const cpApplySeqs = ["cp-2", "cp-3", "cp-1"].map(
+        (n) => applies.filter((e) => e.node === n).pop()!.seq,
+      );
+      for (let i = 1; i < 3; i++)
+        assert.ok(
+          seqOf(c, { call: "GET pods" }, cpApplySeqs[i - 1]) < cpApplySeqs[i],
+          "waited for the static pods",
+        );
+      const proxy = seqOf(c, { call: "PATCH daemonset" });
+      assert.ok(proxy > applies[applies.length - 1].seq, "kube-proxy last");
+      assert.equal(
+        c.kube.daemonSets.get("kube-system/kube-proxy")!.containers[0].image,
+        "registry.k8s.io/kube-proxy:v1.37.0",
+      );
+      for (const n of c.nodes) {
+        assert.equal(n.kubeletVersion, "v1.37.0", n.name);
+        for (const image of Object.values(n.staticPodImages)) assert.match(image, /:v1\.37\.0$/);
+        assert.equal(outs.rolled[n.name].kubernetesVersion, "1.37.0");
+      }
+      assert.deepEqual(downs(c), [], "nothing rebooted");
+    } finally {
+      c.stop();
+    }
+  });
+});
+
+describe("day2 rollout: configuration changes", () => {
+  it("rolls a change that needs a reboot one control plane at a time, staged, never early", async () => {
+    const names = ["cp-1", "cp-2", "cp-3", "w-1", "w-2"];
+    const { c, applied } = await recording({ faults: { configNeedsReboot: names } });
+    try {
+      const { provider } = providerFor();
+      const olds = (await provider.create(inputsFor(c))).outs as RolloutOutputs;
+      const news = inputsFor(c, { extraConfig: "sysctl change" });
+      const { outs } = await provider.update("fake-rollout", olds, news);
+      assert.deepEqual(
+        applied.map((a) => a.node),
+        ["cp-2", "cp-3", "cp-1", "w-1", "w-2"],
+      );
+      for (const n of names) {
+        assert.equal(c.node(n).boots, 2, `${n} rebooted once`);
+        assert.equal(c.node(n).config, news.configs[n]);
+        assert.equal(c.node(n).cordoned, false);
+        assert.equal(outs.rolled[n].configHash, outs.configHashes[n]);
+      }
+      assert.equal(c.log.maxConcurrentDown(["cp-1", "cp-2", "cp-3"]), 1);
+      // The new configuration took effect on each node only after the previous one was back.
+      for (let i = 1; i < applied.length; i++) {
+        const prev = c.log.downIntervals(applied[i - 1].node)[0];
+        const mine = c.log.downIntervals(applied[i].node)[0];
+        assert.ok(
+          prev[1] <= mine[0],
+          `${applied[i].node} went down before ${applied[i - 1].node} was back`,
+        );
+      }
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("applies a change that needs no reboot without one", async () => {
+    const { c, applied } = await recording();
+    try {
+      const { provider, lines } = providerFor();
+      const olds = (await provider.create(inputsFor(c))).outs as RolloutOutputs;
+      const news = inputsFor(c, { extraConfig: "a label" });
+      await provider.update("fake-rollout", olds, news);
+      assert.equal(applied.length, 5);
+      assert.deepEqual(downs(c), []);
+      assert.equal(c.log.calls({ call: "Reboot" }).length, 0);
+      assert.ok(lines.includes("w-2: the new configuration applies without a reboot"));
+    } finally {
+      c.stop();
+    }
+  });
+});
