@@ -59,6 +59,8 @@ export interface Provenance {
   readonly npm: string;
   /** How many times each command ran (bench aside). */
   readonly runs: number;
+  /** The 1-minute load average when the measuring began: how busy the shared machine was. */
+  readonly loadAverage: number;
 }
 
 /** One command's measurement. */
@@ -166,7 +168,10 @@ export function markdownTable(
 
 /** The machine line every block carries. */
 function machine(p: Provenance): string {
-  return `${p.cpus} CPUs (\`nproc\`), ${p.memoryGiB.toFixed(1)} GiB memory, Node.js ${p.node}, npm ${p.npm}`;
+  return [
+    `${p.cpus} CPUs (\`nproc\`), ${p.memoryGiB.toFixed(1)} GiB memory, Node.js ${p.node}, npm ${p.npm};`,
+    `load average ${p.loadAverage.toFixed(2)} when the run began.`,
+  ].join("\n");
 }
 
 /** The bench summary one line of the evidence table gives. */
@@ -205,9 +210,10 @@ export function renderValidationBlock(p: Provenance, measured: readonly Measured
     `### ${p.date}: a fresh \`git clone\` of ${p.commit}, without \`../shared\` beside it`,
     "",
     `Measured by \`${FIGURES_COMMAND}\`, which regenerates this block (do not edit it by hand).`,
-    `Machine: ${machine(p)}. The machine is shared with other work, so wall times vary from`,
-    `run to run: each is the median of the runs shown (\`npm run bench\` runs once and reports`,
-    "medians of its own runs).",
+    `Machine: ${machine(p)}`,
+    "The machine is shared with other work, so wall times vary from run to run: each is",
+    "the median of the runs shown (`npm run bench` runs once and reports medians of its",
+    "own runs).",
     "",
     ...markdownTable(["Command", "Result", "Wall time (median)", "Runs"], rows, [2, 3]),
     "",
@@ -290,8 +296,9 @@ export function renderPerformanceBlock(
     "",
     `Measured ${p.date} on commit ${p.commit}, a fresh \`git clone\`, by \`${FIGURES_COMMAND}\``,
     `(which regenerates this block; do not edit it by hand): \`npm run bench\`, ${report.runs} runs`,
-    `per row after a warm-up. Machine: ${machine(p)}. The machine is shared, so read`,
-    "medians and ratios, not single runs.",
+    "per row after a warm-up.",
+    `Machine: ${machine(p)}`,
+    "The machine is shared with other work, so read medians and ratios, not single runs.",
     "",
     ...markdownTable(
       ["mode", "nodes", "median", "min", "max", "resources", "invokes", "chain"],
@@ -409,6 +416,7 @@ export async function runFigures(
   const commit = sh("git", ["rev-parse", "--short", "HEAD"], root);
   if (sh("git", ["status", "--porcelain", "--untracked-files=no"], root) !== "")
     out.write("note: uncommitted changes are not measured; the clone is of HEAD\n");
+  const loadAverage = os.loadavg()[0];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-figures-"));
   const clone = path.join(tmp, "em-infra");
   try {
@@ -511,6 +519,7 @@ export async function runFigures(
       node: sh("node", ["--version"], clone),
       npm: sh("npm", ["--version"], clone),
       runs: opts.runs,
+      loadAverage,
     };
     const writes: { file: string; text: string }[] = [];
     if (opts.validation) {

@@ -35,6 +35,7 @@ const PROVENANCE: Provenance = {
   node: "v20.20.2",
   npm: "11.19.1",
   runs: 3,
+  loadAverage: 4.31,
 };
 
 /** A report shaped as `npm run bench -- --json` writes it. */
@@ -153,7 +154,11 @@ describe("npm run figures: the generated blocks", () => {
     assert.ok(block.endsWith("\n" + VALIDATION_MARKERS.end));
     assert.match(block, /### 2026-11-30 09:30 UTC: a fresh `git clone` of abc1234/);
     assert.match(block, new RegExp(`\`${FIGURES_COMMAND}\``));
-    assert.match(block, /2 CPUs \(`nproc`\), 23\.4 GiB memory, Node\.js v20\.20\.2, npm 11\.19\.1/);
+    assert.match(
+      block,
+      /2 CPUs \(`nproc`\), 23\.4 GiB memory, Node\.js v20\.20\.2, npm 11\.19\.1;/,
+    );
+    assert.match(block, /load average 4\.31 when the run began/);
     assert.match(block, /The machine is shared/);
     assert.match(block, /\| `npm ci` +\| Passed: 388 packages added\. +\| +9\.8 s \| +3 \|/);
     assert.match(block, /\| `npm test` +\| Passed: 697 passing\. +\| +52\.0 s \| +3 \|/);
@@ -168,7 +173,8 @@ describe("npm run figures: the generated blocks", () => {
     assert.ok(block.startsWith(PERFORMANCE_MARKERS.begin + "\n"));
     assert.match(block, /Measured 2026-11-30 09:30 UTC on commit abc1234/);
     assert.match(block, /`npm run figures`/);
-    assert.match(block, /read\s+medians and ratios/);
+    assert.match(block, /load average 4\.31/);
+    assert.match(block, /shared with other work, so read medians and ratios/);
     assert.match(
       block,
       /\| compiled \| +200 \| 2\.38 s \| 2\.34 s \| 2\.48 s \| +610 \| +204 \| +7 \|/,
