@@ -13,6 +13,7 @@ import { diffInvokes, diffResources, resourceKey, type RecordDiff } from "./supp
 import { LARGE, editedInventory, invokesOf, ofType, resource, runFor } from "./support/program";
 import { proxmoxveSchema, replaceOnChangePaths } from "./support/upstream";
 import {
+  DYNAMIC,
   NODE_VM,
   VM,
   FILE,
@@ -25,6 +26,9 @@ import {
 } from "../lib/tokens";
 
 const key = (type: string, name: string) => `${type}::${name}`;
+
+/** The rollout's change: the one resource that sees every node. */
+const rolloutChange = (paths: string[]) => ({ key: key(DYNAMIC, "lab-rollout"), paths });
 
 /** The parsed YAML documents editedInventory hands to an edit. */
 type Edit = Parameters<typeof editedInventory>[1];
@@ -114,7 +118,8 @@ describe("change safety (large inventory, edited)", function () {
           key(APPLY, "lab-apply-lab-worker-6"),
         ],
         removed: [],
-        changed: [],
+        // The rollout records the new node; it touches nothing on it.
+        changed: [rolloutChange(["batches", "configs.lab-worker-6", "nodes.lab-worker-6"])],
       });
       // pve-a already has the base image: no new download.
       assert.equal(ofType(after, FILE).length, ofType(base, FILE).length);
@@ -138,7 +143,7 @@ describe("change safety (large inventory, edited)", function () {
   });
 
   describe("adding a GPU worker on a host with no GPU image yet", function () {
-    it("also adds that host's GPU image download, and changes nothing else", async function () {
+    it("also adds that host's GPU image download, and changes nothing else but the rollout's record", async function () {
       const after = await runEdited("adding a GPU worker", ({ nodes }) => {
         nodes.addIn(
           ["nodes"],
@@ -159,7 +164,7 @@ describe("change safety (large inventory, edited)", function () {
           key(APPLY, "lab-apply-lab-gpu-2"),
         ],
         removed: [],
-        changed: [],
+        changed: [rolloutChange(["batches", "configs.lab-gpu-2", "nodes.lab-gpu-2"])],
       });
       assert.deepEqual(diffInvokes(base, after).added, [`${GET_CONFIG}::lab-gpu-2`]);
     });
@@ -177,7 +182,16 @@ describe("change safety (large inventory, edited)", function () {
           key(VM, "lab-worker-3-vm"),
           key(APPLY, "lab-apply-lab-worker-3"),
         ],
-        changed: [],
+        // The rollout's update decommissions the node before these deletes.
+        changed: [
+          rolloutChange([
+            "batches[4][0]",
+            "batches[4][1]",
+            "batches[5]",
+            "configs.lab-worker-3",
+            "nodes.lab-worker-3",
+          ]),
+        ],
       });
       assert.deepEqual(diffInvokes(base, after), {
         added: [],
@@ -241,9 +255,14 @@ describe("change safety (large inventory, edited)", function () {
 
     it("changes the image downloads' url and fileName and each VM's disks[0].importFrom, nothing else", function () {
       // No apply changes: the configuration names no installer and keeps its contract.
+      // The rollout, which upgrades the nodes, sees each node's new installer.
+      const nodes = ofType(base, VM)
+        .map((vm) => vm.name.replace(/-vm$/, ""))
+        .sort();
       const expected = [
         ...ofType(base, FILE).map((r) => ({ key: resourceKey(r), paths: ["fileName", "url"] })),
         ...ofType(base, VM).map((r) => ({ key: resourceKey(r), paths: ["disks[0].importFrom"] })),
+        rolloutChange([...nodes.map((n) => `nodes.${n}.installer`), "talosVersion"]),
       ].sort((a, b) => (a.key < b.key ? -1 : 1));
       assert.deepEqual(diff, { added: [], removed: [], changed: expected });
       for (const file of ofType(after, FILE)) {

@@ -60,6 +60,9 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     fake?.stop();
   });
 
+  /** What the rollout printed. */
+  const lines: string[] = [];
+
   /** Runs the program, then the rollout's stored update as the host would. */
   async function upAfter(prior: RunRecord, dir: string): Promise<Record<string, unknown>> {
     const next = await runProgram({ ...options(dir), prior });
@@ -74,21 +77,22 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
       unknown
     >;
     // The offline Secrets resource hands out mock key material; the fake has its own CA.
-    const result = await provider.update(
-      before.id ?? "dev-rollout",
-      unwrapSecrets(before.outputs),
-      {
-        ...news,
-        credentials: fake.clientConfiguration,
-        timing: TEST_TIMING,
-      },
-    );
-    return result.outs;
+    // The host shows a provider's console lines as plain text; here they are kept.
+    const saved = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+    try {
+      const olds = unwrapSecrets(before.outputs);
+      const id = before.id ?? "dev-rollout";
+      const changed = { ...news, credentials: fake.clientConfiguration, timing: TEST_TIMING };
+      return (await provider.update(id, olds, changed)).outs;
+    } finally {
+      console.log = saved;
+    }
   }
 
   it("creates the cluster without dialing a node, then upgrades every node after a Talos bump", async function () {
     const created = await runProgram(options(DEV));
-    assert.deepEqual(fake.log.calls, [], "a new cluster's rollout only records");
+    assert.deepEqual(fake.log.calls(), [], "a new cluster's rollout only records");
 
     const bumped = editedInventory(DEV, ({ cluster }) =>
       cluster.setIn(["talos", "version"], "v1.13.1"),
@@ -104,5 +108,11 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     );
     // The control plane first (the only one), then the workers one at a time.
     assert.equal(fake.log.maxConcurrentDown(DEV_NODES.map((n) => n.name)), 1);
+    const done = lines.filter((l) => /now runs Talos v1\.13\.1$/.test(l));
+    assert.deepEqual(
+      done.map((l) => l.split(": ")[1]),
+      ["dev-cp-1", "dev-worker-1", "dev-gpu-1"],
+    );
+    assert.ok(lines.every((l) => l.startsWith("em-infra rollout: ")));
   });
 });

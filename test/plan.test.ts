@@ -11,7 +11,7 @@ import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
 import { DEV, LARGE } from "./support/program";
 import { materialise } from "./support/invalidFixtures";
-import { APPLY, BOOTSTRAP, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
+import { APPLY, BOOTSTRAP, DYNAMIC, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
 
 class Buffer {
   text = "";
@@ -60,6 +60,7 @@ describe("npm run plan", function () {
       [BOOTSTRAP]: 1,
       [APPLY]: 3,
       [SECRETS]: 1,
+      [DYNAMIC]: 2,
     });
   });
 
@@ -167,9 +168,10 @@ describe("npm run plan", function () {
     const small = longestChain((await planFor(DEV)).record);
     const large = longestChain((await planFor(LARGE)).record);
     assert.equal(small.length, large.length);
-    // Image → VM → first apply → bootstrap → (kubeconfig or a later apply) → gate.
+    // Image → VM → first apply → bootstrap → (a later apply or the bootstrap check) →
+    // the rollout, which records → gate.
     const kinds = small.map((s) => s.split("::")[0].split(":").pop());
-    assert.equal(kinds.length, 7);
+    assert.equal(kinds.length, 8);
     assert.deepEqual(kinds.slice(0, 5), [
       "Schematic",
       "File",
@@ -177,6 +179,7 @@ describe("npm run plan", function () {
       "ConfigurationApply",
       "Bootstrap",
     ]);
-    assert.equal(kinds[6], "getHealth");
+    assert.equal(small[6].split("::").pop(), "dev-rollout");
+    assert.equal(kinds[7], "getHealth");
   });
 });

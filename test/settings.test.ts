@@ -1,7 +1,7 @@
 /** The program's stack settings, resolved by a pure function. */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { SettingsError, resolveSettings } from "../lib/settings";
+import { SettingsError, resolveEndpoints, resolveSettings } from "../lib/settings";
 
 const ROOT = "/project";
 const resolve = (config: Record<string, string>, secret: string[] = [], env = {}) =>
@@ -19,6 +19,8 @@ describe("settings", () => {
     assert.deepEqual(resolve(ENDPOINT), {
       inventoryDir: path.join(ROOT, "inventory", "dev"),
       healthGate: true,
+      talosEndpoints: undefined,
+      kubernetesEndpoint: undefined,
     });
   });
 
@@ -51,6 +53,36 @@ describe("settings", () => {
     assert.equal(
       resolve({ ...ENDPOINT, "proxmoxve:apiToken": "t" }, ["proxmoxve:apiToken"]).healthGate,
       true,
+    );
+  });
+
+  it("reads em-infra:talosEndpoints as JSON and refuses text that is not", () => {
+    const set = resolve({ ...ENDPOINT, "em-infra:talosEndpoints": '{"cp-1":"127.0.0.1:50001"}' });
+    assert.deepEqual(set.talosEndpoints, { "cp-1": "127.0.0.1:50001" });
+    assert.throws(
+      () => resolve({ ...ENDPOINT, "em-infra:talosEndpoints": "cp-1=x" }),
+      /em-infra:talosEndpoints: "cp-1=x" is not an object of node name to "host:port"/,
+    );
+  });
+
+  it("checks the dial overrides against the inventory's nodes, every problem at once", () => {
+    assert.deepEqual(
+      resolveEndpoints(
+        { talosEndpoints: { "cp-1": "127.0.0.1:50001" }, kubernetesEndpoint: "[::1]:6443" },
+        ["cp-1", "w-1"],
+      ),
+      { talosEndpoints: { "cp-1": "127.0.0.1:50001" }, kubernetesEndpoint: "[::1]:6443" },
+    );
+    assert.throws(
+      () =>
+        resolveEndpoints(
+          { talosEndpoints: { "cp-9": "127.0.0.1:1" }, kubernetesEndpoint: "nope" },
+          ["cp-1"],
+        ),
+      (e: unknown) =>
+        e instanceof SettingsError &&
+        /em-infra:talosEndpoints\.cp-9: "cp-9" is not a node in the inventory/.test(e.message) &&
+        /em-infra:kubernetesEndpoint: "nope" is not host:port/.test(e.message),
     );
   });
 });

@@ -12,7 +12,8 @@ import { table } from "./cli";
 import * as tokens from "../lib/tokens";
 
 /** One step of the deploy, in the order the engine can run them. */
-export type Stage = "image" | "vm" | "secrets" | "apply" | "bootstrap" | "kubeconfig" | "health";
+export type Stage =
+  "image" | "vm" | "secrets" | "apply" | "bootstrap" | "day2" | "kubeconfig" | "health";
 
 /** Each provider type token's stage, and its short label in the flowchart. */
 const TYPES: Readonly<Record<string, { readonly stage: Stage; readonly label: string }>> = {
@@ -24,6 +25,7 @@ const TYPES: Readonly<Record<string, { readonly stage: Stage; readonly label: st
   [tokens.BOOTSTRAP]: { stage: "bootstrap", label: "Bootstrap" },
   [tokens.KUBECONFIG]: { stage: "kubeconfig", label: "Kubeconfig" },
   [tokens.HEALTH]: { stage: "health", label: "getHealth" },
+  [tokens.DYNAMIC]: { stage: "day2", label: "dynamic" },
 };
 
 /** The stage of a type token, if the plan knows it. */
@@ -36,6 +38,7 @@ const STAGE_TEXT: Readonly<Record<Stage, string>> = {
   secrets: "the cluster's machine secrets (PKI and tokens), protected",
   apply: "each node's machine configuration, applied at its own address",
   bootstrap: "etcd bootstrapped once, on the first control plane",
+  day2: "the bootstrap check (etcd came up), and the rollout, which on a new cluster only records",
   kubeconfig: "the admin kubeconfig",
   health: "the health gate: the kubeconfig output resolves only once the cluster is healthy",
 };

@@ -21,7 +21,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
 import { DYNAMIC } from "../../lib/tokens";
-import { isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
+import { UNKNOWN, isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports --
    the monitor's requests are protobuf messages without usable typings here, and the
@@ -221,7 +221,9 @@ async function runOnce(options: RunOptions): Promise<RunRecord> {
         if (!args.custom) return { id: undefined, state: args.inputs };
         if (args.type === DYNAMIC) {
           const key = `${args.type}::${args.name}`;
-          const result = await runDynamic(args, priorByKey.get(key), dryRun);
+          const result = await withConsoleTo(logs, () =>
+            runDynamic(args, priorByKey.get(key), dryRun),
+          );
           if (result.changes !== undefined) dynamicChanges.set(key, result.changes);
           return { id: result.id, state: result.state };
         }
@@ -557,7 +559,7 @@ async function runDynamic(
   dryRun: boolean,
 ): Promise<{ id: string | undefined; state: Record<string, unknown>; changes?: boolean }> {
   const { __provider: text, ...rest } = args.inputs as Record<string, unknown>;
-  const news = unwrapSecrets(rest) as Record<string, unknown>;
+  const news = asHostSees(rest) as Record<string, unknown>;
   const provider = loadSerializedProvider(String(unwrapSecrets(text)));
   const olds = prior ? (unwrapSecrets(prior.outputs) as Record<string, unknown>) : {};
   if (provider.check) {
@@ -579,4 +581,45 @@ async function runDynamic(
     return { id: created.id, state: created.outs ?? {}, changes };
   }
   return { id: args.name, state: rest, changes };
+}
+
+/**
+ * Inputs as the dynamic-provider host hands them to a provider: secrets unwrapped (the
+ * host accepts no secrets), and a value unknown in a preview as Pulumi's unknown
+ * sentinel string, which is what the host's Struct carries.
+ */
+function asHostSees(v: unknown): unknown {
+  if (isUnknownValue(v)) return UNKNOWN;
+  if (isSecretWrapper(v)) return asHostSees(v.value);
+  if (Array.isArray(v)) return v.map(asHostSees);
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asHostSees(x)]));
+  }
+  return v;
+}
+
+/** A value the mocks deserialized as unknown (the SDK does not export the class). */
+function isUnknownValue(v: unknown): boolean {
+  return (
+    v === UNKNOWN ||
+    (v !== null &&
+      typeof v === "object" &&
+      (v as { __pulumiUnknown?: unknown }).__pulumiUnknown === true)
+  );
+}
+
+/**
+ * Runs `fn` with console.log and console.error going to the run's log: a dynamic
+ * provider writes its progress there (the host shows it as plain text), and the
+ * offline engine's own stdout stays the caller's (the plan's JSON, say).
+ */
+async function withConsoleTo<T>(logs: RecordedLog[], fn: () => Promise<T>): Promise<T> {
+  const saved = { log: console.log, error: console.error };
+  console.log = (...a: unknown[]) => void logs.push({ severity: "info", message: a.join(" ") });
+  console.error = (...a: unknown[]) => void logs.push({ severity: "error", message: a.join(" ") });
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, saved);
+  }
 }

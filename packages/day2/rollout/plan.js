@@ -81,6 +81,9 @@ function checkInputs(news) {
   if (!Number.isInteger(news.maxUnavailableWorkers) || news.maxUnavailableWorkers < 1)
     fail("maxUnavailableWorkers", "must be an integer of at least 1");
   const nodes = news.nodes;
+  // In a preview the nodes are unknown until the images they name exist: nothing more
+  // can be checked until then, and the update checks again with everything known.
+  if (isUnknown(nodes)) return failures;
   if (nodes === null || typeof nodes !== "object" || Array.isArray(nodes)) {
     fail("nodes", "must be an object from node name to node");
     return failures;
