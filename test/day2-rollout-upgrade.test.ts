@@ -276,6 +276,37 @@ describe("day2 rollout: Talos upgrade", () => {
       }
     });
 
+    it("an installer image that cannot be pulled fails before the node is drained", async () => {
+      const c = await fake();
+      try {
+        const { provider, news, olds } = await setUp(c);
+        c.faults.badImages.push(news.nodes["cp-2"].installer);
+        const err = await rejection(provider.update("fake-rollout", olds, news));
+        assert.match(
+          err.message,
+          /^cp-2 \(10\.20\.0\.12 via [^)]+\): Talos ImageService\.Pull failed: NOT_FOUND/,
+        );
+        untouched(c, ["cp-1", "cp-3", "w-1", "w-2"]);
+        assert.deepEqual(
+          touches(c, "cp-2").map((e) => e.call),
+          ["ImageService.Pull"],
+        );
+      } finally {
+        c.stop();
+      }
+    });
+
+    it("a reboot that drops the connection counts as done", async () => {
+      const c = await fake({ faults: { rebootDropsConnection: ["w-1"] } });
+      try {
+        const { provider, olds, news } = await setUp(c);
+        await provider.update("fake-rollout", olds, news);
+        assert.equal(c.node("w-1").version, TO);
+      } finally {
+        c.stop();
+      }
+    });
+
     for (const [fault, node, pattern] of [
       ["connectionRefused", "w-2", /UNAVAILABLE: connection refused/],
       ["wrongCertIp", "w-1", /TLS: server certificate is not valid for 10\.20\.0\.21/],
