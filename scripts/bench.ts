@@ -9,9 +9,16 @@
  * median wall time, the resources and invokes registered, and the longest chain
  * of steps before the kubeconfig output resolves.
  *
- *   npm run bench                     # 3, 50 and 200 nodes, 5 runs each
+ * Then the rollout engine (packages/day2) against the fake cluster: a Talos upgrade of
+ * 3 control planes and 20 workers with maxUnavailableWorkers 5 and a fixed simulated
+ * upgrade time per node, against the ideal schedule of 3 + 4 node-times, and a rerun
+ * with nothing to do.
+ *
+ *   npm run bench                     # 3, 50 and 200 nodes, 5 runs each; the rollout
  *   npm run bench -- --sizes 200 --runs 9
  *   npm run bench -- --json results.json # also write the results as JSON (npm run figures)
+ *   npm run bench -- --rollout-only   # just the rollout benchmark
+ *   npm run bench -- --no-rollout
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -187,11 +194,141 @@ function reportDynamic(runs: number): void {
   );
 }
 
+/** The slice of packages/day2 the rollout benchmark uses. */
+interface Day2ForBench {
+  createRolloutProvider(opts: { log?: (line: string) => void }): {
+    create(inputs: unknown): Promise<{ outs: Record<string, unknown> }>;
+    update(id: string, olds: unknown, news: unknown): Promise<{ outs: Record<string, unknown> }>;
+  };
+}
+interface FakeForBench {
+  nodes: {
+    name: string;
+    ip: string;
+    role: "controlplane" | "worker";
+    endpoint: string;
+    version: string;
+  }[];
+  clientConfiguration: Record<string, string>;
+  kubernetesEndpoint: string;
+  log: { maxConcurrentDown(nodes: string[]): number };
+  stop(): void;
+}
+
+/**
+ * Simulated times of the rollout benchmark, per node. The engine and the fake share one
+ * thread, so each batch also pays a roughly constant ~120 ms of TLS handshakes and API
+ * calls: the longer the simulated node-time, the closer the ratio gets to 1.
+ */
+const ROLL = { rebootMs: 800, upgradeMs: 200, workers: 20, width: 5 };
+
+/** Provider inputs for every node of a fake cluster at `talosVersion`. */
+function rolloutInputs(c: FakeForBench, talosVersion: string, width: number): unknown {
+  const cps = c.nodes.filter((n) => n.role === "controlplane").map((n) => n.name);
+  const workers = c.nodes.filter((n) => n.role === "worker").map((n) => n.name);
+  const batches = [...cps.slice(1).map((n) => [n]), [cps[0]]];
+  for (let i = 0; i < workers.length; i += width) batches.push(workers.slice(i, i + width));
+  const schematic = "b".repeat(64);
+  return {
+    schema: 1,
+    cluster: "bench",
+    talosVersion,
+    kubernetesVersion: "1.36.0",
+    bootstrapNode: cps[0],
+    maxUnavailableWorkers: width,
+    batches,
+    nodes: Object.fromEntries(
+      c.nodes.map((n) => [
+        n.name,
+        {
+          role: n.role,
+          ip: n.ip,
+          endpoint: n.endpoint,
+          installer: `factory.talos.dev/nocloud-installer/${schematic}:${talosVersion}`,
+          schematic,
+          protect: false,
+          network: { cidr: "10.60.0.0/24", gateway: "10.60.0.1", prefixLength: 24 },
+        },
+      ]),
+    ),
+    configs: Object.fromEntries(c.nodes.map((n) => [n.name, `machine: { type: ${n.role} }\n`])),
+    credentials: c.clientConfiguration,
+    kubernetesEndpoint: c.kubernetesEndpoint,
+    timing: { nodeTimeoutSeconds: 30, drainTimeoutSeconds: 10, pollMs: 5 },
+  };
+}
+
+/** One Talos upgrade of a fresh fake cluster; wall times of the upgrade and of a rerun. */
+async function rolloutOnce(workers: number, width: number) {
+  // Loaded at run time by path, so that tsc neither follows nor copies the package.
+  const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
+  const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
+    startFakeCluster(o: unknown): Promise<FakeForBench>;
+  };
+  const nodes = [];
+  for (let i = 1; i <= 3; i++)
+    nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
+  for (let i = 1; i <= workers; i++)
+    nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  const c = await startFakeCluster({ nodes, rebootMs: ROLL.rebootMs, upgradeMs: ROLL.upgradeMs });
+  try {
+    const provider = day2.createRolloutProvider({ log: () => undefined });
+    const olds = (await provider.create(rolloutInputs(c, "v1.13.0", width))).outs;
+    const news = rolloutInputs(c, "v1.13.3", width);
+    let start = process.hrtime.bigint();
+    const { outs } = await provider.update("bench-rollout", olds, news);
+    const upgradeMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (c.nodes.some((n) => n.version !== "v1.13.3"))
+      throw new Error("rollout bench: a node was not upgraded");
+    const cpsDown = c.log.maxConcurrentDown(["cp-1", "cp-2", "cp-3"]);
+    start = process.hrtime.bigint();
+    await provider.update("bench-rollout", outs, news);
+    const rerunMs = Number(process.hrtime.bigint() - start) / 1e6;
+    return { upgradeMs, rerunMs, cpsDown };
+  } finally {
+    c.stop();
+  }
+}
+
+/** The rollout benchmark: runs, medians and the ratio to the ideal schedule. */
+async function rolloutBench(runs: number): Promise<void> {
+  const nodeTimeMs = ROLL.rebootMs + ROLL.upgradeMs;
+  const batches = 3 + Math.ceil(ROLL.workers / ROLL.width);
+  const idealMs = batches * nodeTimeMs;
+  process.stdout.write(
+    `\nrollout: Talos upgrade of 3 control planes + ${ROLL.workers} workers, maxUnavailableWorkers ${ROLL.width}, ` +
+      `simulated ${ROLL.upgradeMs} ms staging + ${ROLL.rebootMs} ms reboot per node, ${runs} runs after a warm-up\n`,
+  );
+  await rolloutOnce(1, 1); // warm-up: certificates, protos, TLS
+  const single: number[] = [];
+  const full: { upgradeMs: number; rerunMs: number; cpsDown: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    // One node-time as the engine really spends it: a cluster whose only work is one worker.
+    single.push((await rolloutOnce(1, 1)).upgradeMs / 4);
+    full.push(await rolloutOnce(ROLL.workers, ROLL.width));
+  }
+  const up = median(full.map((r) => r.upgradeMs));
+  const rerun = median(full.map((r) => r.rerunMs));
+  const measuredNode = median(single);
+  process.stdout.write(
+    `  upgrade: median ${(up / 1000).toFixed(2)} s (runs: ${full.map((r) => (r.upgradeMs / 1000).toFixed(2)).join(", ")} s); ` +
+      `control planes down at once: ${Math.max(...full.map((r) => r.cpsDown))}\n` +
+      `  ideal: ${batches} batches x ${nodeTimeMs} ms = ${(idealMs / 1000).toFixed(2)} s; ratio ${(up / idealMs).toFixed(2)} (limit 1.10: ${up / idealMs <= 1.1 ? "ok" : "OVER"})\n` +
+      `  per-node cost as the engine spends it (a 4-node cluster upgraded one node at a time, / 4): ${measuredNode.toFixed(0)} ms; ` +
+      `ratio to ${batches} of those: ${(up / (batches * measuredNode)).toFixed(2)}\n` +
+      `  rerun with nothing to do: median ${rerun.toFixed(1)} ms (${((100 * rerun) / nodeTimeMs).toFixed(1)}% of one node-time)\n`,
+  );
+}
+
 async function main(args: string[]): Promise<void> {
   const runs = Number(arg(args, "--runs", "5"));
   if (args.includes("--dynamic-worker")) {
     const result = await measureDynamic(Number(arg(args, "--dynamic-worker", "0")), runs);
     process.stdout.write(JSON.stringify(result) + "\n");
+    return;
+  }
+  if (args.includes("--rollout-only")) {
+    await rolloutBench(Number(arg(args, "--runs", "3")));
     return;
   }
   if (args.includes("--worker")) {
@@ -253,6 +390,7 @@ async function main(args: string[]): Promise<void> {
       );
     }
   }
+  if (!args.includes("--no-rollout")) await rolloutBench(3);
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import { performance } from "perf_hooks";
 import type { FakeCluster } from "../packages/day2/fake";
 import { fake, inputsFor, providerFor, seqOf, type RolloutOutputs } from "./support/rollout";
+import { rejection } from "./support/day2";
 import { clusterNodes } from "./support/rollout";
 
 type Applied = { node: string; t: number; text: string };
@@ -136,6 +137,37 @@ describe("day2 rollout: configuration changes", () => {
       assert.deepEqual(downs(c), []);
       assert.equal(c.log.calls({ call: "Reboot" }).length, 0);
       assert.ok(lines.includes("w-2: the new configuration applies without a reboot"));
+    } finally {
+      c.stop();
+    }
+  });
+});
+
+describe("day2 rollout: secrets", () => {
+  it("neither the log, the outputs beyond credentials, nor a failure carries key material", async () => {
+    const c = await fake({ faults: { configNeedsReboot: ["w-1"], neverComesBack: ["w-1"] } });
+    try {
+      const { provider, lines } = providerFor();
+      const olds = (await provider.create(inputsFor(c))).outs as RolloutOutputs;
+      const gone = inputsFor(c, { only: ["cp-1", "cp-2", "cp-3", "w-1"] });
+      const { outs } = await provider.update("fake-rollout", olds, gone);
+      const failing = inputsFor(c, {
+        only: ["cp-1", "cp-2", "cp-3", "w-1"],
+        extraConfig: "x",
+        timing: { nodeTimeoutSeconds: 0.2 },
+      });
+      const err = await rejection(provider.update("fake-rollout", outs, failing));
+      const { credentials: _c, ...rest } = outs;
+      const text = [...lines, JSON.stringify(rest), err.message, err.stack ?? ""].join("\n");
+      for (const [what, pem] of Object.entries(c.secretMaterial())) {
+        for (const line of pem.split("\n").filter((l) => l.length > 16 && !l.startsWith("-----")))
+          assert.ok(!text.includes(line), `${what} leaked`);
+        assert.ok(!text.includes(Buffer.from(pem).toString("base64")), `${what} leaked as base64`);
+      }
+      assert.ok(
+        !JSON.stringify(rest).includes("kubelet:v1.36.0"),
+        "no configuration in the outputs",
+      );
     } finally {
       c.stop();
     }

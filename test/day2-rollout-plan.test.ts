@@ -98,6 +98,18 @@ describe("day2 rollout plan", () => {
       );
     });
 
+    it("reports a node without a configuration, and incomplete credentials", async () => {
+      const i = edited((x) => {
+        delete x.configs["w-1"];
+        delete (x.credentials as Partial<RolloutInputs["credentials"]>).clientKey;
+      });
+      const { failures } = await provider.check({}, i);
+      assert.deepEqual(
+        failures?.map((f) => f.property),
+        ["configs.w-1", "credentials.clientKey"],
+      );
+    });
+
     it("lets values unknown at preview through", async () => {
       const i = inputs({ talosVersion: plan.UNKNOWN });
       assert.equal((await provider.check({}, i)).failures, undefined);

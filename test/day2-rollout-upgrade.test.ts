@@ -21,6 +21,8 @@ import {
 const FROM = "v1.13.0";
 const TO = "v1.13.3";
 const CPS = ["cp-1", "cp-2", "cp-3"];
+/** One control plane and one worker. */
+const SMALL = clusterNodes(1).filter((n) => n.name === "cp-1" || n.name === "w-1");
 
 /** A cluster created at FROM (the provider's create), and the inputs for TO. */
 async function setUp(
@@ -107,7 +109,7 @@ describe("day2 rollout: Talos upgrade", () => {
       const err = await rejection(provider.update("fake-rollout", olds, news));
       assert.match(
         err.message,
-        /^cp-3: did not come back after upgrade to v1\.13\.3 within 0\.3 s \(last seen: Talos API: .*UNAVAILABLE/,
+        /^cp-3: did not come back after upgrade to v1\.13\.3 within 0\.3 s \(last seen: Talos API: connection refused at 127\.0\.0\.1:\d+\); the rollout stopped here and touched no other node/,
       );
       assert.equal(c.node("cp-2").version, TO);
       untouched(c, ["cp-1", "w-1", "w-2"]);
@@ -156,9 +158,7 @@ describe("day2 rollout: Talos upgrade", () => {
   });
 
   it("upgrades a single control plane, warning first that the API goes down", async () => {
-    const c = await fake({
-      nodes: clusterNodes(1).filter((n) => n.name !== "cp-2" && n.name !== "cp-3"),
-    });
+    const c = await fake({ nodes: SMALL });
     try {
       const { provider, lines, olds, news } = await setUp(c);
       const { outs } = await provider.update("fake-rollout", olds, news);
@@ -178,7 +178,7 @@ describe("day2 rollout: Talos upgrade", () => {
   });
 
   it("falls back to the legacy upgrade on a node before v1.13, which reboots by itself", async () => {
-    const c = await fake({ faults: { legacyOnly: ["w-1"] } });
+    const c = await fake({ nodes: SMALL, faults: { legacyOnly: ["w-1"] } });
     try {
       const { provider, olds, news } = await setUp(c);
       await provider.update("fake-rollout", olds, news);
@@ -264,13 +264,44 @@ describe("day2 rollout: Talos upgrade", () => {
         faults: { hang: [{ node: "cp-3", call: "LifecycleService.Upgrade" }] },
       });
       try {
-        const { provider, olds, news } = await setUp(c, {}, { longTimeoutMs: 300 });
+        const { provider, olds, news } = await setUp(c, {}, { longTimeoutMs: 150 });
         const err = await rejection(provider.update("fake-rollout", olds, news));
         assert.match(
           err.message,
-          /^cp-3 \(10\.20\.0\.13 via 127\.0\.0\.1:\d+\): Talos LifecycleService\.Upgrade failed: DEADLINE_EXCEEDED: no answer within 300 ms/,
+          /^cp-3 \(10\.20\.0\.13 via 127\.0\.0\.1:\d+\): Talos LifecycleService\.Upgrade failed: DEADLINE_EXCEEDED: no answer within 150 ms/,
         );
         untouched(c, ["cp-1", "w-1", "w-2"]);
+      } finally {
+        c.stop();
+      }
+    });
+
+    it("an installer image that cannot be pulled fails before the node is drained", async () => {
+      const c = await fake();
+      try {
+        const { provider, news, olds } = await setUp(c);
+        c.faults.badImages.push(news.nodes["cp-2"].installer);
+        const err = await rejection(provider.update("fake-rollout", olds, news));
+        assert.match(
+          err.message,
+          /^cp-2 \(10\.20\.0\.12 via [^)]+\): Talos ImageService\.Pull failed: NOT_FOUND/,
+        );
+        untouched(c, ["cp-1", "cp-3", "w-1", "w-2"]);
+        assert.deepEqual(
+          touches(c, "cp-2").map((e) => e.call),
+          ["ImageService.Pull"],
+        );
+      } finally {
+        c.stop();
+      }
+    });
+
+    it("a reboot that drops the connection counts as done", async () => {
+      const c = await fake({ nodes: SMALL, faults: { rebootDropsConnection: ["w-1"] } });
+      try {
+        const { provider, olds, news } = await setUp(c);
+        await provider.update("fake-rollout", olds, news);
+        assert.equal(c.node("w-1").version, TO);
       } finally {
         c.stop();
       }

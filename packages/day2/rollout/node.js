@@ -5,7 +5,9 @@
  */
 "use strict";
 
+const net = require("node:net");
 const { delay } = require("../lib/retry");
+const { parseHostPort } = require("../lib/endpoints");
 const { CORDON_ANNOTATION } = require("./plan");
 
 /** @typedef {import("./session").Session} Session */
@@ -62,7 +64,11 @@ async function waitBack(session, name, expect) {
   let seen = "nothing yet";
   for (;;) {
     seen = await look();
-    if (seen === "") return;
+    if (seen === "") {
+      // The run's own channel to the node broke with the reboot: dial it afresh next time.
+      session.talos.forget(name);
+      return;
+    }
     if (Date.now() >= deadline) {
       throw new Error(
         `${name}: did not come back after ${expect.after} within ${session.timing.nodeTimeoutMs / 1000} s (last seen: ${seen}); the rollout stopped here and touched no other node. Bring ${name} back, then run pulumi up again: nodes already done are skipped`,
@@ -74,6 +80,9 @@ async function waitBack(session, name, expect) {
   /** @returns {Promise<string>} "" when back, else what was seen. */
   async function look() {
     const t = session.poller;
+    // A cheap TCP connect first: while apid is not listening, skip the TLS handshake.
+    const listening = await tcpOpen(t.dialTarget(name), session.timing.pollMs * 10);
+    if (listening !== "") return `Talos API: ${listening}`;
     try {
       const stat = await t.systemStat(name);
       if (stat.bootTime <= expect.bootTime) return "it has not rebooted yet";
@@ -86,10 +95,13 @@ async function waitBack(session, name, expect) {
           { fatal: true },
         );
       }
-      const sick = (await t.serviceList(name)).filter((s) => !s.healthy && !s.healthUnknown);
+      const [services, status] = await Promise.all([
+        t.serviceList(name),
+        isCp ? t.etcdStatus(name) : undefined,
+      ]);
+      const sick = services.filter((s) => !s.healthy && !s.healthUnknown);
       if (sick.length > 0) return `services not healthy: ${sick.map((s) => s.id).join(", ")}`;
-      if (isCp) {
-        const status = await t.etcdStatus(name);
+      if (status !== undefined) {
         if (status.errors.length > 0) return `etcd reports ${status.errors.join("; ")}`;
         if (status.leader === "0") return "etcd has no leader";
       }
@@ -107,6 +119,35 @@ async function waitBack(session, name, expect) {
     }
     return "";
   }
+}
+
+/**
+ * Whether something accepts TCP connections at `target`: "" when it does, else why not.
+ * @param {string} target `host:port`
+ * @param {number} timeoutMs
+ * @returns {Promise<string>}
+ */
+function tcpOpen(target, timeoutMs) {
+  const hp = parseHostPort(target);
+  if (typeof hp === "string") return Promise.resolve(hp);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hp.host, port: hp.port });
+    const done = (/** @type {string} */ why) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    const timer = setTimeout(
+      () => done(`no TCP answer at ${target} within ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    socket.once("connect", () => done(""));
+    socket.once("error", (/** @type {NodeJS.ErrnoException} */ e) =>
+      done(
+        e.code === "ECONNREFUSED" ? `connection refused at ${target}` : `${target}: ${e.message}`,
+      ),
+    );
+  });
 }
 
 /**

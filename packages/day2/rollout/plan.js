@@ -93,6 +93,18 @@ function checkInputs(news) {
       fail(`nodes.${name}.role`, `must be controlplane or worker, got ${JSON.stringify(n?.role)}`);
     if (typeof n?.ip !== "string" && !isUnknown(n?.ip)) fail(`nodes.${name}.ip`, "must be an IP");
   }
+  if (!isUnknown(news.configs)) {
+    if (news.configs === null || typeof news.configs !== "object")
+      fail("configs", "must be an object from node name to its rendered configuration");
+    else
+      for (const name of Object.keys(nodes))
+        if (typeof news.configs[name] !== "string")
+          fail(`configs.${name}`, "missing: every node needs its rendered configuration");
+  }
+  if (!isUnknown(news.credentials))
+    for (const f of ["caCertificate", "clientCertificate", "clientKey"])
+      if (typeof news.credentials?.[f] !== "string")
+        fail(`credentials.${f}`, "missing (the Secrets resource's clientConfiguration shape)");
   if (!isUnknown(news.bootstrapNode) && nodes[news.bootstrapNode]?.role !== "controlplane")
     fail("bootstrapNode", `"${news.bootstrapNode}" is not a control plane in nodes`);
   if (!Array.isArray(news.batches)) {

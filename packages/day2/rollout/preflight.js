@@ -57,7 +57,7 @@ async function etcdHealth(session, opts = {}) {
         why: "",
       };
       if (node === undefined) {
-        h.why = `member ${m.hostname || m.id} is not a node of the inventory`;
+        h.why = "is not a node of the inventory";
         return h;
       }
       try {
