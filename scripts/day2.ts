@@ -15,6 +15,8 @@ import {
 } from "../lib/inventory";
 import * as day2 from "../packages/day2";
 import { formatStatus, observeCluster, statusJson, statusReport } from "../tools/day2/status";
+import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
+import { buildClusterModel } from "../lib/model";
 
 /** Where the command writes: process.stdout and process.stderr, or a test's buffer. */
 export interface Writer {
@@ -31,12 +33,15 @@ export interface Day2Options {
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
 
-const USAGE = `usage: npm run day2 -- status [inventory-folder] --talosconfig FILE [--kubeconfig FILE] [--json]
+const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder] --talosconfig FILE [--kubeconfig FILE] [--json]
                             [--endpoints FILE] [--kubernetes-endpoint HOST:PORT] [--stack NAME]
 
   status    Read-only: each node's address, running Talos version, etcd membership and
             health, and (with --kubeconfig) Node readiness and kubelet version, against
             the inventory. Exit 0 when the cluster matches, 1 when not, 2 on bad input.
+  rollout --dry-run  (same flags) Read-only: the steps the next pulumi up would take
+            against the live cluster, node by node in rollout order, and why each node
+            is included or skipped. Exit 0 when nothing would be rolled, 1 otherwise.
 
   inventory-folder      default: em-infra:inventory from Pulumi.<stack>.yaml, else inventory/<stack>
   --talosconfig FILE    talosctl client configuration (its current context's ca, crt, key)
@@ -130,8 +135,8 @@ function stackConfig(root: string, a: StatusArgs): Record<string, unknown> {
   return config !== null && typeof config === "object" ? (config as Record<string, unknown>) : {};
 }
 
-async function status(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
-  const a = parseStatusArgs(args);
+/** What both commands set up: the inventory, the clients, and a label for the output. */
+async function connect(a: StatusArgs, opts: Day2Options) {
   const root = opts.projectRoot ?? findProjectRoot(__dirname);
   const config = stackConfig(root, a);
   const configured = config["em-infra:inventory"];
@@ -194,14 +199,44 @@ async function status(args: readonly string[], out: Writer, opts: Day2Options): 
           timeoutMs,
           retry,
         });
+  const label = a.dir ?? (path.relative(process.cwd(), dir) || dir);
+  return { inventory, talos, kube, label };
+}
+
+async function status(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
+  const a = parseStatusArgs(args);
+  const { inventory, talos, kube, label } = await connect(a, opts);
   try {
     const report = statusReport(inventory, await observeCluster(inventory, talos, kube));
     if (a.json) out.write(statusJson(report));
-    else {
-      const label = a.dir ?? (path.relative(process.cwd(), dir) || dir);
-      for (const line of formatStatus(report, label)) out.write(`${line}\n`);
-    }
+    else for (const line of formatStatus(report, label)) out.write(`${line}\n`);
     return report.matches ? 0 : 1;
+  } finally {
+    talos.close();
+    kube?.close();
+  }
+}
+
+/**
+ * `rollout --dry-run`: the steps the next `pulumi up` would take, read-only. Exit 0
+ * when nothing would be rolled, 1 when something would (or would be refused).
+ */
+async function rollout(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
+  if (!args.includes("--dry-run")) {
+    throw new InputError(
+      "rollout needs --dry-run: the rollout itself runs in npx pulumi up; this command only shows it",
+    );
+  }
+  const a = parseStatusArgs(args.filter((x) => x !== "--dry-run"));
+  const { inventory, talos, kube } = await connect(a, opts);
+  try {
+    const run = rolloutDryRun(
+      buildClusterModel(inventory),
+      await observeCluster(inventory, talos, kube),
+    );
+    if (a.json) out.write(JSON.stringify(run, null, 2) + "\n");
+    else for (const line of formatDryRun(run)) out.write(`${line}\n`);
+    return run.refusals.length === 0 && run.nodes.every((n) => n.steps.length === 0) ? 0 : 1;
   } finally {
     talos.close();
     kube?.close();
@@ -228,12 +263,12 @@ export async function runDay2(
     (command === undefined ? err : out).write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== "status") {
+  if (command !== "status" && command !== "rollout") {
     err.write(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
   try {
-    return await status(rest, out, opts);
+    return command === "status" ? await status(rest, out, opts) : await rollout(rest, out, opts);
   } catch (e) {
     if (e instanceof InputError || e instanceof day2.Day2InputError) {
       err.write(`${e.message}\n`);

@@ -1,0 +1,132 @@
+/**
+ * `npm run day2 -- rollout --dry-run` against the fake cluster: the next rollout's steps
+ * from what the nodes say, read-only.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import "./support/loopbackOnly";
+import { loadInventory } from "../lib/inventory";
+import { buildClusterModel } from "../lib/model";
+import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
+import { runDay2 } from "../scripts/day2";
+import { formatDryRun, rolloutDryRun, type DryRun } from "../tools/day2/rolloutPlan";
+import { DEV } from "./support/program";
+
+/** Calls that change something on a node or in Kubernetes. */
+const MUTATING =
+  /Upgrade|Reboot|Reset|ApplyConfiguration|Leave|Remove|Forfeit|Pull|PATCH|POST|DELETE/;
+
+describe("day2 rollout --dry-run", function () {
+  const inventory = loadInventory(DEV);
+  let cluster: FakeCluster;
+  let dir: string;
+
+  before(async function () {
+    // The inventory wants v1.13.0 and 1.36.0; the control plane still runs v1.12.9.
+    cluster = await startFakeCluster({
+      nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
+      clusterName: "dev",
+      endpointHost: inventory.endpoint.host,
+      talosVersion: "v1.13.0",
+      kubernetesVersion: "1.35.0",
+    });
+    cluster.node("dev-cp-1").version = "v1.12.9";
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-dryrun-"));
+    fs.writeFileSync(path.join(dir, "talosconfig"), cluster.talosconfig, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, "kubeconfig"), cluster.kubeconfig, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, "endpoints.json"), JSON.stringify(cluster.endpoints));
+  });
+  after(function () {
+    cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(...extra: string[]) {
+    let out = "";
+    let err = "";
+    const code = await runDay2(
+      [
+        "rollout",
+        DEV,
+        "--talosconfig",
+        path.join(dir, "talosconfig"),
+        "--kubeconfig",
+        path.join(dir, "kubeconfig"),
+        "--endpoints",
+        path.join(dir, "endpoints.json"),
+        "--kubernetes-endpoint",
+        cluster.kubernetesEndpoint,
+        ...extra,
+      ],
+      { write: (s: string) => (out += s) },
+      { write: (s: string) => (err += s) },
+      { projectRoot: dir, timeoutMs: 400, retry: { attempts: 2, baseMs: 5, maxMs: 5 } },
+    );
+    return { code, out, err };
+  }
+
+  it("lists every node in rollout order, with what it would do and why, and changes nothing", async function () {
+    const { code, out } = await run("--dry-run", "--json");
+    assert.equal(code, 1);
+    const plan = JSON.parse(out) as DryRun;
+    assert.deepEqual(
+      plan.nodes.map((n) => [n.batch, n.name]),
+      [
+        [1, "dev-cp-1"],
+        [2, "dev-worker-1"],
+        [3, "dev-gpu-1"],
+      ],
+    );
+    const cp = plan.nodes[0];
+    assert.match(cp.why, /runs Talos v1\.12\.9, the inventory wants v1\.13\.0/);
+    assert.ok(cp.steps.some((s) => /upgrade Talos v1\.12\.9 → v1\.13\.0 and reboot/.test(s)));
+    const worker = plan.nodes[1];
+    assert.match(
+      worker.why,
+      /already runs Talos v1\.13\.0; kubelet v1\.35\.0, the inventory wants v1\.36\.0/,
+    );
+    assert.equal(worker.steps.length, 1);
+    assert.match(plan.notes.join("\n"), /one control plane: the Kubernetes API is down/);
+    assert.deepEqual(
+      cluster.log.calls().filter((c) => MUTATING.test(c.call)),
+      [],
+      "a dry run only reads",
+    );
+  });
+
+  it("prints the same as text, and refuses to run without --dry-run", async function () {
+    const text = await run("--dry-run");
+    assert.match(text.out, /^1\. dev-cp-1 \(controlplane\): included: runs Talos v1\.12\.9/m);
+    assert.match(text.out, /3 of 3 nodes would be rolled; nothing was changed\.$/m);
+    const refused = await run();
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /rollout needs --dry-run/);
+  });
+
+  it("skips a node the inventory already describes, and refuses a 2-member etcd up front", function () {
+    const model = buildClusterModel(inventory);
+    const run = rolloutDryRun(model, {
+      nodes: {
+        "dev-cp-1": { endpoint: "x", version: { ok: "v1.13.0" } },
+        "dev-worker-1": { endpoint: "x", version: { ok: "v1.13.0" } },
+        "dev-gpu-1": { endpoint: "x", version: { error: "dev-gpu-1: connection refused" } },
+      },
+      etcdMembers: {
+        ok: {
+          from: "dev-cp-1",
+          members: [
+            { id: "1", hostname: "dev-cp-1", peerUrls: [], clientUrls: [], isLearner: false },
+            { id: "2", hostname: "old-cp", peerUrls: [], clientUrls: [], isLearner: false },
+          ],
+        },
+      },
+    } as never);
+    assert.deepEqual(run.nodes[0].steps, []);
+    assert.match(run.nodes[0].why, /already runs Talos v1\.13\.0; kubelet not checked/);
+    assert.match(run.nodes[2].why, /did not answer \(dev-gpu-1: connection refused\)/);
+    assert.match(run.refusals[0], /etcd has exactly 2 members/);
+    assert.match(formatDryRun(run).at(-1)!, /pulumi up would refuse this rollout/);
+  });
+});

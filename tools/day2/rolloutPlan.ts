@@ -1,0 +1,147 @@
+/**
+ * `npm run day2 -- rollout --dry-run`: the steps the next `pulumi up` would take
+ * against the live cluster, from what the nodes say now. Pure: it takes the model and
+ * what `observeCluster` saw, and decides per node, in rollout order, whether it is
+ * included and why.
+ *
+ * The rollout itself compares the inventory with its own state and asks the nodes; this
+ * asks only the nodes, so it cannot see a configuration change (that lives in Pulumi's
+ * state) or a node the stack still holds but the inventory dropped. It says so.
+ */
+import type { ClusterModel } from "../../lib/model";
+import type { Observations } from "./status";
+
+/** One node's entry of the dry run. */
+export interface DryRunNode {
+  readonly batch: number;
+  readonly name: string;
+  readonly role: "controlplane" | "worker";
+  /** What the rollout would do to it: nothing, or the steps in order. */
+  readonly steps: readonly string[];
+  /** Why it is included or skipped, in words. */
+  readonly why: string;
+}
+
+/** The whole dry run. */
+export interface DryRun {
+  readonly cluster: string;
+  readonly talosVersion: string;
+  readonly kubernetesVersion: string;
+  readonly nodes: readonly DryRunNode[];
+  /** What would stop the rollout before it touches a node. */
+  readonly refusals: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const v = (s: string) => (s.startsWith("v") ? s : `v${s}`);
+
+/** The dry run of the next rollout. */
+export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
+  const kubelets = new Map(
+    obs.kubernetes && "ok" in obs.kubernetes
+      ? obs.kubernetes.ok.map((n) => [n.name, n.kubeletVersion] as const)
+      : [],
+  );
+  const refusals: string[] = [];
+  const notes: string[] = [];
+  const controlPlanes = model.nodes.filter((n) => n.role === "controlplane").length;
+  if ("ok" in obs.etcdMembers && obs.etcdMembers.ok.members.length === 2) {
+    refusals.push(
+      "etcd has exactly 2 members: one restart would lose quorum, so an upgrade is refused; add a third control plane first",
+    );
+  }
+  if ("error" in obs.etcdMembers) refusals.push(`etcd could not be read: ${obs.etcdMembers.error}`);
+  if (controlPlanes === 1) {
+    notes.push("one control plane: the Kubernetes API is down while it restarts");
+  }
+  const nodes: DryRunNode[] = [];
+  model.rollout.batches.forEach((batch, i) => {
+    for (const name of batch) {
+      const node = model.nodes.find((n) => n.name === name)!;
+      const seen = obs.nodes[name]?.version;
+      const steps: string[] = [];
+      const why: string[] = [];
+      if (!seen || "error" in seen) {
+        why.push(
+          `did not answer (${seen && "error" in seen ? seen.error : "not asked"}): the rollout would stop at it`,
+        );
+      } else if (seen.ok !== model.talosVersion) {
+        steps.push(
+          `pull the ${node.schematic} installer at ${model.talosVersion}`,
+          "cordon and drain",
+          `upgrade Talos ${seen.ok} → ${model.talosVersion} and reboot`,
+          "wait for a new boot, the version, healthy services, etcd and the Node Ready",
+          "uncordon",
+        );
+        why.push(`runs Talos ${seen.ok}, the inventory wants ${model.talosVersion}`);
+      } else {
+        why.push(`already runs Talos ${seen.ok}`);
+      }
+      const kubelet = kubelets.get(name);
+      const wantKubelet = v(model.kubernetesVersion);
+      if (kubelet !== undefined && kubelet !== wantKubelet) {
+        steps.push(
+          node.role === "controlplane"
+            ? `apply the new configuration, then wait for its API server, controller manager and scheduler at ${wantKubelet}`
+            : `apply the new configuration, then wait for its kubelet at ${wantKubelet} and Ready`,
+        );
+        why.push(`kubelet ${kubelet}, the inventory wants ${wantKubelet}`);
+      } else if (kubelet === undefined && obs.kubernetes === undefined) {
+        why.push("kubelet not checked (no --kubeconfig)");
+      } else if (kubelet !== undefined) {
+        why.push(`kubelet already ${kubelet}`);
+      }
+      nodes.push({ batch: i + 1, name, role: node.role, steps, why: why.join("; ") });
+    }
+  });
+  if (obs.kubernetes && "ok" in obs.kubernetes) {
+    const known = new Set(model.nodes.map((n) => n.name));
+    for (const n of obs.kubernetes.ok) {
+      if (!known.has(n.name)) {
+        notes.push(
+          `${n.name} is a Kubernetes Node but not in the inventory: pulumi up decommissions it only if the stack still holds it`,
+        );
+      }
+    }
+  }
+  notes.push(
+    "configuration changes (labels, taints, settings) live in Pulumi's state, not on the nodes: npx pulumi preview --diff shows them",
+  );
+  return {
+    cluster: model.name,
+    talosVersion: model.talosVersion,
+    kubernetesVersion: model.kubernetesVersion,
+    nodes,
+    refusals,
+    notes,
+  };
+}
+
+/** The dry run as lines for a terminal. */
+export function formatDryRun(run: DryRun): string[] {
+  const out = [
+    `Rollout the next pulumi up would run for cluster ${run.cluster} (Talos ${run.talosVersion}, Kubernetes ${run.kubernetesVersion}), as the nodes are now:`,
+    "",
+  ];
+  for (const n of run.nodes) {
+    const verdict = n.steps.length === 0 ? "skipped" : "included";
+    out.push(`${n.batch}. ${n.name} (${n.role}): ${verdict}: ${n.why}`);
+    for (const s of n.steps) out.push(`     - ${s}`);
+  }
+  if (run.refusals.length > 0) {
+    out.push("", "Refused before any node is touched:");
+    for (const r of run.refusals) out.push(`  ${r}`);
+  }
+  if (run.notes.length > 0) {
+    out.push("", "Notes:");
+    for (const note of run.notes) out.push(`  ${note}`);
+  }
+  const included = run.nodes.filter((n) => n.steps.length > 0).length;
+  out.push(
+    "",
+    run.refusals.length > 0
+      ? "pulumi up would refuse this rollout."
+      : `${included} of ${run.nodes.length} nodes would be rolled; nothing was changed.`,
+  );
+  return out;
+}
