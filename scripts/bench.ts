@@ -220,7 +220,9 @@ interface FakeForBench {
  * thread, so each batch also pays a roughly constant ~120 ms of TLS handshakes and API
  * calls: the longer the simulated node-time, the closer the ratio gets to 1.
  */
-const ROLL = { rebootMs: 800, upgradeMs: 200, workers: 20, width: 5 };
+// Two seconds a node: long enough that the engine's own work per batch (TLS handshakes,
+// API calls, the fake sharing its thread) is small beside a real node's restart.
+const ROLL = { rebootMs: 1600, upgradeMs: 400, workers: 20, width: 5 };
 
 /** Provider inputs for every node of a fake cluster at `talosVersion`. */
 function rolloutInputs(c: FakeForBench, talosVersion: string, width: number): unknown {
