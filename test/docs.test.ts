@@ -213,6 +213,38 @@ function osConfigurationClaims(markdown: string): string[] {
   return found;
 }
 
+/** The docs whose measured figures `npm run figures` writes. */
+const FIGURE_DOCS = [path.join("docs", "validation.md"), path.join("docs", "performance.md")];
+
+/**
+ * Where a doc's measured figures are not where `npm run figures` writes them: a
+ * figures block without its date, its command or a table; a table of timings (a
+ * `Wall time`, `median`, `min` or `max` column) or a time in seconds or minutes with
+ * decimals outside such a block; no block at all.
+ */
+export function misplacedFigures(text: string): string[] {
+  const found: string[] = [];
+  const BLOCK =
+    /<!-- BEGIN GENERATED: [^>]*\(npm run figures\) -->([\s\S]*?)<!-- END GENERATED: [^>]*-->/g;
+  let blocks = 0;
+  for (const m of text.matchAll(BLOCK)) {
+    blocks++;
+    const body = m[1];
+    if (!/\b\d{4}-\d{2}-\d{2}\b/.test(body)) found.push("a figures block without its date");
+    if (!body.includes("`npm run figures`")) found.push("a figures block without its command");
+    if (!/^\|.*\|$/m.test(body)) found.push("a figures block without a table");
+  }
+  if (blocks === 0) found.push("no figures block");
+  const outside = withoutFences(text.replace(BLOCK, ""));
+  for (const line of outside.split("\n")) {
+    if (/^\s*\|.*\|\s*$/.test(line) && /\|\s*(wall time[^|]*|median|min|max)\s*\|/i.test(line))
+      found.push(`a table of timings outside a figures block: ${line.trim()}`);
+    else if (/\b\d+\.\d+ (s|min)\b/.test(line))
+      found.push(`a measured time outside a figures block: ${line.trim()}`);
+  }
+  return found;
+}
+
 describe("documentation", function () {
   const files = docFiles();
 
@@ -282,6 +314,40 @@ describe("documentation", function () {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe("measured figures", function () {
+    it("every timing table and time sits in a dated `npm run figures` block", function () {
+      assert.deepEqual(
+        FIGURE_DOCS.flatMap((f) => misplacedFigures(read(f)).map((p) => `${f}: ${p}`)),
+        [],
+      );
+    });
+
+    it("the check finds a table or a time by hand, and a block without its date", function () {
+      const block = (body: string) =>
+        `<!-- BEGIN GENERATED: x (npm run figures) -->\n${body}\n<!-- END GENERATED: x -->`;
+      const good = block(
+        "2026-11-30, by `npm run figures`:\n\n| a | median |\n| - | -: |\n| b | 1.2 s |",
+      );
+      assert.deepEqual(misplacedFigures(`# T\n\n${good}\n`), []);
+      assert.deepEqual(
+        misplacedFigures(
+          `${good}\n\n| Command | Wall time |\n| - | -: |\n\nIt took 9.8 s.\n\n\`\`\`\n0.5 s in a fence\n\`\`\`\n`,
+        ),
+        [
+          "a table of timings outside a figures block: | Command | Wall time |",
+          "a measured time outside a figures block: It took 9.8 s.",
+        ],
+      );
+      assert.deepEqual(misplacedFigures(block("by `npm run figures`\n\n| a |")), [
+        "a figures block without its date",
+      ]);
+      assert.deepEqual(misplacedFigures("| a | min |\n"), [
+        "no figures block",
+        "a table of timings outside a figures block: | a | min |",
+      ]);
     });
   });
 
