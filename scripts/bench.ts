@@ -46,6 +46,26 @@ export interface BenchReport {
   readonly node: string;
   readonly runs: number;
   readonly results: readonly Result[];
+  /** One dynamic resource's registration, when measured. */
+  readonly dynamic?: DynamicSummary;
+  /** The rollout benchmark against the fake cluster, when run. */
+  readonly rollout?: RolloutSummary;
+}
+
+/** What one dynamic resource costs the program. */
+export interface DynamicSummary {
+  readonly perRegistrationMs: number;
+  readonly providerBytes: number;
+}
+
+/** The rollout benchmark's medians. */
+export interface RolloutSummary {
+  readonly workers: number;
+  readonly width: number;
+  readonly nodeTimeMs: number;
+  readonly medianMs: number;
+  readonly idealMs: number;
+  readonly rerunMs: number;
 }
 
 /** The project root, from source (scripts/) or compiled (.build/scripts/). */
@@ -183,7 +203,7 @@ function spawnDynamicWorker(count: number, runs: number): DynamicResult {
 }
 
 /** The cost of one dynamic resource's registration, compiled, and its stored provider. */
-function reportDynamic(runs: number): void {
+function reportDynamic(runs: number): DynamicSummary {
   const none = spawnDynamicWorker(0, runs);
   const many = spawnDynamicWorker(200, runs);
   const perRegistration = (many.medianMs - none.medianMs) / 200;
@@ -192,6 +212,7 @@ function reportDynamic(runs: number): void {
       `200 → ${many.medianMs.toFixed(0)} ms; ${perRegistration.toFixed(2)} ms per registration; ` +
       `serialized provider ${many.providerBytes} bytes in each resource's state\n`,
   );
+  return { perRegistrationMs: perRegistration, providerBytes: many.providerBytes };
 }
 
 /** The slice of packages/day2 the rollout benchmark uses. */
@@ -293,7 +314,7 @@ async function rolloutOnce(workers: number, width: number) {
 }
 
 /** The rollout benchmark: runs, medians and the ratio to the ideal schedule. */
-async function rolloutBench(runs: number): Promise<void> {
+async function rolloutBench(runs: number): Promise<RolloutSummary> {
   const nodeTimeMs = ROLL.rebootMs + ROLL.upgradeMs;
   const batches = 3 + Math.ceil(ROLL.workers / ROLL.width);
   const idealMs = batches * nodeTimeMs;
@@ -320,6 +341,14 @@ async function rolloutBench(runs: number): Promise<void> {
       `ratio to ${batches} of those: ${(up / (batches * measuredNode)).toFixed(2)}\n` +
       `  rerun with nothing to do: median ${rerun.toFixed(1)} ms (${((100 * rerun) / nodeTimeMs).toFixed(1)}% of one node-time)\n`,
   );
+  return {
+    workers: ROLL.workers,
+    width: ROLL.width,
+    nodeTimeMs,
+    medianMs: up,
+    idealMs,
+    rerunMs: rerun,
+  };
 }
 
 async function main(args: string[]): Promise<void> {
@@ -369,12 +398,6 @@ async function main(args: string[]): Promise<void> {
   for (const r of rows)
     process.stdout.write(r.map((c, i) => c.padStart(widths[i])).join("  ") + "\n");
 
-  const jsonPath = arg(args, "--json", "");
-  if (jsonPath !== "") {
-    const report: BenchReport = { cpus: os.cpus().length, node: process.version, runs, results };
-    fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
-  }
-
   const compiled = results.filter((r) => r.mode === "compiled");
   const largest = compiled[compiled.length - 1];
   process.stdout.write(`\nlongest chain (${largest.nodes} nodes): ${largest.chain.join(" → ")}\n`);
@@ -382,7 +405,7 @@ async function main(args: string[]): Promise<void> {
   process.stdout.write(
     `chain length the same for every size: ${chains.size === 1 ? "yes" : "NO"} (${[...chains].join(", ")})\n`,
   );
-  if (!args.includes("--no-dynamic")) reportDynamic(runs);
+  const dynamic = args.includes("--no-dynamic") ? undefined : reportDynamic(runs);
   for (const n of sizes) {
     const c = results.find((r) => r.mode === "compiled" && r.nodes === n);
     const t = results.find((r) => r.mode === "ts-node" && r.nodes === n);
@@ -392,7 +415,19 @@ async function main(args: string[]): Promise<void> {
       );
     }
   }
-  if (!args.includes("--no-rollout")) await rolloutBench(3);
+  const rollout = args.includes("--no-rollout") ? undefined : await rolloutBench(3);
+  const jsonPath = arg(args, "--json", "");
+  if (jsonPath !== "") {
+    const report: BenchReport = {
+      cpus: os.cpus().length,
+      node: process.version,
+      runs,
+      results,
+      ...(dynamic ? { dynamic } : {}),
+      ...(rollout ? { rollout } : {}),
+    };
+    fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
+  }
 }
 
 if (require.main === module) {
