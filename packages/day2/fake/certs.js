@@ -71,6 +71,28 @@ function take(names) {
 let serial = 0;
 
 /**
+ * The `openssl req` arguments for a new Ed25519 key and a two-day certificate,
+ * written to `<base>.key` and `<base>.crt` in the scratch folder.
+ * @param {string} base
+ * @returns {string[]}
+ */
+function newCertificate(base) {
+  return [
+    "req",
+    "-x509",
+    "-newkey",
+    "ed25519",
+    "-nodes",
+    "-keyout",
+    `${base}.key`,
+    "-out",
+    `${base}.crt`,
+    "-days",
+    "2",
+  ];
+}
+
+/**
  * A CA for one purpose ("talos" or "kubernetes"), made once per process.
  * @param {string} name
  * @returns {FakeAuthority}
@@ -79,17 +101,7 @@ function authority(name) {
   const hit = cache.get(`ca:${name}`);
   if (hit !== undefined) return /** @type {FakeAuthority} */ (hit);
   openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ed25519",
-    "-nodes",
-    "-keyout",
-    `${name}-ca.key`,
-    "-out",
-    `${name}-ca.crt`,
-    "-days",
-    "2",
+    ...newCertificate(`${name}-ca`),
     "-subj",
     `/O=em-infra fake/CN=${name} ca`,
     "-addext",
@@ -123,17 +135,7 @@ function leaf(caName, spec) {
   ];
   const subject = spec.org === undefined ? `/CN=${spec.cn}` : `/O=${spec.org}/CN=${spec.cn}`;
   openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ed25519",
-    "-nodes",
-    "-keyout",
-    `leaf-${n}.key`,
-    "-out",
-    `leaf-${n}.crt`,
-    "-days",
-    "2",
+    ...newCertificate(`leaf-${n}`),
     "-subj",
     subject,
     "-CA",

@@ -86,21 +86,12 @@ async function decommission(session) {
 async function removeWorker(session, name, unreachable) {
   /** @type {RemovalReport} */
   const report = { role: "worker", reachable: unreachable === undefined, done: [], notDone: [] };
-  const kube = await session.kube();
-  const exists = (await kube.getNode(name)) !== null;
-  if (unreachable === undefined) {
-    if (exists) {
-      await drainForRemoval(session, name);
-      report.done.push("cordon and drain");
-    }
-    await session.step(name, "reset (graceful, wiping STATE and EPHEMERAL)", () =>
-      session.talos.reset(name, { graceful: true, reboot: false, systemPartitionsToWipe: WIPE }),
-    );
-    report.done.push("Talos reset, graceful, STATE and EPHEMERAL wiped");
-  } else {
-    notOnNode(session, report, name, unreachable, ["drain", "Talos reset"]);
-  }
-  await deleteNodeObject(session, name, exists, report);
+  await drainResetAndDelete(session, name, report, unreachable, {
+    graceful: true,
+    step: "reset (graceful, wiping STATE and EPHEMERAL)",
+    done: "Talos reset, graceful, STATE and EPHEMERAL wiped",
+    notDone: ["drain", "Talos reset"],
+  });
   return report;
 }
 
@@ -150,6 +141,31 @@ async function removeControlPlane(session, name, unreachable) {
       session.log(`${name}: ${peer} confirms its etcd member is gone`);
     }
   }
+  // Not graceful: a graceful reset would leave etcd again, and the member is gone.
+  await drainResetAndDelete(session, name, report, unreachable, {
+    graceful: false,
+    step: "reset (wiping STATE and EPHEMERAL, no etcd leave)",
+    done: "Talos reset, STATE and EPHEMERAL wiped",
+    notDone: ["etcd leave on the node", "drain", "Talos reset"],
+  });
+  if (
+    session.news.nodes[session.olds.bootstrapNode] === undefined &&
+    session.olds.bootstrapNode === name
+  )
+    session.log(`${name} was the bootstrap node; ${session.news.bootstrapNode} serves from now on`);
+  return report;
+}
+
+/**
+ * The end of every removal: drain the node, reset it and delete its Node object; or,
+ * for a node that is gone, delete the Node object and say what could not be done on it.
+ * @param {Session} session
+ * @param {string} name
+ * @param {RemovalReport} report
+ * @param {string | undefined} unreachable Why the node cannot be reached, if it cannot.
+ * @param {{ graceful: boolean, step: string, done: string, notDone: string[] }} how
+ */
+async function drainResetAndDelete(session, name, report, unreachable, how) {
   const kube = await session.kube();
   const exists = (await kube.getNode(name)) !== null;
   if (unreachable === undefined) {
@@ -157,25 +173,18 @@ async function removeControlPlane(session, name, unreachable) {
       await drainForRemoval(session, name);
       report.done.push("cordon and drain");
     }
-    // Not graceful: a graceful reset would leave etcd again, and the member is gone.
-    await session.step(name, "reset (wiping STATE and EPHEMERAL, no etcd leave)", () =>
-      t.reset(name, { graceful: false, reboot: false, systemPartitionsToWipe: WIPE }),
+    await session.step(name, how.step, () =>
+      session.talos.reset(name, {
+        graceful: how.graceful,
+        reboot: false,
+        systemPartitionsToWipe: WIPE,
+      }),
     );
-    report.done.push("Talos reset, STATE and EPHEMERAL wiped");
+    report.done.push(how.done);
   } else {
-    notOnNode(session, report, name, unreachable, [
-      "etcd leave on the node",
-      "drain",
-      "Talos reset",
-    ]);
+    notOnNode(session, report, name, unreachable, how.notDone);
   }
   await deleteNodeObject(session, name, exists, report);
-  if (
-    session.news.nodes[session.olds.bootstrapNode] === undefined &&
-    session.olds.bootstrapNode === name
-  )
-    session.log(`${name} was the bootstrap node; ${session.news.bootstrapNode} serves from now on`);
-  return report;
 }
 
 /**
