@@ -12,6 +12,9 @@ import type { FactsSource } from "./types";
 const FILE = "talos-config.schema.json";
 const EXTRACTOR = "tools/facts/talosConfig.ts";
 
+/** Keywords that combine subschemas: structural, and each value a subschema or list. */
+const COMBINATORS = ["oneOf", "anyOf", "allOf", "not", "if", "then", "else"] as const;
+
 /** JSON Schema 2020-12 keywords that decide what validates. */
 const STRUCTURAL = new Set([
   "$schema",
@@ -44,13 +47,7 @@ const STRUCTURAL = new Set([
   "exclusiveMinimum",
   "exclusiveMaximum",
   "multipleOf",
-  "oneOf",
-  "anyOf",
-  "allOf",
-  "not",
-  "if",
-  "then",
-  "else",
+  ...COMBINATORS,
 ]);
 /** Keywords that only annotate: dropped. */
 const ANNOTATION = new Set([
@@ -74,13 +71,7 @@ const SUBSCHEMAS = new Set([
   "additionalProperties",
   "propertyNames",
   "contains",
-  "oneOf",
-  "anyOf",
-  "allOf",
-  "not",
-  "if",
-  "then",
-  "else",
+  ...COMBINATORS,
 ]);
 
 /** A JSON schema, structural keywords only. */

@@ -104,15 +104,7 @@ function talosCredentials(input, source = "Talos credentials") {
  */
 function talosconfigCredentials(text, opts = {}) {
   const file = opts.file ?? "talosconfig";
-  /** @type {unknown} */
-  let doc;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new Day2InputError(
-      `${file}: not YAML (${/** @type {Error} */ (e).message.split("\n")[0]})`,
-    );
-  }
+  const doc = parseYamlFile(text, file);
   const root = /** @type {Record<string, unknown>} */ (doc ?? {});
   const contexts = /** @type {Record<string, unknown>} */ (root.contexts ?? {});
   const name = opts.contextName ?? (typeof root.context === "string" ? root.context : undefined);
@@ -151,4 +143,26 @@ function makeTalosconfig(contextName, pems, endpoints) {
   ].join("\n");
 }
 
-module.exports = { talosCredentials, talosconfigCredentials, nodeKeyPem, makeTalosconfig };
+/**
+ * Parses a YAML file's text; a syntax error names the file and the parser's first line.
+ * @param {string} text
+ * @param {string} file
+ * @returns {any}
+ */
+function parseYamlFile(text, file) {
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    throw new Day2InputError(
+      `${file}: not YAML (${/** @type {Error} */ (e).message.split("\n")[0]})`,
+    );
+  }
+}
+
+module.exports = {
+  parseYamlFile,
+  talosCredentials,
+  talosconfigCredentials,
+  nodeKeyPem,
+  makeTalosconfig,
+};

@@ -11,9 +11,8 @@
 const https = require("node:https");
 const net = require("node:net");
 const tls = require("node:tls");
-const { parse: parseYaml } = require("yaml");
 const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = require("./errors");
-const { nodeKeyPem } = require("./credentials");
+const { nodeKeyPem, parseYamlFile } = require("./credentials");
 const { parseHostPort, formatHostPort } = require("./endpoints");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
 
@@ -68,15 +67,7 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @returns {KubeAccess}
  */
 function readKubeconfig(text, file = "kubeconfig") {
-  /** @type {any} */
-  let doc;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new Day2InputError(
-      `${file}: not YAML (${/** @type {Error} */ (e).message.split("\n")[0]})`,
-    );
-  }
+  const doc = parseYamlFile(text, file);
   const ctxName = doc?.["current-context"];
   const ctx = (doc?.contexts ?? []).find((/** @type {any} */ c) => c?.name === ctxName)?.context;
   if (ctx === undefined)
