@@ -11,6 +11,8 @@ import * as path from "path";
 import { checkInventory, formatProblem } from "../lib/inventory";
 import type { Inventory } from "../lib/inventory/types";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
+import { PROJECT_ROOT } from "../lib/projectRoot";
+import { defaultStateFile, readStateNodes, removalsOf } from "../tools/stateFile";
 import { buildPlan, renderMermaid, renderPlanJson, renderPlanText, type Plan } from "../tools/plan";
 import { runCommand, type Writer } from "../tools/cli";
 
@@ -22,13 +24,25 @@ export const OFFLINE_ENDPOINT = "https://proxmox.offline.invalid:8006/";
 /** Runs the program over an inventory offline and builds its plan. */
 export async function planFor(
   dir: string,
+  stateFile?: string,
 ): Promise<{ inventory: Inventory; record: RunRecord; plan: Plan }> {
   const { inventory, problems } = checkInventory(dir);
   if (!inventory) throw new PlanInputError(problems.map(formatProblem));
   const record = await runProgram({
     config: { "em-infra:inventory": path.resolve(dir), "proxmoxve:endpoint": OFFLINE_ENDPOINT },
   });
-  return { inventory, record, plan: buildPlan(inventory, record) };
+  const file = stateFile ?? defaultStateFile(PROJECT_ROOT, "dev");
+  const state = readStateNodes(file);
+  const removals = state
+    ? {
+        state: path.relative(process.cwd(), file) || file,
+        nodes: removalsOf(
+          state,
+          inventory.nodes.map((n) => n.name),
+        ),
+      }
+    : null;
+  return { inventory, record, plan: buildPlan(inventory, record, removals) };
 }
 
 /** An inventory the plan cannot be made from; `lines` are validate's problem lines. */
@@ -56,7 +70,8 @@ export function mermaidFileText(plan: Plan, file: string): string {
 }
 
 const USAGE =
-  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE]\n" +
+  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE] [--state FILE]\n" +
+  "  --state FILE compares with a Pulumi checkpoint (default: the dev stack's in .pulumi-state)\n" +
   "  --out FILE writes the plan (text, or JSON with --json) to FILE instead of stdout;\n" +
   "  or keep npm's banner out of stdout: npm run --silent plan -- --json | jq";
 
@@ -66,10 +81,17 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
   let json = false;
   let mermaid: string | undefined;
   let outFile: string | undefined;
+  let stateFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
-    else if (a === "--out") {
+    else if (a === "--state") {
+      stateFile = args[++i];
+      if (!stateFile) {
+        err.write(`--state needs a file name\n${USAGE}\n`);
+        return 2;
+      }
+    } else if (a === "--out") {
       outFile = args[++i];
       if (!outFile) {
         err.write(`--out needs a file name\n${USAGE}\n`);
@@ -90,7 +112,7 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
     } else dir = a;
   }
   try {
-    const { plan } = await planFor(dir ?? path.join("inventory", "dev"));
+    const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile);
     const text = json ? renderPlanJson(plan) : renderPlanText(plan);
     if (outFile) {
       fs.writeFileSync(outFile, text);

@@ -147,6 +147,46 @@ describe("npm run plan", function () {
     assert.deepEqual(JSON.parse(result.out), json);
   });
 
+  it("names the nodes an edit removes, against the stack's state, and refuses a protected one", async function () {
+    const { runFor, editedInventory } = await import("./support/program");
+    const { unwrapSecrets } = await import("../tools/offline/secretSig");
+    const record = await runFor(LARGE);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-state-"));
+    const state = path.join(dir, "dev.json");
+    // The file backend's checkpoint, as Pulumi writes it, with the resources' outputs.
+    const resources = record.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      outputs: unwrapSecrets(r.outputs),
+    }));
+    fs.writeFileSync(state, JSON.stringify({ version: 3, checkpoint: { latest: { resources } } }));
+    const smaller = editedInventory(LARGE, ({ nodes }) => {
+      const list = nodes.get("nodes") as { items: { get(k: string): unknown }[] };
+      list.items = list.items.filter(
+        (n) => !["lab-worker-3", "lab-cp-3"].includes(String(n.get("name"))),
+      );
+    });
+    const result = await plan([smaller, "--state", state, "--json"]);
+    assert.equal(result.code, 0);
+    const removed = (JSON.parse(result.out) as Plan).removals!;
+    assert.deepEqual(removed.nodes, [
+      { name: "lab-worker-3", role: "worker", protected: false },
+      { name: "lab-cp-3", role: "controlplane", protected: true },
+    ]);
+    const text = (await plan([smaller, "--state", state])).out;
+    assert.match(text, /lab-worker-3 \(worker\): decommissioned by the rollout/);
+    assert.match(text, /lab-cp-3 \(controlplane\): REFUSED: protected; set protect: false/);
+    // Without a state there is nothing to compare with, and the plan says nothing.
+    assert.equal(
+      (
+        JSON.parse(
+          (await plan([smaller, "--state", path.join(dir, "none.json"), "--json"])).out,
+        ) as Plan
+      ).removals,
+      null,
+    );
+  });
+
   it("prints validate's problems and exits 1 for an invalid inventory", async function () {
     const bad = materialise("node-ip-outside-cidr");
     const result = await plan([bad]);

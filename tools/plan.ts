@@ -9,6 +9,7 @@ import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
 import type { SchematicKey } from "../lib/proxmox/images";
 import { table } from "./cli";
+import type { Removal } from "./stateFile";
 import * as tokens from "../lib/tokens";
 
 /** One step of the deploy, in the order the engine can run them. */
@@ -107,6 +108,11 @@ export interface Plan {
     /** Set when a single control plane means the API is down while it restarts. */
     readonly apiDowntime: boolean;
   };
+  /**
+   * The nodes the edit removes, from the stack's local state; null when there is no
+   * state to compare with (a new stack, or state kept elsewhere).
+   */
+  readonly removals: { readonly state: string; readonly nodes: readonly Removal[] } | null;
 }
 
 /** What replaces a secret in anything the plan prints. */
@@ -147,7 +153,11 @@ export function installersOf(record: RunRecord): Partial<Record<SchematicKey, st
  * resources from the run, each node's patches from the model with the installer
  * the run resolved for its schematic.
  */
-export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
+export function buildPlan(
+  inventory: Inventory,
+  record: RunRecord,
+  removals: Plan["removals"] = null,
+): Plan {
   const model = buildClusterModel(inventory);
   const installers = installersOf(record);
   const custom = record.resources.filter((r) => r.custom);
@@ -217,6 +227,7 @@ export function buildPlan(inventory: Inventory, record: RunRecord): Plan {
     resources,
     order,
     graph: { nodes: graphNodes, edges },
+    removals,
     rollout: {
       maxUnavailableWorkers: model.rollout.maxUnavailableWorkers,
       batches: model.rollout.batches,
@@ -361,6 +372,17 @@ export function renderPlanText(plan: Plan): string {
     );
   }
   out.push("");
+  if (plan.removals && plan.removals.nodes.length > 0) {
+    out.push(`Removed from the inventory (against ${plan.removals.state})`);
+    for (const r of plan.removals.nodes) {
+      out.push(
+        r.protected
+          ? `  ${r.name} (${r.role}): REFUSED: protected; set protect: false and run pulumi up first`
+          : `  ${r.name} (${r.role}): decommissioned by the rollout (drain, reset, out of etcd, Node deleted), then its VM deleted`,
+      );
+    }
+    out.push("");
+  }
   out.push("Deploy order");
   plan.order.forEach((s, i) => {
     out.push(`  ${i + 1}. ${s.stage}: ${s.description} (${s.items.length})`);
