@@ -19,8 +19,8 @@ export interface ProgramSettings {
   /**
    * Whether `pulumi up` waits for the cluster to be healthy before it exports the
    * kubeconfig (`em-infra:healthGate`). Off only for an operation the gate would
-   * block, such as removing a node (Talos's check fails while the removed node is
-   * still a Kubernetes Node). @default true
+   * block, such as repairing a broken cluster; a removal does not need it, since the
+   * gate waits for the rollout, which has taken the node out. @default true
    */
   readonly healthGate: boolean;
   /**
