@@ -147,20 +147,23 @@ export class TalosCluster extends pulumi.ComponentResource {
       `${name}-rollout`,
       {
         ...day2.rollout,
-        nodes: pulumi.all(
-          Object.fromEntries(
-            model.nodes.map((n) => [
-              n.name,
-              pulumi
-                .all([args.installers[n.schematic], args.schematicIds[n.schematic]])
-                .apply(([installer, schematic]) => ({
+        // One output for every node's entry, not one per node: each Output costs the
+        // runtime a promise and a captured stack trace, and the installers and schematic
+        // ids are one per schematic, not per node.
+        nodes: pulumi
+          .all([pulumi.all(args.installers), pulumi.all(args.schematicIds)])
+          .apply(([installers, schematicIds]) =>
+            Object.fromEntries(
+              model.nodes.map((n) => [
+                n.name,
+                {
                   ...day2.rollout.nodes[n.name],
-                  installer,
-                  schematic,
-                })),
-            ]),
+                  installer: installers[n.schematic],
+                  schematic: schematicIds[n.schematic],
+                },
+              ]),
+            ),
           ),
-        ),
         configs: pulumi.secret(pulumi.all(configs)),
         credentials: clientConfiguration,
       },
