@@ -18,10 +18,9 @@ import { formatStatus, observeCluster, statusJson, statusReport } from "../tools
 import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel } from "../lib/model";
 
-/** Where the command writes: process.stdout and process.stderr, or a test's buffer. */
-export interface Writer {
-  write(chunk: string): unknown;
-}
+import type { Writer } from "../tools/cli";
+
+export type { Writer };
 
 /** Knobs for tests: where the project is, and the clients' deadlines. */
 export interface Day2Options {

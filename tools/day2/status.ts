@@ -6,6 +6,7 @@
  */
 import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
+import { table } from "../cli";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
 type KubeClient = ReturnType<typeof day2.createKubeClient>;
@@ -289,17 +290,6 @@ function versionCell(have: string | null, want: string | null, missing: string):
   if (want === null) return "-";
   if (have === null) return missing;
   return have === want ? have : `${have} (want ${want})`;
-}
-
-/** Left-aligned columns, two spaces apart, trailing blanks trimmed. */
-function table(rows: readonly string[][]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join("  ")
-      .trimEnd(),
-  );
 }
 
 /** The report as text lines; the last line says whether the cluster matches. Pure. */
