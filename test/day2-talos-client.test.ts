@@ -285,7 +285,10 @@ describe("day2 Talos client against the fake cluster", () => {
         timeoutMs: 5000,
         describe: () => c.log.toString(),
       });
-      const e = await rejection(t.applyConfiguration("w-2", { data: cfg, mode: "NO_REBOOT" }));
+      // The same configuration again is no change: no reboot needed (Talos diffs it).
+      assert.strictEqual((await t.applyConfiguration("w-2", { data: cfg })).mode, "NO_REBOOT");
+      const changed = `${cfg}# another change\n`;
+      const e = await rejection(t.applyConfiguration("w-2", { data: changed, mode: "NO_REBOOT" }));
       assert.match(
         e.message,
         /^w-2 .*Talos ApplyConfiguration failed: INVALID_ARGUMENT: this change cannot be applied without a reboot/,

@@ -15,6 +15,7 @@ const tar = require("./lib/tar");
 const bootstrapCheck = require("./lib/bootstrapCheck");
 const rolloutProvider = require("./rollout/provider");
 const rolloutPlan = require("./rollout/plan");
+const rolloutStop = require("./rollout/stop");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -42,6 +43,8 @@ module.exports = {
   createBootstrapCheckProvider: bootstrapCheck.createBootstrapCheckProvider,
   createRolloutProvider: rolloutProvider.createRolloutProvider,
   rolloutPlan,
+  requestStop: rolloutStop.requestStop,
+  runningRollout: rolloutStop.runningRollout,
   // The dynamic providers, each reached by the program's serialized shims as
   // require("@em-infra/day2").providers.<name>.<method>, so fixes reach old state.
   providers: {

@@ -3,6 +3,9 @@
  * a provider whose clients dial only the fake with short deadlines, and questions
  * about the fake's call log ("what touched this node").
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { FAST, fake } from "./day2";
 import * as day2 from "../../packages/day2";
 import type { FakeCluster } from "../../packages/day2/fake";
@@ -76,6 +79,7 @@ export function inputsFor(cluster: FakeCluster, o: InputOptions = {}): RolloutIn
   return {
     schema: 1,
     cluster: "fake",
+    stack: "test",
     talosVersion,
     kubernetesVersion,
     bootstrapNode,
@@ -89,10 +93,26 @@ export function inputsFor(cluster: FakeCluster, o: InputOptions = {}): RolloutIn
   };
 }
 
+let scratchDir: string | undefined;
+
+/**
+ * A folder for the rollout's stop markers (the program's directory, for a real run),
+ * one per test process and removed when it exits.
+ */
+export function rolloutWorkDir(): string {
+  if (scratchDir === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-rollout-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    scratchDir = dir;
+  }
+  return scratchDir;
+}
+
 /** A rollout provider whose clients have short deadlines; its log lines collected. */
 export function providerFor(extra: { longTimeoutMs?: number } = {}) {
   const lines: string[] = [];
   const provider = day2.createRolloutProvider({
+    workDir: rolloutWorkDir(),
     log: (l) => lines.push(l),
     now: () => new Date("2026-11-30T09:00:00Z"),
     connect: {

@@ -528,6 +528,59 @@ interface LoadedProvider {
   check?(olds: unknown, news: unknown): Promise<{ inputs?: unknown; failures?: unknown[] }>;
   diff?(id: string, olds: unknown, news: unknown): Promise<{ changes?: boolean }>;
   create(inputs: unknown): Promise<{ id: string; outs?: Record<string, unknown> }>;
+  update?(id: string, olds: unknown, news: unknown): Promise<{ outs?: unknown } | undefined>;
+}
+
+/** What the engine keeps after a dynamic resource's update. */
+export interface HostUpdateResult {
+  /** Whether the update succeeded. A failed one still fails the `pulumi up`. */
+  readonly ok: boolean;
+  /** The error's message, which the engine prints; "" on success. */
+  readonly message: string;
+  /** The outputs the engine stores, which the next run's `diff` and `update` get as olds. */
+  readonly outputs: Record<string, unknown>;
+  /** ErrorResourceInitFailed's reasons, when the error carried them. */
+  readonly reasons: readonly string[];
+}
+
+/** A value as it survives a protobuf Struct: JSON values only, undefined fields dropped. */
+function throughStruct(v: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v ?? {})) as Record<string, unknown>;
+}
+
+/**
+ * A dynamic resource's update as @pulumi/pulumi 3.248's host runs it and the engine
+ * stores it (`cmd/dynamic-provider/index.js`): on success, the provider's outs plus the
+ * inputs' `__provider` (resultIncludingProvider). On an error that carries `id`
+ * (grpcResponseFromError packs `id`, `properties` and `reasons` as
+ * ErrorResourceInitFailed), the engine stores those properties as the new outputs and
+ * fails the step; a plain error leaves the old outputs.
+ */
+export async function hostUpdate(
+  provider: Pick<LoadedProvider, "update">,
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<HostUpdateResult> {
+  if (provider.update === undefined) throw new Error("the provider has no update method");
+  try {
+    const result = ((await provider.update(id, olds, news)) ?? {}) as { outs?: unknown };
+    const outputs = throughStruct(result.outs);
+    if (news.__provider !== undefined) outputs.__provider = news.__provider;
+    return { ok: true, message: "", outputs, reasons: [] };
+  } catch (e) {
+    const err = e as { message?: string; id?: unknown; properties?: unknown; reasons?: unknown };
+    const message = String(err.message ?? e);
+    if (err.id) {
+      return {
+        ok: false,
+        message,
+        outputs: throughStruct(err.properties),
+        reasons: Array.isArray(err.reasons) ? err.reasons.map(String) : [],
+      };
+    }
+    return { ok: false, message, outputs: olds, reasons: [] };
+  }
 }
 
 const loadedProviders = new Map<string, LoadedProvider>();
@@ -578,7 +631,8 @@ async function runDynamic(
   if (dryRun) return { id: undefined, state: rest, changes };
   if (news.kind === "rollout") {
     const created = await provider.create(news);
-    return { id: created.id, state: created.outs ?? {}, changes };
+    // The host stores the provider beside the outputs (resultIncludingProvider).
+    return { id: created.id, state: { ...(created.outs ?? {}), __provider: text }, changes };
   }
   return { id: args.name, state: rest, changes };
 }

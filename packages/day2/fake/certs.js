@@ -175,6 +175,17 @@ function talosServerCert(ip) {
 }
 
 /**
+ * The certificate a node in maintenance mode serves (after a reset wiped its STATE):
+ * Talos makes a self-signed one at boot, so here it comes from an authority of its own,
+ * never the cluster's.
+ * @param {string} ip
+ * @returns {CertAndKey}
+ */
+function maintenanceServerCert(ip) {
+  return leaf("maintenance", { cn: "maintenance-service", ips: [ip], usage: "server" });
+}
+
+/**
  * The talosctl client certificate, with its key under the PEM label Talos uses,
  * `ED25519 PRIVATE KEY`, which Node's TLS refuses until relabelled.
  * @returns {CertAndKey}
@@ -220,6 +231,7 @@ function kubernetesClientCert() {
 module.exports = {
   talosAuthority,
   talosServerCert,
+  maintenanceServerCert,
   talosClientCert,
   kubernetesAuthority,
   kubernetesServerCert,

@@ -33,6 +33,10 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string[]} badImages Image references that cannot be pulled.
  * @property {string[]} configNeedsReboot Nodes on which any configuration change needs a reboot.
  * @property {string[]} kubeHang Kubernetes calls that never answer, as `METHOD /path`.
+ * @property {Record<string, number>} resetIgnored Node -> how many Reset calls it answers and then ignores (the node keeps running).
+ * @property {string[]} readDenied Nodes whose Read answers PermissionDenied, as for a talosconfig without the os:admin role.
+ * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot (a crashlooping component).
+ * @property {string[]} clockBehindAfterReboot Nodes whose clock is an hour behind after their next reboot, so their boot time goes backwards (a VM whose RTC drifted): only the boot id tells that they rebooted.
  */
 
 /**
@@ -51,6 +55,8 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string} [kubernetesVersion] What every kubelet runs at first, without `v`. Default: "1.36.0".
  * @property {number} [rebootMs] Simulated reboot time. Default: 5.
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
+ * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
+ * @property {{ holder: string, moveMs: number }} [vip] The cluster endpoint is a Talos VIP held by `holder`: when the holder stops serving, the Kubernetes API is unreachable for `moveMs` while another control plane takes the address over.
  * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, mirror pods of the three control-plane static pods on every control plane, and an app pod on every worker. Default: true.
  * @property {readonly FakePod[]} [pods] More pods.
  * @property {Partial<FakeFaults>} [faults]
@@ -74,6 +80,10 @@ function noFaults() {
     badImages: [],
     configNeedsReboot: [],
     kubeHang: [],
+    resetIgnored: {},
+    readDenied: [],
+    staticPodsNeverReady: [],
+    clockBehindAfterReboot: [],
   };
 }
 
@@ -90,10 +100,13 @@ class FakeCluster {
       kubernetesVersion: (options.kubernetesVersion ?? "1.36.0").replace(/^v/, ""),
       rebootMs: options.rebootMs ?? 5,
       upgradeMs: options.upgradeMs ?? 5,
+      staticPodReadyMs: options.staticPodReadyMs ?? 5,
       onApplyConfiguration: options.onApplyConfiguration,
     };
     /** @readonly @type {FakeFaults} */
     this.faults = { ...noFaults(), ...(options.faults ?? {}) };
+    /** Who holds the VIP now, when the cluster has one. @type {{ holder: string, moveMs: number } | undefined} */
+    this.vip = options.vip === undefined ? undefined : { ...options.vip };
     /** @readonly */
     this.log = new CallLog();
     const talosCa = certs.talosAuthority();
@@ -167,6 +180,20 @@ class FakeCluster {
     const n = this.nodes.find((x) => x.name === name);
     if (n === undefined) throw new Error(`the fake cluster has no node ${name}`);
     return n;
+  }
+
+  /**
+   * A node stopped serving (reboot, reset, fault). If it held the VIP, the address moves
+   * to another serving control plane, and the Kubernetes API behind it is unreachable
+   * meanwhile, as when Talos's VIP fails over (the new holder is elected through etcd).
+   * @param {string} name
+   */
+  nodeStoppedServing(name) {
+    if (this.vip === undefined || this.vip.holder !== name) return;
+    const next = this.nodes.find((n) => n.role === "controlplane" && n.name !== name && n.ready);
+    this.log.record("kubernetes", "vip", "moving", `from ${name} to ${next?.name ?? "nobody"}`);
+    if (next !== undefined) this.vip.holder = next.name;
+    void this.kube.outage(this.vip.moveMs);
   }
 
   /** Node name -> `127.0.0.1:<port>`: the `em-infra:talosEndpoints` a test passes. */

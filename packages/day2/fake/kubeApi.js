@@ -77,6 +77,7 @@ class FakeKubeApi {
       containers: [{ name: "kube-proxy", image: `registry.k8s.io/kube-proxy:v${k8s}` }],
     });
     this.port = 0;
+    /** @private */ this.stopped = false;
     /** @private @type {https.Server | undefined} */
     this.server = undefined;
     /** @private @type {Set<import("node:stream").Duplex>} */
@@ -88,7 +89,8 @@ class FakeKubeApi {
     return `127.0.0.1:${this.port}`;
   }
 
-  async start() {
+  /** @param {number} [port] Default: any free one (the first start). */
+  async start(port = 0) {
     const server = https.createServer(
       {
         cert: this.serverCert.cert,
@@ -105,7 +107,7 @@ class FakeKubeApi {
     });
     this.port = await new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, "127.0.0.1", () =>
+      server.listen(port, "127.0.0.1", () =>
         resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port),
       );
     });
@@ -113,9 +115,28 @@ class FakeKubeApi {
   }
 
   stop() {
+    this.stopped = true;
     for (const s of this.sockets) s.destroy();
     this.server?.close();
     this.server = undefined;
+  }
+
+  /**
+   * Stops answering for `ms` (connections refused, open ones dropped), then listens again
+   * on the same port: the API server behind a VIP that moves to another node.
+   * @param {number} ms
+   */
+  async outage(ms) {
+    const server = this.server;
+    if (server === undefined) return;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    await new Promise((resolve) => server.close(() => resolve(undefined)));
+    this.cluster.log.record("kubernetes", "api", "down", `for ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.stopped) return;
+    await this.start(this.port);
+    this.cluster.log.record("kubernetes", "api", "up");
   }
 
   /** Whether `name` is cordoned. @param {string} name */
@@ -167,12 +188,17 @@ class FakeKubeApi {
       (p.component === undefined ? undefined : node?.staticPodImages[p.component]) ??
       p.image ??
       `registry.example/${p.name}:1`;
+    // The kubelet reports a static pod Ready once its container runs again after a boot.
+    const ready = node?.ready === true && (p.mirror !== true || node.staticPodsReady);
     return {
       apiVersion: "v1",
       kind: "Pod",
       metadata,
       spec: { nodeName: p.node, containers: [{ name: p.component ?? p.name, image }] },
-      status: { phase: "Running" },
+      status: {
+        phase: "Running",
+        conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
+      },
     };
   }
 

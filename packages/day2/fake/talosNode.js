@@ -12,12 +12,16 @@ const grpc = require("@grpc/grpc-js");
 const protoLoader = require("@grpc/proto-loader");
 const { PROTO_FILES, LOADER_OPTIONS } = require("../lib/proto");
 const { writeTarGz } = require("../lib/tar");
+const { maintenanceServerCert } = require("./certs");
 
 /**
- * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset"} NodePhase
+ * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset" | "maintenance"} NodePhase
  * `running`: serving. `upgrading`: serving while an upgrade is staged (legacy path: about
  * to reboot). `rebooting`: stopped, coming back. `down`: stopped for good (a fault).
- * `reset`: wiped by a Reset call, stopped for good.
+ * `reset`: wiped by a Reset call and powered off. `maintenance`: wiped by a Reset that
+ * asked for a reboot, booted again without a configuration: Talos then serves its
+ * maintenance API with a self-signed certificate, and none of the cluster's calls
+ * (`internal/app/maintenance`, v1.13).
  */
 
 /**
@@ -90,6 +94,11 @@ class FakeTalosNode {
     this.bootTime = Math.floor(Date.now() / 1000);
     /** How many times it booted since the fake started. */
     this.boots = 1;
+    /**
+     * Whether the kubelet reports its control-plane static pods Ready: false from a
+     * boot until `staticPodReadyMs` later, as the kubelet starts the containers anew.
+     */
+    this.staticPodsReady = true;
     /** @type {NodePhase} */
     this.phase = "running";
     /** The kubelet release its configuration asks for. */
@@ -168,26 +177,28 @@ class FakeTalosNode {
     await this.listen();
   }
 
-  /** @private */
-  async listen() {
+  /**
+   * @private
+   * @param {{ maintenance?: boolean }} [how] Maintenance mode: a self-signed certificate,
+   *   no client certificate asked for, and none of the cluster's services.
+   */
+  async listen(how = {}) {
     const server = new grpc.Server();
     const defs = definitions();
-    server.addService(defs.MachineService, this.machineHandlers());
-    server.addService(defs.LifecycleService, {
-      Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
-    });
-    server.addService(defs.ImageService, {
-      Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
-    });
+    if (how.maintenance !== true) {
+      server.addService(defs.MachineService, this.machineHandlers());
+      server.addService(defs.LifecycleService, {
+        Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
+      });
+      server.addService(defs.ImageService, {
+        Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
+      });
+    }
+    const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
     const creds = grpc.ServerCredentials.createSsl(
-      Buffer.from(this.caCert),
-      [
-        {
-          private_key: Buffer.from(this.serverCert.key),
-          cert_chain: Buffer.from(this.serverCert.cert),
-        },
-      ],
-      true,
+      how.maintenance === true ? null : Buffer.from(this.caCert),
+      [{ private_key: Buffer.from(cert.key), cert_chain: Buffer.from(cert.cert) }],
+      how.maintenance !== true,
     );
     this.port = await new Promise((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${this.port}`, creds, (err, port) =>
@@ -271,8 +282,26 @@ class FakeTalosNode {
 
   /** @param {NodePhase} phase @param {string} [detail] */
   setPhase(phase, detail) {
+    const wasServing = this.ready;
     this.phase = phase;
     this.cluster.log.record(this.name, "state", phase, detail);
+    if (wasServing && !this.ready) this.cluster.nodeStoppedServing(this.name);
+  }
+
+  /**
+   * A boot finished: the kubelet starts the static pods again, Ready only after the
+   * fake's `staticPodReadyMs` (never, with the staticPodsNeverReady fault).
+   * @private
+   */
+  startStaticPods() {
+    if (this.role !== "controlplane") return;
+    this.staticPodsReady = false;
+    if (this.cluster.faults.staticPodsNeverReady.includes(this.name)) return;
+    this.after(this.cluster.options.staticPodReadyMs, () => {
+      if (!this.ready) return;
+      this.staticPodsReady = true;
+      this.cluster.log.record(this.name, "static-pods", "ready");
+    });
   }
 
   /**
@@ -297,12 +326,20 @@ class FakeTalosNode {
         this.applyConfigText(this.stagedConfig);
         this.stagedConfig = undefined;
       }
-      this.bootId = crypto.randomUUID();
-      this.bootTime = Math.max(Math.floor(Date.now() / 1000), this.bootTime + 1);
-      this.boots++;
+      this.newBoot();
       await this.listen();
       this.setPhase("running", `boot ${this.boots} ${this.version}`);
+      this.startStaticPods();
     });
+  }
+
+  /** @private A new boot id, and a later boot time unless the clock-behind fault says otherwise. */
+  newBoot() {
+    this.bootId = crypto.randomUUID();
+    this.bootTime = this.cluster.faults.clockBehindAfterReboot.includes(this.name)
+      ? this.bootTime - 3600
+      : Math.max(Math.floor(Date.now() / 1000), this.bootTime + 1);
+    this.boots++;
   }
 
   /** @private @param {string} text */
@@ -509,6 +546,12 @@ class FakeTalosNode {
         return { messages: [{ actorId: crypto.randomUUID() }] };
       }),
       Reset: this.wrapUnary("Reset", (req) => {
+        const ignored = this.cluster.faults.resetIgnored;
+        if ((ignored[this.name] ?? 0) > 0) {
+          // Answered, then nothing happens: the kind of reset Omni retries.
+          ignored[this.name]--;
+          return { messages: [{ actorId: crypto.randomUUID() }] };
+        }
         if (
           req.graceful &&
           this.role === "controlplane" &&
@@ -518,15 +561,29 @@ class FakeTalosNode {
           etcd.remove(this.name);
         }
         this.wiped = (req.systemPartitionsToWipe ?? []).map((/** @type {any} */ p) => p.label);
+        const wiped = `wiped ${this.wiped.length === 0 ? "all" : this.wiped.join(",")}`;
         setImmediate(() => {
-          this.setPhase("reset", `wiped ${this.wiped.length === 0 ? "all" : this.wiped.join(",")}`);
-          void this.halt();
+          this.setPhase("reset", wiped);
+          void this.halt().then(() => {
+            // With reboot, the wiped node boots into maintenance mode: no configuration,
+            // no cluster certificates (a wiped STATE holds neither).
+            if (req.reboot !== true) return;
+            this.after(this.cluster.options.rebootMs, async () => {
+              this.config = undefined;
+              this.newBoot();
+              await this.listen({ maintenance: true });
+              this.setPhase("maintenance", `boot ${this.boots}, ${wiped}`);
+            });
+          });
         });
         return { messages: [{ actorId: crypto.randomUUID() }] };
       }),
       ApplyConfiguration: this.wrapUnary("ApplyConfiguration", (req) => {
         const text = Buffer.from(req.data ?? []).toString("utf8");
-        const needsReboot = this.cluster.faults.configNeedsReboot.includes(this.name);
+        // Talos diffs the new configuration against the running one: the same text is
+        // no change, so it never needs a reboot (v1alpha1_server.go ApplyConfiguration).
+        const needsReboot =
+          this.cluster.faults.configNeedsReboot.includes(this.name) && text !== this.config;
         /** @type {string} */
         let mode = req.mode;
         // As Talos does, AUTO resolves to the mode it would use, in a dry run too.
@@ -544,6 +601,14 @@ class FakeTalosNode {
         if (mode === "REBOOT")
           setImmediate(() => void this.rebootNow("configuration applied with reboot"));
         return { messages: [{ mode, modeDetails: `applied in ${mode} mode`, warnings: [] }] };
+      }),
+      Read: this.wrapStream("Read", async (c) => {
+        // apid lets only os:admin read files (Talos's role table for /machine.MachineService/Read).
+        if (this.cluster.faults.readDenied.includes(this.name))
+          throw rpcError(grpc.status.PERMISSION_DENIED, "not authorized");
+        if (c.request.path !== "/proc/sys/kernel/random/boot_id")
+          throw rpcError(grpc.status.NOT_FOUND, `open ${c.request.path}: no such file (fake)`);
+        c.write({ bytes: Buffer.from(`${this.bootId}\n`) });
       }),
       Kubeconfig: this.wrapStream("Kubeconfig", async (c) => {
         if (this.role !== "controlplane") {

@@ -49,6 +49,7 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @property {string} ownerKind The controller's kind, or "" for a bare pod.
  * @property {boolean} mirror A static pod's mirror (the kubelet owns it).
  * @property {string} phase
+ * @property {boolean} ready Its Ready condition is True.
  * @property {{ name: string, image: string }[]} containers
  */
 
@@ -58,6 +59,9 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @property {HostPort | string} [endpoint] Dial here instead of the kubeconfig's server (`em-infra:kubernetesEndpoint`).
  * @property {number} [timeoutMs] Deadline of each request. Default: 10000.
  * @property {Partial<RetryPolicy>} [retry] Default: {attempts: 4, baseMs: 100, maxMs: 1000}.
+ * @property {number} [unreachableBudgetMs] When set, a request that cannot reach the API
+ *   server at all (refused, reset, no answer) keeps retrying past `retry.attempts` until
+ *   this long after its first try: the time a Talos VIP takes to move to another node.
  */
 
 /**
@@ -129,6 +133,7 @@ class KubeClient {
     this.dial = dial;
     /** @private */ this.timeoutMs = opts.timeoutMs ?? 10000;
     /** @private @type {RetryPolicy} */ this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
+    /** @private */ this.unreachableBudgetMs = opts.unreachableBudgetMs ?? 0;
     /** @private */ this.agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
@@ -147,6 +152,7 @@ class KubeClient {
    */
   async request(method, path, how) {
     const label = `${method} ${path.split("?")[0]}`;
+    const budgetEnds = Date.now() + this.unreachableBudgetMs;
     for (let attempt = 1; ; attempt++) {
       /** @type {{ status: number, body: any } | { error: string, code: string }} */
       const r = await this.once(method, path, how);
@@ -170,7 +176,8 @@ class KubeClient {
         }
       } else {
         const transient = r.code !== "TLS";
-        if (!transient || attempt >= this.retry.attempts) {
+        const withinBudget = Date.now() < budgetEnds;
+        if (!transient || (attempt >= this.retry.attempts && !withinBudget)) {
           throw this.error(
             how.target,
             label,
@@ -381,6 +388,9 @@ class KubeClient {
         ownerKind: owner?.kind ?? "",
         mirror: typeof p.metadata?.annotations?.["kubernetes.io/config.mirror"] === "string",
         phase: p.status?.phase ?? "",
+        ready: (p.status?.conditions ?? []).some(
+          (/** @type {any} */ c) => c.type === "Ready" && c.status === "True",
+        ),
         containers: (p.spec?.containers ?? []).map((/** @type {any} */ c) => ({
           name: c.name,
           image: c.image,

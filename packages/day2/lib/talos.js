@@ -8,6 +8,7 @@
  */
 "use strict";
 
+const crypto = require("node:crypto");
 const tls = require("node:tls");
 const grpc = require("@grpc/grpc-js");
 const { talosServices } = require("./proto");
@@ -609,10 +610,12 @@ class TalosClient {
 
   /**
    * Upgrades Talos: stages the image with LifecycleService.Upgrade (the caller reboots
-   * afterwards), or, on a node that answers Unimplemented (before v1.13), the legacy
-   * MachineService.Upgrade, after which the node reboots by itself.
+   * afterwards). On a node that answers Unimplemented (before v1.13) it falls back to
+   * the legacy MachineService.Upgrade, after which the node reboots by itself, unless
+   * `fallback` is false: then the Unimplemented error is thrown, so that the caller can
+   * drain first and call {@link legacyUpgrade} itself.
    * @param {string} node
-   * @param {{ image: string, preserve?: boolean, force?: boolean, onProgress?: (line: string) => void }} opts
+   * @param {{ image: string, preserve?: boolean, force?: boolean, fallback?: boolean, onProgress?: (line: string) => void }} opts
    * @returns {Promise<UpgradeResult>}
    */
   async upgrade(node, opts) {
@@ -644,20 +647,9 @@ class TalosClient {
         },
       );
     } catch (e) {
-      if (!(e instanceof Day2Error) || e.code !== "UNIMPLEMENTED") throw e;
-      const res = await this.call(
-        node,
-        "machine",
-        "Upgrade",
-        {
-          image: opts.image,
-          preserve: opts.preserve === true,
-          stage: false,
-          force: opts.force === true,
-        },
-        { idempotent: false },
-      );
-      return { via: "legacy", rebootsItself: true, messages: [res.messages?.[0]?.ack ?? ""] };
+      if (!(e instanceof Day2Error) || e.code !== "UNIMPLEMENTED" || opts.fallback === false)
+        throw e;
+      return this.legacyUpgrade(node, opts);
     }
     if (exitCode !== 0) {
       const last = messages[messages.length - 1] ?? "no progress message";
@@ -670,6 +662,110 @@ class TalosClient {
       );
     }
     return { via: "lifecycle", rebootsItself: false, messages };
+  }
+
+  /**
+   * The deprecated MachineService.Upgrade, for nodes before v1.13: the node installs the
+   * image and reboots by itself.
+   * @param {string} node
+   * @param {{ image: string, preserve?: boolean, force?: boolean }} opts
+   * @returns {Promise<UpgradeResult>}
+   */
+  async legacyUpgrade(node, opts) {
+    const res = await this.call(
+      node,
+      "machine",
+      "Upgrade",
+      {
+        image: opts.image,
+        preserve: opts.preserve === true,
+        stage: false,
+        force: opts.force === true,
+      },
+      { idempotent: false },
+    );
+    return { via: "legacy", rebootsItself: true, messages: [res.messages?.[0]?.ack ?? ""] };
+  }
+
+  /**
+   * The node's boot id: a new random value at every boot, which is how talosctl tells
+   * that a node rebooted. Reading it needs the os:admin role.
+   * @param {string} node
+   * @returns {Promise<string>}
+   */
+  async bootId(node) {
+    const chunks = await this.call(
+      node,
+      "machine",
+      "Read",
+      { path: "/proc/sys/kernel/random/boot_id" },
+      { idempotent: true, stream: true },
+    );
+    const text = Buffer.concat(chunks.map((/** @type {any} */ c) => Buffer.from(c.bytes ?? [])))
+      .toString("utf8")
+      .trim();
+    if (text === "")
+      throw this.error(node, "Talos Read", "EMPTY", "the boot id file read back empty", 1);
+    return text;
+  }
+
+  /**
+   * Who answers at the node's address, judged from the TLS handshake alone: `cluster`
+   * when the server certificate chains to the talosconfig CA and carries the node's
+   * inventory IP; `other` when something answers with another certificate (a node
+   * wiped by a reset, in maintenance mode, serves a self-signed one); `down` when
+   * nothing completes a handshake.
+   * @param {string} nodeName
+   * @param {{ timeoutMs?: number }} [opts]
+   * @returns {Promise<{ answer: "cluster" | "other" | "down", detail: string }>}
+   */
+  identity(nodeName, opts = {}) {
+    const node = this.node(nodeName);
+    const target = talosDialTarget(node, this.endpoints);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    return new Promise((resolve) => {
+      /** @type {tls.TLSSocket} */
+      let socket;
+      const done = (
+        /** @type {"cluster" | "other" | "down"} */ answer,
+        /** @type {string} */ detail,
+      ) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ answer, detail });
+      };
+      const timer = setTimeout(
+        () => done("down", `no TLS handshake at ${formatHostPort(target)} within ${timeoutMs} ms`),
+        timeoutMs,
+      );
+      socket = tls.connect({
+        host: target.host,
+        port: target.port,
+        ALPNProtocols: ["h2"],
+        // Judged below: a certificate from another authority is an answer, not an error.
+        rejectUnauthorized: false,
+        ca: this.creds.ca,
+        cert: this.creds.cert,
+        key: this.creds.key,
+        servername: "",
+      });
+      socket.once("secureConnect", () => {
+        const peer = socket.getPeerX509Certificate();
+        if (peer === undefined) return done("other", "the server sent no certificate");
+        const ca = new crypto.X509Certificate(this.creds.ca);
+        const ours =
+          peer.checkIssued(ca) && peer.verify(ca.publicKey) && peer.checkIP(node.ip) !== undefined;
+        done(
+          ours ? "cluster" : "other",
+          ours
+            ? `serves the cluster's certificate for ${node.ip}`
+            : `serves a certificate the cluster's CA did not issue for ${node.ip} (subject ${peer.subject.replace(/\n/g, ", ") || "empty"})`,
+        );
+      });
+      socket.once("error", (e) =>
+        done("down", redact(`${formatHostPort(target)}: ${e.message}`, this.fragments)),
+      );
+    });
   }
 }
 

@@ -9,7 +9,7 @@
 
 const { configHash, filterBatches, needs } = require("./plan");
 const { preflight } = require("./preflight");
-const { rollThroughReboot, inParallel } = require("./node");
+const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
 
 /**
  * @typedef {import("./session").Session} Session
@@ -49,10 +49,11 @@ async function applyBatch(session, batch, how) {
     const data = session.news.configs[n];
     if (reboot[n]) {
       await rollThroughReboot(session, n, {
-        what: "apply the configuration (staged)",
-        change: async () => {
+        what: "stage the configuration",
+        after: "its staged configuration",
+        stage: async () => {
           await t.applyConfiguration(n, { data, mode: "STAGED" });
-          return { rebootsItself: false };
+          return null;
         },
       });
     } else {
@@ -61,6 +62,9 @@ async function applyBatch(session, batch, how) {
       );
     }
     if (how.after !== undefined) await how.after(n);
+    // A node counts as rolled only once it is schedulable again (an earlier run may have
+    // cordoned it before it failed).
+    await uncordonIfOurs(session, n);
     how.done(n);
   });
 }
@@ -77,6 +81,7 @@ async function configStep(session, rolled) {
   if (todo.length === 0) return;
   session.log(`configuration change: ${todo.join(", ")}`);
   for (const batch of filterBatches(news.batches, (n) => todo.includes(n))) {
+    session.checkpoint(`applying the configuration to ${batch.join(", ")}`);
     await applyBatch(session, batch, {
       why: "applying the configuration",
       done: (n) => {

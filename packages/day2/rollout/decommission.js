@@ -1,11 +1,19 @@
 // @ts-check
 /**
  * Decommissioning the nodes that left the inventory, before Pulumi deletes their VMs:
- * workers first (cordon, drain, graceful reset wiping STATE and EPHEMERAL, delete the
- * Node), then control planes one at a time (quorum check, forfeit leadership, leave
- * etcd on the node, confirm on a peer, drain, reset without a second leave, delete the
- * Node). A node that does not answer is not a dead end: its member is removed by id
- * from a peer, its Node is deleted, and the report says what was not done on it.
+ * workers first, then control planes one at a time, each in the order of Talos's own
+ * graceful reset (`v1alpha1_sequencer.go`, v1.13: cordon and drain, then leave etcd,
+ * then wipe):
+ * - a worker: cordon and drain, reset, delete its Node;
+ * - a control plane: quorum check (Omni's CanScaleDown), cordon and drain, forfeit etcd
+ *   leadership, leave etcd, confirm on a peer (remove by id if still listed), reset,
+ *   delete its Node. A failed drain leaves etcd untouched.
+ * Every reset wipes STATE and EPHEMERAL and reboots, and is confirmed as Omni confirms
+ * it: the node must come back answering only in maintenance mode, with no cluster
+ * certificate, the reset retried until the node deadline. (The cloud-init drive carries
+ * network metadata only, so a wiped node cannot rejoin.) A node that does not answer is
+ * not a dead end: its member is removed by id from a peer, its Node is deleted, and the
+ * report says what was not done on it.
  */
 "use strict";
 
@@ -13,19 +21,31 @@ const { removedNodes, scaleDownRefusal } = require("./plan");
 const { etcdHealth } = require("./preflight");
 const { cordonAndDrain } = require("./node");
 const { isUnreachable } = require("./session");
+const { delay } = require("../lib/retry");
 
 /**
  * @typedef {import("./session").Session} Session
  * @typedef {import("./types").RemovalReport} RemovalReport
+ * @typedef {import("./types").RolloutProgress} RolloutProgress
  */
 
 const WIPE = ["STATE", "EPHEMERAL"];
 
 /**
+ * How a removed node answers: `reachable` (its Talos API, with the cluster's
+ * certificates), `wiped` (only in maintenance mode: an earlier run reset it), or
+ * `unreachable`, with why.
+ * @typedef {{ kind: "reachable" } | { kind: "wiped", why: string } | { kind: "unreachable", why: string }} Reach
+ */
+
+/**
+ * Removes every node in the stored outputs that left the inventory, recording each
+ * one in `progress.removed` once it is fully done.
  * @param {Session} session
+ * @param {RolloutProgress} progress
  * @returns {Promise<Record<string, RemovalReport>>}
  */
-async function decommission(session) {
+async function decommission(session, progress) {
   const { olds, news } = session;
   const { workers, controlPlanes } = removedNodes(olds, news);
   const all = [...workers, ...controlPlanes];
@@ -38,17 +58,15 @@ async function decommission(session) {
   for (const n of all) session.leaving.add(n);
   session.log(`removing ${all.join(", ")} (workers first, then control planes one at a time)`);
 
-  /** @type {Record<string, string>} why each unreachable node is */
-  const unreachable = {};
+  /** @type {Record<string, Reach>} */
+  const reach = {};
   await Promise.all(
     all.map(async (n) => {
-      try {
-        await session.talos.version(n);
-      } catch (e) {
-        if (!isUnreachable(e)) throw e;
-        unreachable[n] = /** @type {Error} */ (e).message;
+      reach[n] = await reachOf(session, n);
+      if (reach[n].kind === "unreachable")
         session.warn(`${n} does not answer; what needs the node itself will be skipped`);
-      }
+      if (reach[n].kind === "wiped")
+        session.log(`${n}: already wiped (${reach[n].why}); only the cluster's side is left`);
     }),
   );
 
@@ -70,51 +88,71 @@ async function decommission(session) {
     }
   }
 
-  /** @type {Record<string, RemovalReport>} */
-  const reports = {};
-  for (const n of workers) reports[n] = await removeWorker(session, n, unreachable[n]);
-  for (const n of controlPlanes) reports[n] = await removeControlPlane(session, n, unreachable[n]);
-  return reports;
+  for (const n of all) {
+    session.checkpoint(`removing ${n}`);
+    progress.removed[n] =
+      olds.nodes[n].role === "worker"
+        ? await removeWorker(session, n, reach[n])
+        : await removeControlPlane(session, n, reach[n]);
+  }
+  return progress.removed;
 }
 
 /**
  * @param {Session} session
  * @param {string} name
- * @param {string | undefined} unreachable Why the node does not answer, when it does not.
+ * @returns {Promise<Reach>}
+ */
+async function reachOf(session, name) {
+  try {
+    await session.talos.version(name);
+    return { kind: "reachable" };
+  } catch (e) {
+    const id = await session.talos.identity(name);
+    if (id.answer === "other") return { kind: "wiped", why: id.detail };
+    if (isUnreachable(e) || id.answer === "down")
+      return { kind: "unreachable", why: /** @type {Error} */ (e).message };
+    throw e;
+  }
+}
+
+/**
+ * @param {Session} session
+ * @param {string} name
+ * @param {Reach} reach
  * @returns {Promise<RemovalReport>}
  */
-async function removeWorker(session, name, unreachable) {
+async function removeWorker(session, name, reach) {
   /** @type {RemovalReport} */
-  const report = { role: "worker", reachable: unreachable === undefined, done: [], notDone: [] };
-  await drainResetAndDelete(session, name, report, unreachable, {
-    graceful: true,
-    step: "reset (graceful, wiping STATE and EPHEMERAL)",
-    done: "Talos reset, graceful, STATE and EPHEMERAL wiped",
-    notDone: ["drain", "Talos reset"],
-  });
+  const report = { role: "worker", reachable: reach.kind === "reachable", done: [], notDone: [] };
+  if (reach.kind === "unreachable")
+    notOnNode(session, report, name, reach.why, ["drain", "Talos reset"]);
+  const exists = await drainUnlessGone(session, name, report, reach);
+  await resetConfirmed(session, name, report, reach, { graceful: true });
+  await deleteNodeObject(session, name, exists, report);
   return report;
 }
 
 /**
  * @param {Session} session
  * @param {string} name
- * @param {string | undefined} unreachable
+ * @param {Reach} reach
  * @returns {Promise<RemovalReport>}
  */
-async function removeControlPlane(session, name, unreachable) {
+async function removeControlPlane(session, name, reach) {
   /** @type {RemovalReport} */
   const report = {
     role: "controlplane",
-    reachable: unreachable === undefined,
+    reachable: reach.kind === "reachable",
     done: [],
     notDone: [],
   };
+  if (reach.kind === "unreachable")
+    notOnNode(session, report, name, reach.why, ["drain", "etcd leave on the node", "Talos reset"]);
   const t = session.talos;
   const { peer, members } = await etcdHealth(session);
   const me = members.find((m) => m.node === name);
-  if (me === undefined) {
-    session.log(`${name}: not an etcd member, nothing to leave`);
-  } else {
+  if (me !== undefined) {
     const refusal = scaleDownRefusal({
       total: members.length,
       healthy: members.filter((m) => m.healthy).length,
@@ -125,7 +163,14 @@ async function removeControlPlane(session, name, unreachable) {
       throw new Error(
         `refusing to remove ${name}: ${refusal}. Nothing was done on ${name}; bring the unhealthy members back, then run pulumi up again`,
       );
-    if (unreachable === undefined) {
+  }
+  // Drain while it is still a member: a failed drain leaves etcd as it was.
+  const exists = await drainUnlessGone(session, name, report, reach);
+  if (me === undefined) {
+    session.log(`${name}: not an etcd member, nothing to leave`);
+    report.done.push("not an etcd member");
+  } else {
+    if (reach.kind === "reachable") {
       await session.step(name, "forfeit etcd leadership", () => t.etcdForfeitLeadership(name));
       await session.step(name, "leave etcd", () => t.etcdLeaveCluster(name));
       report.done.push("etcd leadership forfeited", "left etcd");
@@ -142,12 +187,8 @@ async function removeControlPlane(session, name, unreachable) {
     }
   }
   // Not graceful: a graceful reset would leave etcd again, and the member is gone.
-  await drainResetAndDelete(session, name, report, unreachable, {
-    graceful: false,
-    step: "reset (wiping STATE and EPHEMERAL, no etcd leave)",
-    done: "Talos reset, STATE and EPHEMERAL wiped",
-    notDone: ["etcd leave on the node", "drain", "Talos reset"],
-  });
+  await resetConfirmed(session, name, report, reach, { graceful: false });
+  await deleteNodeObject(session, name, exists, report);
   if (
     session.news.nodes[session.olds.bootstrapNode] === undefined &&
     session.olds.bootstrapNode === name
@@ -157,48 +198,82 @@ async function removeControlPlane(session, name, unreachable) {
 }
 
 /**
- * The end of every removal: drain the node, reset it and delete its Node object; or,
- * for a node that is gone, delete the Node object and say what could not be done on it.
+ * Cordons and drains a removed node that still runs; returns whether its Node exists.
  * @param {Session} session
  * @param {string} name
  * @param {RemovalReport} report
- * @param {string | undefined} unreachable Why the node cannot be reached, if it cannot.
- * @param {{ graceful: boolean, step: string, done: string, notDone: string[] }} how
+ * @param {Reach} reach
  */
-async function drainResetAndDelete(session, name, report, unreachable, how) {
+async function drainUnlessGone(session, name, report, reach) {
   const kube = await session.kube();
   const exists = (await kube.getNode(name)) !== null;
-  if (unreachable === undefined) {
-    if (exists) {
-      await drainForRemoval(session, name);
-      report.done.push("cordon and drain");
-    }
-    await session.step(name, how.step, () =>
-      session.talos.reset(name, {
-        graceful: how.graceful,
-        reboot: false,
-        systemPartitionsToWipe: WIPE,
-      }),
-    );
-    report.done.push(how.done);
-  } else {
-    notOnNode(session, report, name, unreachable, how.notDone);
-  }
-  await deleteNodeObject(session, name, exists, report);
-}
-
-/**
- * @param {Session} session
- * @param {string} name
- */
-async function drainForRemoval(session, name) {
+  if (reach.kind !== "reachable" || !exists) return exists;
   try {
     await session.step(name, "cordon and drain", () => cordonAndDrain(session, name));
   } catch (e) {
     throw new Error(
-      `${name}: could not be drained for its removal, so nothing was reset and it stays cordoned: ${/** @type {Error} */ (e).message}`,
+      `${name}: could not be drained for its removal, so nothing else was done on it (its etcd membership and data are untouched) and it stays cordoned: ${/** @type {Error} */ (e).message}`,
     );
   }
+  report.done.push("cordon and drain");
+  return exists;
+}
+
+/**
+ * Resets the node (wiping STATE and EPHEMERAL, with a reboot) and confirms it: the node
+ * must come back answering only in maintenance mode, no longer with the cluster's
+ * certificate. A reset that did not take is asked again, until the node deadline.
+ * @param {Session} session
+ * @param {string} name
+ * @param {RemovalReport} report
+ * @param {Reach} reach
+ * @param {{ graceful: boolean }} how
+ */
+async function resetConfirmed(session, name, report, reach, how) {
+  if (reach.kind === "unreachable") return;
+  if (reach.kind === "wiped") {
+    report.done.push("already reset: answers only in maintenance mode");
+    return;
+  }
+  const t = session.talos;
+  const { nodeTimeoutMs, pollMs } = session.timing;
+  const reset = () =>
+    t.reset(name, { graceful: how.graceful, reboot: true, systemPartitionsToWipe: WIPE });
+  const label = `reset (${how.graceful ? "graceful, " : "no etcd leave, "}wiping ${WIPE.join(" and ")}, reboot)`;
+  await session.step(name, label, reset);
+  let resets = 1;
+  await session.step(name, "confirm it answers only in maintenance mode", async () => {
+    const deadline = Date.now() + nodeTimeoutMs;
+    // A reset that answered but did not take is asked again, no more often than this.
+    const againAfterMs = Math.max(pollMs, Math.min(60000, nodeTimeoutMs / 5));
+    let lastReset = Date.now();
+    let seen = "nothing yet";
+    for (;;) {
+      const id = await t.identity(name, { timeoutMs: Math.max(50, Math.min(5000, pollMs * 10)) });
+      if (id.answer === "other") return;
+      seen = id.detail;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `${name}: its reset could not be confirmed within ${nodeTimeoutMs / 1000} s after ${resets} reset call(s): a wiped node answers only in maintenance mode, with a certificate the cluster's CA did not issue (last seen: ${seen}). Its removal is not recorded as done and its VM is kept; check its console, then run pulumi up again`,
+        );
+      if (id.answer === "cluster" && Date.now() - lastReset >= againAfterMs) {
+        session.log(`${name}: still serves the cluster's certificate; asking for the reset again`);
+        t.forget(name);
+        try {
+          await reset();
+        } catch (e) {
+          seen = /** @type {Error} */ (e).message;
+        }
+        resets++;
+        lastReset = Date.now();
+      }
+      await delay(pollMs);
+    }
+  });
+  t.forget(name);
+  report.done.push(
+    `Talos reset${how.graceful ? ", graceful" : ""}, ${WIPE.join(" and ")} wiped, confirmed in maintenance mode`,
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ const { delay } = require("../lib/retry");
 const { Day2Error } = require("../lib/errors");
 const { configHash, filterBatches, needs } = require("./plan");
 const { applyBatch } = require("./config");
+const { uncordonIfOurs } = require("./node");
 
 /**
  * @typedef {import("./session").Session} Session
@@ -98,10 +99,12 @@ async function kubernetesStep(session, rolled) {
     for (const n of batch) {
       if ((await lagging(session, n, version)) === "") {
         session.log(`${n}: already runs Kubernetes ${version}, skipped`);
+        await uncordonIfOurs(session, n);
         done(n);
       } else work.push(n);
     }
     if (work.length === 0) continue;
+    session.checkpoint(`upgrading Kubernetes on ${work.join(", ")}`);
     await applyBatch(session, work, {
       why: `upgrading Kubernetes to ${version}`,
       after: (n) =>

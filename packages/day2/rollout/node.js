@@ -1,7 +1,9 @@
 // @ts-check
 /**
- * Disturbing one node safely: cordon (marked as ours) and drain, reboot, wait until it
- * is back and healthy, and uncordon only what we cordoned.
+ * Disturbing one node safely, in talosctl's order (cmd/talosctl/cmd/talos/upgrade.go,
+ * v1.13): stage what can be staged while the node still serves, then cordon (marked as
+ * ours) and drain, reboot, wait until it is back and healthy (a new boot id, as
+ * talosctl's action tracker tells a reboot), and uncordon only what we cordoned.
  */
 "use strict";
 
@@ -9,6 +11,10 @@ const net = require("node:net");
 const { delay } = require("../lib/retry");
 const { parseHostPort } = require("../lib/endpoints");
 const { CORDON_ANNOTATION } = require("./plan");
+const { Day2Error } = require("../lib/errors");
+
+/** The control-plane static pods `talosctl health` waits for. */
+const CONTROL_PLANE_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
 
 /** @typedef {import("./session").Session} Session */
 
@@ -51,12 +57,48 @@ async function uncordonIfOurs(session, name) {
 }
 
 /**
- * Waits until the node booted again (a boot time after `bootTime`), runs `version` when
- * given, reports every service healthy, has a healthy etcd member with a leader (control
- * planes) and its Node is Ready. A node back at another version fails at once.
+ * What identifies the node's current boot: its boot id (Read of
+ * /proc/sys/kernel/random/boot_id, which needs os:admin), else, when the talosconfig
+ * may not read files, its boot time.
+ * @typedef {{ bootId: string } | { bootTime: number }} BootMark
+ */
+
+/**
  * @param {Session} session
  * @param {string} name
- * @param {{ bootTime: number, version?: string, after: string }} expect
+ * @param {import("../lib/talos").TalosClient} [client]
+ * @returns {Promise<BootMark>}
+ */
+async function bootMark(session, name, client = session.talos) {
+  try {
+    return { bootId: await client.bootId(name) };
+  } catch (e) {
+    if (!(e instanceof Day2Error) || e.code !== "PERMISSION_DENIED") throw e;
+    return { bootTime: (await client.systemStat(name)).bootTime };
+  }
+}
+
+/**
+ * Whether the node booted since `before` was taken.
+ * @param {Session} session
+ * @param {string} name
+ * @param {BootMark} before
+ */
+async function rebootedSince(session, name, before) {
+  const t = session.poller;
+  if ("bootId" in before) return (await t.bootId(name)) !== before.bootId;
+  return (await t.systemStat(name)).bootTime > before.bootTime;
+}
+
+/**
+ * Waits until the node booted again (since `before`), runs `version` when given,
+ * reports every service healthy, has a healthy etcd member with a leader and its
+ * kube-apiserver, kube-controller-manager and kube-scheduler pods Ready (control
+ * planes, what `talosctl health` checks), and its Node is Ready. A node back at
+ * another version fails at once.
+ * @param {Session} session
+ * @param {string} name
+ * @param {{ before: BootMark, version?: string, after: string }} expect
  */
 async function waitBack(session, name, expect) {
   const deadline = Date.now() + session.timing.nodeTimeoutMs;
@@ -84,8 +126,7 @@ async function waitBack(session, name, expect) {
     const listening = await tcpOpen(t.dialTarget(name), session.timing.pollMs * 10);
     if (listening !== "") return `Talos API: ${listening}`;
     try {
-      const stat = await t.systemStat(name);
-      if (stat.bootTime <= expect.bootTime) return "it has not rebooted yet";
+      if (!(await rebootedSince(session, name, expect.before))) return "it has not rebooted yet";
       const v = await t.version(name);
       if (expect.version !== undefined && v.tag !== expect.version) {
         throw Object.assign(
@@ -111,9 +152,17 @@ async function waitBack(session, name, expect) {
       return `Talos API: ${/** @type {Error} */ (e).message}`;
     }
     try {
-      const node = await (await session.kube()).getNode(name);
+      const kube = await session.kube();
+      const node = await kube.getNode(name);
       if (node === null) return "no Node object";
       if (node.ready !== true) return `Node not Ready (${node.readyReason || "no condition"})`;
+      if (isCp) {
+        const pods = (await kube.listPods(name)).filter((p) => p.mirror);
+        const notReady = CONTROL_PLANE_PODS.filter(
+          (c) => !pods.some((p) => p.ready && p.containers.some((x) => x.name === c)),
+        );
+        if (notReady.length > 0) return `pods not Ready: ${notReady.join(", ")}`;
+      }
     } catch (e) {
       return `Kubernetes API: ${/** @type {Error} */ (e).message}`;
     }
@@ -151,25 +200,76 @@ function tcpOpen(target, timeoutMs) {
 }
 
 /**
- * Rolls one node through a reboot: cordon and drain, `change` (stage an upgrade or a
- * configuration), reboot unless `change` says the node reboots itself, wait, uncordon.
+ * Rolls one node through a reboot: `stage` the change while the node still serves (an
+ * upgrade installed to the other partition, a staged configuration), so that a change
+ * the node refuses fails before anything is drained; then cordon and drain; reboot, or
+ * run what `stage` handed back for after the drain (the legacy upgrade, which reboots
+ * the node by itself); wait until back and healthy; uncordon.
  * @param {Session} session
  * @param {string} name
- * @param {{ what: string, version?: string, change: () => Promise<{ rebootsItself: boolean }> }} how
+ * @param {{ what: string, after: string, version?: string, stage: () => Promise<null | { afterDrain: string, run: () => Promise<void> }> }} how
  */
 async function rollThroughReboot(session, name, how) {
-  const { bootTime } = await session.talos.systemStat(name);
+  const before = await bootMark(session, name);
+  const rest = await session.step(name, how.what, how.stage);
   await session.step(name, "cordon and drain", () => cordonAndDrain(session, name));
-  const { rebootsItself } = await session.step(name, how.what, how.change);
-  if (!rebootsItself) await session.step(name, "reboot", () => session.talos.reboot(name));
+  if (rest === null) await session.step(name, "reboot", () => session.talos.reboot(name));
+  else await session.step(name, rest.afterDrain, rest.run);
   await session.step(name, "wait until back and healthy", () =>
     waitBack(session, name, {
-      bootTime,
-      after: how.what,
+      before,
+      after: how.after,
       ...(how.version === undefined ? {} : { version: how.version }),
     }),
   );
   await uncordonIfOurs(session, name);
+}
+
+/**
+ * The start of every update: a node the rollout cordoned (an earlier run failed or was
+ * stopped after its cordon) that is now at its targets and healthy is uncordoned, so it
+ * does not fail the health gate's "all nodes schedulable" check for ever. A node not at
+ * its targets stays cordoned: the step that rolls it uncordons it when done.
+ * @param {Session} session
+ */
+async function uncordonFinished(session) {
+  const kube = await session.kube();
+  const ours = (await kube.listNodes()).filter(
+    (n) =>
+      n.unschedulable &&
+      n.annotations[CORDON_ANNOTATION.key] === CORDON_ANNOTATION.value &&
+      session.news.nodes[n.name] !== undefined &&
+      !session.leaving.has(n.name),
+  );
+  const kubelet = `v${session.news.kubernetesVersion.replace(/^v/, "")}`;
+  for (const n of ours) {
+    /** @type {string} */
+    let why;
+    try {
+      const [version, services] = await Promise.all([
+        session.talos.version(n.name),
+        session.talos.serviceList(n.name),
+      ]);
+      const sick = services.filter((s) => !s.healthy && !s.healthUnknown).map((s) => s.id);
+      if (version.tag !== session.news.talosVersion) why = `runs Talos ${version.tag}`;
+      else if (n.kubeletVersion !== kubelet) why = `runs kubelet ${n.kubeletVersion}`;
+      else if (n.ready !== true) why = "its Node is not Ready";
+      else if (sick.length > 0) why = `services not healthy: ${sick.join(", ")}`;
+      else why = "";
+    } catch (e) {
+      why = `did not answer: ${/** @type {Error} */ (e).message}`;
+    }
+    if (why === "") {
+      await kube.uncordon(n.name, { removeAnnotation: CORDON_ANNOTATION.key });
+      session.log(
+        `${n.name}: cordoned by an earlier rollout, now at its targets and healthy: uncordoned`,
+      );
+    } else {
+      session.log(
+        `${n.name}: cordoned by an earlier rollout and not done (${why}); it stays cordoned until rolled`,
+      );
+    }
+  }
 }
 
 /**
@@ -186,4 +286,13 @@ async function inParallel(batch, fn) {
   return results.map((r) => /** @type {PromiseFulfilledResult<T>} */ (r).value);
 }
 
-module.exports = { cordonAndDrain, uncordonIfOurs, waitBack, rollThroughReboot, inParallel };
+module.exports = {
+  CONTROL_PLANE_PODS,
+  cordonAndDrain,
+  uncordonIfOurs,
+  uncordonFinished,
+  bootMark,
+  waitBack,
+  rollThroughReboot,
+  inParallel,
+};

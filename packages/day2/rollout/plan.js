@@ -14,6 +14,7 @@ const crypto = require("node:crypto");
  * @typedef {import("./types").RolloutOutputs} RolloutOutputs
  * @typedef {import("./types").RolledNode} RolledNode
  * @typedef {import("./types").LastRun} LastRun
+ * @typedef {import("./types").RolloutProgress} RolloutProgress
  */
 
 /** The value the Pulumi host passes for an input that is not known yet (preview). */
@@ -249,7 +250,47 @@ function refusals(oldsIn, news) {
     out.push(
       `talosVersion (${olds.talosVersion} -> ${news.talosVersion}) and kubernetesVersion (${olds.kubernetesVersion} -> ${news.kubernetesVersion}) changed together; change one, pulumi up, then the other`,
     );
+  const moved = endpointRefusal(olds, news);
+  if (moved !== null) out.push(moved);
   return out;
+}
+
+/** `https://10.20.0.11:6443` -> `10.20.0.11`. @param {string} url */
+function endpointHost(url) {
+  try {
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The cluster endpoint is in every node's configuration and every kubeconfig, so it may
+ * not move, with one exception: onto a new VIP while the control plane that served as
+ * the endpoint stays, which is how a cluster gets ready to lose that node.
+ * @param {RolloutOutputs} olds
+ * @param {RolloutInputs} news
+ * @returns {string | null}
+ */
+function endpointRefusal(olds, news) {
+  const was = olds.clusterEndpoint;
+  const now = news.clusterEndpoint;
+  if (was === undefined || now === undefined || isUnknown(now) || was === now) return null;
+  const oldHost = endpointHost(was);
+  const holder = Object.entries(news.nodes).find(
+    ([, n]) => n.ip === oldHost && n.role === "controlplane",
+  );
+  const ontoNewVip =
+    (olds.vip ?? null) === null &&
+    typeof news.vip === "string" &&
+    endpointHost(now) === news.vip &&
+    holder !== undefined;
+  if (ontoNewVip) return null;
+  const why =
+    (olds.vip ?? null) !== null
+      ? `the vip changed from ${olds.vip} to ${news.vip ?? "none"}`
+      : `without a vip the endpoint is the first control plane in nodes.yaml, and ${oldHost} ${holder === undefined ? "is no longer a control plane there" : "is no longer first"}`;
+  return `clusterEndpoint: the cluster endpoint would move from ${was} to ${now} (${why}); every node's configuration and every kubeconfig name it, so the API would be lost mid-rollout. Undo that edit; to remove or reorder that control plane, give the cluster a vip first, in a pulumi up of its own, then make the edit`;
 }
 
 /**
@@ -361,6 +402,42 @@ function outputsFor(news, rolled, lastRun) {
 }
 
 /**
+ * The outputs a failed update leaves: the stored outputs as they were (never the new
+ * inputs), with what the run finished merged in: each node's rolled state, and nodes
+ * fully decommissioned dropped. So a rerun skips what was done, a control plane whose
+ * removal failed is still recorded (its VM is not deleted while its etcd member may
+ * remain), and reverting a failed bump is judged against the old targets.
+ * @param {any} oldsIn Stored outputs.
+ * @param {RolloutProgress} progress
+ * @param {LastRun} lastRun
+ * @returns {RolloutOutputs}
+ */
+function partialOutputs(oldsIn, progress, lastRun) {
+  const olds = normalizeOutputs(oldsIn);
+  const keep = (/** @type {string} */ n) => progress.removed[n] === undefined;
+  /** @type {RolloutOutputs["nodes"]} */
+  const nodes = {};
+  /** @type {Record<string, string>} */
+  const configHashes = {};
+  /** @type {Record<string, RolledNode>} */
+  const rolled = {};
+  for (const [name, n] of Object.entries(olds.nodes ?? {})) {
+    if (!keep(name)) continue;
+    nodes[name] = n;
+    if (olds.configHashes[name] !== undefined) configHashes[name] = olds.configHashes[name];
+    rolled[name] = progress.rolled[name] ?? olds.rolled[name];
+  }
+  return {
+    ...olds,
+    nodes,
+    configHashes,
+    rolled,
+    batches: filterBatches(olds.batches ?? [], keep),
+    lastRun,
+  };
+}
+
+/**
  * `batches` keeping only the nodes `keep` selects, empty batches dropped.
  * @param {readonly string[][]} batches
  * @param {(name: string) => boolean} keep
@@ -403,6 +480,8 @@ module.exports = {
   needs,
   rolledAtTargets,
   outputsFor,
+  partialOutputs,
+  endpointHost,
   filterBatches,
   scaleDownRefusal,
 };

@@ -7,8 +7,14 @@
  * - create: a fresh cluster; records every node as rolled at the current targets and
  *   dials nothing (nodes may still be in maintenance mode).
  * - diff: runs at preview too; throws the refusals, else says whether anything changed.
- * - update: removed nodes, new nodes, Talos upgrade, Kubernetes upgrade, other
- *   configuration changes, in that order.
+ * - update: nodes left cordoned by an earlier run, removed nodes, new nodes, Talos
+ *   upgrade, Kubernetes upgrade, other configuration changes, in that order. It stops at
+ *   a node or batch boundary when asked (`npm run day2 -- stop`, or a signal). When it
+ *   fails or stops, it throws an error carrying `id`, `properties` and `reasons`, which
+ *   the dynamic-provider host sends as ErrorResourceInitFailed
+ *   (@pulumi/pulumi 3.248 `cmd/dynamic-provider/index.js`, grpcResponseFromError): the
+ *   engine stores those properties as the outputs, so what the run finished is kept and
+ *   a rerun skips it. A plain Error would keep the old outputs and lose that progress.
  * - delete: `pulumi destroy` tears the whole cluster down; nothing to do node by node.
  */
 "use strict";
@@ -19,11 +25,14 @@ const { decommission } = require("./decommission");
 const { talosStep } = require("./upgrade");
 const { kubernetesStep } = require("./kubernetes");
 const { configStep } = require("./config");
+const { uncordonFinished } = require("./node");
+const { StopWatch } = require("./stop");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
  * @typedef {import("./types").RolloutOutputs} RolloutOutputs
  * @typedef {import("./types").RolloutLog} RolloutLog
+ * @typedef {import("./types").RolloutProgress} RolloutProgress
  * @typedef {import("./session").RolloutConnect} RolloutConnect
  */
 
@@ -32,6 +41,7 @@ const { configStep } = require("./config");
  * @property {RolloutConnect} [connect] Client factories (tests: short deadlines).
  * @property {RolloutLog} [log] Progress sink. Default: console lines prefixed `em-infra rollout:`.
  * @property {() => Date} [now]
+ * @property {string} [workDir] Where stop requests are looked for. Default: the current directory (the host runs providers in the program's directory).
  */
 
 /**
@@ -75,42 +85,73 @@ function createRolloutProvider(opts = {}) {
       };
     },
 
-    async update(_id, oldsIn, newsIn) {
+    async update(id, oldsIn, newsIn) {
       /** @type {RolloutInputs} */
       const news = newsIn;
       const olds = plan.normalizeOutputs(oldsIn);
       const refused = plan.refusals(olds, news);
       if (refused.length > 0) throw new Error(refused.join("\n"));
       const started = Date.now();
-      const rolled = { ...olds.rolled };
+      /** @type {RolloutProgress} */
+      const progress = { rolled: { ...olds.rolled }, removed: {} };
+      const stop = new StopWatch({
+        workDir: opts.workDir ?? process.cwd(),
+        stack: news.stack ?? news.cluster,
+        cluster: news.cluster,
+        log,
+        now,
+      });
       const session = new Session({
         news,
         olds,
         log,
+        stop,
         ...(opts.connect === undefined ? {} : { connect: opts.connect }),
       });
+      stop.begin();
       try {
+        // 0. Nodes an earlier run left cordoned, now done.
+        await uncordonFinished(session);
         // 1. Nodes that left the inventory.
-        const removed = await decommission(session);
-        for (const n of Object.keys(removed)) delete rolled[n];
+        const removed = await decommission(session, progress);
+        for (const n of Object.keys(removed)) delete progress.rolled[n];
         // 2. New nodes: their own apply made them; they run the current targets.
         const added = plan.addedNodes(olds, news);
-        Object.assign(rolled, plan.rolledAtTargets(news, added));
+        Object.assign(progress.rolled, plan.rolledAtTargets(news, added));
         if (added.length > 0)
           log(`recorded new node(s) ${added.join(", ")} at the current targets`);
         // 3-5. Rolling changes.
-        await talosStep(session, rolled);
-        await kubernetesStep(session, rolled);
-        await configStep(session, rolled);
+        await talosStep(session, progress.rolled);
+        await kubernetesStep(session, progress.rolled);
+        await configStep(session, progress.rolled);
         log(`${news.cluster}: update finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return {
-          outs: plan.outputsFor(news, rolled, {
+          outs: plan.outputsFor(news, progress.rolled, {
             at: now().toISOString(),
             removed,
             warnings: session.warnings,
           }),
         };
+      } catch (e) {
+        const message = /** @type {Error} */ (e).message;
+        const properties = /** @type {Record<string, unknown>} */ (
+          plan.partialOutputs(oldsIn, progress, {
+            at: now().toISOString(),
+            removed: progress.removed,
+            warnings: session.warnings,
+            failed: message,
+          })
+        );
+        // The host adds __provider to outputs only on success: without it in the stored
+        // outputs, every later delete or refresh of this resource would fail.
+        const provider = newsIn?.__provider ?? oldsIn?.__provider;
+        if (provider !== undefined) properties.__provider = provider;
+        log(
+          `${news.cluster}: update ended after ${((Date.now() - started) / 1000).toFixed(1)} s without finishing; what it finished is recorded`,
+        );
+        throw Object.assign(new Error(message), { id, properties, reasons: [message] });
       } finally {
+        stop.end();
         session.close();
       }
     },

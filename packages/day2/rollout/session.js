@@ -10,6 +10,7 @@
 const { createTalosClient } = require("../lib/talos");
 const { createKubeClient } = require("../lib/kube");
 const { Day2Error } = require("../lib/errors");
+const { StopRequested } = require("./stop");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -44,11 +45,19 @@ function seconds(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/**
+ * What a run checks at its boundaries; the provider passes a {@link import("./stop").StopWatch}.
+ * @typedef {object} StopSignal
+ * @property {() => boolean} requested
+ * @property {string | undefined} reason
+ */
+
 class Session {
   /**
-   * @param {{ news: RolloutInputs, olds: RolloutOutputs, connect?: RolloutConnect, log: RolloutLog }} opts
+   * @param {{ news: RolloutInputs, olds: RolloutOutputs, connect?: RolloutConnect, log: RolloutLog, stop?: StopSignal }} opts
    */
   constructor(opts) {
+    /** @private */ this.stop = opts.stop;
     /** @readonly */ this.news = opts.news;
     /** @readonly */ this.olds = opts.olds;
     /** @readonly */ this.timing = {
@@ -125,6 +134,18 @@ class Session {
     }
   }
 
+  /**
+   * A node or batch boundary: throws {@link StopRequested} when a stop was asked for,
+   * so that nothing new starts.
+   * @param {string} next What would start now, for the message.
+   */
+  checkpoint(next) {
+    if (this.stop?.requested() !== true) return;
+    throw new StopRequested(
+      `stopped before ${next}, as asked (${this.stop.reason}); the node in progress was finished and what this run finished is recorded. Run pulumi up again to resume: nodes already done are skipped`,
+    );
+  }
+
   /** Control planes of the new inventory that are not leaving, the bootstrap node first. */
   controlPlanes() {
     const cps = Object.keys(this.news.nodes).filter(
@@ -154,6 +175,10 @@ class Session {
         this.kubeClient = this.makeKube({
           kubeconfig: text,
           ...(this.news.kubernetesEndpoint ? { endpoint: this.news.kubernetesEndpoint } : {}),
+          // Behind a VIP, the API is unreachable while the address moves to another
+          // control plane (a removal or a reboot of its holder): keep retrying a call
+          // for as long as a node may take, instead of failing the step.
+          ...(this.news.vip ? { unreachableBudgetMs: this.timing.nodeTimeoutMs } : {}),
         });
         this.kubeconfigSource = cp;
         this.emit(`kubeconfig fetched from ${cp}`);

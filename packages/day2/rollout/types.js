@@ -55,6 +55,9 @@
  * @property {RolloutCredentials} credentials (secret)
  * @property {string | null} kubernetesEndpoint `host:port` to dial the Kubernetes API at, or null.
  * @property {RolloutTiming} timing
+ * @property {string} [stack] The Pulumi stack: names the stop request `npm run day2 -- stop` writes. Absent in state written before it existed.
+ * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
+ * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  */
 
 /**
@@ -78,9 +81,17 @@
 /**
  * What the last update did, beyond `rolled`.
  * @typedef {object} LastRun
- * @property {string} at ISO time the update finished.
+ * @property {string} at ISO time the update finished (or failed).
  * @property {Record<string, RemovalReport>} removed
  * @property {string[]} warnings Lines the operator should read.
+ * @property {string} [failed] Why the update failed, when it did; its progress is recorded all the same.
+ */
+
+/**
+ * What one update has finished so far: kept when it fails, so a rerun skips it.
+ * @typedef {object} RolloutProgress
+ * @property {Record<string, RolledNode>} rolled Every node's last rolled state, updated as nodes finish.
+ * @property {Record<string, RemovalReport>} removed Removals finished, by node.
  */
 
 /**

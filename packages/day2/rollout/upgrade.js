@@ -2,11 +2,16 @@
 /**
  * The Talos upgrade step: every node whose Talos version or schematic differs from what
  * was last rolled to it, in batch order (control planes one at a time, the bootstrap
- * node last, then worker batches), with a preflight before each batch.
+ * node last, then worker batches), with a preflight before each batch. Each node goes
+ * as `talosctl upgrade` takes it (cmd/talosctl/cmd/talos/upgrade.go, v1.13): pull the
+ * installer, stage it with LifecycleService.Upgrade, then cordon and drain, reboot,
+ * wait, uncordon. A node before v1.13 answers Unimplemented; it is drained first and
+ * then given the legacy MachineService.Upgrade, which reboots it by itself.
  */
 "use strict";
 
 const { filterBatches, needs } = require("./plan");
+const { Day2Error } = require("../lib/errors");
 const { preflight } = require("./preflight");
 const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
 
@@ -57,6 +62,7 @@ async function talosStep(session, rolled) {
     }
     const work = batch.filter((n) => !skip.includes(n));
     if (work.length === 0) continue;
+    session.checkpoint(`upgrading ${work.join(", ")}`);
     await session.step(work.join(", "), "preflight", () =>
       preflight(session, { before: `upgrading ${work.join(", ")}`, reboots: true }),
     );
@@ -64,12 +70,23 @@ async function talosStep(session, rolled) {
       const image = news.nodes[n].installer;
       await session.step(n, `pull ${image}`, () => session.talos.pullImage(n, image));
       await rollThroughReboot(session, n, {
-        what: `upgrade to ${target}`,
+        what: `stage the upgrade to ${target}`,
+        after: `upgrade to ${target}`,
         version: target,
-        change: async () => {
-          const r = await session.talos.upgrade(n, { image });
-          if (r.via === "legacy") session.log(`${n}: legacy upgrade call; the node reboots itself`);
-          return { rebootsItself: r.rebootsItself };
+        stage: async () => {
+          try {
+            await session.talos.upgrade(n, { image, fallback: false });
+            return null;
+          } catch (e) {
+            if (!(e instanceof Day2Error) || e.code !== "UNIMPLEMENTED") throw e;
+            session.log(`${n}: older than v1.13, so the legacy upgrade follows the drain`);
+            return {
+              afterDrain: `legacy upgrade to ${target} (the node reboots itself)`,
+              run: async () => {
+                await session.talos.legacyUpgrade(n, { image });
+              },
+            };
+          }
         },
       });
       record(n);
