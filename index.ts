@@ -64,7 +64,10 @@ const vms = Object.fromEntries(
 const cluster = new TalosCluster(model.name, {
   model: model.talos,
   vms,
-  day2: { rollout: rolloutInputs(model, dial), bootstrapCheck: bootstrapCheckInputs(model, dial) },
+  day2: {
+    rollout: rolloutInputs(model, pulumi.getStack(), dial),
+    bootstrapCheck: bootstrapCheckInputs(model, dial),
+  },
   installers: images.installers,
   schematicIds: images.schematicIds,
   healthGate: settings.healthGate,

@@ -12,8 +12,17 @@ import { checkInventory, formatProblem } from "../lib/inventory";
 import type { Inventory } from "../lib/inventory/types";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { PROJECT_ROOT } from "../lib/projectRoot";
-import { defaultStateFile, readStateNodes, removalsOf } from "../tools/stateFile";
-import { buildPlan, renderMermaid, renderPlanJson, renderPlanText, type Plan } from "../tools/plan";
+import { defaultStateFile, readStateNodes, readStateRollout, removalsOf } from "../tools/stateFile";
+import {
+  buildPlan,
+  renderMermaid,
+  renderPlanJson,
+  renderPlanText,
+  rolloutInputsOf,
+  type Comparison,
+  type Plan,
+} from "../tools/plan";
+import { rolloutPlan } from "../packages/day2";
 import { runCommand, type Writer } from "../tools/cli";
 
 export type { Writer };
@@ -32,17 +41,34 @@ export async function planFor(
     config: { "em-infra:inventory": path.resolve(dir), "proxmoxve:endpoint": OFFLINE_ENDPOINT },
   });
   const file = stateFile ?? defaultStateFile(PROJECT_ROOT, "dev");
+  const shownFile = path.relative(process.cwd(), file) || file;
+  const stored = readStateRollout(file);
   const state = readStateNodes(file);
   const removals = state
     ? {
-        state: path.relative(process.cwd(), file) || file,
+        state: shownFile,
         nodes: removalsOf(
           state,
           inventory.nodes.map((n) => n.name),
         ),
       }
     : null;
-  return { inventory, record, plan: buildPlan(inventory, record, removals) };
+  const news = rolloutInputsOf(record);
+  let compared: Comparison;
+  if (stored === undefined || news === undefined)
+    compared = {
+      state: null,
+      why: `${shownFile} ${fs.existsSync(file) ? "holds no rollout" : "does not exist"} (a stack not yet deployed, or its state is elsewhere: pass --state FILE). pulumi preview refuses the same edits against the real state`,
+    };
+  else
+    compared = {
+      state: shownFile,
+      refusals: rolloutPlan.refusals(
+        stored,
+        news as unknown as Parameters<typeof rolloutPlan.refusals>[1],
+      ),
+    };
+  return { inventory, record, plan: buildPlan(inventory, record, removals, compared) };
 }
 
 /** An inventory the plan cannot be made from; `lines` are validate's problem lines. */
@@ -71,11 +97,15 @@ export function mermaidFileText(plan: Plan, file: string): string {
 
 const USAGE =
   "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE] [--state FILE]\n" +
-  "  --state FILE compares with a Pulumi checkpoint (default: the dev stack's in .pulumi-state)\n" +
+  "  --state FILE compares with a Pulumi checkpoint (default: the dev stack's in .pulumi-state);\n" +
+  "    an edit the rollout refuses there (as pulumi preview would) exits 1\n" +
   "  --out FILE writes the plan (text, or JSON with --json) to FILE instead of stdout;\n" +
   "  or keep npm's banner out of stdout: npm run --silent plan -- --json | jq";
 
-/** The command. Returns the exit code: 0 planned, 1 invalid inventory, 2 bad usage. */
+/**
+ * The command. Returns the exit code: 0 planned, 1 invalid inventory or an edit the
+ * deployed stack's rollout refuses, 2 bad usage.
+ */
 export async function runPlan(args: readonly string[], out: Writer, err: Writer): Promise<number> {
   let dir: string | undefined;
   let json = false;
@@ -122,6 +152,12 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
       fs.writeFileSync(mermaid, mermaidFileText(plan, mermaid));
       // Only plain text on stdout: JSON there stays parseable.
       (json || outFile ? err : out).write(`wrote the dependency graph to ${mermaid}\n`);
+    }
+    if (plan.compared.state !== null && plan.compared.refusals.length > 0) {
+      err.write(
+        `pulumi preview would refuse this edit:\n${plan.compared.refusals.map((r) => `  ${r}`).join("\n")}\n`,
+      );
+      return 1;
     }
     return 0;
   } catch (e) {

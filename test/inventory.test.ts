@@ -190,6 +190,13 @@ describe("inventory", () => {
       });
       assert.equal(inventory.cluster.kubernetes.allowSchedulingOnControlPlanes, true);
       assert.equal(inventory.nodes[0].host, "pve");
+      // Without a vip the endpoint is the first control plane: validate warns, by its line.
+      assert.deepEqual(
+        inventory.warnings.map((w) => `${w.line}:${w.col}: ${w.message}`),
+        [
+          `3:11: nodes[0] "solo-1": the cluster endpoint is the first control plane, 192.168.1.50; removing or reordering it moves the endpoint, which every node's configuration and kubeconfig name, so pulumi up refuses that. To make it removable later, set vip in cluster.yaml first, in a pulumi up of its own`,
+        ],
+      );
     });
 
     it("an even number of control planes is a warning, not an error", () => {

@@ -167,7 +167,12 @@ describe("npm run plan", function () {
       );
     });
     const result = await plan([smaller, "--state", state, "--json"]);
-    assert.equal(result.code, 0);
+    // Removing a protected node is one of the edits pulumi preview refuses: exit 1.
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err,
+      /^pulumi preview would refuse this edit:\n {2}lab-cp-3: removing a protected node is refused/,
+    );
     const removed = (JSON.parse(result.out) as Plan).removals!;
     assert.deepEqual(removed.nodes, [
       { name: "lab-worker-3", role: "worker", protected: false },
@@ -185,6 +190,97 @@ describe("npm run plan", function () {
       ).removals,
       null,
     );
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(smaller, { recursive: true, force: true });
+  });
+
+  describe("refuses offline every edit the rollout refuses, in preview's words", function () {
+    let dir: string;
+    let state: string;
+    before(async function () {
+      const { runFor } = await import("./support/program");
+      const { unwrapSecrets } = await import("../tools/offline/secretSig");
+      const record = await runFor(LARGE);
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-refusals-"));
+      state = path.join(dir, "dev.json");
+      const resources = record.resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        outputs: unwrapSecrets(r.outputs),
+      }));
+      fs.writeFileSync(
+        state,
+        JSON.stringify({ version: 3, checkpoint: { latest: { resources } } }),
+      );
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    type Docs = Parameters<Parameters<typeof import("./support/program").editedInventory>[1]>[0];
+    const cases: [string, (d: Docs) => void, RegExp][] = [
+      [
+        "a node's IP",
+        ({ nodes }) => nodes.setIn(["nodes", 1, "ip"], "10.40.0.19"),
+        /^lab-cp-2: its network identity cannot change while it exists \(ip 10\.40\.0\.12 -> 10\.40\.0\.19\)/,
+      ],
+      [
+        "Kubernetes backwards",
+        ({ cluster }) => cluster.setIn(["kubernetes", "version"], "1.34.2"),
+        /^kubernetesVersion: downgrading Kubernetes from 1\.35\.3 to 1\.34\.2 is not supported/,
+      ],
+      [
+        "Talos and Kubernetes together",
+        ({ cluster }) => {
+          cluster.setIn(["talos", "version"], "v1.13.2");
+          cluster.setIn(["kubernetes", "version"], "1.36.0");
+        },
+        /^talosVersion \(v1\.13\.0 -> v1\.13\.2\) and kubernetesVersion \(1\.35\.3 -> 1\.36\.0\) changed together/,
+      ],
+      [
+        "the endpoint (the vip dropped)",
+        ({ cluster }) => cluster.delete("vip"),
+        /^clusterEndpoint: the cluster endpoint would move from https:\/\/10\.40\.0\.10:6443 to https:\/\/10\.40\.0\.11:6443 \(the vip changed from 10\.40\.0\.10 to none\)/,
+      ],
+    ];
+    for (const [what, change, refusal] of cases) {
+      it(what, async function () {
+        const { editedInventory } = await import("./support/program");
+        const edited = editedInventory(LARGE, change);
+        try {
+          const result = await plan([edited, "--state", state]);
+          assert.equal(result.code, 1, result.err);
+          const lines = result.out.split("\n");
+          const at = lines.findIndex((l) => l.startsWith("REFUSED against the deployed stack"));
+          assert.ok(at >= 0, result.out);
+          assert.match(lines[at + 1].trim(), refusal);
+          assert.match(result.err, /^pulumi preview would refuse this edit:/);
+        } finally {
+          fs.rmSync(edited, { recursive: true, force: true });
+        }
+      });
+    }
+
+    it("an edit the rollout takes is compared and accepted; without a state the plan says why not", async function () {
+      const { editedInventory } = await import("./support/program");
+      const edited = editedInventory(LARGE, ({ cluster }) =>
+        cluster.setIn(["talos", "version"], "v1.13.2"),
+      );
+      try {
+        const ok = await plan([edited, "--state", state]);
+        assert.equal(ok.code, 0, ok.err);
+        assert.match(
+          ok.out,
+          /\nAgainst the deployed stack \(.*dev\.json\): nothing the rollout refuses\n/,
+        );
+        const none = await plan([edited, "--state", path.join(dir, "none.json")]);
+        assert.equal(none.code, 0);
+        assert.match(
+          none.out,
+          /\nNot compared with a deployed stack: .*none\.json does not exist \(a stack not yet deployed, or its state is elsewhere: pass --state FILE\)/,
+        );
+      } finally {
+        fs.rmSync(edited, { recursive: true, force: true });
+      }
+    });
   });
 
   it("prints validate's problems and exits 1 for an invalid inventory", async function () {

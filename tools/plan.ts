@@ -113,6 +113,27 @@ export interface Plan {
    * state to compare with (a new stack, or state kept elsewhere).
    */
   readonly removals: { readonly state: string; readonly nodes: readonly Removal[] } | null;
+  /**
+   * The edit judged against the deployed stack by the rollout's own refusal rules (the
+   * words `pulumi preview` fails with), or why it could not be compared.
+   */
+  readonly compared: Comparison;
+}
+
+/** The plan's comparison with the deployed stack. */
+export type Comparison =
+  | { readonly state: string; readonly refusals: readonly string[] }
+  | { readonly state: null; readonly why: string };
+
+/**
+ * The rollout's inputs as the run registered them, as the dynamic-provider host would
+ * hand them to its `diff` (secrets unwrapped, `__provider` left out).
+ */
+export function rolloutInputsOf(record: RunRecord): Record<string, unknown> | undefined {
+  const r = record.resources.find((x) => x.type === tokens.DYNAMIC && x.name.endsWith("-rollout"));
+  if (r === undefined) return undefined;
+  const { __provider: _p, ...rest } = unwrapSecrets(r.inputs) as Record<string, unknown>;
+  return rest;
 }
 
 /** What replaces a secret in anything the plan prints. */
@@ -157,6 +178,7 @@ export function buildPlan(
   inventory: Inventory,
   record: RunRecord,
   removals: Plan["removals"] = null,
+  compared: Comparison = { state: null, why: "no state was given" },
 ): Plan {
   const model = buildClusterModel(inventory);
   const installers = installersOf(record);
@@ -228,6 +250,7 @@ export function buildPlan(
     order,
     graph: { nodes: graphNodes, edges },
     removals,
+    compared,
     rollout: {
       maxUnavailableWorkers: model.rollout.maxUnavailableWorkers,
       batches: model.rollout.batches,
@@ -382,6 +405,20 @@ export function renderPlanText(plan: Plan): string {
       );
     }
     out.push("");
+  }
+  if (plan.compared.state === null) {
+    out.push(`Not compared with a deployed stack: ${plan.compared.why}`, "");
+  } else if (plan.compared.refusals.length === 0) {
+    out.push(
+      `Against the deployed stack (${plan.compared.state}): nothing the rollout refuses`,
+      "",
+    );
+  } else {
+    out.push(
+      `REFUSED against the deployed stack (${plan.compared.state}): pulumi preview fails with`,
+      ...plan.compared.refusals.map((r) => `  ${r}`),
+      "",
+    );
   }
   out.push("Deploy order");
   plan.order.forEach((s, i) => {

@@ -20,12 +20,13 @@ export function defaultStateFile(projectRoot: string, stack: string): string {
 }
 
 /**
- * The nodes the stack's rollout last recorded, or undefined when the file does not
- * exist or holds no rollout (a stack not yet deployed).
+ * The rollout's outputs as the checkpoint stores them, or undefined when the file does
+ * not exist or holds no rollout (a stack not yet deployed). Its secret outputs stay
+ * encrypted as stored: only the plain ones (nodes, versions, endpoint) are read.
  *
  * @throws Error naming the file when it exists but is not a Pulumi checkpoint.
  */
-export function readStateNodes(file: string): Record<string, StateNode> | undefined {
+export function readStateRollout(file: string): Record<string, unknown> | undefined {
   if (!fs.existsSync(file)) return undefined;
   let doc: {
     checkpoint?: { latest?: { resources?: { urn: string; type: string; outputs?: unknown }[] } };
@@ -38,7 +39,20 @@ export function readStateNodes(file: string): Record<string, StateNode> | undefi
   const rollout = (doc.checkpoint?.latest?.resources ?? []).find(
     (r) => r.type === DYNAMIC && r.urn.endsWith("-rollout"),
   );
-  const nodes = (rollout?.outputs as { nodes?: unknown } | undefined)?.nodes;
+  const outputs = rollout?.outputs;
+  return outputs !== null && typeof outputs === "object"
+    ? (outputs as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * The nodes the stack's rollout last recorded, or undefined when the file does not
+ * exist or holds no rollout (a stack not yet deployed).
+ *
+ * @throws Error naming the file when it exists but is not a Pulumi checkpoint.
+ */
+export function readStateNodes(file: string): Record<string, StateNode> | undefined {
+  const nodes = readStateRollout(file)?.nodes;
   if (nodes === null || typeof nodes !== "object") return undefined;
   return Object.fromEntries(
     Object.entries(nodes as Record<string, { role?: unknown; protect?: unknown }>).map(

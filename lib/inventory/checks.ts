@@ -581,6 +581,20 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
     }
   }
 
+  // Without a vip the endpoint is the first control plane's address, in every node's
+  // configuration and every kubeconfig: removing or reordering that node would move it.
+  // validate has no state to compare with, so it warns; plan and preview refuse the move.
+  const firstCp = entries.find((e) => text(e.node.role) === "controlplane");
+  const firstIp = firstCp === undefined ? undefined : text(firstCp.node.ip);
+  if (text(clusterFields?.vip) === undefined && firstCp !== undefined && firstIp !== undefined) {
+    problems.push(
+      warning(
+        positionOf(nodes, ["nodes", firstCp.index, "name"]),
+        `${nodeLabel(firstCp)}: the cluster endpoint is the first control plane, ${firstIp}; removing or reordering it moves the endpoint, which every node's configuration and kubeconfig name, so pulumi up refuses that. To make it removable later, set vip in cluster.yaml first, in a pulumi up of its own`,
+      ),
+    );
+  }
+
   // A written MAC that happens to equal another node's derived one.
   const clusterName = text(clusterFields?.name);
   if (clusterName !== undefined) {

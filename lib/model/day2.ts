@@ -45,6 +45,12 @@ export interface RolloutNode {
 export interface RolloutPlainInputs {
   readonly schema: 1;
   readonly cluster: string;
+  /** The Pulumi stack: `npm run day2 -- stop --stack NAME` addresses its rollout by it. */
+  readonly stack: string;
+  /** The Kubernetes API URL every configuration and kubeconfig names: it may not move. */
+  readonly clusterEndpoint: string;
+  /** The Talos VIP, or null: behind one, Kubernetes calls ride out its moves. */
+  readonly vip: string | null;
   readonly talosVersion: string;
   readonly kubernetesVersion: string;
   readonly bootstrapNode: string;
@@ -55,15 +61,19 @@ export interface RolloutPlainInputs {
   readonly timing: RolloutTiming;
 }
 
-/** The rollout's plain inputs for a model and the stack's dial settings. */
+/** The rollout's plain inputs for a model, the stack and its dial settings. */
 export function rolloutInputs(
   model: ClusterModel,
+  stack: string,
   dial: DialSettings,
   timing: RolloutTiming = ROLLOUT_TIMING,
 ): RolloutPlainInputs {
   return {
     schema: 1,
     cluster: model.name,
+    stack,
+    clusterEndpoint: model.endpoint,
+    vip: model.vip,
     talosVersion: model.talosVersion,
     kubernetesVersion: model.kubernetesVersion,
     bootstrapNode: model.talos.bootstrapNode.name,

@@ -126,7 +126,10 @@ export interface TalosModel {
 /** The whole model. Frozen. */
 export interface ClusterModel {
   readonly name: string;
+  /** The Kubernetes API URL: the vip's, else the first control plane's. */
   readonly endpoint: string;
+  /** The Talos VIP the control planes share, or null (the endpoint is then the first control plane). */
+  readonly vip: string | null;
   readonly talosVersion: string;
   readonly kubernetesVersion: string;
   readonly images: ImagesModel;
@@ -189,6 +192,7 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
   return deepFreeze({
     name: cluster.name,
     endpoint: inventory.endpoint.url,
+    vip: cluster.vip ?? null,
     talosVersion: cluster.talos.version,
     kubernetesVersion: cluster.kubernetes.version,
     images: {
