@@ -1,7 +1,8 @@
 /**
- * `npm run day2 -- <command>`: day-two operations against the running cluster.
- * Today one command, `status` (read-only). Exit codes: 0 the cluster matches the
- * inventory, 1 it does not, 2 bad usage or input.
+ * `npm run day2 -- <command>`: day-two operations against the running cluster:
+ * `status` and `rollout --dry-run` (read-only; exit 0 the cluster matches the
+ * inventory, 1 it does not, 2 bad usage or input), and `stop`, which asks a running
+ * rollout to stop at its next node or batch boundary.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -34,6 +35,7 @@ export interface Day2Options {
 
 const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder] --talosconfig FILE [--kubeconfig FILE] [--json]
                             [--endpoints FILE] [--kubernetes-endpoint HOST:PORT] [--stack NAME]
+       npm run day2 -- stop [--stack NAME]
 
   status    Read-only: each node's address, running Talos version, etcd membership and
             health, and (with --kubeconfig) Node readiness and kubelet version, against
@@ -41,6 +43,10 @@ const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder
   rollout --dry-run  (same flags) Read-only: the steps the next pulumi up would take
             against the live cluster, node by node in rollout order, and why each node
             is included or skipped. Exit 0 when nothing would be rolled, 1 otherwise.
+  stop      Asks the rollout a pulumi up of the stack is running from this project to
+            stop: it finishes the node or batch in progress, records what it did, starts
+            nothing new, and fails the update saying a rerun resumes. Exit 0 when a
+            rollout was asked, 1 when none is running.
 
   inventory-folder      default: em-infra:inventory from Pulumi.<stack>.yaml, else inventory/<stack>
   --talosconfig FILE    talosctl client configuration (its current context's ca, crt, key)
@@ -242,6 +248,41 @@ async function rollout(args: readonly string[], out: Writer, opts: Day2Options):
   }
 }
 
+/** `stop [--stack NAME]`: asks the stack's running rollout to stop at its next boundary. */
+function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
+  let stack = "dev";
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--stack") {
+      const v = args[i + 1];
+      if (v === undefined || v.startsWith("--")) throw new InputError("--stack needs a value");
+      stack = v;
+      i++;
+    } else throw new InputError(`stop takes only --stack NAME, not ${args[i]}`);
+  }
+  const root = opts.projectRoot ?? findProjectRoot(__dirname);
+  let asked;
+  try {
+    asked = day2.requestStop(root, stack);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (asked === undefined) {
+    out.write(
+      `No rollout of stack ${stack} is running from ${root}: nothing to stop. (A rollout runs only inside npx pulumi up, while the update of its <cluster>-rollout resource is in progress.)\n`,
+    );
+    return 1;
+  }
+  out.write(
+    [
+      `Asked the rollout of stack ${stack} (cluster ${asked.cluster}, provider process ${asked.pid}, running since ${asked.started}) to stop.`,
+      "It finishes the node or worker batch in progress within its own timeouts, records what it finished, starts nothing new,",
+      "and fails the update with a message that says a rerun resumes. Watch npx pulumi up's output; run it again to resume.",
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}
+
 /**
  * Runs `npm run day2 -- <args>` and returns the exit code. Never throws for bad input:
  * a usage or input problem is written to `err` with exit code 2.
@@ -262,18 +303,19 @@ export async function runDay2(
     (command === undefined ? err : out).write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== "status" && command !== "rollout") {
+  if (command !== "status" && command !== "rollout" && command !== "stop") {
     err.write(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
   try {
+    if (command === "stop") return stop(rest, out, opts);
     return command === "status" ? await status(rest, out, opts) : await rollout(rest, out, opts);
   } catch (e) {
     if (e instanceof InputError || e instanceof day2.Day2InputError) {
       err.write(`${e.message}\n`);
       if (
         e instanceof InputError &&
-        /required|unknown option|needs a value|at most/.test(e.message)
+        /required|unknown option|needs a value|at most|takes only/.test(e.message)
       )
         err.write(USAGE);
       return 2;

@@ -81,7 +81,13 @@ describe("day2 rollout --dry-run", function () {
     );
     const cp = plan.nodes[0];
     assert.match(cp.why, /runs Talos v1\.12\.9, the inventory wants v1\.13\.0/);
-    assert.ok(cp.steps.some((s) => /upgrade Talos v1\.12\.9 → v1\.13\.0 and reboot/.test(s)));
+    // talosctl's order: pull, stage, and only then cordon, drain and reboot.
+    assert.deepEqual(
+      cp.steps.slice(0, 6).map((s) => s.split(" ").slice(0, 2).join(" ")),
+      ["pull the", "stage the", "cordon and", "reboot", "wait for", "uncordon"],
+    );
+    assert.match(cp.steps[1], /^stage the upgrade Talos v1\.12\.9 → v1\.13\.0/);
+    assert.match(cp.steps[4], /API server, controller manager and scheduler pods Ready/);
     const worker = plan.nodes[1];
     assert.match(
       worker.why,

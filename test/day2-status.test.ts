@@ -11,6 +11,7 @@ import * as path from "path";
 import { loadInventory, type Inventory } from "../lib/inventory";
 import "./support/loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
+import * as day2 from "../packages/day2";
 import { runDay2 } from "../scripts/day2";
 import {
   formatStatus,
@@ -292,6 +293,7 @@ describe("day2 status against the fake cluster", () => {
         etcdHealthy: true,
         ready: true,
         kubeletVersion: "v1.36.0",
+        cordoned: null,
         wantKubeletVersion: "v1.36.0",
         matches: true,
         problems: [],
@@ -402,6 +404,38 @@ describe("day2 status against the fake cluster", () => {
         [true, false, false],
       );
     } finally {
+      r.close();
+    }
+  });
+
+  it("a node the rollout left cordoned is a problem; one cordoned by someone else is a warning", async () => {
+    const r = await rig(DEV);
+    const k = day2.createKubeClient({
+      kubeconfig: r.cluster.kubeconfig,
+      endpoint: r.cluster.kubernetesEndpoint,
+    });
+    try {
+      await k.cordon("dev-worker-1", {
+        annotation: { key: "em-infra.dev/cordoned-by", value: "rollout" },
+      });
+      await k.cordon("dev-gpu-1");
+      const { code, out } = await r.run(full(r, DEV, "--json"));
+      assert.strictEqual(code, 1);
+      const doc = json(out);
+      assert.deepStrictEqual(
+        doc.nodes.map((n) => n.cordoned),
+        [null, "rollout", "other"],
+      );
+      assert.deepStrictEqual(doc.problems, [
+        "dev-worker-1: cordoned by an earlier rollout that did not finish it (annotation em-infra.dev/cordoned-by); the health gate fails while it is unschedulable. The next pulumi up uncordons it once it is at its targets and healthy",
+      ]);
+      assert.deepStrictEqual(doc.warnings, [
+        "dev-gpu-1: cordoned, not by the rollout; the health gate fails while it is unschedulable (kubectl uncordon dev-gpu-1)",
+      ]);
+      const text = (await r.run(full(r, DEV))).out;
+      assert.match(text, /dev-worker-1 .* yes, cordoned \(rollout\) /);
+    } finally {
+      k.close();
       r.close();
     }
   });

@@ -66,11 +66,15 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
           `did not answer (${seen && "error" in seen ? seen.error : "not asked"}): the rollout would stop at it`,
         );
       } else if (seen.ok !== model.talosVersion) {
+        // talosctl upgrade's order: nothing is drained until the upgrade is staged.
         steps.push(
           `pull the ${node.schematic} installer at ${model.talosVersion}`,
+          `stage the upgrade Talos ${seen.ok} → ${model.talosVersion} (installed beside the running one)`,
           "cordon and drain",
-          `upgrade Talos ${seen.ok} → ${model.talosVersion} and reboot`,
-          "wait for a new boot, the version, healthy services, etcd and the Node Ready",
+          "reboot",
+          node.role === "controlplane"
+            ? "wait for a new boot id, the version, healthy services and etcd, its API server, controller manager and scheduler pods Ready, and the Node Ready"
+            : "wait for a new boot id, the version, healthy services and the Node Ready",
           "uncordon",
         );
         why.push(`runs Talos ${seen.ok}, the inventory wants ${model.talosVersion}`);

@@ -7,6 +7,7 @@
 import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
 import { table } from "../cli";
+import { rolloutPlan } from "../../packages/day2";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
 type KubeClient = ReturnType<typeof day2.createKubeClient>;
@@ -54,6 +55,11 @@ export interface StatusRow {
   readonly ready: boolean | null;
   /** Its Node's kubelet version; null without a kubeconfig or when unknown. */
   readonly kubeletVersion: string | null;
+  /**
+   * Who cordoned its Node: `rollout` (the rollout's annotation: an earlier run stopped
+   * before uncordoning it), `other`, or null when it is schedulable or unknown.
+   */
+  readonly cordoned: "rollout" | "other" | null;
   /** `v<inventory kubernetes version>`; null without a kubeconfig. */
   readonly wantKubeletVersion: string | null;
   readonly matches: boolean;
@@ -194,12 +200,24 @@ export function statusReport(inventory: Inventory, obs: Observations): StatusRep
 
     let ready: boolean | null = null;
     let kubeletVersion: string | null = null;
+    let cordoned: StatusRow["cordoned"] = null;
     if (kubeNodes !== undefined) {
       const k = kubeNodes.find((n) => n.name === node.name);
       if (k === undefined) problems.push(`${node.name}: has no Kubernetes Node`);
       else {
         ready = k.ready;
         kubeletVersion = k.kubeletVersion === "" ? null : k.kubeletVersion;
+        const { key, value } = rolloutPlan.CORDON_ANNOTATION;
+        if (k.unschedulable) cordoned = k.annotations[key] === value ? "rollout" : "other";
+        if (cordoned === "rollout") {
+          problems.push(
+            `${node.name}: cordoned by an earlier rollout that did not finish it (annotation ${key}); the health gate fails while it is unschedulable. The next pulumi up uncordons it once it is at its targets and healthy`,
+          );
+        } else if (cordoned === "other") {
+          warnings.push(
+            `${node.name}: cordoned, not by the rollout; the health gate fails while it is unschedulable (kubectl uncordon ${node.name})`,
+          );
+        }
         if (k.ready !== true) {
           problems.push(
             `${node.name}: its Kubernetes Node is not Ready (${k.readyReason || "no Ready condition"})`,
@@ -223,6 +241,7 @@ export function statusReport(inventory: Inventory, obs: Observations): StatusRep
       etcdHealthy,
       ready,
       kubeletVersion,
+      cordoned,
       wantKubeletVersion: obs.kubernetes === undefined ? null : wantKubelet,
       matches: problems.length === 0,
       problems,
@@ -283,7 +302,9 @@ function readyCell(r: StatusRow, checked: boolean): string {
   if (!checked) return "-";
   if (r.ready === null)
     return r.problems.some((p) => p.endsWith("has no Kubernetes Node")) ? "no Node" : "unknown";
-  return r.ready ? "yes" : "no";
+  const cordon =
+    r.cordoned === null ? "" : r.cordoned === "rollout" ? ", cordoned (rollout)" : ", cordoned";
+  return `${r.ready ? "yes" : "no"}${cordon}`;
 }
 
 function versionCell(have: string | null, want: string | null, missing: string): string {
