@@ -11,6 +11,7 @@ import "./support/loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
 import { DYNAMIC } from "../lib/tokens";
 import {
+  hostUpdate,
   loadSerializedProvider,
   runProgram,
   type RunOptions,
@@ -114,5 +115,60 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
       ["dev-cp-1", "dev-worker-1", "dev-gpu-1"],
     );
     assert.ok(lines.every((l) => l.startsWith("em-infra rollout: ")));
+  });
+
+  it("a failed run stores its progress through the stored provider, with __provider; the rerun skips what was done", async function () {
+    const first = await runProgram(options(DEV));
+    const bumped = editedInventory(DEV, ({ cluster }) =>
+      cluster.setIn(["talos", "version"], "v1.13.2"),
+    );
+    const next = await runProgram({ ...options(bumped), prior: first });
+    const rollout = resource(next, DYNAMIC, "dev-rollout");
+    const text = String(unwrapSecrets(rollout.inputs.__provider));
+    const provider = loadSerializedProvider(text);
+    const { __provider: _, ...inputs } = unwrapSecrets(rollout.stateInputs) as Record<
+      string,
+      unknown
+    >;
+    const news = {
+      ...inputs,
+      __provider: text,
+      credentials: fake.clientConfiguration,
+      timing: { ...TEST_TIMING, nodeTimeoutSeconds: 0.4 },
+    };
+    const olds = unwrapSecrets(resource(first, DYNAMIC, "dev-rollout").outputs) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(olds.__provider, text, "a created rollout's outputs carry __provider");
+    fake.faults.neverComesBack.push("dev-gpu-1");
+    const saved = console.log;
+    console.log = () => undefined;
+    try {
+      const failed = await hostUpdate(provider, "dev-rollout", olds, news);
+      assert.equal(failed.ok, false);
+      assert.match(failed.message, /^dev-gpu-1: did not come back after upgrade to v1\.13\.2/);
+      assert.equal(failed.outputs.__provider, text);
+      assert.equal(failed.outputs.talosVersion, olds.talosVersion);
+      const rolled = failed.outputs.rolled as Record<string, { talosVersion: string }>;
+      assert.equal(rolled["dev-cp-1"].talosVersion, "v1.13.2");
+      assert.equal(rolled["dev-gpu-1"].talosVersion, olds.talosVersion);
+
+      fake.faults.neverComesBack.length = 0;
+      await fake.node("dev-gpu-1").rebootNow("power cycled by the operator");
+      const mark = fake.log.entries.length;
+      const again = await hostUpdate(provider, "dev-rollout", failed.outputs, news);
+      assert.equal(again.ok, true, again.message);
+      for (const n of ["dev-cp-1", "dev-worker-1"])
+        assert.equal(
+          fake.log.calls({ node: n, call: "LifecycleService.Upgrade" }).filter((e) => e.seq >= mark)
+            .length,
+          0,
+          `${n} was upgraded again`,
+        );
+      for (const n of DEV_NODES) assert.equal(fake.node(n.name).version, "v1.13.2", n.name);
+    } finally {
+      console.log = saved;
+    }
   });
 });
