@@ -351,6 +351,41 @@ describe("documentation", function () {
     });
   });
 
+  describe("figures the prose states, against what the bench measures", function () {
+    const words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    let prose: string;
+    let record: Awaited<ReturnType<typeof import("./support/program").runFor>>;
+    before(async function () {
+      const { runFor, DEV } = await import("./support/program");
+      record = await runFor(DEV);
+      prose = read(path.join("docs", "architecture.md")).replace(/\s+/g, " ");
+    });
+
+    it("architecture.md gives the longest chain that longestChain (the bench's measure) finds", async function () {
+      const { longestChain } = await import("../tools/plan");
+      const steps = longestChain(record).length;
+      assert.match(
+        prose,
+        new RegExp(`The longest chain is ${words[steps]} steps at every cluster size`),
+      );
+    });
+
+    it("architecture.md gives the size of the serialized providers the bench reports", async function () {
+      const { DYNAMIC } = await import("../lib/tokens");
+      const { unwrapSecrets } = await import("../tools/offline/secretSig");
+      const kb = (name: string) => {
+        const r = record.resources.find((x) => x.type === DYNAMIC && x.name.endsWith(name))!;
+        return (String(unwrapSecrets(r.inputs.__provider)).length / 1000).toFixed(1);
+      };
+      assert.ok(
+        prose.includes(
+          `the state holds about ${kb("-bootstrap-check")} KB (the bootstrap check) to ${kb("-rollout")} KB (the rollout)`,
+        ),
+        `architecture.md should say ${kb("-bootstrap-check")} KB and ${kb("-rollout")} KB`,
+      );
+    });
+  });
+
   it("names only npm scripts that package.json defines", function () {
     const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
     const unknown = files.flatMap((f) =>
