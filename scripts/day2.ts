@@ -17,7 +17,8 @@ import {
 import * as day2 from "../packages/day2";
 import { formatStatus, observeCluster, statusJson, statusReport } from "../tools/day2/status";
 import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
-import { buildClusterModel } from "../lib/model";
+import { buildClusterModel, etcdBackupDir } from "../lib/model";
+import { defaultStateFile, readStateRollout } from "../tools/stateFile";
 
 import type { Writer } from "../tools/cli";
 
@@ -35,6 +36,8 @@ export interface Day2Options {
 
 const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder] --talosconfig FILE [--kubeconfig FILE] [--json]
                             [--endpoints FILE] [--kubernetes-endpoint HOST:PORT] [--stack NAME]
+       npm run day2 -- snapshot [inventory-folder] --talosconfig FILE [--endpoints FILE] [--stack NAME]
+       npm run day2 -- recover --from FILE --node NAME [inventory-folder] --talosconfig FILE [--endpoints FILE] [--stack NAME]
        npm run day2 -- stop [--stack NAME]
 
   status    Read-only: each node's address, running Talos version, etcd membership and
@@ -43,6 +46,13 @@ const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder
   rollout --dry-run  (same flags) Read-only: the steps the next pulumi up would take
             against the live cluster, node by node in rollout order, and why each node
             is included or skipped. Exit 0 when nothing would be rolled, 1 otherwise.
+  snapshot  Takes an etcd snapshot now from a healthy control plane into the stack's
+            backups folder (backups.etcd.dir, default backups/<stack>), keeping the
+            newest backups.etcd.keep, and prints where it went and its sha256.
+  recover   Disaster recovery: checks the snapshot's sha256 against the record beside
+            it, uploads it to control plane NAME and bootstraps etcd there from it.
+            Refuses unless NAME is a control plane whose etcd waits for a bootstrap
+            (see docs/operations.md, "Disaster recovery"). Never run by pulumi up.
   stop      Asks the rollout a pulumi up of the stack is running from this project to
             stop: it finishes the node or batch in progress, records what it did, starts
             nothing new, and fails the update saying a rerun resumes. Exit 0 when a
@@ -72,9 +82,16 @@ interface StatusArgs {
   readonly kubernetesEndpoint?: string;
   readonly stack: string;
   readonly stackGiven: boolean;
+  /** recover's flags. */
+  readonly from?: string;
+  readonly node?: string;
+  readonly sha256?: string;
 }
 
 const VALUE_FLAGS = [
+  "--from",
+  "--node",
+  "--sha256",
   "--talosconfig",
   "--kubeconfig",
   "--endpoints",
@@ -112,6 +129,9 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
       : { kubernetesEndpoint: values["--kubernetes-endpoint"] }),
     stack: values["--stack"] ?? "dev",
     stackGiven: values["--stack"] !== undefined,
+    ...(values["--from"] === undefined ? {} : { from: values["--from"] }),
+    ...(values["--node"] === undefined ? {} : { node: values["--node"] }),
+    ...(values["--sha256"] === undefined ? {} : { sha256: values["--sha256"] }),
   };
 }
 
@@ -205,14 +225,153 @@ async function connect(a: StatusArgs, opts: Day2Options) {
           retry,
         });
   const label = a.dir ?? (path.relative(process.cwd(), dir) || dir);
-  return { inventory, talos, kube, label };
+  const model = buildClusterModel(inventory);
+  /** The stack's etcd snapshot folder, resolved against the project root. */
+  const backupsDir = path.resolve(root, etcdBackupDir(model, a.stack));
+  return { inventory, model, talos, kube, label, root, backupsDir };
+}
+
+/** A path as the operator would type it from here. */
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+/**
+ * `snapshot`: an etcd snapshot now, from the first control plane (inventory order)
+ * whose etcd member reports no errors, into the stack's backups folder.
+ */
+async function snapshot(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
+  const a = parseStatusArgs(args);
+  const { inventory, model, talos, backupsDir } = await connect(a, opts);
+  try {
+    const tried: string[] = [];
+    for (const cp of inventory.nodes.filter((n) => n.role === "controlplane")) {
+      try {
+        const s = await talos.etcdStatus(cp.name);
+        if (s.errors.length > 0 || s.isLearner) {
+          tried.push(`${cp.name}: ${s.isLearner ? "a learner" : s.errors.join("; ")}`);
+          continue;
+        }
+      } catch (e) {
+        tried.push((e as Error).message);
+        continue;
+      }
+      const taken = await day2.takeSnapshot(talos, {
+        dir: backupsDir,
+        cluster: inventory.cluster.name,
+        node: cp.name,
+        why: "on demand",
+      });
+      const removed = day2.pruneSnapshots(
+        backupsDir,
+        inventory.cluster.name,
+        model.backups.etcd.keep,
+      );
+      out.write(
+        [
+          `etcd snapshot of cluster ${inventory.cluster.name}, from ${cp.name}:`,
+          `  ${shown(taken.file)}`,
+          `  ${taken.size} bytes, sha256 ${taken.sha256}`,
+          `  recorded in ${shown(`${taken.file}.json`)}; it holds every Kubernetes Secret: keep it as safe as the state's passphrase`,
+          ...removed.map(
+            (f) => `  removed the oldest, ${shown(f)} (keeping ${model.backups.etcd.keep})`,
+          ),
+          "",
+        ].join("\n"),
+      );
+      return 0;
+    }
+    out.write(`No control plane could give a snapshot: ${tried.join("; ")}\n`);
+    return 1;
+  } finally {
+    talos.close();
+  }
+}
+
+/**
+ * `recover --from FILE --node NAME`: Talos's disaster recovery through the API, as
+ * `talosctl bootstrap --recover-from` does it: the snapshot checked, uploaded with
+ * EtcdRecover, and etcd bootstrapped on that control plane from it.
+ */
+async function recover(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
+  const a = parseStatusArgs(args);
+  if (a.from === undefined) throw new InputError("recover needs --from FILE (a snapshot)");
+  if (a.node === undefined) throw new InputError("recover needs --node NAME (a control plane)");
+  const { inventory, talos } = await connect(a, opts);
+  try {
+    const node = inventory.nodes.find((n) => n.name === a.node);
+    if (node === undefined || node.role !== "controlplane")
+      throw new InputError(
+        `--node ${a.node}: not a control plane of the inventory (${inventory.nodes
+          .filter((n) => n.role === "controlplane")
+          .map((n) => n.name)
+          .join(", ")})`,
+      );
+    if (!fs.existsSync(a.from)) throw new InputError(`--from ${a.from}: no such file`);
+    let want = a.sha256;
+    if (want === undefined) {
+      try {
+        want = (JSON.parse(fs.readFileSync(`${a.from}.json`, "utf8")) as { sha256?: string })
+          .sha256;
+      } catch {
+        want = undefined;
+      }
+    }
+    if (want === undefined)
+      throw new InputError(
+        `--from ${a.from}: no record beside it (${a.from}.json) to check its sha256 against; pass --sha256 HEX`,
+      );
+    const have = day2.fileSha256(a.from);
+    if (have !== want.toLowerCase())
+      throw new InputError(
+        `--from ${a.from}: its sha256 is ${have}, not ${want}: the file is damaged or not the one recorded; nothing was sent`,
+      );
+    out.write(`${a.from}: sha256 ${have} matches its record\n`);
+    // Only a control plane whose etcd waits for a bootstrap takes a snapshot.
+    const services = await talos.serviceList(node.name);
+    const etcd = services.find((s) => s.id === "etcd");
+    if (etcd === undefined || etcd.state === "Running" || etcd.healthy) {
+      out.write(
+        [
+          `Refused: ${node.name}'s etcd ${etcd === undefined ? "service is not there" : `is ${etcd.state}`}, not waiting to be bootstrapped; nothing was sent.`,
+          "Recovery starts from control planes whose etcd waits for a bootstrap: after losing the",
+          "control planes, wipe their EPHEMERAL partition (where etcd keeps its data) and keep STATE,",
+          "or recreate their VMs; see docs/operations.md, Disaster recovery.",
+          "",
+        ].join("\n"),
+      );
+      return 1;
+    }
+    const sent = await talos.etcdRecover(node.name, a.from);
+    out.write(`${node.name}: uploaded the snapshot (${sent.size} bytes)\n`);
+    await talos.bootstrap(node.name, { recoverEtcd: true });
+    out.write(
+      [
+        `${node.name}: bootstrapped etcd from the snapshot.`,
+        "Next: wait until every control plane is an etcd member (npm run day2 -- status), then run",
+        "npx pulumi up to bring the rest to the inventory; see docs/operations.md, Disaster recovery.",
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  } finally {
+    talos.close();
+  }
 }
 
 async function status(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   const a = parseStatusArgs(args);
-  const { inventory, talos, kube, label } = await connect(a, opts);
+  const { inventory, talos, kube, label, root, backupsDir } = await connect(a, opts);
   try {
-    const report = statusReport(inventory, await observeCluster(inventory, talos, kube));
+    const lastRun = (readStateRollout(defaultStateFile(root, a.stack))?.lastRun ?? null) as {
+      at?: string;
+    } | null;
+    const report = statusReport(inventory, await observeCluster(inventory, talos, kube), {
+      dir: shown(backupsDir),
+      snapshots: day2.listSnapshots(backupsDir, inventory.cluster.name),
+      ...(typeof lastRun?.at === "string" ? { lastRollout: lastRun.at } : {}),
+      now: new Date(),
+    });
     if (a.json) out.write(statusJson(report));
     else for (const line of formatStatus(report, label)) out.write(`${line}\n`);
     return report.matches ? 0 : 1;
@@ -303,12 +462,14 @@ export async function runDay2(
     (command === undefined ? err : out).write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== "status" && command !== "rollout" && command !== "stop") {
+  if (!["status", "rollout", "stop", "snapshot", "recover"].includes(command)) {
     err.write(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
   try {
     if (command === "stop") return stop(rest, out, opts);
+    if (command === "snapshot") return await snapshot(rest, out, opts);
+    if (command === "recover") return await recover(rest, out, opts);
     return command === "status" ? await status(rest, out, opts) : await rollout(rest, out, opts);
   } catch (e) {
     if (e instanceof InputError || e instanceof day2.Day2InputError) {

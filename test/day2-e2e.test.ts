@@ -7,6 +7,9 @@
  * update, which it carries out against the fake.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import "./support/loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
 import { DYNAMIC } from "../lib/tokens";
@@ -37,7 +40,10 @@ interface UpdatingProvider {
 describe("day two end to end: program, state, stored provider, fake cluster", function () {
   let fake: FakeCluster;
   let options: (dir: string) => Partial<RunOptions>;
+  /** Where the rollout's etcd snapshots go here, instead of the project's backups/. */
+  let backupsDir: string;
   before(async function () {
+    backupsDir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-e2e-backups-"));
     fake = await startFakeCluster({
       nodes: DEV_NODES,
       clusterName: "dev",
@@ -59,6 +65,7 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
   });
   after(function () {
     fake?.stop();
+    fs.rmSync(backupsDir, { recursive: true, force: true });
   });
 
   /** What the rollout printed. */
@@ -84,7 +91,12 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     try {
       const olds = unwrapSecrets(before.outputs);
       const id = before.id ?? "dev-rollout";
-      const changed = { ...news, credentials: fake.clientConfiguration, timing: TEST_TIMING };
+      const changed = {
+        ...news,
+        credentials: fake.clientConfiguration,
+        timing: TEST_TIMING,
+        backups: { etcd: { ...(news.backups as { etcd: object }).etcd, dir: backupsDir } },
+      };
       return (await provider.update(id, olds, changed)).outs;
     } finally {
       console.log = saved;
@@ -102,6 +114,17 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     for (const n of DEV_NODES) {
       assert.equal(fake.node(n.name).version, "v1.13.1", n.name);
     }
+    // The control plane was touched, so a snapshot was taken first, into the stack's dir.
+    assert.deepEqual((outs.backups as { etcd: unknown }).etcd, {
+      beforeRollout: true,
+      keep: 10,
+      dir: backupsDir,
+    });
+    const taken = fs.readdirSync(backupsDir).filter((f) => f.endsWith(".db"));
+    assert.equal(taken.length, 1, fs.readdirSync(backupsDir).join(", "));
+    assert.ok(
+      fake.log.first({ call: "EtcdSnapshot" })!.seq < fake.log.first({ call: "PATCH node" })!.seq,
+    );
     const rolled = outs.rolled as Record<string, { talosVersion: string }>;
     assert.deepEqual(
       Object.values(rolled).map((r) => r.talosVersion),
@@ -135,6 +158,7 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
       __provider: text,
       credentials: fake.clientConfiguration,
       timing: { ...TEST_TIMING, nodeTimeoutSeconds: 0.4 },
+      backups: { etcd: { beforeRollout: true, keep: 10, dir: backupsDir } },
     };
     const olds = unwrapSecrets(resource(first, DYNAMIC, "dev-rollout").outputs) as Record<
       string,

@@ -263,9 +263,8 @@ describe("day2 rollout: a clean stop", () => {
       assertStoppedAfterFirstBatch(c, r);
       assert.match(r.message, /npm run day2 -- stop asked for it/);
       assert.equal(day2.runningRollout(rolloutWorkDir(), "test"), undefined, "marker removed");
-      assert.deepEqual(
-        fs.readdirSync(rolloutWorkDir()),
-        [],
+      assert.ok(
+        !fs.readdirSync(rolloutWorkDir()).includes(".em-infra"),
         "the markers' folders are removed with them",
       );
       const mark = c.log.entries.length;
@@ -316,7 +315,7 @@ describe("day2 rollout: a clean stop", () => {
       );
       assert.equal(r.ok, true, r.message);
       assert.ok(lines.includes("removed a stop request made while no rollout was running"));
-      assert.deepEqual(fs.readdirSync(rolloutWorkDir()), []);
+      assert.ok(!fs.readdirSync(rolloutWorkDir()).includes(".em-infra"));
     } finally {
       c.stop();
     }

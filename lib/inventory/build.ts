@@ -8,6 +8,7 @@ import {
   DEFAULT_GPU_PCIE,
   DEFAULT_PROTECT,
   DEFAULT_MAX_UNAVAILABLE_WORKERS,
+  DEFAULT_ETCD_BACKUP,
   DEFAULT_POD_SUBNETS,
   DEFAULT_SCSI_CONTROLLER,
   DEFAULT_SERVICE_SUBNETS,
@@ -79,6 +80,13 @@ export interface ClusterFile {
   };
   readonly rollout?: {
     readonly maxUnavailableWorkers?: number;
+  };
+  readonly backups?: {
+    readonly etcd?: {
+      readonly beforeRollout?: boolean;
+      readonly keep?: number;
+      readonly dir?: string;
+    };
   };
 }
 
@@ -167,6 +175,13 @@ export function buildInventory(
     rollout: {
       maxUnavailableWorkers:
         cluster.rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS,
+    },
+    backups: {
+      etcd: {
+        beforeRollout: cluster.backups?.etcd?.beforeRollout ?? DEFAULT_ETCD_BACKUP.beforeRollout,
+        keep: cluster.backups?.etcd?.keep ?? DEFAULT_ETCD_BACKUP.keep,
+        dir: cluster.backups?.etcd?.dir ?? null,
+      },
     },
   };
 

@@ -47,6 +47,12 @@ export const DEFAULT_SCSI_CONTROLLER: ScsiController = "virtio-scsi-pci";
  */
 export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
 
+/**
+ * An etcd snapshot before every rollout that disturbs a control plane, ten kept: a
+ * dev cluster with one control plane loses everything with its disk otherwise.
+ */
+export const DEFAULT_ETCD_BACKUP = { beforeRollout: true, keep: 10 } as const;
+
 /** PCIe passthrough is what a modern GPU expects. */
 export const DEFAULT_GPU_PCIE = true;
 

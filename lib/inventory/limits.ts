@@ -61,6 +61,11 @@ export const NUMBER_LIMITS: Readonly<Record<string, NumberLimit>> = {
     unit: "",
     source: "em-infra's own limit",
   },
+  keep: {
+    maximum: 1000,
+    unit: "",
+    source: "em-infra's own limit",
+  },
 };
 
 /**

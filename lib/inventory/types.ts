@@ -127,6 +127,22 @@ export interface RolloutSpec {
   readonly maxUnavailableWorkers: number;
 }
 
+/** etcd snapshots the rollout takes. */
+export interface EtcdBackupSpec {
+  /**
+   * Whether the rollout takes a snapshot before it disturbs a control plane.
+   * @default true
+   */
+  readonly beforeRollout: boolean;
+  /**
+   * How many of the cluster's snapshots stay in the folder; the oldest go first.
+   * @default 10
+   */
+  readonly keep: number;
+  /** The folder, relative to the project or absolute; null for `backups/<stack>`. */
+  readonly dir: string | null;
+}
+
 /** cluster.yaml, with defaults applied. */
 export interface ClusterSpec {
   /** Talos cluster name (a DNS-1123 label). */
@@ -141,6 +157,8 @@ export interface ClusterSpec {
   readonly defaults: Readonly<Record<Role, Sizing>>;
   /** Pacing of rolling changes, defaults applied. */
   readonly rollout: RolloutSpec;
+  /** Backups the rollout takes, defaults applied. */
+  readonly backups: { readonly etcd: EtcdBackupSpec };
 }
 
 /** One entry of nodes.yaml, with defaults applied. */

@@ -51,6 +51,10 @@ export interface RolloutPlainInputs {
   readonly clusterEndpoint: string;
   /** The Talos VIP, or null: behind one, Kubernetes calls ride out its moves. */
   readonly vip: string | null;
+  /** etcd snapshots before a rollout that disturbs a control plane; the folder resolved. */
+  readonly backups: {
+    readonly etcd: { readonly beforeRollout: boolean; readonly keep: number; readonly dir: string };
+  };
   readonly talosVersion: string;
   readonly kubernetesVersion: string;
   readonly bootstrapNode: string;
@@ -59,6 +63,11 @@ export interface RolloutPlainInputs {
   readonly nodes: Readonly<Record<string, RolloutNode>>;
   readonly kubernetesEndpoint: string | null;
   readonly timing: RolloutTiming;
+}
+
+/** Where the stack's etcd snapshots go: the inventory's folder, else `backups/<stack>`. */
+export function etcdBackupDir(model: ClusterModel, stack: string): string {
+  return model.backups.etcd.dir ?? `backups/${stack}`;
 }
 
 /** The rollout's plain inputs for a model, the stack and its dial settings. */
@@ -74,6 +83,7 @@ export function rolloutInputs(
     stack,
     clusterEndpoint: model.endpoint,
     vip: model.vip,
+    backups: { etcd: { ...model.backups.etcd, dir: etcdBackupDir(model, stack) } },
     talosVersion: model.talosVersion,
     kubernetesVersion: model.kubernetesVersion,
     bootstrapNode: model.talos.bootstrapNode.name,

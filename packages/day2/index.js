@@ -16,6 +16,7 @@ const bootstrapCheck = require("./lib/bootstrapCheck");
 const rolloutProvider = require("./rollout/provider");
 const rolloutPlan = require("./rollout/plan");
 const rolloutStop = require("./rollout/stop");
+const snapshots = require("./lib/snapshots");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -43,6 +44,10 @@ module.exports = {
   createBootstrapCheckProvider: bootstrapCheck.createBootstrapCheckProvider,
   createRolloutProvider: rolloutProvider.createRolloutProvider,
   rolloutPlan,
+  takeSnapshot: snapshots.takeSnapshot,
+  listSnapshots: snapshots.listSnapshots,
+  pruneSnapshots: snapshots.pruneSnapshots,
+  fileSha256: snapshots.fileSha256,
   requestStop: rolloutStop.requestStop,
   runningRollout: rolloutStop.runningRollout,
   // The dynamic providers, each reached by the program's serialized shims as

@@ -46,6 +46,7 @@ export interface InputOptions {
   protect?: string[];
   extraConfig?: string;
   timing?: Partial<RolloutInputs["timing"]>;
+  backups?: NonNullable<RolloutInputs["backups"]>["etcd"];
 }
 
 /** Provider inputs for a fake cluster: every node dialed at its loopback endpoint. */
@@ -90,6 +91,7 @@ export function inputsFor(cluster: FakeCluster, o: InputOptions = {}): RolloutIn
     credentials: cluster.clientConfiguration,
     kubernetesEndpoint: cluster.kubernetesEndpoint,
     timing: { nodeTimeoutSeconds: 2, drainTimeoutSeconds: 1, pollMs: 5, ...(o.timing ?? {}) },
+    ...(o.backups === undefined ? {} : { backups: { etcd: o.backups } }),
   };
 }
 
@@ -109,12 +111,12 @@ export function rolloutWorkDir(): string {
 }
 
 /** A rollout provider whose clients have short deadlines; its log lines collected. */
-export function providerFor(extra: { longTimeoutMs?: number } = {}) {
+export function providerFor(extra: { longTimeoutMs?: number; now?: () => Date } = {}) {
   const lines: string[] = [];
   const provider = day2.createRolloutProvider({
     workDir: rolloutWorkDir(),
     log: (l) => lines.push(l),
-    now: () => new Date("2026-11-30T09:00:00Z"),
+    now: extra.now ?? (() => new Date("2026-11-30T09:00:00Z")),
     connect: {
       talos: (opts) =>
         day2.createTalosClient({ ...FAST, ...opts, longTimeoutMs: extra.longTimeoutMs ?? 3000 }),
@@ -132,6 +134,9 @@ const READS = new Set([
   "EtcdMemberList",
   "EtcdStatus",
   "Kubeconfig",
+  "EtcdSnapshot",
+  "snapshot-sent",
+  "Read",
   "GET node",
   "GET nodes",
   "GET pods",

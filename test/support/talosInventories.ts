@@ -57,6 +57,7 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     },
     defaults: { controlplane: SIZING, worker: SIZING },
     rollout: { maxUnavailableWorkers: 1 },
+    backups: { etcd: { beforeRollout: true, keep: 10, dir: null } },
     ...overrides,
   };
 }

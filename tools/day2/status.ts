@@ -67,6 +67,29 @@ export interface StatusRow {
   readonly problems: readonly string[];
 }
 
+/** What the local backups folder holds, for the report. */
+export interface BackupsSeen {
+  /** The folder, as shown to the operator. */
+  readonly dir: string;
+  /** The cluster's snapshots there, oldest first. */
+  readonly snapshots: readonly { readonly file: string; readonly takenAt: string }[];
+  /** When the stack's last rollout update ran (`lastRun.at` in the local state), if known. */
+  readonly lastRollout?: string;
+  readonly now: Date;
+}
+
+/** The report's view of the etcd snapshots. */
+export interface BackupsStatus {
+  readonly dir: string;
+  readonly count: number;
+  readonly newest: {
+    readonly file: string;
+    readonly takenAt: string;
+    readonly ageSeconds: number;
+  } | null;
+  readonly lastRollout: string | null;
+}
+
 /** The whole report. */
 export interface StatusReport {
   readonly cluster: string;
@@ -80,6 +103,8 @@ export interface StatusReport {
   readonly problems: readonly string[];
   /** Risks that do not make the cluster differ from the inventory (a 2-member etcd). */
   readonly warnings: readonly string[];
+  /** The local etcd snapshots; null when not looked at. */
+  readonly backups: BackupsStatus | null;
   readonly matches: boolean;
 }
 
@@ -149,8 +174,23 @@ function withV(version: string): string {
   return version.startsWith("v") ? version : `v${version}`;
 }
 
+/** `3 h 20 min`, `45 s`: an age for a person. */
+export function ageText(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} days`;
+}
+
 /** Builds the report: what each node is against what the inventory says. Pure. */
-export function statusReport(inventory: Inventory, obs: Observations): StatusReport {
+export function statusReport(
+  inventory: Inventory,
+  obs: Observations,
+  seen?: BackupsSeen,
+): StatusReport {
   const wantTalos = inventory.cluster.talos.version;
   const wantKubelet = withV(inventory.cluster.kubernetes.version);
   const members = "ok" in obs.etcdMembers ? obs.etcdMembers.ok.members : undefined;
@@ -277,6 +317,32 @@ export function statusReport(inventory: Inventory, obs: Observations): StatusRep
       clusterProblems.push(`Kubernetes: Node ${k.name} is not in the inventory`);
   }
 
+  let backups: BackupsStatus | null = null;
+  if (seen !== undefined) {
+    const last = seen.snapshots[seen.snapshots.length - 1];
+    backups = {
+      dir: seen.dir,
+      count: seen.snapshots.length,
+      newest:
+        last === undefined
+          ? null
+          : {
+              file: last.file,
+              takenAt: last.takenAt,
+              ageSeconds: (seen.now.getTime() - Date.parse(last.takenAt)) / 1000,
+            },
+      lastRollout: seen.lastRollout ?? null,
+    };
+    if (last === undefined)
+      warnings.push(
+        `no etcd snapshot of ${inventory.cluster.name} in ${seen.dir}: take one with npm run day2 -- snapshot`,
+      );
+    else if (seen.lastRollout !== undefined && last.takenAt < seen.lastRollout)
+      warnings.push(
+        `no etcd snapshot in ${seen.dir} is younger than the last rollout (${seen.lastRollout}); take one with npm run day2 -- snapshot`,
+      );
+  }
+
   const problems = [...rows.flatMap((r) => r.problems), ...clusterProblems];
   return {
     cluster: inventory.cluster.name,
@@ -287,6 +353,7 @@ export function statusReport(inventory: Inventory, obs: Observations): StatusRep
     nodes: rows,
     problems,
     warnings,
+    backups,
     matches: problems.length === 0,
   };
 }
@@ -335,6 +402,15 @@ export function formatStatus(report: StatusReport, inventoryLabel: string): stri
   ];
   if (report.problems.length > 0) {
     lines.push("", `Problems (${report.problems.length})`, ...report.problems.map((p) => `  ${p}`));
+  }
+  if (report.backups !== null) {
+    const b = report.backups;
+    lines.push(
+      "",
+      b.newest === null
+        ? `etcd snapshots: none in ${b.dir}`
+        : `etcd snapshots: ${b.count} in ${b.dir}, the newest ${ageText(b.newest.ageSeconds)} old (${b.newest.takenAt})`,
+    );
   }
   if (report.warnings.length > 0) {
     lines.push("", `Warnings (${report.warnings.length})`, ...report.warnings.map((w) => `  ${w}`));

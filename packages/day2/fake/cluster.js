@@ -36,6 +36,8 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {Record<string, number>} resetIgnored Node -> how many Reset calls it answers and then ignores (the node keeps running).
  * @property {string[]} readDenied Nodes whose Read answers PermissionDenied, as for a talosconfig without the os:admin role.
  * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot (a crashlooping component).
+ * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
+ * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
  * @property {string[]} clockBehindAfterReboot Nodes whose clock is an hour behind after their next reboot, so their boot time goes backwards (a VM whose RTC drifted): only the boot id tells that they rebooted.
  */
 
@@ -56,6 +58,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {number} [rebootMs] Simulated reboot time. Default: 5.
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
  * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
+ * @property {string[]} [awaitingBootstrap] Control planes whose etcd waits for a bootstrap (they were reset, or their VMs recreated): not members, their etcd service `Preparing`. With every control plane here and `faults.etcdMembers: []`, the cluster has lost etcd.
  * @property {{ holder: string, moveMs: number }} [vip] The cluster endpoint is a Talos VIP held by `holder`: when the holder stops serving, the Kubernetes API is unreachable for `moveMs` while another control plane takes the address over.
  * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, mirror pods of the three control-plane static pods on every control plane, and an app pod on every worker. Default: true.
  * @property {readonly FakePod[]} [pods] More pods.
@@ -84,6 +87,8 @@ function noFaults() {
     readDenied: [],
     staticPodsNeverReady: [],
     clockBehindAfterReboot: [],
+    snapshotFails: [],
+    snapshotEmpty: [],
   };
 }
 
@@ -105,6 +110,8 @@ class FakeCluster {
     };
     /** @readonly @type {FakeFaults} */
     this.faults = { ...noFaults(), ...(options.faults ?? {}) };
+    /** Control planes whose etcd waits for a bootstrap. @type {Set<string>} */
+    this.awaitingBootstrap = new Set(options.awaitingBootstrap ?? []);
     /** Who holds the VIP now, when the cluster has one. @type {{ holder: string, moveMs: number } | undefined} */
     this.vip = options.vip === undefined ? undefined : { ...options.vip };
     /** @readonly */

@@ -50,6 +50,29 @@ class FakeEtcd {
     this.leader = this.members.find((m) => !m.isLearner)?.id;
     /** Grows with every membership change. */
     this.raftIndex = 1000;
+    /** The database a snapshot streams: random bytes, replaced by a recovery. @type {Buffer} */
+    this.data = crypto.randomBytes(200 * 1024 + 7);
+  }
+
+  /**
+   * Starts etcd afresh on `node` from `snapshot` (a recovering bootstrap) or empty: it
+   * is the only member until others join.
+   * @param {{ name: string, ip: string }} node
+   * @param {Buffer | undefined} snapshot
+   */
+  bootstrap(node, snapshot) {
+    const id = memberId();
+    this.members = [{ id, hostname: node.name, ip: node.ip, isLearner: false }];
+    this.leader = id;
+    this.raftIndex++;
+    if (snapshot !== undefined) this.data = snapshot;
+  }
+
+  /** A control plane joining a running etcd. @param {{ name: string, ip: string }} node */
+  join(node) {
+    if (this.memberOf(node.name) !== undefined) return;
+    this.members.push({ id: memberId(), hostname: node.name, ip: node.ip, isLearner: false });
+    this.raftIndex++;
   }
 
   /** @param {string} name */

@@ -117,6 +117,8 @@ class FakeTalosNode {
     this.config = undefined;
     /** @type {string | undefined} */
     this.stagedConfig = undefined;
+    /** The snapshot an EtcdRecover call uploaded. @type {Buffer | undefined} */
+    this.uploadedSnapshot = undefined;
     /** The partitions a Reset wiped. @type {string[]} */
     this.wiped = [];
     /** The port its server listens on (fixed across restarts). */
@@ -151,9 +153,20 @@ class FakeTalosNode {
       this.role === "controlplane"
         ? ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd"]
         : ["apid", "containerd", "cri", "kubelet", "machined"];
+    const waiting = this.cluster.awaitingBootstrap.has(this.name);
     return ids
-      .filter((id) => id !== "etcd" || this.cluster.etcd.memberOf(this.name) !== undefined)
+      .filter(
+        (id) => id !== "etcd" || waiting || this.cluster.etcd.memberOf(this.name) !== undefined,
+      )
       .map((id) => {
+        // Talos holds etcd in its pre-start step until the cluster is bootstrapped.
+        if (id === "etcd" && waiting)
+          return {
+            id,
+            state: "Preparing",
+            healthy: false,
+            lastMessage: "waiting for the etcd bootstrap",
+          };
         const sick = id === "etcd" && !this.cluster.etcd.healthy(this.name);
         return {
           id,
@@ -186,7 +199,13 @@ class FakeTalosNode {
     const server = new grpc.Server();
     const defs = definitions();
     if (how.maintenance !== true) {
-      server.addService(defs.MachineService, this.machineHandlers());
+      server.addService(defs.MachineService, {
+        ...this.machineHandlers(),
+        EtcdRecover: (
+          /** @type {grpc.ServerReadableStream<any, any>} */ c,
+          /** @type {grpc.sendUnaryData<any>} */ cb,
+        ) => this.etcdRecover(c, cb),
+      });
       server.addService(defs.LifecycleService, {
         Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
       });
@@ -610,6 +629,52 @@ class FakeTalosNode {
           throw rpcError(grpc.status.NOT_FOUND, `open ${c.request.path}: no such file (fake)`);
         c.write({ bytes: Buffer.from(`${this.bootId}\n`) });
       }),
+      EtcdSnapshot: this.wrapStream("EtcdSnapshot", async (c) => {
+        this.requireMember();
+        const faults = this.cluster.faults;
+        if (faults.snapshotEmpty.includes(this.name)) return;
+        const data = etcd.data;
+        const third = Math.ceil(data.length / 3);
+        for (let i = 0; i < data.length; i += third) {
+          if (i > 0 && faults.snapshotFails.includes(this.name))
+            throw rpcError(grpc.status.INTERNAL, "snapshot stream broke (fault injected)");
+          c.write({ bytes: data.subarray(i, i + third) });
+        }
+        this.cluster.log.record(this.name, "snapshot-sent", sha256(data), `${data.length} bytes`);
+      }),
+      Bootstrap: this.wrapUnary("Bootstrap", (req) => {
+        this.requireControlPlane();
+        // Talos refuses to bootstrap over an etcd that has data (v1alpha1_server.go Bootstrap).
+        if (
+          etcd.memberOf(this.name) !== undefined ||
+          !this.cluster.awaitingBootstrap.has(this.name)
+        )
+          throw rpcError(grpc.status.FAILED_PRECONDITION, "etcd data directory is not empty");
+        if (req.recoverEtcd && this.uploadedSnapshot === undefined)
+          throw rpcError(
+            grpc.status.FAILED_PRECONDITION,
+            "no etcd snapshot was uploaded for the recovery",
+          );
+        etcd.bootstrap(this, req.recoverEtcd ? this.uploadedSnapshot : undefined);
+        this.cluster.awaitingBootstrap.delete(this.name);
+        this.cluster.log.record(
+          this.name,
+          "etcd",
+          "bootstrapped",
+          req.recoverEtcd ? `from ${sha256(etcd.data)}` : "empty",
+        );
+        // The other control planes waiting for etcd join it, as Talos's do once it answers.
+        for (const other of this.cluster.nodes) {
+          if (other.role !== "controlplane" || !this.cluster.awaitingBootstrap.has(other.name))
+            continue;
+          this.after(5, () => {
+            this.cluster.awaitingBootstrap.delete(other.name);
+            etcd.join(other);
+            this.cluster.log.record(other.name, "etcd", "joined");
+          });
+        }
+        return { messages: [{}] };
+      }),
       Kubeconfig: this.wrapStream("Kubeconfig", async (c) => {
         if (this.role !== "controlplane") {
           throw rpcError(
@@ -634,6 +699,43 @@ class FakeTalosNode {
         return { messages: [{ ack: "Upgrade request received", actorId: crypto.randomUUID() }] };
       }),
     };
+  }
+
+  /**
+   * EtcdRecover, a client stream: the snapshot a recovering Bootstrap starts etcd from.
+   * Talos takes it only while etcd waits for a bootstrap.
+   * @private
+   * @param {grpc.ServerReadableStream<any, any>} c
+   * @param {grpc.sendUnaryData<any>} cb
+   */
+  etcdRecover(c, cb) {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    c.on("data", (m) => chunks.push(Buffer.from(m.bytes ?? [])));
+    c.on("end", () => {
+      const fail = (/** @type {number} */ code, /** @type {string} */ details) => {
+        this.cluster.log.record(this.name, "EtcdRecover", grpc.status[code] ?? "UNKNOWN", details);
+        cb(rpcError(code, details));
+      };
+      if (this.role !== "controlplane")
+        return fail(
+          grpc.status.FAILED_PRECONDITION,
+          `${this.name} is a worker: etcd does not run here`,
+        );
+      if (!this.cluster.awaitingBootstrap.has(this.name))
+        return fail(
+          grpc.status.FAILED_PRECONDITION,
+          "etcd is running here: a snapshot is taken only before a bootstrap",
+        );
+      this.uploadedSnapshot = Buffer.concat(chunks);
+      this.cluster.log.record(
+        this.name,
+        "EtcdRecover",
+        "ok",
+        `${sha256(this.uploadedSnapshot)} ${this.uploadedSnapshot.length} bytes`,
+      );
+      cb(null, { messages: [{}] });
+    });
   }
 
   /** @private @param {grpc.ServerWritableStream<any, any>} c */
@@ -679,6 +781,11 @@ class FakeTalosNode {
     });
     c.write({ name: ref });
   }
+}
+
+/** @param {Buffer} b */
+function sha256(b) {
+  return crypto.createHash("sha256").update(b).digest("hex");
 }
 
 /** A port nothing listens on: reserved by binding, then released. @returns {Promise<number>} */

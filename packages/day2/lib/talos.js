@@ -9,6 +9,7 @@
 "use strict";
 
 const crypto = require("node:crypto");
+const fs = require("node:fs");
 const tls = require("node:tls");
 const grpc = require("@grpc/grpc-js");
 const { talosServices } = require("./proto");
@@ -236,7 +237,9 @@ class TalosClient {
    * @param {"machine" | "lifecycle" | "image"} service
    * @param {string} method
    * @param {object} request
-   * @param {{ stream?: boolean, idempotent: boolean, long?: boolean, onMessage?: (m: any) => void, unavailableIsSuccess?: boolean }} how
+   * @param {{ stream?: boolean, idempotent: boolean, long?: boolean, onMessage?: (m: any) => void, unavailableIsSuccess?: boolean, keep?: boolean }} how
+   *   `keep: false`: a stream's messages go to `onMessage` only, not into the result
+   *   (a snapshot is never held in memory whole).
    * @returns {Promise<any>}
    */
   async call(nodeName, service, method, request, how) {
@@ -263,7 +266,7 @@ class TalosClient {
             const call = client[method].call(client, request, new grpc.Metadata(), { deadline });
             call.on("data", (/** @type {any} */ m) => {
               received++;
-              messages.push(m);
+              if (how.keep !== false) messages.push(m);
               how.onMessage?.(m);
             });
             call.on("error", reject);
@@ -685,6 +688,140 @@ class TalosClient {
       { idempotent: false },
     );
     return { via: "legacy", rebootsItself: true, messages: [res.messages?.[0]?.ack ?? ""] };
+  }
+
+  /**
+   * Streams a snapshot of the node's etcd (a control plane) into `file`, chunk by chunk
+   * as it arrives, never whole in memory: written to `<file>.partial` (0600), hashed on
+   * the way, and renamed to `file` only once the stream ended well and was not empty.
+   * A failed or empty stream leaves no file that looks complete.
+   * @param {string} node
+   * @param {string} file
+   * @returns {Promise<{ file: string, sha256: string, size: number }>}
+   */
+  async etcdSnapshot(node, file) {
+    const partial = `${file}.partial`;
+    /** @type {number | undefined} */
+    let fd;
+    const hash = crypto.createHash("sha256");
+    let size = 0;
+    try {
+      await this.call(
+        node,
+        "machine",
+        "EtcdSnapshot",
+        {},
+        {
+          idempotent: true,
+          stream: true,
+          long: true,
+          keep: false,
+          onMessage: (m) => {
+            const bytes = Buffer.from(m.bytes ?? []);
+            // Opened at the first chunk: a retry (only before any chunk) starts clean.
+            fd ??= fs.openSync(partial, "w", 0o600);
+            fs.writeSync(fd, bytes);
+            hash.update(bytes);
+            size += bytes.length;
+          },
+        },
+      );
+      if (size === 0)
+        throw this.error(
+          node,
+          "Talos EtcdSnapshot",
+          "EMPTY",
+          "the snapshot stream held no bytes",
+          1,
+        );
+      fs.fsyncSync(/** @type {number} */ (fd));
+      fs.closeSync(/** @type {number} */ (fd));
+      fd = undefined;
+      fs.renameSync(partial, file);
+      return { file, sha256: hash.digest("hex"), size };
+    } catch (e) {
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(partial, { force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Uploads a snapshot for a recovering bootstrap (MachineService.EtcdRecover, a client
+   * stream), chunk by chunk from `file`. One attempt: the node keeps what it received.
+   * @param {string} node
+   * @param {string} file
+   * @param {{ chunkBytes?: number }} [opts]
+   * @returns {Promise<{ size: number }>}
+   */
+  async etcdRecover(node, file, opts = {}) {
+    const { machine } = this.stubs(node);
+    const client = /** @type {any} */ (machine);
+    const chunkBytes = opts.chunkBytes ?? 1 << 20;
+    const started = Date.now();
+    let size = 0;
+    try {
+      await new Promise((resolve, reject) => {
+        const deadline = new Date(Date.now() + this.longTimeoutMs);
+        const call = client.EtcdRecover(
+          new grpc.Metadata(),
+          { deadline },
+          (/** @type {any} */ err) => (err ? reject(err) : resolve(undefined)),
+        );
+        const fd = fs.openSync(file, "r");
+        try {
+          const buf = Buffer.alloc(chunkBytes);
+          for (;;) {
+            const n = fs.readSync(fd, buf, 0, chunkBytes, null);
+            if (n === 0) break;
+            call.write({ bytes: Buffer.from(buf.subarray(0, n)) });
+            size += n;
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+        call.end();
+      });
+    } catch (e) {
+      const err = /** @type {grpc.ServiceError} */ (e);
+      const code =
+        typeof err.code === "number" ? (CODE_NAMES[err.code] ?? String(err.code)) : "ERROR";
+      this.onCall?.({
+        node,
+        call: "Talos EtcdRecover",
+        attempt: 1,
+        ms: Date.now() - started,
+        outcome: code,
+      });
+      throw this.error(node, "Talos EtcdRecover", code, String(err.details ?? err.message), 1);
+    }
+    this.onCall?.({
+      node,
+      call: "Talos EtcdRecover",
+      attempt: 1,
+      ms: Date.now() - started,
+      outcome: "ok",
+    });
+    return { size };
+  }
+
+  /**
+   * Bootstraps etcd on a control plane; with `recoverEtcd`, from the snapshot an
+   * EtcdRecover call uploaded (Talos's disaster-recovery path).
+   * @param {string} node
+   * @param {{ recoverEtcd?: boolean, recoverSkipHashCheck?: boolean }} [opts]
+   */
+  async bootstrap(node, opts = {}) {
+    await this.call(
+      node,
+      "machine",
+      "Bootstrap",
+      {
+        recoverEtcd: opts.recoverEtcd === true,
+        recoverSkipHashCheck: opts.recoverSkipHashCheck === true,
+      },
+      { idempotent: false },
+    );
   }
 
   /**

@@ -302,7 +302,16 @@ function endpointRefusal(olds, news) {
  * @param {Record<string, string>} hashes
  */
 function comparable(v, hashes) {
-  const { configs: _c, configHashes: _h, rolled: _r, lastRun: _l, __provider: _p, ...rest } = v;
+  // The backup settings are read at the next update; changing them alone rolls nothing.
+  const {
+    configs: _c,
+    configHashes: _h,
+    rolled: _r,
+    lastRun: _l,
+    __provider: _p,
+    backups: _b,
+    ...rest
+  } = v;
   return JSON.stringify(sortKeys({ ...rest, configHashes: hashes }));
 }
 
@@ -362,6 +371,44 @@ function needs(rolled, news, name) {
       rolled.talosVersion !== news.talosVersion || rolled.schematic !== news.nodes[name].schematic,
     kubernetes: rolled.kubernetesVersion !== news.kubernetesVersion,
     config: hash !== undefined && rolled.configHash !== hash,
+  };
+}
+
+/**
+ * Why an update will disturb a control plane (and so wants an etcd snapshot first): a
+ * control plane removed, one whose Talos or configuration changes, or a Kubernetes
+ * upgrade (which restarts the API servers). Empty when it touches none.
+ * @param {RolloutOutputs} olds Normalized stored outputs.
+ * @param {RolloutInputs} news
+ * @param {Record<string, RolledNode>} rolled
+ * @returns {string[]}
+ */
+function controlPlaneRisks(olds, news, rolled) {
+  /** @type {string[]} */
+  const why = [];
+  const gone = removedNodes(olds, news).controlPlanes;
+  if (gone.length > 0) why.push(`removing ${gone.join(", ")}`);
+  const cps = Object.keys(news.nodes).filter((n) => news.nodes[n].role === "controlplane");
+  const talos = cps.filter((n) => needs(rolled[n], news, n).talos);
+  if (talos.length > 0) why.push(`a Talos upgrade of ${talos.join(", ")}`);
+  if (Object.keys(news.nodes).some((n) => needs(rolled[n], news, n).kubernetes))
+    why.push(`a Kubernetes upgrade to ${news.kubernetesVersion}`);
+  const config = cps.filter((n) => needs(rolled[n], news, n).config);
+  if (config.length > 0) why.push(`a configuration change on ${config.join(", ")}`);
+  return why;
+}
+
+/**
+ * The backup settings in force: the inputs', else the defaults.
+ * @param {RolloutInputs} news
+ * @returns {import("./types").EtcdBackups}
+ */
+function etcdBackups(news) {
+  const b = news.backups?.etcd;
+  return {
+    beforeRollout: b?.beforeRollout ?? true,
+    keep: b?.keep ?? 10,
+    dir: b?.dir ?? `backups/${news.stack ?? news.cluster}`,
   };
 }
 
@@ -483,6 +530,8 @@ module.exports = {
   rolledAtTargets,
   outputsFor,
   partialOutputs,
+  controlPlaneRisks,
+  etcdBackups,
   endpointHost,
   filterBatches,
   scaleDownRefusal,

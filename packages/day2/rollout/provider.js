@@ -27,6 +27,9 @@ const { kubernetesStep } = require("./kubernetes");
 const { configStep } = require("./config");
 const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
+const { etcdHealth } = require("./preflight");
+const { takeSnapshot, pruneSnapshots } = require("../lib/snapshots");
+const path = require("node:path");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -110,6 +113,16 @@ function createRolloutProvider(opts = {}) {
       });
       stop.begin();
       try {
+        // Before anything else: an etcd snapshot when this run disturbs a control plane.
+        const risks = plan.controlPlaneRisks(olds, news, progress.rolled);
+        const backups = plan.etcdBackups(news);
+        if (risks.length > 0 && backups.beforeRollout)
+          await snapshotFirst(session, {
+            dir: path.resolve(opts.workDir ?? process.cwd(), backups.dir),
+            keep: backups.keep,
+            why: `before rollout: ${risks.join("; ")}`,
+            now,
+          });
         // 0. Nodes an earlier run left cordoned, now done.
         await uncordonFinished(session);
         // 1. Nodes that left the inventory.
@@ -160,6 +173,42 @@ function createRolloutProvider(opts = {}) {
       // pulumi destroy removes the whole cluster; no node-by-node decommission.
     },
   };
+}
+
+/**
+ * Takes an etcd snapshot from a healthy member (one that is not leaving, if any) and
+ * prunes the oldest. A failure stops the run before anything was changed.
+ * @param {Session} session
+ * @param {{ dir: string, keep: number, why: string, now: () => Date }} how
+ */
+async function snapshotFirst(session, how) {
+  const gone = new Set(plan.removedNodes(session.olds, session.news).controlPlanes);
+  /** @type {string | undefined} */
+  let node;
+  try {
+    const { members } = await etcdHealth(session);
+    const healthy = members.filter((m) => m.healthy && m.node !== undefined);
+    node = (healthy.find((m) => !gone.has(/** @type {string} */ (m.node))) ?? healthy[0])?.node;
+    if (node === undefined) throw new Error("no etcd member is healthy");
+    const taken = await session.step(node, "etcd snapshot", () =>
+      takeSnapshot(session.talos, {
+        dir: how.dir,
+        cluster: session.news.cluster,
+        node: /** @type {string} */ (node),
+        why: how.why,
+        now: how.now,
+      }),
+    );
+    session.log(
+      `etcd snapshot ${taken.file} (${taken.size} bytes, sha256 ${taken.sha256}) taken ${how.why}`,
+    );
+    for (const f of pruneSnapshots(how.dir, session.news.cluster, how.keep))
+      session.log(`removed the oldest snapshot ${f} (keeping ${how.keep})`);
+  } catch (e) {
+    throw new Error(
+      `the etcd snapshot ${how.why} failed${node === undefined ? "" : ` on ${node}`}, so nothing was changed: ${/** @type {Error} */ (e).message}. Fix it and run pulumi up again, or set backups.etcd.beforeRollout: false in cluster.yaml to roll without one`,
+    );
+  }
 }
 
 module.exports = { createRolloutProvider };

@@ -58,6 +58,15 @@
  * @property {string} [stack] The Pulumi stack: names the stop request `npm run day2 -- stop` writes. Absent in state written before it existed.
  * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
+ * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
+ */
+
+/**
+ * cluster.yaml's `backups.etcd`: a snapshot before any update that touches a control plane.
+ * @typedef {object} EtcdBackups
+ * @property {boolean} beforeRollout
+ * @property {number} keep How many of the cluster's snapshots stay in `dir`; the oldest go first.
+ * @property {string} dir Relative to the program's directory (where the provider runs), or absolute.
  */
 
 /**

@@ -1,0 +1,90 @@
+/**
+ * Running `npm run day2 -- <command>` in-process against a fake cluster shaped like an
+ * inventory: the talosconfig, kubeconfig and endpoints written to a temporary project
+ * folder (removed by close()), every endpoint on 127.0.0.1.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadInventory, type Inventory } from "../../lib/inventory";
+import "./loopbackOnly";
+import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
+import { runDay2 } from "../../scripts/day2";
+
+type FakeOptions = Parameters<typeof startFakeCluster>[0];
+
+/** A fake cluster shaped like an inventory, and files pointing at it in a temp dir. */
+export interface Rig {
+  readonly inventory: Inventory;
+  readonly cluster: FakeCluster;
+  readonly dir: string;
+  readonly files: { talosconfig: string; kubeconfig: string; endpoints: string };
+  /** `status` with these arguments. */
+  run(args: readonly string[]): Promise<{ code: number; out: string; err: string }>;
+  /** Any command with these arguments. */
+  command(
+    name: string,
+    args: readonly string[],
+  ): Promise<{ code: number; out: string; err: string }>;
+  close(): void;
+}
+
+export async function rig(inventoryDir: string, options: Partial<FakeOptions> = {}): Promise<Rig> {
+  const inventory = loadInventory(inventoryDir);
+  const cluster = await startFakeCluster({
+    nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
+    clusterName: inventory.cluster.name,
+    endpointHost: inventory.endpoint.host,
+    talosVersion: inventory.cluster.talos.version,
+    kubernetesVersion: inventory.cluster.kubernetes.version,
+    ...options,
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-day2-status-"));
+  const files = {
+    talosconfig: path.join(dir, "talosconfig"),
+    kubeconfig: path.join(dir, "kubeconfig"),
+    endpoints: path.join(dir, "endpoints.json"),
+  };
+  fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
+  fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
+  fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+  const command: Rig["command"] = async (name, args) => {
+    let out = "";
+    let err = "";
+    const code = await runDay2(
+      [name, ...args],
+      { write: (s: string) => (out += s) },
+      { write: (s: string) => (err += s) },
+      { projectRoot: dir, timeoutMs: 400, retry: { attempts: 2, baseMs: 5, maxMs: 5 } },
+    );
+    return { code, out, err };
+  };
+  return {
+    inventory,
+    cluster,
+    dir,
+    files,
+    run: (args) => command("status", args),
+    command,
+    close() {
+      cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The usual arguments: the inventory, the fake's files, and its API endpoint. */
+export function full(r: Rig, dir: string, ...extra: string[]): string[] {
+  return [
+    dir,
+    "--talosconfig",
+    r.files.talosconfig,
+    "--kubeconfig",
+    r.files.kubeconfig,
+    "--endpoints",
+    r.files.endpoints,
+    "--kubernetes-endpoint",
+    r.cluster.kubernetesEndpoint,
+    ...extra,
+  ];
+}
