@@ -20,7 +20,7 @@ import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel, etcdBackupDir } from "../lib/model";
 import { defaultStateFile, readStateRollout } from "../tools/stateFile";
 
-import type { Writer } from "../tools/cli";
+import { TERMINAL_WIDTH, fitting, type Writer } from "../tools/cli";
 
 export type { Writer };
 
@@ -34,40 +34,43 @@ export interface Day2Options {
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
 
-const USAGE = `usage: npm run day2 -- status|rollout --dry-run [inventory-folder] --talosconfig FILE [--kubeconfig FILE] [--json]
-                            [--endpoints FILE] [--kubernetes-endpoint HOST:PORT] [--stack NAME]
-       npm run day2 -- snapshot [inventory-folder] --talosconfig FILE [--endpoints FILE] [--stack NAME]
-       npm run day2 -- recover --from FILE --node NAME [inventory-folder] --talosconfig FILE [--endpoints FILE] [--stack NAME]
-       npm run day2 -- stop [--stack NAME]
+const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
 
-  status    Read-only: each node's address, running Talos version, etcd membership and
-            health, and (with --kubeconfig) Node readiness and kubelet version, against
-            the inventory. Exit 0 when the cluster matches, 1 when not, 2 on bad input.
-  rollout --dry-run  (same flags) Read-only: the steps the next pulumi up would take
-            against the live cluster, node by node in rollout order, and why each node
-            is included or skipped. Exit 0 when nothing would be rolled, 1 otherwise.
-  snapshot  Takes an etcd snapshot now from a healthy control plane into the stack's
-            backups folder (backups.etcd.dir, default backups/<stack>), keeping the
-            newest backups.etcd.keep, and prints where it went and its sha256.
-  recover   Disaster recovery: checks the snapshot's sha256 against the record beside
-            it, uploads it to control plane NAME and bootstraps etcd there from it.
-            Refuses unless NAME is a control plane whose etcd waits for a bootstrap
-            (see docs/operations.md, "Disaster recovery"). Never run by pulumi up.
-  stop      Asks the rollout a pulumi up of the stack is running from this project to
-            stop: it finishes the node or batch in progress, records what it did, starts
-            nothing new, and fails the update saying a rerun resumes. Exit 0 when a
-            rollout was asked, 1 when none is running.
+  status     Read-only. Each node's address, Talos version, etcd membership and
+             health, and (with --kubeconfig) Node readiness, cordon and kubelet
+             version, against the inventory; the newest etcd snapshot's age.
+             Exit 0 when the cluster matches, 1 when not, 2 on bad input.
+  rollout --dry-run
+             Read-only. The steps the next pulumi up would take, node by node
+             in rollout order, and why each node is in or out. Exit 0 when
+             nothing would be rolled, 1 otherwise.
+  snapshot   An etcd snapshot now, from a healthy control plane, into the
+             stack's backups folder (backups.etcd.dir, default backups/<stack>);
+             prints where it went and its sha256.
+  recover --from FILE --node NAME [--sha256 HEX]
+             Disaster recovery: checks the snapshot's sha256, uploads it to
+             control plane NAME and bootstraps etcd there from it. Refuses unless
+             NAME's etcd waits for a bootstrap. Never run by pulumi up.
+  stop       Asks the rollout that a pulumi up of the stack is running to stop:
+             it finishes the node or batch in progress, records it, starts
+             nothing new. Exit 0 when one was asked, 1 when none runs.
 
-  inventory-folder      default: em-infra:inventory from Pulumi.<stack>.yaml, else inventory/<stack>
-  --talosconfig FILE    talosctl client configuration (its current context's ca, crt, key)
-  --kubeconfig FILE     admin kubeconfig; without it Kubernetes is not checked
-  --json                one JSON document on stdout
-  --endpoints FILE      JSON object node name -> "host:port" to dial instead of <ip>:50000
-                        (default: em-infra:talosEndpoints from Pulumi.<stack>.yaml)
+Flags (status, rollout, snapshot, recover; stop takes only --stack):
+  --talosconfig FILE   talosctl client configuration: its current context's
+                       ca, crt and key. Required. To get one:
+                       npx pulumi stack output talosconfig --show-secrets
+  --kubeconfig FILE    admin kubeconfig; without it Kubernetes is not checked
+  --json               one JSON document on stdout (status, rollout)
+  --endpoints FILE     JSON object: node name -> "host:port" to dial instead of
+                       <ip>:50000 (default: em-infra:talosEndpoints)
   --kubernetes-endpoint HOST:PORT
-                        dial the API server here (default: em-infra:kubernetesEndpoint,
-                        else the kubeconfig's server); TLS still checks the kubeconfig's server
-  --stack NAME          stack whose Pulumi.<stack>.yaml is read (default: dev)
+                       dial the API server here (default:
+                       em-infra:kubernetesEndpoint, else the kubeconfig's
+                       server); TLS still checks the kubeconfig's server
+  --stack NAME         whose Pulumi.<stack>.yaml is read (default: dev)
+  --wide               long lines and tables whole, not fitted to 80 columns
+  inventory-folder     default: em-infra:inventory from Pulumi.<stack>.yaml,
+                       else inventory/<stack>
 `;
 
 /** A usage or input problem: exit 2 with the message. */
@@ -107,6 +110,7 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
+    else if (a === "--wide") continue;
     else if (VALUE_FLAGS.includes(a)) {
       const v = args[i + 1];
       if (v === undefined || v.startsWith("--")) throw new InputError(`${a} needs a value`);
@@ -117,7 +121,10 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
   }
   if (positional.length > 1)
     throw new InputError(`one inventory folder at most, got ${positional.join(" ")}`);
-  if (values["--talosconfig"] === undefined) throw new InputError("--talosconfig FILE is required");
+  if (values["--talosconfig"] === undefined)
+    throw new InputError(
+      `--talosconfig FILE is required; ${EXPORT_HINT["--talosconfig"]}. Nodes are dialed at their inventory addresses (<ip>:50000) unless --endpoints or em-infra:talosEndpoints says otherwise`,
+    );
   return {
     ...(positional[0] === undefined ? {} : { dir: positional[0] }),
     talosconfig: values["--talosconfig"],
@@ -135,11 +142,22 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
   };
 }
 
+/** How to get each credential file from the stack, for a message that says what to do. */
+const EXPORT_HINT: Readonly<Record<string, string>> = {
+  "--talosconfig":
+    "export it from the stack: (umask 077 && npx pulumi stack output talosconfig --show-secrets > talosconfig)",
+  "--kubeconfig":
+    "export it from the stack: (umask 077 && npx pulumi stack output kubeconfig --show-secrets > kubeconfig)",
+};
+
 function readText(file: string, what: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new InputError(`${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable" : code;
+    const hint = code === "ENOENT" && EXPORT_HINT[what] ? `; ${EXPORT_HINT[what]}` : "";
+    throw new InputError(`${what} ${file}: ${why ?? "unreadable"}${hint}`);
   }
 }
 
@@ -334,9 +352,7 @@ async function recover(args: readonly string[], out: Writer, opts: Day2Options):
       out.write(
         [
           `Refused: ${node.name}'s etcd ${etcd === undefined ? "service is not there" : `is ${etcd.state}`}, not waiting to be bootstrapped; nothing was sent.`,
-          "Recovery starts from control planes whose etcd waits for a bootstrap: after losing the",
-          "control planes, wipe their EPHEMERAL partition (where etcd keeps its data) and keep STATE,",
-          "or recreate their VMs; see docs/operations.md, Disaster recovery.",
+          "Recovery starts from control planes whose etcd waits for a bootstrap: after losing the control planes, wipe their EPHEMERAL partition (where etcd keeps its data) and keep STATE, or recreate their VMs; see docs/operations.md, Disaster recovery.",
           "",
         ].join("\n"),
       );
@@ -348,8 +364,7 @@ async function recover(args: readonly string[], out: Writer, opts: Day2Options):
     out.write(
       [
         `${node.name}: bootstrapped etcd from the snapshot.`,
-        "Next: wait until every control plane is an etcd member (npm run day2 -- status), then run",
-        "npx pulumi up to bring the rest to the inventory; see docs/operations.md, Disaster recovery.",
+        "Next: wait until every control plane is an etcd member (npm run day2 -- status), then run npx pulumi up to bring the rest to the inventory; see docs/operations.md, Disaster recovery.",
         "",
       ].join("\n"),
     );
@@ -373,7 +388,7 @@ async function status(args: readonly string[], out: Writer, opts: Day2Options): 
       now: new Date(),
     });
     if (a.json) out.write(statusJson(report));
-    else for (const line of formatStatus(report, label)) out.write(`${line}\n`);
+    else for (const line of formatStatus(report, label, width(args))) out.write(`${line}\n`);
     return report.matches ? 0 : 1;
   } finally {
     talos.close();
@@ -399,7 +414,7 @@ async function rollout(args: readonly string[], out: Writer, opts: Day2Options):
       await observeCluster(inventory, talos, kube),
     );
     if (a.json) out.write(JSON.stringify(run, null, 2) + "\n");
-    else for (const line of formatDryRun(run)) out.write(`${line}\n`);
+    else for (const line of formatDryRun(run, width(args))) out.write(`${line}\n`);
     return run.refusals.length === 0 && run.nodes.every((n) => n.steps.length === 0) ? 0 : 1;
   } finally {
     talos.close();
@@ -416,7 +431,8 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
       if (v === undefined || v.startsWith("--")) throw new InputError("--stack needs a value");
       stack = v;
       i++;
-    } else throw new InputError(`stop takes only --stack NAME, not ${args[i]}`);
+    } else if (args[i] !== "--wide")
+      throw new InputError(`stop takes only --stack NAME, not ${args[i]}`);
   }
   const root = opts.projectRoot ?? findProjectRoot(__dirname);
   let asked;
@@ -434,12 +450,16 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
   out.write(
     [
       `Asked the rollout of stack ${stack} (cluster ${asked.cluster}, provider process ${asked.pid}, running since ${asked.started}) to stop.`,
-      "It finishes the node or worker batch in progress within its own timeouts, records what it finished, starts nothing new,",
-      "and fails the update with a message that says a rerun resumes. Watch npx pulumi up's output; run it again to resume.",
+      "It finishes the node or worker batch in progress within its own timeouts, records what it finished, starts nothing new, and fails the update with a message that says a rerun resumes. Watch npx pulumi up's output; run it again to resume.",
       "",
     ].join("\n"),
   );
   return 0;
+}
+
+/** The width a command's text fits: 80 columns, unless `--wide`. */
+function width(args: readonly string[]): number {
+  return args.includes("--wide") ? Infinity : TERMINAL_WIDTH;
 }
 
 /**
@@ -448,10 +468,14 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
  */
 export async function runDay2(
   args: readonly string[],
-  out: Writer,
-  err: Writer,
+  outTo: Writer,
+  errTo: Writer,
   opts: Day2Options = {},
 ): Promise<number> {
+  // Text fits 80 columns unless --wide; JSON is never folded.
+  const fold = !args.includes("--wide") && !args.includes("--json");
+  const out = fold ? fitting(outTo) : outTo;
+  const err = fold ? fitting(errTo) : errTo;
   const [command, ...rest] = args;
   if (
     command === undefined ||

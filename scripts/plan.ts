@@ -23,7 +23,7 @@ import {
   type Plan,
 } from "../tools/plan";
 import { rolloutPlan } from "../packages/day2";
-import { runCommand, type Writer } from "../tools/cli";
+import { fit, runCommand, type Writer } from "../tools/cli";
 
 export type { Writer };
 
@@ -96,7 +96,8 @@ export function mermaidFileText(plan: Plan, file: string): string {
 }
 
 const USAGE =
-  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE] [--state FILE]\n" +
+  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE] [--state FILE] [--wide]\n" +
+  "  --wide prints long lines and the node table whole instead of fitting 80 columns\n" +
   "  --state FILE compares with a Pulumi checkpoint (default: the dev stack's in .pulumi-state);\n" +
   "    an edit the rollout refuses there (as pulumi preview would) exits 1\n" +
   "  --out FILE writes the plan (text, or JSON with --json) to FILE instead of stdout;\n" +
@@ -112,24 +113,26 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
   let mermaid: string | undefined;
   let outFile: string | undefined;
   let stateFile: string | undefined;
+  let wide = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
+    else if (a === "--wide") wide = true;
     else if (a === "--state") {
       stateFile = args[++i];
-      if (!stateFile) {
+      if (!stateFile || stateFile.startsWith("--")) {
         err.write(`--state needs a file name\n${USAGE}\n`);
         return 2;
       }
     } else if (a === "--out") {
       outFile = args[++i];
-      if (!outFile) {
+      if (!outFile || outFile.startsWith("--")) {
         err.write(`--out needs a file name\n${USAGE}\n`);
         return 2;
       }
     } else if (a === "--mermaid") {
       mermaid = args[++i];
-      if (!mermaid) {
+      if (!mermaid || mermaid.startsWith("--")) {
         err.write(`--mermaid needs a file name\n${USAGE}\n`);
         return 2;
       }
@@ -143,7 +146,7 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
   }
   try {
     const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile);
-    const text = json ? renderPlanJson(plan) : renderPlanText(plan);
+    const text = json ? renderPlanJson(plan) : renderPlanText(plan, wide ? Infinity : undefined);
     if (outFile) {
       fs.writeFileSync(outFile, text);
       err.write(`wrote the plan to ${outFile}\n`);
@@ -154,15 +157,17 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
       (json || outFile ? err : out).write(`wrote the dependency graph to ${mermaid}\n`);
     }
     if (plan.compared.state !== null && plan.compared.refusals.length > 0) {
-      err.write(
-        `pulumi preview would refuse this edit:\n${plan.compared.refusals.map((r) => `  ${r}`).join("\n")}\n`,
-      );
+      const lines = [
+        "pulumi preview would refuse this edit:",
+        ...plan.compared.refusals.map((r) => `  ${r}`),
+      ];
+      err.write(`${(wide ? lines : fit(lines)).join("\n")}\n`);
       return 1;
     }
     return 0;
   } catch (e) {
     if (e instanceof PlanInputError) {
-      err.write(e.lines.join("\n") + "\n");
+      err.write((wide ? e.lines : fit(e.lines)).join("\n") + "\n");
       return 1;
     }
     if (e instanceof ProgramError) {

@@ -13,11 +13,13 @@ import {
   ROLES,
   Role,
 } from "../lib/inventory";
-import { table, type Writer } from "../tools/cli";
+import { TERMINAL_WIDTH, fit, table, type Writer } from "../tools/cli";
 
 export type { Writer };
 
-const USAGE = "usage: npm run validate -- [inventory-folder]   (default: inventory/dev)\n";
+const USAGE =
+  "usage: npm run validate -- [inventory-folder] [--wide]   (default: inventory/dev)\n" +
+  "  --wide prints each problem on one line (for problem matchers) instead of fitting 80 columns\n";
 
 const ROLE_TITLE: Readonly<Record<Role, string>> = {
   controlplane: "Control planes",
@@ -33,24 +35,29 @@ export function runValidate(args: readonly string[], out: Writer, err: Writer): 
     out.write(USAGE);
     return 0;
   }
-  const unknownOption = args.find((a) => a.startsWith("-"));
-  if (unknownOption !== undefined || args.length > 1) {
+  const wide = args.includes("--wide");
+  const rest = args.filter((a) => a !== "--wide");
+  const unknownOption = rest.find((a) => a.startsWith("-"));
+  if (unknownOption !== undefined || rest.length > 1) {
     err.write(unknownOption === undefined ? USAGE : `unknown option ${unknownOption}\n${USAGE}`);
     return 2;
   }
-  const dir = args[0] ?? "inventory/dev";
+  const shape = (lines: string[]) => (wide ? lines : fit(lines));
+  const dir = rest[0] ?? "inventory/dev";
   const { inventory, problems } = checkInventory(dir);
   if (inventory === undefined) {
-    // Problem lines only, so editors and CI problem matchers can read stderr as is.
-    for (const problem of problems) err.write(`${formatProblem(problem)}\n`);
+    // Problem lines only. Each starts with file:line:col, continuation lines indented, so
+    // a problem matcher still finds them; --wide keeps each on one line.
+    for (const line of shape(problems.map((p) => formatProblem(p)))) err.write(`${line}\n`);
     return 1;
   }
-  for (const line of summary(dir, inventory)) out.write(`${line}\n`);
+  for (const line of shape(summary(dir, inventory, wide ? Infinity : TERMINAL_WIDTH)))
+    out.write(`${line}\n`);
   return 0;
 }
 
-/** The one-screen summary of a valid inventory, line by line. */
-export function summary(dir: string, inventory: Inventory): string[] {
+/** The one-screen summary of a valid inventory, line by line; tables fit `width`. */
+export function summary(dir: string, inventory: Inventory, width = Infinity): string[] {
   const { cluster, endpoint, nodes, warnings } = inventory;
   const { talos, kubernetes, proxmox, network } = cluster;
   const workersAtOnce =
@@ -70,7 +77,9 @@ export function summary(dir: string, inventory: Inventory): string[] {
     const members = nodes.filter((n) => n.role === role);
     if (members.length === 0) continue;
     lines.push("", `${ROLE_TITLE[role]} (${members.length})`);
-    lines.push(...table(members.map(nodeRow)).map((row) => `  ${row}`));
+    lines.push(
+      ...table([NODE_HEADER, ...members.map(nodeRow)], width - 2).map((row) => `  ${row}`),
+    );
   }
   if (warnings.length > 0) {
     lines.push("", `Warnings (${warnings.length})`);
@@ -80,16 +89,17 @@ export function summary(dir: string, inventory: Inventory): string[] {
   return lines;
 }
 
+const NODE_HEADER = ["NODE", "IP", "HOST", "VM", "CPU", "MEMORY", "DISK", "CPU TYPE", "GPU"];
+
 function nodeRow(node: NodeSpec): string[] {
   const { cores, memoryMiB, diskGiB, cpuType } = node.sizing;
-  const gpu =
-    node.gpu === undefined ? "" : `gpu ${node.gpu.mapping}${node.gpu.pcie ? " (pcie)" : ""}`;
+  const gpu = node.gpu === undefined ? "-" : `${node.gpu.mapping}${node.gpu.pcie ? " (pcie)" : ""}`;
   return [
     node.name,
     node.ip,
     node.host,
-    `vm ${node.vmId}`,
-    `${cores} cpu`,
+    String(node.vmId),
+    String(cores),
     `${memoryMiB} MiB`,
     `${diskGiB} GiB`,
     cpuType,

@@ -132,12 +132,46 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     );
     // The control plane first (the only one), then the workers one at a time.
     assert.equal(fake.log.maxConcurrentDown(DEV_NODES.map((n) => n.name)), 1);
-    const done = lines.filter((l) => /now runs Talos v1\.13\.1$/.test(l));
+    // As pulumi up shows them: each line 80 columns at most, a long one continued on
+    // indented lines; every logical line starts with the provider's prefix and names
+    // its phase and place while a batch runs.
+    // (A single word longer than that, a path say, is left whole.)
     assert.deepEqual(
-      done.map((l) => l.split(": ")[1]),
-      ["dev-cp-1", "dev-worker-1", "dev-gpu-1"],
+      lines.filter((l) => l.length > 80 && /\s\S/.test(l.trim())),
+      [],
     );
-    assert.ok(lines.every((l) => l.startsWith("em-infra rollout: ")));
+    assert.ok(lines.every((l) => l.startsWith("em-infra rollout: ") || /^ {20}\S/.test(l)));
+    const logical = lines
+      .join("\n")
+      .replace(/\n {20}/g, " ")
+      .split("\n");
+    const done = logical.filter((l) => /now runs Talos v1\.13\.1$/.test(l));
+    assert.deepEqual(
+      done.map((l) =>
+        /^em-infra rollout: \[Talos upgrade to v1\.13\.1: ([^\]]+)\] (\S+):/.exec(l)?.slice(1),
+      ),
+      [
+        ["control plane 1/1", "dev-cp-1"],
+        ["workers batch 1/2", "dev-worker-1"],
+        ["workers batch 2/2", "dev-gpu-1"],
+      ],
+    );
+    // Each batch says how long it took and what is left; the run ends with a summary.
+    assert.ok(
+      logical.some((l) =>
+        /\[Talos upgrade to v1\.13\.1: workers batch 1\/2\] dev-worker-1 done in [\d.]+ m?s; about [\d.]+ m?s left for 1 more batch$/.test(
+          l,
+        ),
+      ),
+      logical.join("\n"),
+    );
+    const summary = logical.indexOf("em-infra rollout: summary:");
+    assert.ok(summary >= 0);
+    assert.match(logical[summary + 1], /^em-infra rollout: {3}NODE +DONE +TIME$/);
+    assert.match(
+      logical[summary + 2],
+      /^em-infra rollout: {3}dev-cp-1 +Talos v1\.13\.1 +[\d.]+ m?s$/,
+    );
   });
 
   it("a failed run stores its progress through the stored provider, with __provider; the rerun skips what was done", async function () {

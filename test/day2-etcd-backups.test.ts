@@ -19,6 +19,7 @@ import {
   fake,
   inputsFor,
   providerFor,
+  rolloutWorkDir,
   seqOf,
   touches,
   type InputOptions,
@@ -85,7 +86,15 @@ describe("etcd snapshots: before a rollout that disturbs a control plane", () =>
       assert.match(rec.why, /^before rollout: a Talos upgrade of cp-1, cp-2, cp-3$/);
       assert.equal(mode(dir), 0o700);
       for (const f of [db, record]) assert.equal(mode(f), 0o600, f);
-      assert.ok(lines.some((l) => l.startsWith(`etcd snapshot ${db} (${bytes.length} bytes`)));
+      const shown = path.relative(rolloutWorkDir(), db);
+      assert.ok(
+        lines.some((l) =>
+          l.startsWith(
+            `etcd snapshot ${shown} (${bytes.length} bytes, sha256 ${rec.sha256.slice(0, 16)}…)`,
+          ),
+        ),
+        lines.join("\n"),
+      );
     } finally {
       c.stop();
     }
@@ -167,6 +176,7 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         r.files.talosconfig,
         "--endpoints",
         r.files.endpoints,
+        "--wide",
       ]);
       assert.equal(code, 0, out);
       const dir = path.join(r.dir, "backups", "dev");
@@ -202,7 +212,7 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         ],
       );
       assert.match(
-        (await r.run(full(r, DEV))).out,
+        (await r.run([...full(r, DEV), "--wide"])).out,
         /\netcd snapshots: 1 in .*, the newest \d+ s old/,
       );
     } finally {
@@ -213,7 +223,13 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
   it("recover: refuses a node that runs etcd and a file whose sha256 is wrong, sending nothing", async () => {
     const r = await rig(DEV);
     try {
-      const args = ["--talosconfig", r.files.talosconfig, "--endpoints", r.files.endpoints];
+      const args = [
+        "--talosconfig",
+        r.files.talosconfig,
+        "--endpoints",
+        r.files.endpoints,
+        "--wide",
+      ];
       assert.equal((await r.command("snapshot", [DEV, ...args])).code, 0);
       const dir = path.join(r.dir, "backups", "dev");
       const file = path.join(
@@ -294,7 +310,13 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
       faults: { etcdMembers: [] },
     });
     try {
-      const args = ["--talosconfig", r.files.talosconfig, "--endpoints", r.files.endpoints];
+      const args = [
+        "--talosconfig",
+        r.files.talosconfig,
+        "--endpoints",
+        r.files.endpoints,
+        "--wide",
+      ];
       const { code, out, err } = await r.command("recover", [
         DEV,
         ...args,

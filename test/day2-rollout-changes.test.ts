@@ -136,7 +136,12 @@ describe("day2 rollout: configuration changes", () => {
       assert.equal(applied.length, 5);
       assert.deepEqual(downs(c), []);
       assert.equal(c.log.calls({ call: "Reboot" }).length, 0);
-      assert.ok(lines.includes("w-2: the new configuration applies without a reboot"));
+      assert.ok(
+        lines.includes(
+          "[configuration: workers batch 2/2] w-2: the new configuration applies without a reboot",
+        ),
+        lines.join("\n"),
+      );
     } finally {
       c.stop();
     }

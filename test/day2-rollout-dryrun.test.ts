@@ -49,6 +49,7 @@ describe("day2 rollout --dry-run", function () {
     const code = await runDay2(
       [
         "rollout",
+        "--wide",
         DEV,
         "--talosconfig",
         path.join(dir, "talosconfig"),

@@ -186,7 +186,7 @@ describe("day2 rollout: removing nodes", () => {
       assert.match(report.notDone[2], /did not answer \(cp-3 .*connection refused/);
       assert.ok(
         lines.some((l) =>
-          /^WARNING: cp-3: could not drain, etcd leave on the node, Talos reset on the node itself/.test(
+          /^\[removal 1\/1\] WARNING: cp-3: could not drain, etcd leave on the node, Talos reset on the node itself/.test(
             l,
           ),
         ),
@@ -263,7 +263,9 @@ describe("day2 rollout: removing nodes", () => {
       assert.equal(c.node("w-2").phase, "maintenance");
       assert.ok(
         lines.some((l) =>
-          /^w-2: still serves the cluster's certificate; asking for the reset again$/.test(l),
+          /^\[removal 1\/1\] w-2: still serves the cluster's certificate; asking for the reset again$/.test(
+            l,
+          ),
         ),
       );
     } finally {

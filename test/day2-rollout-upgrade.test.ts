@@ -93,7 +93,11 @@ describe("day2 rollout: Talos upgrade", () => {
         assert.equal(outs.rolled[n].talosVersion, TO);
       }
       assert.ok(
-        lines.some((l) => /^cp-2: stage the upgrade to v1\.13\.3 done \(\d+/.test(l)),
+        lines.some((l) =>
+          /^\[Talos upgrade to v1\.13\.3: control plane 1\/3\] cp-2: stage the upgrade to v1\.13\.3 done \(\d+/.test(
+            l,
+          ),
+        ),
         lines.join("\n"),
       );
       assert.ok(!lines.some((l) => /WARNING/.test(l)));
@@ -179,7 +183,11 @@ describe("day2 rollout: Talos upgrade", () => {
         /WARNING: single control plane: the Kubernetes API is down while cp-1 restarts/.test(l),
       );
       assert.ok(
-        warn >= 0 && warn < lines.findIndex((l) => /^cp-1: reboot/.test(l)),
+        warn >= 0 &&
+          warn <
+            lines.findIndex((l) =>
+              /^\[Talos upgrade to v1\.13\.3: control plane 1\/1\] cp-1: reboot/.test(l),
+            ),
         lines.join("\n"),
       );
       assert.equal(outs.lastRun?.warnings.length, 1);

@@ -82,7 +82,7 @@ describe("day2 status (pure report)", () => {
         ["dev-gpu-1", null, null, null, null, null],
       ],
     );
-    const text = formatStatus(r, "inventory/dev");
+    const text = formatStatus(r, "inventory/dev", Infinity);
     assert.strictEqual(
       text[text.length - 1],
       "The cluster matches the inventory (Talos and etcd only: pass --kubeconfig to check Kubernetes).",
@@ -155,7 +155,7 @@ describe("day2 status (pure report)", () => {
     assert.deepStrictEqual(r.warnings, [
       "etcd has 2 members (dev-cp-1, old-cp): losing either one loses quorum; add a third control plane",
     ]);
-    const text = formatStatus(r, "inventory/dev");
+    const text = formatStatus(r, "inventory/dev", Infinity);
     assert.match(
       text.find((l) => l.startsWith("dev-gpu-1")) ?? "",
       /10\.20\.0\.31 via 127\.0\.0\.1:1 +unreachable +- +no Node +unknown$/,
@@ -416,7 +416,18 @@ describe("day2 status against the fake cluster", () => {
       const noTalosconfig = await r.run([DEV]);
       assert.deepStrictEqual(
         [noTalosconfig.code, noTalosconfig.err.split("\n")[0]],
-        [2, "--talosconfig FILE is required"],
+        [
+          2,
+          "--talosconfig FILE is required; export it from the stack: (umask 077 && npx pulumi stack output talosconfig --show-secrets > talosconfig). Nodes are dialed at their inventory addresses (<ip>:50000) unless --endpoints or em-infra:talosEndpoints says otherwise",
+        ],
+      );
+      const missing = await r.run([DEV, "--talosconfig", path.join(r.dir, "nope")]);
+      assert.deepStrictEqual(
+        [missing.code, missing.err],
+        [
+          2,
+          `--talosconfig ${path.join(r.dir, "nope")}: no such file; export it from the stack: (umask 077 && npx pulumi stack output talosconfig --show-secrets > talosconfig)\n`,
+        ],
       );
       const unknown = await r.run([DEV, "--talosconfig", r.files.talosconfig, "--frobnicate"]);
       assert.deepStrictEqual(

@@ -13,7 +13,7 @@ async function stop(root: string, ...args: string[]) {
   let out = "";
   let err = "";
   const code = await runDay2(
-    ["stop", ...args],
+    ["stop", ...args, "--wide"],
     { write: (s: string) => (out += s) },
     { write: (s: string) => (err += s) },
     { projectRoot: root },

@@ -140,7 +140,7 @@ describe("checks", () => {
       const lines = [...BASE_NODES];
       lines[7] = "    vmId: 101";
       assert.deepEqual(checkNodes(nodes(lines)).map(formatProblem), [
-        'nodes.yaml:8:11: nodes[1].vmId: 101 is already used by nodes[0] "cp-1" on line 4',
+        'nodes.yaml:8:11: nodes[1] "worker-1".vmId: 101 is already used by nodes[0] "cp-1" on line 4',
       ]);
     });
 
@@ -164,11 +164,11 @@ describe("checks", () => {
       const outside = [...BASE_NODES];
       outside[8] = "    ip: 10.0.0.0";
       assert.deepEqual(crossLines(BASE_CLUSTER, outside), [
-        'nodes.yaml:9:9: nodes[1].ip: "10.0.0.0" is the network address of network.cidr "10.0.0.0/24"',
+        'nodes.yaml:9:9: nodes[1] "worker-1".ip: "10.0.0.0" is the network address of network.cidr "10.0.0.0/24"',
       ]);
       outside[8] = "    ip: 10.0.0.1";
       assert.deepEqual(crossLines(BASE_CLUSTER, outside), [
-        'nodes.yaml:9:9: nodes[1].ip: "10.0.0.1" is network.gateway',
+        'nodes.yaml:9:9: nodes[1] "worker-1".ip: "10.0.0.1" is network.gateway',
       ]);
     });
 
@@ -186,6 +186,49 @@ describe("checks", () => {
       );
       const equal = [...BASE_CLUSTER, "rollout:", "  maxUnavailableWorkers: 1"];
       assert.deepEqual(crossLines(equal, BASE_NODES), []);
+    });
+
+    it("warns when rollout.maxUnavailableWorkers is as many as two or more workers", () => {
+      const two = [
+        ...BASE_NODES,
+        "  - name: worker-2",
+        "    role: worker",
+        "    vmId: 202",
+        "    ip: 10.0.0.22",
+      ];
+      const rollout = [...BASE_CLUSTER, "rollout:", "  maxUnavailableWorkers: 2"];
+      assert.deepEqual(crossLines(rollout, two), [
+        "cluster.yaml:17:26: warning: rollout.maxUnavailableWorkers: 2 is as many as the 2 workers nodes.yaml lists: a rolling change would take every worker down at once",
+      ]);
+      const one = [...BASE_CLUSTER, "rollout:", "  maxUnavailableWorkers: 1"];
+      assert.deepEqual(crossLines(one, two), []);
+    });
+
+    it("warns when two GPU workers on one host share a PCI mapping", () => {
+      const gpu = (name: string, vmId: number, ip: string, extra: string[] = []) => [
+        `  - name: ${name}`,
+        "    role: worker",
+        `    vmId: ${vmId}`,
+        `    ip: ${ip}`,
+        ...extra,
+        "    gpu:",
+        "      mapping: rtx",
+      ];
+      const sharing = [
+        ...BASE_NODES,
+        ...gpu("gpu-1", 301, "10.0.0.31"),
+        ...gpu("gpu-2", 302, "10.0.0.32"),
+      ];
+      assert.deepEqual(crossLines(BASE_CLUSTER, sharing), [
+        'nodes.yaml:21:16: warning: nodes[3] "gpu-2".gpu.mapping: "rtx" is also the mapping of nodes[2] "gpu-1" on host pve1: the mapping must hold a device for each GPU worker that uses it, or only one of them can start',
+      ]);
+      // On different hosts, the same mapping name is a different mapping.
+      const apart = [
+        ...BASE_NODES,
+        ...gpu("gpu-1", 301, "10.0.0.31"),
+        ...gpu("gpu-2", 302, "10.0.0.32", ["    host: pve2"]),
+      ];
+      assert.deepEqual(crossLines(BASE_CLUSTER, apart), []);
     });
 
     it("says the setting has nothing to limit without workers", () => {

@@ -66,7 +66,7 @@ describe("load", () => {
     const dir = folder({ "cluster.yaml": BASE_CLUSTER.slice(1), "nodes.yaml": nodesOutside });
     assert.deepEqual(problemLines(dir), [
       "cluster.yaml:1:1: name: required field is missing",
-      'nodes.yaml:8:11: nodes[1].vmId: 101 is already used by nodes[0] "cp-1" on line 4',
+      'nodes.yaml:8:11: nodes[1] "worker-1".vmId: 101 is already used by nodes[0] "cp-1" on line 4',
     ]);
   });
 

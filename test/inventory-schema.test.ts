@@ -59,13 +59,13 @@ describe("schema", () => {
     assert.deepEqual(
       problems("nodes", ["nodes:", "  - name: a", "    role: worker", "    vmid: 5"]),
       [
-        "nodes.yaml:2:5: nodes[0].vmId: required field is missing",
-        "nodes.yaml:2:5: nodes[0].ip: required field is missing",
-        'nodes.yaml:4:5: nodes[0]: unknown field "vmid" (did you mean "vmId"?)',
+        `nodes.yaml:2:5: nodes[0] "a".vmId: required field is missing`,
+        `nodes.yaml:2:5: nodes[0] "a".ip: required field is missing`,
+        'nodes.yaml:4:5: nodes[0] "a": unknown field "vmid" (did you mean "vmId"?)',
       ],
     );
     assert.deepEqual(problems("nodes", nodesWith('    cores: "4"')), [
-      'nodes.yaml:10:12: nodes[1].cores: expected a whole number, got the string "4"; remove the quotes',
+      'nodes.yaml:10:12: nodes[1] "worker-1".cores: expected a whole number, got the string "4"; remove the quotes',
     ]);
     assert.deepEqual(problems("nodes", ["- a"]), [
       "nodes.yaml:1:1: expected a mapping of fields at the top of the file, got a list",
@@ -74,19 +74,19 @@ describe("schema", () => {
 
   it("names the limit and its source for a number above its maximum", () => {
     assert.deepEqual(problems("nodes", nodesWith("    memoryMiB: 40960000")), [
-      "nodes.yaml:10:16: nodes[1].memoryMiB: 40960000 is above the maximum of 4194304 MiB (4 TiB, Proxmox VE qemu-server's memory limit for a VM)",
+      `nodes.yaml:10:16: nodes[1] "worker-1".memoryMiB: 40960000 is above the maximum of 4194304 MiB (4 TiB, Proxmox VE qemu-server's memory limit for a VM)`,
     ]);
     assert.deepEqual(problems("nodes", nodesWith("    diskGiB: 9")), [
-      "nodes.yaml:10:14: nodes[1].diskGiB: 9 is below the minimum of 10",
+      'nodes.yaml:10:14: nodes[1] "worker-1".diskGiB: 9 is below the minimum of 10',
     ]);
   });
 
   it("quotes a number past 2^53 - 1 as written, since the parsed value is rounded", () => {
     assert.deepEqual(problems("nodes", nodesWith("    cores: 9007199254740993")), [
-      "nodes.yaml:10:12: nodes[1].cores: 9007199254740993 is not a safe integer (it is past 2^53 - 1 = 9007199254740991, where numbers stop being exact) and is above the maximum of 512 cores (em-infra's own limit; Proxmox VE refuses to start a VM with more vCPUs than its host has)",
+      `nodes.yaml:10:12: nodes[1] "worker-1".cores: 9007199254740993 is not a safe integer (it is past 2^53 - 1 = 9007199254740991, where numbers stop being exact) and is above the maximum of 512 cores (em-infra's own limit; Proxmox VE refuses to start a VM with more vCPUs than its host has)`,
     ]);
     assert.deepEqual(problems("nodes", nodesWith("    cores: 1.5")), [
-      "nodes.yaml:10:12: nodes[1].cores: expected a whole number, got the number 1.5",
+      'nodes.yaml:10:12: nodes[1] "worker-1".cores: expected a whole number, got the number 1.5',
     ]);
   });
 
@@ -110,13 +110,13 @@ describe("schema", () => {
         "    vmId: 100",
         "    ip: 10.0.0.1",
       ]),
-      ['nodes.yaml:3:11: nodes[0].role: "Worker" is not one of "controlplane", "worker"'],
+      ['nodes.yaml:3:11: nodes[0] "a".role: "Worker" is not one of "controlplane", "worker"'],
     );
   });
 
   it("reports a label key at the key and an extra list entry at that entry", () => {
     assert.deepEqual(problems("nodes", nodesWith("    labels:", "      Bad Key: x")), [
-      'nodes.yaml:11:7: nodes[1].labels: key "Bad Key" is not a valid key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)',
+      'nodes.yaml:11:7: nodes[1] "worker-1".labels: key "Bad Key" is not a valid key (an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)',
     ]);
     assert.deepEqual(problems("cluster", [...BASE_CLUSTER, "    - 10.0.0.1"]), [
       'cluster.yaml:16:7: network.nameservers[1]: "10.0.0.1" is listed twice (also at network.nameservers[0])',

@@ -276,7 +276,7 @@ describe("inventory", () => {
     it("prints a summary and exits 0 for inventory/dev", () => {
       const out = new Buffer();
       const err = new Buffer();
-      const code = runValidate([], out, err);
+      const code = runValidate(["--wide"], out, err);
       assert.equal(code, 0, err.text);
       assert.equal(err.text, "");
       assert.equal(out.lines[0], "inventory/dev: valid");
@@ -296,7 +296,7 @@ describe("inventory", () => {
         out.text,
       );
       assert.ok(
-        out.lines.some((l) => /dev-gpu-1 .*vm 1031 .*32768 MiB .*gpu rtx-a4000 \(pcie\)$/.test(l)),
+        out.lines.some((l) => /dev-gpu-1 .* 1031 .*32768 MiB .*rtx-a4000 \(pcie\)$/.test(l)),
         out.text,
       );
     });
@@ -305,7 +305,7 @@ describe("inventory", () => {
       const dir = materialise("duplicate-vmid");
       const out = new Buffer();
       const err = new Buffer();
-      assert.equal(runValidate([dir], out, err), 1);
+      assert.equal(runValidate([dir, "--wide"], out, err), 1);
       assert.equal(out.text, "");
       assert.deepEqual(err.lines, expectedFor("duplicate-vmid", dir));
     });
@@ -313,7 +313,11 @@ describe("inventory", () => {
     it("lists warnings in the summary of a valid inventory", () => {
       const out = new Buffer();
       assert.equal(
-        runValidate([shown(path.join(FIXTURES, "valid", "even-controlplanes"))], out, new Buffer()),
+        runValidate(
+          [shown(path.join(FIXTURES, "valid", "even-controlplanes")), "--wide"],
+          out,
+          new Buffer(),
+        ),
         0,
       );
       assert.ok(out.lines.includes("Warnings (1)"), out.text);

@@ -21,10 +21,11 @@ class Buffer {
   }
 }
 
+/** `npm run plan` with `args`; whole lines (`--wide`): these tests read content, not layout. */
 async function plan(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new Buffer();
   const err = new Buffer();
-  const code = await runPlan(args, out, err);
+  const code = await runPlan([...args, "--wide"], out, err);
   return { code, out: out.text, err: err.text };
 }
 

@@ -5,19 +5,31 @@ export interface Writer {
   write(chunk: string): unknown;
 }
 
+import { TERMINAL_WIDTH, table, wrap } from "../packages/day2/lib/text";
+
+export { TERMINAL_WIDTH, table, wrap };
+
 /**
- * Left-aligned columns, two spaces apart, trailing blanks trimmed. A row may be
- * shorter than the first; its missing cells count as empty.
+ * A writer that folds each complete line to `width` before passing it on (a partial
+ * line waits for its end). Not for JSON: a folded string is no longer one.
  */
-export function table(rows: readonly (readonly string[])[]): string[] {
-  if (rows.length === 0) return [];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join("  ")
-      .trimEnd(),
-  );
+export function fitting(to: Writer, width = TERMINAL_WIDTH): Writer {
+  let pending = "";
+  return {
+    write(chunk: string) {
+      pending += chunk;
+      const cut = pending.lastIndexOf("\n");
+      if (cut < 0) return true;
+      const lines = pending.slice(0, cut).split("\n");
+      pending = pending.slice(cut + 1);
+      return to.write(fit(lines, width).join("\n") + "\n");
+    },
+  };
+}
+
+/** Every line folded to `width` (see {@link wrap}). */
+export function fit(lines: readonly string[], width = TERMINAL_WIDTH): string[] {
+  return lines.flatMap((l) => wrap(l, width));
 }
 
 /**

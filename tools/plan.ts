@@ -8,7 +8,7 @@ import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engi
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
 import type { SchematicKey } from "../lib/proxmox/images";
-import { table } from "./cli";
+import { TERMINAL_WIDTH, fit, table } from "./cli";
 import type { Removal } from "./stateFile";
 import * as tokens from "../lib/tokens";
 
@@ -332,7 +332,7 @@ export function longestChain(record: RunRecord): string[] {
 }
 
 /** The plan as text for a terminal. */
-export function renderPlanText(plan: Plan): string {
+export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
   const out: string[] = [];
   out.push(`em-infra plan for cluster ${plan.cluster} (offline: no Proxmox, no credentials)`);
   out.push("");
@@ -345,34 +345,37 @@ export function renderPlanText(plan: Plan): string {
   out.push("");
   out.push("Nodes");
   out.push(
-    ...table([
+    ...table(
       [
-        "name",
-        "role",
-        "host",
-        "vmId",
-        "ip",
-        "cpu",
-        "memory",
-        "disk",
-        "gpu",
-        "protect",
-        "schematic",
+        [
+          "name",
+          "role",
+          "host",
+          "vmId",
+          "ip",
+          "cpu",
+          "memory",
+          "disk",
+          "gpu",
+          "protect",
+          "schematic",
+        ],
+        ...plan.nodes.map((n) => [
+          n.name,
+          n.role,
+          n.host,
+          String(n.vmId),
+          n.ip,
+          String(n.cores),
+          `${n.memoryMiB} MiB`,
+          `${n.diskGiB} GiB`,
+          n.gpu ?? "-",
+          n.protect ? "yes" : "no",
+          `${n.schematic} ${n.schematicId ? n.schematicId.slice(0, 12) : "?"}`,
+        ]),
       ],
-      ...plan.nodes.map((n) => [
-        n.name,
-        n.role,
-        n.host,
-        String(n.vmId),
-        n.ip,
-        String(n.cores),
-        `${n.memoryMiB} MiB`,
-        `${n.diskGiB} GiB`,
-        n.gpu ?? "-",
-        n.protect ? "yes" : "no",
-        `${n.schematic} ${n.schematicId ? n.schematicId.slice(0, 12) : "?"}`,
-      ]),
-    ]).map((l) => `  ${l}`),
+      width - 2,
+    ).map((l) => `  ${l}`),
   );
   out.push("");
   out.push("Resources");
@@ -426,11 +429,13 @@ export function renderPlanText(plan: Plan): string {
   });
   out.push("");
   out.push("Talos patches per node (secrets redacted)");
+  // Prose is folded to the width; the patches are YAML, printed as they are.
+  const text = fit(out, width);
   for (const n of plan.nodes) {
-    out.push(`  ${n.name}:`);
+    text.push(`  ${n.name}:`);
     for (const p of n.patches) {
-      out.push("    ---");
-      out.push(
+      text.push("    ---");
+      text.push(
         ...p
           .trimEnd()
           .split("\n")
@@ -438,7 +443,7 @@ export function renderPlanText(plan: Plan): string {
       );
     }
   }
-  return out.join("\n") + "\n";
+  return text.join("\n") + "\n";
 }
 
 /** The dependency graph as a Mermaid flowchart (left to right), for GitHub to render. */

@@ -403,7 +403,9 @@ function kubeletForbiddenLabel(key: string): string | undefined {
 export function checkNodes(source: SourceFile): Problem[] {
   const problems: Problem[] = [];
   const report = (fieldPath: FieldPath, message: string): void => {
-    problems.push(error(positionOf(source, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+    problems.push(
+      error(positionOf(source, fieldPath), `${formatPath(fieldPath, source.data)}: ${message}`),
+    );
   };
   const entries = nodeEntries(source.data);
 
@@ -520,7 +522,7 @@ export function checkNodes(source: SourceFile): Problem[] {
         problems.push(
           error(
             positionOf(source, ["nodes", index, "labels", key], "key"),
-            `${formatPath(["nodes", index, "labels", key])}: the NodeRestriction admission plugin forbids a kubelet to set ${forbidden}; Talos sets a worker's labels with its kubelet's credentials, so none of this node's labels would be applied. Set this one with \`kubectl label node\` instead`,
+            `${formatPath(["nodes", index, "labels", key], source.data)}: the NodeRestriction admission plugin forbids a kubelet to set ${forbidden}; Talos sets a worker's labels with its kubelet's credentials, so none of this node's labels would be applied. Set this one with \`kubectl label node\` instead`,
           ),
         );
       }
@@ -556,7 +558,9 @@ export function checkNodes(source: SourceFile): Problem[] {
 export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile): Problem[] {
   const problems: Problem[] = [];
   const report = (fieldPath: FieldPath, message: string): void => {
-    problems.push(error(positionOf(nodes, fieldPath), `${formatPath(fieldPath)}: ${message}`));
+    problems.push(
+      error(positionOf(nodes, fieldPath), `${formatPath(fieldPath, nodes.data)}: ${message}`),
+    );
   };
   const facts = networkFacts(cluster.data);
   const clusterFields = fields(cluster.data);
@@ -577,6 +581,35 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
       report(
         fieldPath,
         `${quote(written)} is the cluster vip; the VIP must not be a node's own address`,
+      );
+    }
+  }
+
+  // One Proxmox resource mapping passes its devices to running VMs one at a time: two
+  // GPU workers on one host naming the same mapping need a device each in it.
+  const defaultHost = text(fields(clusterFields?.proxmox)?.node);
+  const byMapping = new Map<string, NodeEntry[]>();
+  for (const entry of entries) {
+    const mapping = text(fields(entry.node.gpu)?.mapping);
+    const host = text(entry.node.host) ?? defaultHost;
+    if (mapping === undefined || host === undefined) continue;
+    const key = `${host}\u0000${mapping}`;
+    byMapping.set(key, [...(byMapping.get(key) ?? []), entry]);
+  }
+  for (const [key, sharing] of byMapping) {
+    if (sharing.length < 2) continue;
+    const [host, mapping] = key.split("\u0000");
+    for (const entry of sharing.slice(1)) {
+      problems.push(
+        warning(
+          positionOf(nodes, ["nodes", entry.index, "gpu", "mapping"]),
+          `${nodeLabel(entry)}.gpu.mapping: ${quote(mapping)} is also the mapping of ${sharing
+            .filter((e) => e !== entry)
+            .map(nodeLabel)
+            .join(
+              ", ",
+            )} on host ${host}: the mapping must hold a device for each GPU worker that uses it, or only one of them can start`,
+        ),
       );
     }
   }
@@ -651,7 +684,11 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
 
   const workers = entries.filter((e) => e.node.role === "worker").length;
   const maxUnavailable = whole(fields(clusterFields?.rollout)?.maxUnavailableWorkers);
-  if (maxUnavailable !== undefined && maxUnavailable > workers && entries.length > 0) {
+  // Equal counts too, once there is more than one worker: a single worker can only go alone.
+  const everyWorker =
+    maxUnavailable !== undefined &&
+    (maxUnavailable > workers || (maxUnavailable === workers && workers > 1));
+  if (everyWorker && entries.length > 0) {
     // Not an error: the cluster may be about to grow. But as written, a rolling change
     // takes every worker down together.
     problems.push(
@@ -659,7 +696,7 @@ export function checkNodesAgainstCluster(cluster: SourceFile, nodes: SourceFile)
         positionOf(cluster, ["rollout", "maxUnavailableWorkers"]),
         workers === 0
           ? `rollout.maxUnavailableWorkers: ${maxUnavailable} has nothing to limit: nodes.yaml lists no workers`
-          : `rollout.maxUnavailableWorkers: ${maxUnavailable} is more than the ${workers} worker${workers === 1 ? "" : "s"} nodes.yaml lists: a rolling change would take every worker down at once`,
+          : `rollout.maxUnavailableWorkers: ${maxUnavailable} is ${maxUnavailable === workers ? "as many as" : "more than"} the ${workers} worker${workers === 1 ? "" : "s"} nodes.yaml lists: a rolling change would take every worker down at once`,
       ),
     );
   }

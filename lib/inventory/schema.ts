@@ -212,8 +212,8 @@ function editDistance(a: string, b: string): number {
 }
 
 /** `path: message`, or the message alone for the top of the file. */
-function at(fieldPath: FieldPath, message: string): string {
-  return fieldPath.length === 0 ? message : `${formatPath(fieldPath)}: ${message}`;
+function atPath(fieldPath: FieldPath, message: string, data: unknown): string {
+  return fieldPath.length === 0 ? message : `${formatPath(fieldPath, data)}: ${message}`;
 }
 
 /**
@@ -232,6 +232,9 @@ export function schemaProblems(source: SourceFile, kind: FileKind): Problem[] {
 }
 
 function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
+  // Paths name a node beside its index, read from this file's data.
+  const fmt = (p: FieldPath) => formatPath(p, source.data);
+  const at = (p: FieldPath, message: string) => atPath(p, message, source.data);
   const fieldPath = segmentsOf(e.instancePath, source.data);
   const def = defOf(e);
   const wording = def === undefined ? undefined : DEF_WORDING[def];
@@ -248,7 +251,7 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
       const missing = String(params.missingProperty);
       return error(
         positionAt(fieldPath),
-        `${formatPath([...fieldPath, missing])}: required field is missing`,
+        `${fmt([...fieldPath, missing])}: required field is missing`,
       );
     }
     case "additionalProperties": {
@@ -343,8 +346,8 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
       const limit = Number(params.limit);
       const extra = [...fieldPath, limit];
       const reason =
-        LIST_LIMIT_REASON[formatPath(fieldPath)] ??
-        `${formatPath(fieldPath)} takes at most ${limit} ${limit === 1 ? "entry" : "entries"}`;
+        LIST_LIMIT_REASON[fmt(fieldPath)] ??
+        `${fmt(fieldPath)} takes at most ${limit} ${limit === 1 ? "entry" : "entries"}`;
       return error(
         positionAt(extra),
         at(extra, `${quote((value as unknown[])[limit])} is one entry too many; ${reason}`),
@@ -358,7 +361,7 @@ function problemFor(source: SourceFile, e: ErrorObject): Problem | undefined {
         positionAt([...fieldPath, later]),
         at(
           [...fieldPath, later],
-          `${quote(list[later])} is listed twice (also at ${formatPath([...fieldPath, earlier])})`,
+          `${quote(list[later])} is listed twice (also at ${fmt([...fieldPath, earlier])})`,
         ),
       );
     }

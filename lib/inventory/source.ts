@@ -44,15 +44,28 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Writes a path the way an operator reads it: `nodes[2].vmId`, `network.gateway`, or
  * `nodes[0].labels["topology.kubernetes.io/zone"]` for a key that is not an identifier.
+ * Given nodes.yaml's data, a node's name follows its index: `nodes[2] "dev-gpu-1".vmId`.
  */
-export function formatPath(fieldPath: FieldPath): string {
+export function formatPath(fieldPath: FieldPath, data?: unknown): string {
   let out = "";
-  for (const segment of fieldPath) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
+  for (const [i, segment] of fieldPath.entries()) {
+    if (typeof segment === "number") {
+      out += `[${segment}]`;
+      // A node is named as well as numbered: `nodes[2] "dev-gpu-1".memoryMiB`.
+      const named = i === 1 && fieldPath[0] === "nodes" && fieldPath[2] !== "name";
+      const name = named ? nodeName(data, segment) : undefined;
+      if (name !== undefined) out += ` ${JSON.stringify(name)}`;
+    } else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out;
+}
+
+/** The `name` of entry `index` of nodes.yaml's `nodes`, when it is a string. */
+function nodeName(data: unknown, index: number): string | undefined {
+  const nodes = (data as { nodes?: unknown } | null | undefined)?.nodes;
+  const name = Array.isArray(nodes) ? (nodes[index] as { name?: unknown } | null)?.name : undefined;
+  return typeof name === "string" ? name : undefined;
 }
 
 /** The position of the first character of a file, for problems about the file as a whole. */

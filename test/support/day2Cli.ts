@@ -21,10 +21,14 @@ export interface Rig {
   readonly files: { talosconfig: string; kubeconfig: string; endpoints: string };
   /** `status` with these arguments. */
   run(args: readonly string[]): Promise<{ code: number; out: string; err: string }>;
-  /** Any command with these arguments. */
+  /**
+   * Any command with these arguments. Content tests read whole lines: `--wide` is added
+   * unless `fold` asks for the default 80-column output.
+   */
   command(
     name: string,
     args: readonly string[],
+    how?: { fold?: boolean },
   ): Promise<{ code: number; out: string; err: string }>;
   close(): void;
 }
@@ -48,11 +52,11 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
   fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
   fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
   fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
-  const command: Rig["command"] = async (name, args) => {
+  const command: Rig["command"] = async (name, args, how = {}) => {
     let out = "";
     let err = "";
     const code = await runDay2(
-      [name, ...args],
+      [name, ...args, ...(how.fold === true || args.includes("--wide") ? [] : ["--wide"])],
       { write: (s: string) => (out += s) },
       { write: (s: string) => (err += s) },
       { projectRoot: dir, timeoutMs: 400, retry: { attempts: 2, baseMs: 5, maxMs: 5 } },

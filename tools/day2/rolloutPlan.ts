@@ -10,6 +10,7 @@
  */
 import type { ClusterModel } from "../../lib/model";
 import type { Observations } from "./status";
+import { TERMINAL_WIDTH, fit } from "../cli";
 
 /** One node's entry of the dry run. */
 export interface DryRunNode {
@@ -122,7 +123,7 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
 }
 
 /** The dry run as lines for a terminal. */
-export function formatDryRun(run: DryRun): string[] {
+export function formatDryRun(run: DryRun, width = TERMINAL_WIDTH): string[] {
   const out = [
     `Rollout the next pulumi up would run for cluster ${run.cluster} (Talos ${run.talosVersion}, Kubernetes ${run.kubernetesVersion}), as the nodes are now:`,
     "",
@@ -147,5 +148,5 @@ export function formatDryRun(run: DryRun): string[] {
       ? "pulumi up would refuse this rollout."
       : `${included} of ${run.nodes.length} nodes would be rolled; nothing was changed.`,
   );
-  return out;
+  return fit(out, width);
 }

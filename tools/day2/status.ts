@@ -6,7 +6,7 @@
  */
 import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
-import { table } from "../cli";
+import { TERMINAL_WIDTH, fit, table } from "../cli";
 import { rolloutPlan } from "../../packages/day2";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
@@ -381,24 +381,31 @@ function versionCell(have: string | null, want: string | null, missing: string):
 }
 
 /** The report as text lines; the last line says whether the cluster matches. Pure. */
-export function formatStatus(report: StatusReport, inventoryLabel: string): string[] {
+export function formatStatus(
+  report: StatusReport,
+  inventoryLabel: string,
+  width = TERMINAL_WIDTH,
+): string[] {
   const lines = [
     `${inventoryLabel}: cluster ${report.cluster}, inventory wants Talos ${report.talosVersion}, Kubernetes ${report.kubernetesVersion}`,
     "",
-    ...table([
-      ["NODE", "ROLE", "ADDRESS", "TALOS", "ETCD", "READY", "KUBELET"],
-      ...report.nodes.map((r) => [
-        r.name,
-        r.role,
-        r.endpoint === "" || r.endpoint === `${r.address}:50000`
-          ? r.address
-          : `${r.address} via ${r.endpoint}`,
-        versionCell(r.talosVersion, r.wantTalosVersion, "unreachable"),
-        etcdCell(r),
-        readyCell(r, report.kubernetesChecked),
-        versionCell(r.kubeletVersion, r.wantKubeletVersion, "unknown"),
-      ]),
-    ]),
+    ...table(
+      [
+        ["NODE", "ROLE", "ADDRESS", "TALOS", "ETCD", "READY", "KUBELET"],
+        ...report.nodes.map((r) => [
+          r.name,
+          r.role,
+          r.endpoint === "" || r.endpoint === `${r.address}:50000`
+            ? r.address
+            : `${r.address} via ${r.endpoint}`,
+          versionCell(r.talosVersion, r.wantTalosVersion, "unreachable"),
+          etcdCell(r),
+          readyCell(r, report.kubernetesChecked),
+          versionCell(r.kubeletVersion, r.wantKubeletVersion, "unknown"),
+        ]),
+      ],
+      width,
+    ),
   ];
   if (report.problems.length > 0) {
     lines.push("", `Problems (${report.problems.length})`, ...report.problems.map((p) => `  ${p}`));
@@ -425,7 +432,7 @@ export function formatStatus(report: StatusReport, inventoryLabel: string): stri
       ? `The cluster matches the inventory${scope}.`
       : `The cluster does not match the inventory: ${differing} of ${report.nodes.length} nodes differ, ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}${scope}.`,
   );
-  return lines;
+  return fit(lines, width);
 }
 
 /** The `--json` document. Pure. */

@@ -21,7 +21,7 @@ const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
  * or a worker batch in parallel), after a preflight.
  * @param {Session} session
  * @param {readonly string[]} batch
- * @param {{ why: string, after?: (name: string) => Promise<void>, done: (name: string) => void }} how
+ * @param {{ why: string, what: string, after?: (name: string) => Promise<void>, done: (name: string) => void }} how
  */
 async function applyBatch(session, batch, how) {
   const t = session.talos;
@@ -46,6 +46,7 @@ async function applyBatch(session, batch, how) {
     }),
   );
   await inParallel(batch, async (n) => {
+    const started = Date.now();
     const data = session.news.configs[n];
     if (reboot[n]) {
       await rollThroughReboot(session, n, {
@@ -66,6 +67,11 @@ async function applyBatch(session, batch, how) {
     // cordoned it before it failed).
     await uncordonIfOurs(session, n);
     how.done(n);
+    session.finished(
+      n,
+      `${how.what}${reboot[n] ? ", staged and rebooted" : ", no reboot"}`,
+      Date.now() - started,
+    );
   });
 }
 
@@ -80,15 +86,18 @@ async function configStep(session, rolled) {
   const todo = Object.keys(news.nodes).filter((n) => needs(rolled[n], news, n).config);
   if (todo.length === 0) return;
   session.log(`configuration change: ${todo.join(", ")}`);
-  for (const batch of filterBatches(news.batches, (n) => todo.includes(n))) {
+  const batches = filterBatches(news.batches, (n) => todo.includes(n));
+  await session.eachBatch("configuration", batches, async (batch) => {
     session.checkpoint(`applying the configuration to ${batch.join(", ")}`);
     await applyBatch(session, batch, {
       why: "applying the configuration",
+      what: "configuration",
       done: (n) => {
         rolled[n] = { ...rolled[n], configHash: configHash(news.configs[n]) };
       },
     });
-  }
+    return true;
+  });
 }
 
 module.exports = { applyBatch, configStep };

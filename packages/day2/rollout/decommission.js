@@ -88,12 +88,19 @@ async function decommission(session, progress) {
     }
   }
 
-  for (const n of all) {
+  for (const [i, n] of all.entries()) {
     session.checkpoint(`removing ${n}`);
-    progress.removed[n] =
-      olds.nodes[n].role === "worker"
-        ? await removeWorker(session, n, reach[n])
-        : await removeControlPlane(session, n, reach[n]);
+    const started = Date.now();
+    session.place = `removal ${i + 1}/${all.length}`;
+    try {
+      progress.removed[n] =
+        olds.nodes[n].role === "worker"
+          ? await removeWorker(session, n, reach[n])
+          : await removeControlPlane(session, n, reach[n]);
+    } finally {
+      session.place = "";
+    }
+    session.finished(n, "removed", Date.now() - started);
   }
   return progress.removed;
 }

@@ -93,7 +93,8 @@ async function kubernetesStep(session, rolled) {
       configHash: configHash(news.configs[n]),
     };
   };
-  for (const batch of filterBatches(news.batches, (n) => todo.includes(n))) {
+  const batches = filterBatches(news.batches, (n) => todo.includes(n));
+  await session.eachBatch(`Kubernetes upgrade to ${version}`, batches, async (batch) => {
     /** @type {string[]} */
     const work = [];
     for (const n of batch) {
@@ -103,17 +104,19 @@ async function kubernetesStep(session, rolled) {
         done(n);
       } else work.push(n);
     }
-    if (work.length === 0) continue;
+    if (work.length === 0) return false;
     session.checkpoint(`upgrading Kubernetes on ${work.join(", ")}`);
     await applyBatch(session, work, {
       why: `upgrading Kubernetes to ${version}`,
+      what: `Kubernetes ${version}`,
       after: (n) =>
         session.step(n, `wait for Kubernetes ${version}`, () =>
           waitForVersion(session, n, version),
         ),
       done,
     });
-  }
+    return true;
+  });
   const kube = await session.kube();
   const image = `registry.k8s.io/kube-proxy:${version}`;
   try {

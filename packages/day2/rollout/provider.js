@@ -29,6 +29,7 @@ const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
 const { etcdHealth } = require("./preflight");
 const { takeSnapshot, pruneSnapshots } = require("../lib/snapshots");
+const { duration, wrap, TERMINAL_WIDTH } = require("../lib/text");
 const path = require("node:path");
 
 /**
@@ -62,7 +63,12 @@ const path = require("node:path");
  */
 function createRolloutProvider(opts = {}) {
   /** @type {RolloutLog} */
-  const log = opts.log ?? ((line) => console.log(`em-infra rollout: ${line}`));
+  // Pulumi shows a provider's console lines as they come: each folded to 80 columns.
+  const log =
+    opts.log ??
+    ((line) => {
+      for (const l of wrap(`em-infra rollout: ${line}`, TERMINAL_WIDTH, 20)) console.log(l);
+    });
   const now = opts.now ?? (() => new Date());
   return {
     async check(_olds, news) {
@@ -119,6 +125,7 @@ function createRolloutProvider(opts = {}) {
         if (risks.length > 0 && backups.beforeRollout)
           await snapshotFirst(session, {
             dir: path.resolve(opts.workDir ?? process.cwd(), backups.dir),
+            workDir: opts.workDir ?? process.cwd(),
             keep: backups.keep,
             why: `before rollout: ${risks.join("; ")}`,
             now,
@@ -137,7 +144,8 @@ function createRolloutProvider(opts = {}) {
         await talosStep(session, progress.rolled);
         await kubernetesStep(session, progress.rolled);
         await configStep(session, progress.rolled);
-        log(`${news.cluster}: update finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        for (const line of session.summary()) log(line);
+        log(`${news.cluster}: update finished in ${duration(Date.now() - started)}`);
         return {
           outs: plan.outputsFor(news, progress.rolled, {
             at: now().toISOString(),
@@ -159,8 +167,9 @@ function createRolloutProvider(opts = {}) {
         // outputs, every later delete or refresh of this resource would fail.
         const provider = newsIn?.__provider ?? oldsIn?.__provider;
         if (provider !== undefined) properties.__provider = provider;
+        for (const line of session.summary()) log(line);
         log(
-          `${news.cluster}: update ended after ${((Date.now() - started) / 1000).toFixed(1)} s without finishing; what it finished is recorded`,
+          `${news.cluster}: update ended after ${duration(Date.now() - started)} without finishing; what it finished is recorded`,
         );
         throw Object.assign(new Error(message), { id, properties, reasons: [message] });
       } finally {
@@ -179,7 +188,7 @@ function createRolloutProvider(opts = {}) {
  * Takes an etcd snapshot from a healthy member (one that is not leaving, if any) and
  * prunes the oldest. A failure stops the run before anything was changed.
  * @param {Session} session
- * @param {{ dir: string, keep: number, why: string, now: () => Date }} how
+ * @param {{ dir: string, workDir: string, keep: number, why: string, now: () => Date }} how
  */
 async function snapshotFirst(session, how) {
   const gone = new Set(plan.removedNodes(session.olds, session.news).controlPlanes);
@@ -199,11 +208,14 @@ async function snapshotFirst(session, how) {
         now: how.now,
       }),
     );
+    // Shown from the program's directory; the full sha256 is in the record beside it.
     session.log(
-      `etcd snapshot ${taken.file} (${taken.size} bytes, sha256 ${taken.sha256}) taken ${how.why}`,
+      `etcd snapshot ${path.relative(how.workDir, taken.file)} (${taken.size} bytes, sha256 ${taken.sha256.slice(0, 16)}…) taken ${how.why}`,
     );
     for (const f of pruneSnapshots(how.dir, session.news.cluster, how.keep))
-      session.log(`removed the oldest snapshot ${f} (keeping ${how.keep})`);
+      session.log(
+        `removed the oldest snapshot ${path.relative(how.workDir, f)} (keeping ${how.keep})`,
+      );
   } catch (e) {
     throw new Error(
       `the etcd snapshot ${how.why} failed${node === undefined ? "" : ` on ${node}`}, so nothing was changed: ${/** @type {Error} */ (e).message}. Fix it and run pulumi up again, or set backups.etcd.beforeRollout: false in cluster.yaml to roll without one`,

@@ -11,6 +11,7 @@ const { createTalosClient } = require("../lib/talos");
 const { createKubeClient } = require("../lib/kube");
 const { Day2Error } = require("../lib/errors");
 const { StopRequested } = require("./stop");
+const { duration, table } = require("../lib/text");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -38,11 +39,6 @@ const UNREACHABLE = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "REFUSED", "TIM
  */
 function isUnreachable(e) {
   return e instanceof Day2Error && UNREACHABLE.has(e.code);
-}
-
-/** @param {number} ms */
-function seconds(ms) {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -100,17 +96,81 @@ class Session {
     this.leaving = new Set();
     /** @type {string[]} */
     this.warnings = [];
+    /** Where the run is (`Talos upgrade: control plane 2/3`), named on every line; "" between phases. */
+    this.place = "";
+    /** What each node had done, for the closing summary. @type {{ node: string, what: string, ms: number }[]} */
+    this.done = [];
+  }
+
+  /** @private */
+  where() {
+    return this.place === "" ? "" : `[${this.place}] `;
   }
 
   /** @param {string} line */
   log(line) {
-    this.emit(line);
+    this.emit(this.where() + line);
   }
 
   /** @param {string} line */
   warn(line) {
     this.warnings.push(line);
-    this.emit(`WARNING: ${line}`);
+    this.emit(`${this.where()}WARNING: ${line}`);
+  }
+
+  /**
+   * Records what a node had done, for the summary at the end of the run.
+   * @param {string} node
+   * @param {string} what
+   * @param {number} ms
+   */
+  finished(node, what, ms) {
+    this.done.push({ node, what, ms });
+  }
+
+  /** The closing summary: one row per node and thing done, with its time. */
+  summary() {
+    if (this.done.length === 0) return [];
+    return [
+      "summary:",
+      ...table([
+        ["NODE", "DONE", "TIME"],
+        ...this.done.map((d) => [d.node, d.what, duration(d.ms)]),
+      ]).map((l) => `  ${l}`),
+    ];
+  }
+
+  /**
+   * Runs `fn` for each batch in turn, with the place named on every line it logs
+   * (`<phase>: control plane 2/3`, `<phase>: workers batch 1/4`), and after each batch
+   * that did something, how long it took and about how long the rest will take.
+   * @param {string} phase e.g. `Talos upgrade`.
+   * @param {readonly string[][]} batches
+   * @param {(batch: string[]) => Promise<boolean>} fn Resolves whether the batch did any work.
+   */
+  async eachBatch(phase, batches, fn) {
+    const cps = batches.filter((b) => this.allNodes[b[0]]?.role === "controlplane").length;
+    const workers = batches.length - cps;
+    const started = Date.now();
+    let cp = 0;
+    let w = 0;
+    try {
+      for (const [i, batch] of batches.entries()) {
+        const isCp = this.allNodes[batch[0]]?.role === "controlplane";
+        this.place = isCp
+          ? `${phase}: control plane ${++cp}/${cps}`
+          : `${phase}: workers batch ${++w}/${workers}`;
+        const t0 = Date.now();
+        if (!(await fn(batch))) continue;
+        const left = batches.length - i - 1;
+        const each = (Date.now() - started) / (i + 1);
+        this.log(
+          `${batch.join(", ")} done in ${duration(Date.now() - t0)}${left > 0 ? `; about ${duration(each * left)} left for ${left} more batch${left === 1 ? "" : "es"}` : ""}`,
+        );
+      }
+    } finally {
+      this.place = "";
+    }
   }
 
   /**
@@ -123,13 +183,13 @@ class Session {
    */
   async step(node, step, fn) {
     const started = Date.now();
-    this.emit(`${node}: ${step}...`);
+    this.log(`${node}: ${step}...`);
     try {
       const v = await fn();
-      this.emit(`${node}: ${step} done (${seconds(Date.now() - started)})`);
+      this.log(`${node}: ${step} done (${duration(Date.now() - started)})`);
       return v;
     } catch (e) {
-      this.emit(`${node}: ${step} FAILED after ${seconds(Date.now() - started)}`);
+      this.log(`${node}: ${step} FAILED after ${duration(Date.now() - started)}`);
       throw e;
     }
   }
@@ -221,4 +281,4 @@ class Session {
   }
 }
 
-module.exports = { Session, isUnreachable, seconds };
+module.exports = { Session, isUnreachable };

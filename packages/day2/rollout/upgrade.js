@@ -12,6 +12,7 @@
 
 const { filterBatches, needs } = require("./plan");
 const { Day2Error } = require("../lib/errors");
+const { shortImage } = require("../lib/text");
 const { preflight } = require("./preflight");
 const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
 
@@ -51,7 +52,8 @@ async function talosStep(session, rolled) {
   const record = (/** @type {string} */ n) => {
     rolled[n] = { ...rolled[n], talosVersion: target, schematic: news.nodes[n].schematic };
   };
-  for (const batch of filterBatches(news.batches, (n) => todo.includes(n))) {
+  const batches = filterBatches(news.batches, (n) => todo.includes(n));
+  await session.eachBatch(`Talos upgrade to ${target}`, batches, async (batch) => {
     const skip = batch.filter(
       (n) => running[n] === target && rolled[n].schematic === news.nodes[n].schematic,
     );
@@ -61,14 +63,17 @@ async function talosStep(session, rolled) {
       record(n);
     }
     const work = batch.filter((n) => !skip.includes(n));
-    if (work.length === 0) continue;
+    if (work.length === 0) return false;
     session.checkpoint(`upgrading ${work.join(", ")}`);
     await session.step(work.join(", "), "preflight", () =>
       preflight(session, { before: `upgrading ${work.join(", ")}`, reboots: true }),
     );
     await inParallel(work, async (n) => {
+      const started = Date.now();
       const image = news.nodes[n].installer;
-      await session.step(n, `pull ${image}`, () => session.talos.pullImage(n, image));
+      await session.step(n, `pull the ${shortImage(image)}`, () =>
+        session.talos.pullImage(n, image),
+      );
       await rollThroughReboot(session, n, {
         what: `stage the upgrade to ${target}`,
         after: `upgrade to ${target}`,
@@ -91,8 +96,10 @@ async function talosStep(session, rolled) {
       });
       record(n);
       session.log(`${n}: now runs Talos ${target}`);
+      session.finished(n, `Talos ${target}`, Date.now() - started);
     });
-  }
+    return true;
+  });
 }
 
 module.exports = { talosStep };
