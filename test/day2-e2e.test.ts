@@ -8,8 +8,6 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import "./support/loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
 import { DYNAMIC } from "../lib/tokens";
@@ -22,6 +20,7 @@ import {
 } from "../tools/offline/engine";
 import { unwrapSecrets } from "../tools/offline/secretSig";
 import { DEV, editedInventory, resource, stackConfig } from "./support/program";
+import { tempDir } from "./support/tmp";
 
 /** inventory/dev's nodes, as the fake serves them. */
 const DEV_NODES = [
@@ -43,7 +42,7 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
   /** Where the rollout's etcd snapshots go here, instead of the project's backups/. */
   let backupsDir: string;
   before(async function () {
-    backupsDir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-e2e-backups-"));
+    backupsDir = tempDir("e2e-backups");
     fake = await startFakeCluster({
       nodes: DEV_NODES,
       clusterName: "dev",

@@ -9,7 +9,6 @@
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as day2 from "../packages/day2";
 import type { FakeCluster } from "../packages/day2/fake";
@@ -25,6 +24,7 @@ import {
   type InputOptions,
   type RolloutOutputs,
 } from "./support/rollout";
+import { tempDir } from "./support/tmp";
 
 const ALL = ["cp-1", "cp-2", "cp-3", "w-1", "w-2"];
 const DEV = path.resolve(__dirname, "..", "inventory", "dev");
@@ -49,7 +49,7 @@ function ticking(start = Date.parse("2026-12-04T09:00:00Z")) {
 describe("etcd snapshots: before a rollout that disturbs a control plane", () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-backups-"));
+    dir = tempDir("backups");
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -285,7 +285,7 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
     const before = await rig(DEV);
     let file: string;
     let bytes: Buffer;
-    const keep = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-recover-"));
+    const keep = tempDir("recover");
     try {
       const args = [
         "--talosconfig",

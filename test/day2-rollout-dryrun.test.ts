@@ -4,7 +4,6 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import "./support/loopbackOnly";
 import { loadInventory } from "../lib/inventory";
@@ -13,6 +12,7 @@ import { startFakeCluster, type FakeCluster } from "../packages/day2/fake";
 import { runDay2 } from "../scripts/day2";
 import { formatDryRun, rolloutDryRun, type DryRun } from "../tools/day2/rolloutPlan";
 import { DEV } from "./support/program";
+import { tempDir } from "./support/tmp";
 
 /** Calls that change something on a node or in Kubernetes. */
 const MUTATING =
@@ -33,7 +33,7 @@ describe("day2 rollout --dry-run", function () {
       kubernetesVersion: "1.35.0",
     });
     cluster.node("dev-cp-1").version = "v1.12.9";
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-dryrun-"));
+    dir = tempDir("dryrun");
     fs.writeFileSync(path.join(dir, "talosconfig"), cluster.talosconfig, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "kubeconfig"), cluster.kubeconfig, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "endpoints.json"), JSON.stringify(cluster.endpoints));

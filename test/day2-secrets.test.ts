@@ -7,13 +7,13 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { inspect } from "util";
 import * as day2 from "../packages/day2";
 import { runDay2 } from "../scripts/day2";
 import { bootstrapCheckInputs, fake, FAST, kubeFor, rejection, talosFor } from "./support/day2";
 import type { FakeCluster } from "../packages/day2/fake";
+import { tempDir } from "./support/tmp";
 
 /** name -> distinctive substrings of that material. */
 function fingerprints(c: FakeCluster): [string, string[]][] {
@@ -209,7 +209,7 @@ describe("day2 secrets audit", () => {
 
   it("npm run day2 -- status shows no key material, text or JSON, healthy or failing", async () => {
     const c = await fake({ faults: { wrongCertIp: ["w-1"], connectionRefused: ["w-2"] } });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-day2-secrets-"));
+    const dir = tempDir("day2-secrets");
     try {
       const inv = path.join(dir, "inventory");
       fs.mkdirSync(inv);

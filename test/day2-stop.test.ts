@@ -5,9 +5,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { runDay2 } from "../scripts/day2";
+import { tempDir } from "./support/tmp";
 
 async function stop(root: string, ...args: string[]) {
   let out = "";
@@ -24,7 +24,7 @@ async function stop(root: string, ...args: string[]) {
 describe("npm run day2 -- stop", () => {
   let root: string;
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-stop-"));
+    root = tempDir("stop");
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 

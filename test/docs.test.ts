@@ -6,7 +6,6 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
   ARCHITECTURE_DOC,
@@ -21,6 +20,7 @@ import {
   replaceGenerated,
   runDocs,
 } from "../scripts/docs";
+import { tempDir } from "./support/tmp";
 
 /** README.md and every Markdown file in docs/, relative to the project root. */
 function docFiles(): string[] {
@@ -289,7 +289,7 @@ describe("documentation", function () {
     });
 
     it("the check finds a missing file and a missing anchor", function () {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-docs-"));
+      const root = tempDir("docs");
       try {
         fs.mkdirSync(path.join(root, "docs"));
         fs.writeFileSync(path.join(root, "docs", "other.md"), "# Other\n\n## Has `code`\n");
@@ -514,7 +514,7 @@ describe("documentation", function () {
     });
 
     it("npm run docs -- --check names a stale file and exits 1; npm run docs fixes it", async function () {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-docs-"));
+      const root = tempDir("docs");
       const out = { text: "", write: (s: string) => (out.text += s) };
       const err = { text: "", write: (s: string) => (err.text += s) };
       try {

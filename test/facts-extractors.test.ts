@@ -6,7 +6,6 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { buildFacts, factsText } from "../tools/facts";
 import { sortKeys } from "../tools/facts/json";
@@ -14,12 +13,13 @@ import { proxmoxveFacts } from "../tools/facts/proxmoxve";
 import { prunePulumiSchema } from "../tools/facts/pulumiSchema";
 import { talosConfigFacts, type TalosConfigFacts } from "../tools/facts/talosConfig";
 import { talosProviderFacts } from "../tools/facts/talosProvider";
+import { tempDir } from "./support/tmp";
 
 const made: string[] = [];
 
 /** A temporary upstream folder holding the given JSON files; removed after the tests. */
 function upstream(files: Record<string, unknown>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-facts-"));
+  const dir = tempDir("facts");
   made.push(dir);
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), JSON.stringify(content));

@@ -1,13 +1,13 @@
 /** The small shared helpers: deep freeze, the project root, tables, the nodes output. */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { deepFreeze } from "../lib/freeze";
 import { nodesOutput } from "../lib/outputs";
 import { PROJECT_ROOT, findProjectRoot } from "../lib/projectRoot";
 import { table } from "../tools/cli";
 import { haWithGpu } from "./support/talosInventories";
+import { tempDir } from "./support/tmp";
 
 describe("shared helpers", () => {
   describe("deepFreeze", () => {
@@ -42,7 +42,7 @@ describe("shared helpers", () => {
     });
 
     it("says where it looked when there is none", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-noroot-"));
+      const dir = tempDir("noroot");
       assert.throws(() => findProjectRoot(dir), new RegExp(`no Pulumi.yaml in ${dir}`));
     });
   });

@@ -1,15 +1,15 @@
 /** lib/inventory/load.ts: reading a folder, ordering problems, and what stops a load. */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { checkInventory, loadInventory } from "../lib/inventory/load";
 import { formatProblem, InventoryError } from "../lib/inventory/problems";
 import { BASE_CLUSTER, BASE_NODES, yamlText } from "./support/inventorySource";
+import { tempDir } from "./support/tmp";
 
 /** A temporary inventory folder holding the given files. */
 function folder(files: Readonly<Record<string, readonly string[]>>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-load-"));
+  const dir = tempDir("load");
   for (const [name, lines] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), yamlText(...lines));
   }

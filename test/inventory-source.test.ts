@@ -1,7 +1,6 @@
 /** lib/inventory/source.ts: reading an inventory file and finding positions in it. */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
   formatPath,
@@ -11,10 +10,11 @@ import {
   startOf,
 } from "../lib/inventory/source";
 import { sourceOf, yamlText } from "./support/inventorySource";
+import { tempDir } from "./support/tmp";
 
 /** A file with `text` in a fresh temporary folder; problems report it by absolute path. */
 function tempFile(text: string | undefined, name = "nodes.yaml"): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-source-"));
+  const dir = tempDir("source");
   const file = path.join(dir, name);
   if (text !== undefined) fs.writeFileSync(file, text);
   return file;

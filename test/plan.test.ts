@@ -3,7 +3,6 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { checkInventory, formatProblem } from "../lib/inventory";
 import { MOCK_SECRETS } from "../tools/offline/fakes";
@@ -12,6 +11,7 @@ import { runPlan } from "../scripts/plan";
 import { DEV, LARGE } from "./support/program";
 import { materialise } from "./support/invalidFixtures";
 import { APPLY, BOOTSTRAP, DYNAMIC, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
+import { tempDir } from "./support/tmp";
 
 class Buffer {
   text = "";
@@ -91,7 +91,7 @@ describe("npm run plan", function () {
   });
 
   it("draws the graph as a Mermaid flowchart, into Markdown or a bare file", async function () {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const dir = tempDir("plan");
     const md = path.join(dir, "graph.md");
     const mmd = path.join(dir, "graph.mmd");
     assert.equal((await plan([DEV, "--mermaid", md])).code, 0);
@@ -132,7 +132,7 @@ describe("npm run plan", function () {
   });
 
   it("writes the plan to --out FILE and keeps stdout empty, so JSON stays parseable", async function () {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const dir = tempDir("plan");
     const file = path.join(dir, "plan.json");
     const result = await plan([DEV, "--json", "--out", file, "--mermaid", path.join(dir, "g.mmd")]);
     assert.equal(result.code, 0);
@@ -143,7 +143,7 @@ describe("npm run plan", function () {
   });
 
   it("keeps stdout pure JSON with --json even when it also writes a graph", async function () {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-"));
+    const dir = tempDir("plan");
     const result = await plan([DEV, "--json", "--mermaid", path.join(dir, "g.mmd")]);
     assert.deepEqual(JSON.parse(result.out), json);
   });
@@ -152,7 +152,7 @@ describe("npm run plan", function () {
     const { runFor, editedInventory } = await import("./support/program");
     const { unwrapSecrets } = await import("../tools/offline/secretSig");
     const record = await runFor(LARGE);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-state-"));
+    const dir = tempDir("plan-state");
     const state = path.join(dir, "dev.json");
     // The file backend's checkpoint, as Pulumi writes it, with the resources' outputs.
     const resources = record.resources.map((r) => ({
@@ -202,7 +202,7 @@ describe("npm run plan", function () {
       const { runFor } = await import("./support/program");
       const { unwrapSecrets } = await import("../tools/offline/secretSig");
       const record = await runFor(LARGE);
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-plan-refusals-"));
+      dir = tempDir("plan-refusals");
       state = path.join(dir, "dev.json");
       const resources = record.resources.map((r) => ({
         urn: r.urn,

@@ -4,12 +4,12 @@
  * folder (removed by close()), every endpoint on 127.0.0.1.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { loadInventory, type Inventory } from "../../lib/inventory";
 import "./loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
 import { runDay2 } from "../../scripts/day2";
+import { tempDir } from "./tmp";
 
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
 
@@ -43,7 +43,7 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
     kubernetesVersion: inventory.cluster.kubernetes.version,
     ...options,
   });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-day2-status-"));
+  const dir = tempDir("day2-status");
   const files = {
     talosconfig: path.join(dir, "talosconfig"),
     kubeconfig: path.join(dir, "kubeconfig"),

@@ -28,9 +28,9 @@
  * folder (named like the fixture), which the tests then load as any inventory.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Document, isMap, isSeq, parseDocument } from "yaml";
+import { tempDir } from "./tmp";
 
 /** The project root (this file sits in test/support/). */
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -128,13 +128,9 @@ export function fixtureText(name: string, file: InventoryFile): string | undefin
 
 let root: string | undefined;
 
-/** The one temporary folder of this process, removed when it exits. */
+/** The temporary folder fixtures are written to, made again after a test file removed it. */
 function tempRoot(): string {
-  if (root === undefined) {
-    const made = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-fixtures-"));
-    process.once("exit", () => fs.rmSync(made, { recursive: true, force: true }));
-    root = made;
-  }
+  if (root === undefined || !fs.existsSync(root)) root = tempDir("fixtures");
   return root;
 }
 

@@ -3,7 +3,6 @@
  * chosen inventory folder, and queries what it registered.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
 import {
@@ -16,6 +15,7 @@ import {
 } from "../../tools/offline/engine";
 import { MOCK_SECRETS } from "../../tools/offline/fakes";
 import { unwrapSecrets } from "../../tools/offline/secretSig";
+import { tempDir } from "./tmp";
 
 export const DEV = path.join(PROJECT_ROOT, "inventory", "dev");
 export const LARGE = path.join(PROJECT_ROOT, "test", "fixtures", "valid", "large");
@@ -95,7 +95,7 @@ export function editedInventory(
     nodes: ReturnType<typeof parseDocument>;
   }) => void,
 ): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-inv-"));
+  const dir = tempDir("inv");
   const cluster = parseDocument(fs.readFileSync(path.join(source, "cluster.yaml"), "utf8"));
   const nodes = parseDocument(fs.readFileSync(path.join(source, "nodes.yaml"), "utf8"));
   edit({ cluster, nodes });

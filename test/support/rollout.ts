@@ -4,11 +4,10 @@
  * about the fake's call log ("what touched this node").
  */
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { FAST, fake } from "./day2";
 import * as day2 from "../../packages/day2";
 import type { FakeCluster } from "../../packages/day2/fake";
+import { tempDir } from "./tmp";
 
 export type RolloutInputs = import("../../packages/day2/rollout/types").RolloutInputs;
 export type RolloutOutputs = import("../../packages/day2/rollout/types").RolloutOutputs;
@@ -98,15 +97,11 @@ export function inputsFor(cluster: FakeCluster, o: InputOptions = {}): RolloutIn
 let scratchDir: string | undefined;
 
 /**
- * A folder for the rollout's stop markers (the program's directory, for a real run),
- * one per test process and removed when it exits.
+ * A folder for the rollout's stop markers and snapshots (the program's directory, for
+ * a real run), one per test file: made again after a file's cleanup removed it.
  */
 export function rolloutWorkDir(): string {
-  if (scratchDir === undefined) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-rollout-"));
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    scratchDir = dir;
-  }
+  if (scratchDir === undefined || !fs.existsSync(scratchDir)) scratchDir = tempDir("rollout");
   return scratchDir;
 }
 

@@ -30,13 +30,26 @@ const cache = new Map();
 /** @type {string | undefined} */
 let workDir;
 
-/** A private temporary folder for openssl's input and output files. */
-function scratch() {
-  if (workDir === undefined) {
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-fake-certs-"));
-    const dir = workDir;
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+/**
+ * A private temporary folder for openssl's input and output files, while `fn` runs;
+ * removed right after, so that nothing is left behind whatever ends the process.
+ * @template T
+ * @param {() => T} fn
+ * @returns {T}
+ */
+function inScratch(fn) {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-fake-certs-"));
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    workDir = undefined;
   }
+}
+
+/** The folder {@link inScratch} made. */
+function scratch() {
+  if (workDir === undefined) throw new Error("openssl runs only inside inScratch()");
   return workDir;
 }
 
@@ -100,19 +113,21 @@ function newCertificate(base) {
 function authority(name) {
   const hit = cache.get(`ca:${name}`);
   if (hit !== undefined) return /** @type {FakeAuthority} */ (hit);
-  openssl([
-    ...newCertificate(`${name}-ca`),
-    "-subj",
-    `/O=em-infra fake/CN=${name} ca`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,digitalSignature",
-  ]);
-  const [caCert, caKey] = take([`${name}-ca.crt`, `${name}-ca.key`]);
-  const ca = { caCert, caKey };
-  cache.set(`ca:${name}`, ca);
-  return ca;
+  return inScratch(() => {
+    openssl([
+      ...newCertificate(`${name}-ca`),
+      "-subj",
+      `/O=em-infra fake/CN=${name} ca`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,digitalSignature",
+    ]);
+    const [caCert, caKey] = take([`${name}-ca.crt`, `${name}-ca.key`]);
+    const ca = { caCert, caKey };
+    cache.set(`ca:${name}`, ca);
+    return ca;
+  });
 }
 
 /**
@@ -126,35 +141,37 @@ function leaf(caName, spec) {
   const hit = cache.get(id);
   if (hit !== undefined) return /** @type {CertAndKey} */ (hit);
   const ca = authority(caName);
-  const n = ++serial;
-  fs.writeFileSync(path.join(scratch(), `ca-${n}.crt`), ca.caCert);
-  fs.writeFileSync(path.join(scratch(), `ca-${n}.key`), ca.caKey, { mode: 0o600 });
-  const sans = [
-    ...(spec.ips ?? []).map((ip) => `IP:${ip}`),
-    ...(spec.dns ?? []).map((d) => `DNS:${d}`),
-  ];
-  const subject = spec.org === undefined ? `/CN=${spec.cn}` : `/O=${spec.org}/CN=${spec.cn}`;
-  openssl([
-    ...newCertificate(`leaf-${n}`),
-    "-subj",
-    subject,
-    "-CA",
-    `ca-${n}.crt`,
-    "-CAkey",
-    `ca-${n}.key`,
-    "-addext",
-    "basicConstraints=critical,CA:FALSE",
-    "-addext",
-    "keyUsage=critical,digitalSignature",
-    "-addext",
-    `extendedKeyUsage=${spec.usage === "server" ? "serverAuth" : "clientAuth"}`,
-    ...(sans.length > 0 ? ["-addext", `subjectAltName=${sans.join(",")}`] : []),
-  ]);
-  const [cert, key] = take([`leaf-${n}.crt`, `leaf-${n}.key`]);
-  take([`ca-${n}.crt`, `ca-${n}.key`]);
-  const out = { cert, key };
-  cache.set(id, out);
-  return out;
+  return inScratch(() => {
+    const n = ++serial;
+    fs.writeFileSync(path.join(scratch(), `ca-${n}.crt`), ca.caCert);
+    fs.writeFileSync(path.join(scratch(), `ca-${n}.key`), ca.caKey, { mode: 0o600 });
+    const sans = [
+      ...(spec.ips ?? []).map((ip) => `IP:${ip}`),
+      ...(spec.dns ?? []).map((d) => `DNS:${d}`),
+    ];
+    const subject = spec.org === undefined ? `/CN=${spec.cn}` : `/O=${spec.org}/CN=${spec.cn}`;
+    openssl([
+      ...newCertificate(`leaf-${n}`),
+      "-subj",
+      subject,
+      "-CA",
+      `ca-${n}.crt`,
+      "-CAkey",
+      `ca-${n}.key`,
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+      "-addext",
+      "keyUsage=critical,digitalSignature",
+      "-addext",
+      `extendedKeyUsage=${spec.usage === "server" ? "serverAuth" : "clientAuth"}`,
+      ...(sans.length > 0 ? ["-addext", `subjectAltName=${sans.join(",")}`] : []),
+    ]);
+    const [cert, key] = take([`leaf-${n}.crt`, `leaf-${n}.key`]);
+    take([`ca-${n}.crt`, `ca-${n}.key`]);
+    const out = { cert, key };
+    cache.set(id, out);
+    return out;
+  });
 }
 
 /**
