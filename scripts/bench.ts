@@ -111,11 +111,16 @@ async function measure(mode: Result["mode"], count: number, runs: number): Promi
   };
   const warm = await runProgram(options);
   const runsMs: number[] = [];
+  // Progress on stderr, which the parent passes through: a line per run as it ends.
+  process.stderr.write(`  ${mode} ${count} nodes: warm-up done\n`);
   for (let i = 0; i < runs; i++) {
     (global as { gc?: () => void }).gc?.();
     const start = process.hrtime.bigint();
     await runProgram(options);
     runsMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    process.stderr.write(
+      `  ${mode} ${count} nodes: run ${i + 1}/${runs} ${(runsMs[i] / 1000).toFixed(2)} s\n`,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
   return {
@@ -148,9 +153,15 @@ function spawnWorker(mode: Result["mode"], count: number, runs: number): Result 
   const child = spawnSync(
     process.execPath,
     [...worker, "--worker", mode, "--nodes", String(count), "--runs", String(runs)],
-    { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      // The worker's progress lines reach the terminal as they come.
+      stdio: ["ignore", "pipe", "inherit"],
+    },
   );
-  if (child.status !== 0) throw new Error(`bench worker failed:\n${child.stderr}`);
+  if (child.status !== 0) throw new Error(`bench worker failed (exit ${child.status}); see above`);
   return JSON.parse(child.stdout.trim().split("\n").pop()!) as Result;
 }
 
