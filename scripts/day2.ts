@@ -19,6 +19,7 @@ import { formatStatus, observeCluster, statusJson, statusReport } from "../tools
 import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel, etcdBackupDir } from "../lib/model";
 import { defaultStateFile, readStateRollout } from "../tools/stateFile";
+import { runDemo, type DemoOptions } from "../tools/day2/demo";
 
 import { TERMINAL_WIDTH, fitting, type Writer } from "../tools/cli";
 
@@ -32,6 +33,8 @@ export interface Day2Options {
   readonly timeoutMs?: number;
   /** Retries of each call. Default: 2 attempts, 200 ms apart. */
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
+  /** The demo's simulated reboot and upgrade times. */
+  readonly demo?: DemoOptions;
 }
 
 const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
@@ -51,6 +54,9 @@ const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
              Disaster recovery: checks the snapshot's sha256, uploads it to
              control plane NAME and bootstraps etcd there from it. Refuses unless
              NAME's etcd waits for a bootstrap. Never run by pulumi up.
+  demo       Day two in a minute without a cluster: a fake one on 127.0.0.1,
+             status, a rollout dry run, a Talos and a Kubernetes bump rolled,
+             status again. Takes no flags; leaves nothing behind.
   stop       Asks the rollout that a pulumi up of the stack is running to stop:
              it finishes the node or batch in progress, records it, starts
              nothing new. Exit 0 when one was asked, 1 when none runs.
@@ -486,12 +492,21 @@ export async function runDay2(
     (command === undefined ? err : out).write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (!["status", "rollout", "stop", "snapshot", "recover"].includes(command)) {
+  if (!["status", "rollout", "stop", "snapshot", "recover", "demo"].includes(command)) {
     err.write(`unknown command ${command}\n${USAGE}`);
     return 2;
   }
   try {
     if (command === "stop") return stop(rest, out, opts);
+    if (command === "demo") {
+      if (rest.some((a) => a !== "--wide")) throw new InputError("demo takes no flags");
+      return await runDemo(
+        out,
+        err,
+        (a, o, e, x) => runDay2([...a, ...(fold ? [] : ["--wide"])], o, e, x),
+        opts.demo,
+      );
+    }
     if (command === "snapshot") return await snapshot(rest, out, opts);
     if (command === "recover") return await recover(rest, out, opts);
     return command === "status" ? await status(rest, out, opts) : await rollout(rest, out, opts);

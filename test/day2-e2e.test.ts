@@ -146,9 +146,7 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
       .split("\n");
     const done = logical.filter((l) => /now runs Talos v1\.13\.1$/.test(l));
     assert.deepEqual(
-      done.map((l) =>
-        /^em-infra rollout: \[Talos upgrade to v1\.13\.1: ([^\]]+)\] (\S+):/.exec(l)?.slice(1),
-      ),
+      done.map((l) => /^em-infra rollout: \[Talos v1\.13\.1, ([^\]]+)\] (\S+):/.exec(l)?.slice(1)),
       [
         ["control plane 1/1", "dev-cp-1"],
         ["workers batch 1/2", "dev-worker-1"],
@@ -158,7 +156,7 @@ describe("day two end to end: program, state, stored provider, fake cluster", fu
     // Each batch says how long it took and what is left; the run ends with a summary.
     assert.ok(
       logical.some((l) =>
-        /\[Talos upgrade to v1\.13\.1: workers batch 1\/2\] dev-worker-1 done in [\d.]+ m?s; about [\d.]+ m?s left for 1 more batch$/.test(
+        /\[Talos v1\.13\.1, workers batch 1\/2\] dev-worker-1 done in [\d.]+ m?s; about [\d.]+ m?s left for 1 more batch$/.test(
           l,
         ),
       ),

@@ -138,7 +138,7 @@ describe("day2 rollout: configuration changes", () => {
       assert.equal(c.log.calls({ call: "Reboot" }).length, 0);
       assert.ok(
         lines.includes(
-          "[configuration: workers batch 2/2] w-2: the new configuration applies without a reboot",
+          "[configuration, workers batch 2/2] w-2: the new configuration applies without a reboot",
         ),
         lines.join("\n"),
       );

@@ -94,7 +94,7 @@ describe("day2 rollout: Talos upgrade", () => {
       }
       assert.ok(
         lines.some((l) =>
-          /^\[Talos upgrade to v1\.13\.3: control plane 1\/3\] cp-2: stage the upgrade to v1\.13\.3 done \(\d+/.test(
+          /^\[Talos v1\.13\.3, control plane 1\/3\] cp-2: stage the upgrade to v1\.13\.3 done \(\d+/.test(
             l,
           ),
         ),
@@ -185,9 +185,7 @@ describe("day2 rollout: Talos upgrade", () => {
       assert.ok(
         warn >= 0 &&
           warn <
-            lines.findIndex((l) =>
-              /^\[Talos upgrade to v1\.13\.3: control plane 1\/1\] cp-1: reboot/.test(l),
-            ),
+            lines.findIndex((l) => /^\[Talos v1\.13\.3, control plane 1\/1\] cp-1: reboot/.test(l)),
         lines.join("\n"),
       );
       assert.equal(outs.lastRun?.warnings.length, 1);

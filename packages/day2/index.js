@@ -43,6 +43,7 @@ module.exports = {
   readTarGz: tar.readTarGz,
   createBootstrapCheckProvider: bootstrapCheck.createBootstrapCheckProvider,
   createRolloutProvider: rolloutProvider.createRolloutProvider,
+  rolloutLineLogger: rolloutProvider.lineLogger,
   rolloutPlan,
   takeSnapshot: snapshots.takeSnapshot,
   listSnapshots: snapshots.listSnapshots,

@@ -94,7 +94,7 @@ async function kubernetesStep(session, rolled) {
     };
   };
   const batches = filterBatches(news.batches, (n) => todo.includes(n));
-  await session.eachBatch(`Kubernetes upgrade to ${version}`, batches, async (batch) => {
+  await session.eachBatch(`Kubernetes ${version}`, batches, async (batch) => {
     /** @type {string[]} */
     const work = [];
     for (const n of batch) {

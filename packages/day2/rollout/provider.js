@@ -63,12 +63,7 @@ const path = require("node:path");
  */
 function createRolloutProvider(opts = {}) {
   /** @type {RolloutLog} */
-  // Pulumi shows a provider's console lines as they come: each folded to 80 columns.
-  const log =
-    opts.log ??
-    ((line) => {
-      for (const l of wrap(`em-infra rollout: ${line}`, TERMINAL_WIDTH, 20)) console.log(l);
-    });
+  const log = opts.log ?? lineLogger((l) => console.log(l));
   const now = opts.now ?? (() => new Date());
   return {
     async check(_olds, news) {
@@ -185,6 +180,18 @@ function createRolloutProvider(opts = {}) {
 }
 
 /**
+ * The rollout's progress lines as `pulumi up` shows a provider's console output: each
+ * prefixed `em-infra rollout: ` and folded to 80 columns.
+ * @param {(line: string) => void} write
+ * @returns {RolloutLog}
+ */
+function lineLogger(write) {
+  return (line) => {
+    for (const l of wrap(`em-infra rollout: ${line}`, TERMINAL_WIDTH, 20)) write(l);
+  };
+}
+
+/**
  * Takes an etcd snapshot from a healthy member (one that is not leaving, if any) and
  * prunes the oldest. A failure stops the run before anything was changed.
  * @param {Session} session
@@ -223,4 +230,4 @@ async function snapshotFirst(session, how) {
   }
 }
 
-module.exports = { createRolloutProvider };
+module.exports = { createRolloutProvider, lineLogger };

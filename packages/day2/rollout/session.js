@@ -96,7 +96,7 @@ class Session {
     this.leaving = new Set();
     /** @type {string[]} */
     this.warnings = [];
-    /** Where the run is (`Talos upgrade: control plane 2/3`), named on every line; "" between phases. */
+    /** Where the run is (`Talos v1.13.3, control plane 2/3`), named on every line; "" between phases. */
     this.place = "";
     /** What each node had done, for the closing summary. @type {{ node: string, what: string, ms: number }[]} */
     this.done = [];
@@ -142,9 +142,9 @@ class Session {
 
   /**
    * Runs `fn` for each batch in turn, with the place named on every line it logs
-   * (`<phase>: control plane 2/3`, `<phase>: workers batch 1/4`), and after each batch
+   * (`<phase>, control plane 2/3`, `<phase>, workers batch 1/4`), and after each batch
    * that did something, how long it took and about how long the rest will take.
-   * @param {string} phase e.g. `Talos upgrade`.
+   * @param {string} phase e.g. `Talos v1.13.3`.
    * @param {readonly string[][]} batches
    * @param {(batch: string[]) => Promise<boolean>} fn Resolves whether the batch did any work.
    */
@@ -158,8 +158,8 @@ class Session {
       for (const [i, batch] of batches.entries()) {
         const isCp = this.allNodes[batch[0]]?.role === "controlplane";
         this.place = isCp
-          ? `${phase}: control plane ${++cp}/${cps}`
-          : `${phase}: workers batch ${++w}/${workers}`;
+          ? `${phase}, control plane ${++cp}/${cps}`
+          : `${phase}, workers batch ${++w}/${workers}`;
         const t0 = Date.now();
         if (!(await fn(batch))) continue;
         const left = batches.length - i - 1;

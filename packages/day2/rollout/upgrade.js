@@ -53,7 +53,7 @@ async function talosStep(session, rolled) {
     rolled[n] = { ...rolled[n], talosVersion: target, schematic: news.nodes[n].schematic };
   };
   const batches = filterBatches(news.batches, (n) => todo.includes(n));
-  await session.eachBatch(`Talos upgrade to ${target}`, batches, async (batch) => {
+  await session.eachBatch(`Talos ${target}`, batches, async (batch) => {
     const skip = batch.filter(
       (n) => running[n] === target && rolled[n].schematic === news.nodes[n].schematic,
     );

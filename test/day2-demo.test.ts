@@ -1,0 +1,61 @@
+/**
+ * `npm run day2 -- demo`: it runs the whole day-two story against the fake cluster
+ * (127.0.0.1 only: the loopback guard fails anything else), exits 0, shows the
+ * rollout's progress lines, fits 80 columns and removes everything it wrote.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import "./support/loopbackOnly";
+import { runDay2 } from "../scripts/day2";
+
+describe("npm run day2 -- demo", function () {
+  it("shows status, a dry run, a Talos and a Kubernetes rollout and status again, and leaves nothing", async function () {
+    let out = "";
+    let err = "";
+    const code = await runDay2(
+      ["demo"],
+      { write: (s: string) => (out += s) },
+      { write: (s: string) => (err += s) },
+      { demo: { rebootMs: 20, upgradeMs: 10 } },
+    );
+    assert.equal(code, 0, err + out);
+    assert.equal(err, "");
+    const lines = out.split("\n");
+    const headings = lines.filter((l, i) => /^\d\. /.test(l) && /^=+$/.test(lines[i - 1] ?? ""));
+    assert.deepEqual(
+      headings.map((h) => h.slice(0, 2)),
+      ["1.", "2.", "3.", "4.", "5."],
+    );
+    const after = (n: number) => out.slice(out.indexOf(headings[n - 1]));
+    assert.match(after(1), /runs Talos|The cluster matches the inventory\./);
+    assert.match(after(2), /5 of 5 nodes would be rolled; nothing was changed\./);
+    // The rollout's own lines, as pulumi up shows them: place, time left, summary.
+    assert.match(out, /^em-infra rollout: \[Talos v1\.13\.3, control plane 1\/3\] demo-cp-2: /m);
+    assert.match(out, /^em-infra rollout: \[Kubernetes v1\.36\.0, workers batch 2\/2\] /m);
+    // A rollout line folded past 80 columns continues on lines indented by 20.
+    const logical = out.replace(/\n {2,20}(?=\S)/g, " ");
+    assert.match(logical, /done in [\d.]+ m?s; about [\d.]+ m?s left for \d+ more batch/);
+    assert.equal((out.match(/^em-infra rollout: summary:$/gm) ?? []).length, 2);
+    assert.match(after(5), /\nThe cluster matches the inventory\.\n/);
+    assert.deepEqual(
+      out.split("\n").filter((l) => l.length > 80 && /\S\s+\S/.test(l.trim())),
+      [],
+    );
+    const dir = /A throwaway inventory and credentials are in\s+(\S+?),/.exec(logical)?.[1];
+    assert.ok(dir !== undefined && dir.includes("em-infra-demo-"), out.slice(0, 300));
+    assert.equal(fs.existsSync(dir), false, "the demo's folder is gone");
+  });
+
+  it("takes no flags", async function () {
+    let err = "";
+    const code = await runDay2(
+      ["demo", "--talosconfig", "x"],
+      { write: () => true },
+      {
+        write: (s: string) => (err += s),
+      },
+    );
+    assert.equal(code, 2);
+    assert.match(err, /demo takes no flags/);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * `npm run day2 -- demo`: day two in a minute, without a cluster. It starts the fake
+ * cluster the tests use (three control planes and two workers, on 127.0.0.1 only, at
+ * Talos v1.13.0 and Kubernetes 1.35.2), writes a throwaway inventory and credentials
+ * into a temporary folder, and runs what an operator would: status, a rollout dry run
+ * for a Talos bump, that rollout (the same provider code and the same lines as in
+ * `pulumi up`), a Kubernetes bump, and status again. It removes everything it wrote.
+ *
+ * What is not real: the nodes (the fake models Talos's and Kubernetes's answers), and
+ * each node's machine configuration, which here is a stand-in naming the component
+ * images (Pulumi renders the real one through the Talos provider).
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as day2 from "../../packages/day2";
+import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
+import { loadInventory } from "../../lib/inventory";
+import { buildClusterModel, rolloutInputs } from "../../lib/model";
+import type { Writer } from "../cli";
+
+/** The demo's starting versions and the bumps it shows. */
+export const DEMO = {
+  talosFrom: "v1.13.0",
+  talosTo: "v1.13.3",
+  kubernetesFrom: "1.35.2",
+  kubernetesTo: "1.36.0",
+} as const;
+
+const CLUSTER_YAML = (talos: string, kubernetes: string) => `name: demo
+vip: 10.20.0.10
+talos:
+  version: ${talos}
+kubernetes:
+  version: ${kubernetes}
+proxmox:
+  node: pve1
+  vmDatastore: local-lvm
+  imageDatastore: local
+  bridge: vmbr0
+network:
+  cidr: 10.20.0.0/24
+  gateway: 10.20.0.1
+  nameservers:
+    - 10.20.0.1
+rollout:
+  maxUnavailableWorkers: 1
+`;
+
+const NODES = [
+  { name: "demo-cp-1", role: "controlplane", vmId: 2011, ip: "10.20.0.11" },
+  { name: "demo-cp-2", role: "controlplane", vmId: 2012, ip: "10.20.0.12" },
+  { name: "demo-cp-3", role: "controlplane", vmId: 2013, ip: "10.20.0.13" },
+  { name: "demo-worker-1", role: "worker", vmId: 2021, ip: "10.20.0.21" },
+  { name: "demo-worker-2", role: "worker", vmId: 2022, ip: "10.20.0.22" },
+] as const;
+
+const NODES_YAML = `nodes:\n${NODES.map(
+  (n) => `  - name: ${n.name}\n    role: ${n.role}\n    vmId: ${n.vmId}\n    ip: ${n.ip}\n`,
+).join("")}`;
+
+/**
+ * A stand-in for a node's rendered machine configuration: the images a Kubernetes
+ * version sets, which is what the fake reads from it.
+ */
+function standInConfig(role: string, kubernetes: string): string {
+  const v = `v${kubernetes}`;
+  const lines = [
+    `machine:`,
+    `  type: ${role}`,
+    `  kubelet:`,
+    `    image: ghcr.io/siderolabs/kubelet:${v}`,
+  ];
+  if (role === "controlplane")
+    lines.push(
+      "cluster:",
+      ...["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"].map(
+        (c) => `  # ${c}: registry.k8s.io/${c}:${v}`,
+      ),
+    );
+  return lines.join("\n") + "\n";
+}
+
+/** Options for tests: the fake's simulated times. */
+export interface DemoOptions {
+  readonly rebootMs?: number;
+  readonly upgradeMs?: number;
+}
+
+/**
+ * Runs the demo, writing its transcript to `out`. Resolves 0 when the cluster ends at
+ * the inventory, 1 otherwise. Everything it made is gone when it resolves.
+ */
+export async function runDemo(
+  out: Writer,
+  err: Writer,
+  run: (args: readonly string[], out: Writer, err: Writer, opts: object) => Promise<number>,
+  opts: DemoOptions = {},
+): Promise<number> {
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-demo-"));
+  let cluster: FakeCluster | undefined;
+  const heading = (n: number, text: string) =>
+    out.write(`\n${"=".repeat(78)}\n${n}. ${text}\n${"=".repeat(78)}\n`);
+  try {
+    const inventoryDir = path.join(dir, "inventory");
+    fs.mkdirSync(inventoryDir);
+    const writeInventory = (talos: string, kubernetes: string) => {
+      fs.writeFileSync(path.join(inventoryDir, "cluster.yaml"), CLUSTER_YAML(talos, kubernetes));
+      fs.writeFileSync(path.join(inventoryDir, "nodes.yaml"), NODES_YAML);
+    };
+    writeInventory(DEMO.talosFrom, DEMO.kubernetesFrom);
+
+    cluster = await startFakeCluster({
+      nodes: NODES.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
+      clusterName: "demo",
+      endpointHost: "10.20.0.10",
+      talosVersion: DEMO.talosFrom,
+      kubernetesVersion: DEMO.kubernetesFrom,
+      rebootMs: opts.rebootMs ?? 400,
+      upgradeMs: opts.upgradeMs ?? 200,
+      staticPodReadyMs: 100,
+    });
+    const files = {
+      talosconfig: path.join(dir, "talosconfig"),
+      kubeconfig: path.join(dir, "kubeconfig"),
+      endpoints: path.join(dir, "endpoints.json"),
+    };
+    fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
+    fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
+    fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+    const flags = [
+      inventoryDir,
+      "--talosconfig",
+      files.talosconfig,
+      "--kubeconfig",
+      files.kubeconfig,
+      "--endpoints",
+      files.endpoints,
+      "--kubernetes-endpoint",
+      cluster.kubernetesEndpoint,
+    ];
+    const day2Opts = { projectRoot: dir, timeoutMs: 3000 };
+    out.write(
+      `em-infra day-two demo: a fake cluster on 127.0.0.1 (3 control planes, 2 workers) at Talos ${DEMO.talosFrom} and Kubernetes ${DEMO.kubernetesFrom}. A throwaway inventory and credentials are in ${dir}, removed at the end. Nothing else is dialed.\n`,
+    );
+
+    heading(1, "npm run day2 -- status: the cluster against its inventory");
+    await run(["status", ...flags], out, err, day2Opts);
+
+    // The rollout as pulumi up runs it: created at the start, then updated per edit.
+    const provider = day2.createRolloutProvider({
+      workDir: dir,
+      log: day2.rolloutLineLogger((l) => void out.write(`${l}\n`)),
+    });
+    const inputsFor = (talos: string, kubernetes: string) => {
+      writeInventory(talos, kubernetes);
+      const model = buildClusterModel(loadInventory(inventoryDir));
+      // The stack is dev's, whose backups folder status reads.
+      const plain = rolloutInputs(model, "dev", {
+        talosEndpoints: cluster!.endpoints,
+        kubernetesEndpoint: cluster!.kubernetesEndpoint,
+      });
+      const schematic = (key: string) =>
+        crypto.createHash("sha256").update(`demo schematic ${key}`).digest("hex");
+      return {
+        ...plain,
+        nodes: Object.fromEntries(
+          model.nodes.map((n) => [
+            n.name,
+            {
+              ...plain.nodes[n.name],
+              schematic: schematic(n.schematic),
+              installer: `factory.talos.dev/nocloud-installer/${schematic(n.schematic)}:${talos}`,
+            },
+          ]),
+        ),
+        configs: Object.fromEntries(
+          model.nodes.map((n) => [n.name, standInConfig(n.role, kubernetes)]),
+        ),
+        credentials: cluster!.clientConfiguration,
+        timing: { nodeTimeoutSeconds: 30, drainTimeoutSeconds: 10, pollMs: 50 },
+      };
+    };
+    const created = await provider.create(inputsFor(DEMO.talosFrom, DEMO.kubernetesFrom));
+
+    heading(2, `npm run day2 -- rollout --dry-run, after talos.version: ${DEMO.talosTo}`);
+    writeInventory(DEMO.talosTo, DEMO.kubernetesFrom);
+    await run(["rollout", "--dry-run", ...flags], out, err, day2Opts);
+
+    heading(3, `the rollout pulumi up runs for the Talos bump (its own log lines)`);
+    const talosNews = inputsFor(DEMO.talosTo, DEMO.kubernetesFrom);
+    const afterTalos = (await provider.update("demo-rollout", created.outs, talosNews)).outs;
+
+    heading(4, `the rollout for kubernetes.version: ${DEMO.kubernetesTo}`);
+    const kubeNews = inputsFor(DEMO.talosTo, DEMO.kubernetesTo);
+    await provider.update("demo-rollout", afterTalos, kubeNews);
+
+    heading(5, "npm run day2 -- status: the cluster matches its new inventory");
+    const code = await run(["status", ...flags], out, err, day2Opts);
+    out.write(
+      `\nThe demo took ${((Date.now() - started) / 1000).toFixed(1)} s and removed what it wrote. ` +
+        "docs/operations.md (Day two) says what each step means on a real cluster.\n",
+    );
+    return code;
+  } finally {
+    cluster?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
