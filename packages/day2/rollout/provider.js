@@ -45,7 +45,7 @@ const path = require("node:path");
  * @property {RolloutConnect} [connect] Client factories (tests: short deadlines).
  * @property {RolloutLog} [log] Progress sink. Default: console lines prefixed `em-infra rollout:`.
  * @property {() => Date} [now]
- * @property {string} [workDir] Where stop requests are looked for. Default: the current directory (the host runs providers in the program's directory).
+ * @property {string} [workDir] Where stop requests are looked for and a relative backups folder starts. Default: the current directory (the host runs providers in the program's directory).
  */
 
 /**
@@ -65,6 +65,7 @@ function createRolloutProvider(opts = {}) {
   /** @type {RolloutLog} */
   const log = opts.log ?? lineLogger((l) => console.log(l));
   const now = opts.now ?? (() => new Date());
+  const workDir = opts.workDir ?? process.cwd();
   return {
     async check(_olds, news) {
       const failures = plan.checkInputs(news);
@@ -99,7 +100,7 @@ function createRolloutProvider(opts = {}) {
       /** @type {RolloutProgress} */
       const progress = { rolled: { ...olds.rolled }, removed: {} };
       const stop = new StopWatch({
-        workDir: opts.workDir ?? process.cwd(),
+        workDir,
         stack: news.stack ?? news.cluster,
         cluster: news.cluster,
         log,
@@ -119,8 +120,8 @@ function createRolloutProvider(opts = {}) {
         const backups = plan.etcdBackups(news);
         if (risks.length > 0 && backups.beforeRollout)
           await snapshotFirst(session, {
-            dir: path.resolve(opts.workDir ?? process.cwd(), backups.dir),
-            workDir: opts.workDir ?? process.cwd(),
+            dir: path.resolve(workDir, backups.dir),
+            workDir,
             keep: backups.keep,
             why: `before rollout: ${risks.join("; ")}`,
             now,
