@@ -498,6 +498,10 @@ export async function runFigures(
         result: `Passed: \`${firstLine(docs.output)}\`.`,
         runsMs: docs.runsMs,
       });
+      // The demo must leave nothing: its folders are em-infra-demo-* in the temp folder.
+      const demoDirs = () =>
+        fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("em-infra-demo-"));
+      const before = demoDirs();
       const demo = await run(
         "npm run day2 -- demo",
         "npm",
@@ -505,11 +509,14 @@ export async function runFigures(
         opts.runs,
       );
       const ended = /The cluster matches the inventory\.\s*\n\s*The demo took/.test(demo.output);
+      const left = demoDirs().filter((d) => !before.includes(d));
       measured.push({
         command: "npm run day2 -- demo",
-        result: ended
-          ? "Passed: status, dry run, a Talos and a Kubernetes rollout, status matching; nothing left behind."
-          : "Ran, but did not end with the cluster matching its inventory.",
+        result:
+          (ended
+            ? "Passed: status, dry run, a Talos and a Kubernetes rollout, status matching"
+            : "Ran, but did not end with the cluster matching its inventory") +
+          (left.length === 0 ? "; no folder left in /tmp." : `; left ${left.join(", ")}.`),
         runsMs: demo.runsMs,
       });
     }
