@@ -12,15 +12,12 @@ const { delay } = require("../lib/retry");
 const { Day2Error } = require("../lib/errors");
 const { configHash, filterBatches, needs } = require("./plan");
 const { applyBatch } = require("./config");
-const { uncordonIfOurs } = require("./node");
+const { uncordonIfOurs, CONTROL_PLANE_PODS } = require("./node");
 
 /**
  * @typedef {import("./session").Session} Session
  * @typedef {import("./types").RolledNode} RolledNode
  */
-
-/** The control-plane static pods whose images follow the Kubernetes version. */
-const STATIC_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
 
 /**
  * What still runs another version on the node: "" when everything is at `version`.
@@ -37,7 +34,7 @@ async function lagging(session, name, version) {
   if (node.kubeletVersion !== version) behind.push(`kubelet ${node.kubeletVersion}`);
   if (session.news.nodes[name].role === "controlplane") {
     const pods = await kube.listPods(name);
-    for (const component of STATIC_PODS) {
+    for (const component of CONTROL_PLANE_PODS) {
       const images = pods
         .filter((p) => p.mirror)
         .flatMap((p) => p.containers)
