@@ -466,3 +466,40 @@ describe("day2 rollout: reboots and control planes, as talosctl judges them", ()
     }
   });
 });
+
+describe("day2 rollout: a Kubernetes upgrade counts a component as done only when Ready", () => {
+  it("a kube-apiserver that crashloops at the new version stops the run at the first control plane; the others keep the old version", async () => {
+    const c = await fake({
+      kubernetesVersion: "1.35.2",
+      faults: { crashloops: [{ node: "cp-2", component: "kube-apiserver", version: "v1.36.0" }] },
+    });
+    try {
+      const { provider } = providerFor();
+      const timing = { nodeTimeoutSeconds: 0.4 };
+      const olds = await created(c, provider, { kubernetesVersion: "1.35.2", timing });
+      const news = hostInputs(c, { kubernetesVersion: "1.36.0", timing });
+      const r = await hostUpdate(provider, "fake-rollout", olds, news);
+      assert.equal(r.ok, false);
+      assert.match(
+        r.message,
+        /^cp-2: still not at Kubernetes v1\.36\.0 0\.4 s after its new configuration was applied \(seen: kube-apiserver not Ready\); the rollout stopped here and touched no other node/,
+      );
+      for (const n of ["cp-3", "cp-1"]) {
+        assert.equal(
+          c.node(n).staticPodImages["kube-apiserver"],
+          "registry.k8s.io/kube-apiserver:v1.35.2",
+          n,
+        );
+        assert.equal(c.node(n).kubeletVersion, "v1.35.2", n);
+      }
+      for (const n of ["cp-1", "cp-3", "w-1", "w-2"]) assert.deepEqual(touches(c, n), [], n);
+      assert.equal(
+        stored(r).rolled["cp-2"].kubernetesVersion,
+        "1.35.2",
+        "cp-2 is not recorded as done",
+      );
+    } finally {
+      c.stop();
+    }
+  });
+});

@@ -35,7 +35,8 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string[]} kubeHang Kubernetes calls that never answer, as `METHOD /path`.
  * @property {Record<string, number>} resetIgnored Node -> how many Reset calls it answers and then ignores (the node keeps running).
  * @property {string[]} readDenied Nodes whose Read answers PermissionDenied, as for a talosconfig without the os:admin role.
- * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot (a crashlooping component).
+ * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot.
+ * @property {{ node: string, component: string, version: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version, e.g. a kube-apiserver at a release whose flags the configuration still sets.
  * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
  * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
  * @property {string[]} clockBehindAfterReboot Nodes whose clock is an hour behind after their next reboot, so their boot time goes backwards (a VM whose RTC drifted): only the boot id tells that they rebooted.
@@ -86,6 +87,7 @@ function noFaults() {
     resetIgnored: {},
     readDenied: [],
     staticPodsNeverReady: [],
+    crashloops: [],
     clockBehindAfterReboot: [],
     snapshotFails: [],
     snapshotEmpty: [],

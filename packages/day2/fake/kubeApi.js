@@ -189,7 +189,9 @@ class FakeKubeApi {
       p.image ??
       `registry.example/${p.name}:1`;
     // The kubelet reports a static pod Ready once its container runs again after a boot.
-    const ready = node?.ready === true && (p.mirror !== true || node.staticPodsReady);
+    const ready =
+      node?.ready === true &&
+      (p.mirror !== true || p.component === undefined || !node.podsNotReady.has(p.component));
     return {
       apiVersion: "v1",
       kind: "Pod",

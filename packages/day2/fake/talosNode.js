@@ -95,10 +95,12 @@ class FakeTalosNode {
     /** How many times it booted since the fake started. */
     this.boots = 1;
     /**
-     * Whether the kubelet reports its control-plane static pods Ready: false from a
-     * boot until `staticPodReadyMs` later, as the kubelet starts the containers anew.
+     * The control-plane static pods the kubelet does not report Ready: each from a boot,
+     * or from a change of its manifest, until `staticPodReadyMs` later, as the kubelet
+     * starts its container anew (for ever, when a fault says it crashloops).
+     * @type {Set<string>}
      */
-    this.staticPodsReady = true;
+    this.podsNotReady = new Set();
     /** @type {NodePhase} */
     this.phase = "running";
     /** The kubelet release its configuration asks for. */
@@ -307,19 +309,34 @@ class FakeTalosNode {
     if (wasServing && !this.ready) this.cluster.nodeStoppedServing(this.name);
   }
 
+  /** Whether every control-plane static pod is Ready. */
+  get staticPodsReady() {
+    return this.podsNotReady.size === 0;
+  }
+
   /**
-   * A boot finished: the kubelet starts the static pods again, Ready only after the
-   * fake's `staticPodReadyMs` (never, with the staticPodsNeverReady fault).
+   * The kubelet (re)starts static pods, after a boot (all of them) or when their
+   * manifests changed: each Ready only after the fake's `staticPodReadyMs`; never with
+   * the staticPodsNeverReady fault, nor one that crashloops at its current image.
    * @private
+   * @param {readonly string[]} [components]
    */
-  startStaticPods() {
-    if (this.role !== "controlplane") return;
-    this.staticPodsReady = false;
-    if (this.cluster.faults.staticPodsNeverReady.includes(this.name)) return;
+  startStaticPods(components = Object.keys(this.staticPodImages)) {
+    if (this.role !== "controlplane" || components.length === 0) return;
+    for (const c of components) this.podsNotReady.add(c);
+    const faults = this.cluster.faults;
     this.after(this.cluster.options.staticPodReadyMs, () => {
-      if (!this.ready) return;
-      this.staticPodsReady = true;
-      this.cluster.log.record(this.name, "static-pods", "ready");
+      if (!this.ready || faults.staticPodsNeverReady.includes(this.name)) return;
+      for (const c of components) {
+        const crashes = faults.crashloops.some(
+          (f) =>
+            f.node === this.name &&
+            f.component === c &&
+            imageTag(this.staticPodImages[c]) === f.version,
+        );
+        if (!crashes) this.podsNotReady.delete(c);
+      }
+      if (this.podsNotReady.size === 0) this.cluster.log.record(this.name, "static-pods", "ready");
     });
   }
 
@@ -366,10 +383,17 @@ class FakeTalosNode {
     this.config = text;
     const kubelet = /kubelet:(v[0-9][^\s"']*)/.exec(text);
     if (kubelet !== null) this.kubeletVersion = kubelet[1];
+    /** @type {string[]} */
+    const changed = [];
     for (const c of Object.keys(this.staticPodImages)) {
       const image = new RegExp(`[^\\s"']*/${c}:v[0-9][^\\s"']*`).exec(text);
-      if (image !== null) this.staticPodImages[c] = image[0];
+      if (image !== null && image[0] !== this.staticPodImages[c]) {
+        this.staticPodImages[c] = image[0];
+        changed.push(c);
+      }
     }
+    // A changed manifest makes the kubelet restart that pod (at boot, all restart anyway).
+    if (this.ready) this.startStaticPods(changed);
     this.cluster.options.onApplyConfiguration?.(this, text);
   }
 

@@ -35,14 +35,13 @@ async function lagging(session, name, version) {
   if (session.news.nodes[name].role === "controlplane") {
     const pods = await kube.listPods(name);
     for (const component of CONTROL_PLANE_PODS) {
-      const images = pods
-        .filter((p) => p.mirror)
-        .flatMap((p) => p.containers)
-        .filter((c) => c.name === component)
-        .map((c) => c.image);
-      const tag = images.map((i) => /:([^:/@]+)(@sha256:[0-9a-f]+)?$/.exec(i)?.[1] ?? "?");
+      const mine = pods.filter((p) => p.mirror && p.containers.some((c) => c.name === component));
+      const images = mine.flatMap((p) => p.containers).filter((c) => c.name === component);
+      const tag = images.map((c) => /:([^:/@]+)(@sha256:[0-9a-f]+)?$/.exec(c.image)?.[1] ?? "?");
       if (images.length === 0) behind.push(`${component} not running`);
       else if (tag.some((x) => x !== version)) behind.push(`${component} ${tag.join(", ")}`);
+      // At the new version is not enough: a crashlooping pod must not count as done.
+      else if (mine.some((p) => !p.ready)) behind.push(`${component} not Ready`);
     }
   }
   if (node.ready !== true) behind.push("Node not Ready");
