@@ -64,6 +64,13 @@ const NODE_POD_PREFIX = 24;
  */
 const LARGEST_SERVICE_PREFIX = 12;
 
+/**
+ * The smallest service network that holds the addresses derived from it: kube-apiserver
+ * gives the `kubernetes` Service the first address, and Talos makes the tenth the
+ * cluster DNS address (its kubelet `clusterDNS`), so a /28 (16 addresses) is the least.
+ */
+const SMALLEST_SERVICE_PREFIX = 28;
+
 /** How many nodes a pod network of this prefix holds, a /24 each (0 below a /24). */
 function nodesThatFit(prefix: number): number {
   return prefix > NODE_POD_PREFIX ? 0 : 2 ** (NODE_POD_PREFIX - prefix);
@@ -266,6 +273,14 @@ export function checkCluster(source: SourceFile): Problem[] {
       report(
         services.fieldPath,
         `${services.shown} is larger than a /${LARGEST_SERVICE_PREFIX}, the largest service network kube-apiserver accepts; ${services.fix} a /${LARGEST_SERVICE_PREFIX} or smaller (such as ${quote(smaller)})`,
+        services.part,
+      );
+    }
+    if (services.cidr.prefix > SMALLEST_SERVICE_PREFIX) {
+      const base = services.cidr.network;
+      report(
+        services.fieldPath,
+        `${services.shown} is too small for the addresses derived from it: the kubernetes API Service takes its first (${formatIpv4((base + 1) >>> 0)}) and Talos gives cluster DNS its tenth (${formatIpv4((base + 10) >>> 0)}); ${services.fix} a /${SMALLEST_SERVICE_PREFIX} or larger, the smallest that holds both`,
         services.part,
       );
     }
