@@ -492,12 +492,71 @@ describe("day2 rollout: a Kubernetes upgrade counts a component as done only whe
         );
         assert.equal(c.node(n).kubeletVersion, "v1.35.2", n);
       }
-      for (const n of ["cp-1", "cp-3", "w-1", "w-2"]) assert.deepEqual(touches(c, n), [], n);
+      // Pre-pulled everywhere first; otherwise nothing changed on the other nodes.
+      for (const n of ["cp-1", "cp-3", "w-1", "w-2"])
+        assert.deepEqual(
+          touches(c, n).filter((e) => e.call !== "ImageService.Pull"),
+          [],
+          n,
+        );
       assert.equal(
         stored(r).rolled["cp-2"].kubernetesVersion,
         "1.35.2",
         "cp-2 is not recorded as done",
       );
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("pre-pulls every image the upgrade needs on every node before any change: the kubelet (system), the control-plane pods (CRI)", async () => {
+    const c = await fake({ kubernetesVersion: "1.35.2" });
+    try {
+      const { provider } = providerFor();
+      const olds = await created(c, provider, { kubernetesVersion: "1.35.2" });
+      const r = await hostUpdate(
+        provider,
+        "fake-rollout",
+        olds,
+        hostInputs(c, { kubernetesVersion: "1.36.0" }),
+      );
+      assert.equal(r.ok, true, r.message);
+      const firstApply = seqOf(c, { call: "ApplyConfiguration" });
+      for (const n of ALL) {
+        const want = [{ ref: "ghcr.io/siderolabs/kubelet:v1.36.0", namespace: "NS_SYSTEM" }];
+        if (n.startsWith("cp-"))
+          for (const comp of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+            want.push({ ref: `registry.k8s.io/${comp}:v1.36.0`, namespace: "NS_CRI" });
+        assert.deepEqual(c.node(n).pulled, want, n);
+        const pulls = c.log.entries.filter((e) => e.node === n && e.call === "ImageService.Pull");
+        assert.ok(pulls[pulls.length - 1].seq < firstApply, `${n} pulled before any apply`);
+      }
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("an image that cannot be pulled stops the upgrade before any configuration is applied", async () => {
+    const c = await fake({
+      kubernetesVersion: "1.35.2",
+      faults: { badImages: ["registry.k8s.io/kube-scheduler:v1.36.0"] },
+    });
+    try {
+      const { provider } = providerFor();
+      const olds = await created(c, provider, { kubernetesVersion: "1.35.2" });
+      const r = await hostUpdate(
+        provider,
+        "fake-rollout",
+        olds,
+        hostInputs(c, { kubernetesVersion: "1.36.0" }),
+      );
+      assert.equal(r.ok, false);
+      assert.match(
+        r.message,
+        /^cp-\d: pre-pulling registry\.k8s\.io\/kube-scheduler:v1\.36\.0 for Kubernetes v1\.36\.0 failed, so nothing was changed on any node: /,
+      );
+      assert.equal(c.log.calls({ call: "ApplyConfiguration" }).length, 0);
+      for (const n of ALL) assert.equal(c.node(n).kubeletVersion, "v1.35.2", n);
     } finally {
       c.stop();
     }

@@ -75,9 +75,14 @@ function standInConfig(role: string, kubernetes: string): string {
   if (role === "controlplane")
     lines.push(
       "cluster:",
-      ...["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"].map(
-        (c) => `  # ${c}: registry.k8s.io/${c}:${v}`,
-      ),
+      ...(
+        [
+          ["apiServer", "kube-apiserver"],
+          ["controllerManager", "kube-controller-manager"],
+          ["scheduler", "kube-scheduler"],
+          ["proxy", "kube-proxy"],
+        ] as const
+      ).flatMap(([key, c]) => [`  ${key}:`, `    image: registry.k8s.io/${c}:${v}`]),
     );
   return lines.join("\n") + "\n";
 }

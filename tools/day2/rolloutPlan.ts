@@ -87,8 +87,8 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
       if (kubelet !== undefined && kubelet !== wantKubelet) {
         steps.push(
           node.role === "controlplane"
-            ? `apply the new configuration, then wait for its API server, controller manager and scheduler at ${wantKubelet}`
-            : `apply the new configuration, then wait for its kubelet at ${wantKubelet} and Ready`,
+            ? `pre-pull the ${wantKubelet} images, apply the new configuration, then wait for its API server, controller manager and scheduler at ${wantKubelet} and Ready`
+            : `pre-pull the ${wantKubelet} kubelet, apply the new configuration, then wait for its kubelet at ${wantKubelet} and Ready`,
         );
         why.push(`kubelet ${kubelet}, the inventory wants ${wantKubelet}`);
       } else if (kubelet === undefined && obs.kubernetes === undefined) {

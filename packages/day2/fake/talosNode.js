@@ -119,6 +119,8 @@ class FakeTalosNode {
     this.config = undefined;
     /** @type {string | undefined} */
     this.stagedConfig = undefined;
+    /** Every image pulled, with the containerd namespace it went to. @type {{ ref: string, namespace: string }[]} */
+    this.pulled = [];
     /** The snapshot an EtcdRecover call uploaded. @type {Buffer | undefined} */
     this.uploadedSnapshot = undefined;
     /** The partitions a Reset wiped. @type {string[]} */
@@ -791,6 +793,7 @@ class FakeTalosNode {
     if (this.cluster.faults.badImages.includes(ref) || imageTag(ref) === undefined) {
       throw rpcError(grpc.status.NOT_FOUND, `failed to resolve reference "${ref}": not found`);
     }
+    this.pulled.push({ ref, namespace: c.request.containerd?.namespace ?? "NS_UNKNOWN" });
     c.write({
       pullProgress: {
         layerId: "sha256:fake",

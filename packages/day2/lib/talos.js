@@ -583,20 +583,25 @@ class TalosClient {
   }
 
   /**
-   * Pulls an image into the system containerd namespace (the installer, before a drain).
+   * Pulls an image: into the system containerd namespace (the installer, the kubelet),
+   * or with `namespace: "cri"` into the CRI's (the control-plane static pods' images).
    * @param {string} node
    * @param {string} imageRef
-   * @param {{ onProgress?: (line: string) => void }} [opts]
+   * @param {{ namespace?: "system" | "cri", onProgress?: (line: string) => void }} [opts]
    * @returns {Promise<{ name: string }>}
    */
   async pullImage(node, imageRef, opts = {}) {
     /** @type {string} */
     let name = "";
+    const containerd =
+      opts.namespace === "cri"
+        ? { driver: "CRI", namespace: "NS_CRI" }
+        : { driver: "CONTAINERD", namespace: "NS_SYSTEM" };
     await this.call(
       node,
       "image",
       "Pull",
-      { containerd: { driver: "CONTAINERD", namespace: "NS_SYSTEM" }, imageRef },
+      { containerd, imageRef },
       {
         idempotent: true,
         stream: true,

@@ -12,7 +12,76 @@ const { delay } = require("../lib/retry");
 const { Day2Error } = require("../lib/errors");
 const { configHash, filterBatches, needs } = require("./plan");
 const { applyBatch } = require("./config");
-const { uncordonIfOurs, CONTROL_PLANE_PODS } = require("./node");
+const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
+const YAML = require("yaml");
+
+/** Where each control-plane component's image is set in a v1alpha1 configuration. */
+const COMPONENT_KEYS = /** @type {const} */ ({
+  "kube-apiserver": "apiServer",
+  "kube-controller-manager": "controllerManager",
+  "kube-scheduler": "scheduler",
+});
+
+/**
+ * The images a node runs at `version` after its new configuration: the kubelet's
+ * (containerd's system namespace) and, on a control plane, the three static pods'
+ * (the CRI namespace), read from the configuration's v1alpha1 document, or Talos's
+ * defaults where it sets none.
+ * @param {string} config
+ * @param {"controlplane" | "worker"} role
+ * @param {string} version e.g. `v1.36.0`.
+ * @returns {{ image: string, namespace: "system" | "cri" }[]}
+ */
+function imagesFor(config, role, version) {
+  /** @type {any} */
+  let doc = {};
+  for (const d of YAML.parseAllDocuments(config)) {
+    const v = d.toJS();
+    if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) doc = v;
+  }
+  /** @type {{ image: string, namespace: "system" | "cri" }[]} */
+  const out = [
+    {
+      image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${version}`,
+      namespace: "system",
+    },
+  ];
+  if (role === "controlplane")
+    for (const [component, key] of Object.entries(COMPONENT_KEYS))
+      out.push({
+        image: doc.cluster?.[key]?.image ?? `registry.k8s.io/${component}:${version}`,
+        namespace: "cri",
+      });
+  return out;
+}
+
+/**
+ * Pulls every image the upgrade needs on every node before anything changes, as
+ * `talosctl upgrade-k8s` does: a registry that cannot serve one stops the run here.
+ * @param {Session} session
+ * @param {string[]} nodes
+ * @param {string} version
+ */
+async function prePull(session, nodes, version) {
+  await inParallel(nodes, async (n) => {
+    const images = imagesFor(session.news.configs[n], session.news.nodes[n].role, version);
+    await session.step(
+      n,
+      `pre-pull ${images.length} image(s) for Kubernetes ${version}`,
+      async () => {
+        for (const { image, namespace } of images) {
+          try {
+            await session.talos.pullImage(n, image, { namespace });
+          } catch (e) {
+            throw new Error(
+              `${n}: pre-pulling ${image} for Kubernetes ${version} failed, so nothing was changed on any node: ${/** @type {Error} */ (e).message}`,
+            );
+          }
+        }
+      },
+    );
+  });
+}
 
 /**
  * @typedef {import("./session").Session} Session
@@ -89,6 +158,7 @@ async function kubernetesStep(session, rolled) {
       configHash: configHash(news.configs[n]),
     };
   };
+  await prePull(session, todo, version);
   const batches = filterBatches(news.batches, (n) => todo.includes(n));
   await session.eachBatch(`Kubernetes ${version}`, batches, async (batch) => {
     /** @type {string[]} */
@@ -129,4 +199,4 @@ async function kubernetesStep(session, rolled) {
   }
 }
 
-module.exports = { kubernetesStep, lagging };
+module.exports = { kubernetesStep, lagging, imagesFor };
