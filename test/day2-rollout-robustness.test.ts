@@ -11,6 +11,7 @@ import * as path from "path";
 import * as day2 from "../packages/day2";
 import type { FakeCluster } from "../packages/day2/fake";
 import { hostUpdate, type HostUpdateResult } from "../tools/offline/engine";
+import { TALOS_SUPPORT } from "../lib/inventory/versions";
 import {
   clusterNodes,
   fake,
@@ -557,6 +558,54 @@ describe("day2 rollout: a Kubernetes upgrade counts a component as done only whe
       );
       assert.equal(c.log.calls({ call: "ApplyConfiguration" }).length, 0);
       for (const n of ALL) assert.equal(c.node(n).kubeletVersion, "v1.35.2", n);
+    } finally {
+      c.stop();
+    }
+  });
+});
+
+describe("day2 rollout: a Kubernetes bump every node's Talos must support", () => {
+  const support = { kubernetesSupport: [...TALOS_SUPPORT] };
+
+  it("is refused at preview when the state records a node on a Talos that does not run the target", async () => {
+    const c = await fake({ kubernetesVersion: "1.35.2" });
+    try {
+      const { provider } = providerFor();
+      const olds = (await created(c, provider, {
+        kubernetesVersion: "1.35.2",
+      })) as unknown as RolloutOutputs;
+      // A Talos upgrade that failed part-way left cp-3 recorded at v1.12.5.
+      olds.rolled["cp-3"].talosVersion = "v1.12.5";
+      const news = { ...hostInputs(c, { kubernetesVersion: "1.36.0" }), ...support };
+      await assert.rejects(
+        provider.diff("fake-rollout", olds, news),
+        /cp-3: runs Talos v1\.12\.5 \(as recorded\), which runs Kubernetes 1\.30 to 1\.35, not 1\.36; bring every node to Talos v1\.13\.0 first, then bump Kubernetes/,
+      );
+      assert.equal(
+        c.log.calls().filter((e) => e.call !== "state").length,
+        0,
+        "preview dials nothing",
+      );
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("is checked again against the nodes at update: a node that runs an older Talos stops it before any change", async () => {
+    const c = await fake({ kubernetesVersion: "1.35.2" });
+    try {
+      const { provider } = providerFor();
+      const olds = await created(c, provider, { kubernetesVersion: "1.35.2" });
+      c.node("w-2").version = "v1.12.5";
+      const news = { ...hostInputs(c, { kubernetesVersion: "1.36.0" }), ...support };
+      const r = await hostUpdate(provider, "fake-rollout", olds, news);
+      assert.equal(r.ok, false);
+      assert.match(
+        r.message,
+        /^w-2: runs Talos v1\.12\.5, which runs Kubernetes 1\.30 to 1\.35, not 1\.36; nothing was changed on any node/,
+      );
+      assert.equal(c.log.calls({ call: "ApplyConfiguration" }).length, 0);
+      assert.equal(c.log.calls({ call: "ImageService.Pull" }).length, 0);
     } finally {
       c.stop();
     }

@@ -7,6 +7,7 @@
  * `schema`: stored state of every earlier version must keep working.
  */
 import type { DialSettings } from "../settings";
+import { TALOS_SUPPORT, type TalosSupport } from "../inventory/versions";
 import type { ClusterModel, NodeModel } from "./index";
 
 /** How long the rollout waits, per node and per drain. */
@@ -51,6 +52,11 @@ export interface RolloutPlainInputs {
   readonly clusterEndpoint: string;
   /** The Talos VIP, or null: behind one, Kubernetes calls ride out its moves. */
   readonly vip: string | null;
+  /**
+   * Which Kubernetes minors each Talos minor runs (em-infra's support table): a
+   * Kubernetes bump is refused while a node runs a Talos that does not support it.
+   */
+  readonly kubernetesSupport: readonly TalosSupport[];
   /** etcd snapshots before a rollout that disturbs a control plane; the folder resolved. */
   readonly backups: {
     readonly etcd: { readonly beforeRollout: boolean; readonly keep: number; readonly dir: string };
@@ -83,6 +89,7 @@ export function rolloutInputs(
     stack,
     clusterEndpoint: model.endpoint,
     vip: model.vip,
+    kubernetesSupport: TALOS_SUPPORT,
     backups: { etcd: { ...model.backups.etcd, dir: etcdBackupDir(model, stack) } },
     talosVersion: model.talosVersion,
     kubernetesVersion: model.kubernetesVersion,

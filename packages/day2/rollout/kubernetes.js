@@ -10,7 +10,7 @@
 
 const { delay } = require("../lib/retry");
 const { Day2Error } = require("../lib/errors");
-const { configHash, filterBatches, needs } = require("./plan");
+const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
 const { applyBatch } = require("./config");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const YAML = require("yaml");
@@ -158,6 +158,16 @@ async function kubernetesStep(session, rolled) {
       configHash: configHash(news.configs[n]),
     };
   };
+  // The nodes, not the state, say which Talos they run: each must support the target.
+  const target = parseVersion(news.kubernetesVersion);
+  await inParallel(todo, async (n) => {
+    const tag = (await session.talos.version(n)).tag;
+    const why = target === null ? null : unsupportedKubernetes(news, tag, target);
+    if (why !== null)
+      throw new Error(
+        `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
+      );
+  });
   await prePull(session, todo, version);
   const batches = filterBatches(news.batches, (n) => todo.includes(n));
   await session.eachBatch(`Kubernetes ${version}`, batches, async (batch) => {

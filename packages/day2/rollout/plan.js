@@ -254,7 +254,34 @@ function refusals(oldsIn, news) {
     );
   const moved = endpointRefusal(olds, news);
   if (moved !== null) out.push(moved);
+  if (kubeBump && nk !== null)
+    for (const [name, rolled] of Object.entries(olds.rolled)) {
+      if (news.nodes[name] === undefined) continue;
+      const why = unsupportedKubernetes(news, rolled.talosVersion, nk);
+      if (why !== null)
+        out.push(
+          `${name}: runs Talos ${rolled.talosVersion} (as recorded), which ${why}; bring every node to Talos ${news.talosVersion} first, then bump Kubernetes`,
+        );
+    }
   return out;
+}
+
+/**
+ * Why a node running `talosVersion` cannot run Kubernetes `kube`, from the inputs'
+ * support table; null when it can, or when the table does not know that Talos minor.
+ * @param {RolloutInputs} news
+ * @param {string} talosVersion
+ * @param {{ major: number, minor: number }} kube
+ * @returns {string | null}
+ */
+function unsupportedKubernetes(news, talosVersion, kube) {
+  const t = parseVersion(talosVersion);
+  const row =
+    t === null ? undefined : news.kubernetesSupport?.find((r) => r.talosMinor === t.minor);
+  if (row === undefined || kube.major !== 1) return null;
+  if (kube.minor >= row.oldestKubernetesMinor && kube.minor <= row.newestKubernetesMinor)
+    return null;
+  return `runs Kubernetes 1.${row.oldestKubernetesMinor} to 1.${row.newestKubernetesMinor}, not ${kube.major}.${kube.minor}`;
 }
 
 /** `https://10.20.0.11:6443` -> `10.20.0.11`. @param {string} url */
@@ -310,6 +337,7 @@ function comparable(v, hashes) {
     lastRun: _l,
     __provider: _p,
     backups: _b,
+    kubernetesSupport: _k,
     ...rest
   } = v;
   return JSON.stringify(sortKeys({ ...rest, configHashes: hashes }));
@@ -531,6 +559,7 @@ module.exports = {
   outputsFor,
   partialOutputs,
   controlPlaneRisks,
+  unsupportedKubernetes,
   etcdBackups,
   endpointHost,
   filterBatches,

@@ -59,6 +59,7 @@
  * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
+ * @property {{ talosMinor: number, oldestKubernetesMinor: number, newestKubernetesMinor: number }[]} [kubernetesSupport] em-infra's table of the Kubernetes minors each Talos minor runs; absent in older state (no check then).
  */
 
 /**
