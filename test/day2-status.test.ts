@@ -120,6 +120,7 @@ describe("day2 status (pure report)", () => {
             unschedulable: false,
             annotations: {},
             labels: {},
+            allocatable: {},
           },
           {
             name: "dev-worker-1",
@@ -129,6 +130,7 @@ describe("day2 status (pure report)", () => {
             unschedulable: false,
             annotations: {},
             labels: {},
+            allocatable: {},
           },
           {
             name: "stray",
@@ -138,6 +140,7 @@ describe("day2 status (pure report)", () => {
             unschedulable: false,
             annotations: {},
             labels: {},
+            allocatable: {},
           },
         ],
       },
@@ -196,7 +199,7 @@ describe("day2 status against the fake cluster", () => {
       );
       assert.match(
         out,
-        /\ndev-gpu-1 +worker +10\.20\.0\.31 via 127\.0\.0\.1:\d+ +v1\.13\.0 +- +yes +v1\.36\.0\n/,
+        /\ndev-gpu-1 +worker +10\.20\.0\.31 via 127\.0\.0\.1:\d+ +v1\.13\.0 +- +yes, 1 gpu +v1\.36\.0\n/,
       );
     } finally {
       r.close();
@@ -222,6 +225,7 @@ describe("day2 status against the fake cluster", () => {
         ready: true,
         kubeletVersion: "v1.36.0",
         cordoned: null,
+        gpus: null,
         wantKubeletVersion: "v1.36.0",
         matches: true,
         problems: [],
@@ -333,6 +337,32 @@ describe("day2 status against the fake cluster", () => {
       );
     } finally {
       r.close();
+    }
+  });
+
+  it("a GPU worker shows its allocatable GPUs, and one whose Node advertises none is a problem", async () => {
+    const r = await rig(DEV, { gpus: {} });
+    try {
+      const { code, out } = await r.run(full(r, DEV, "--json"));
+      assert.strictEqual(code, 1);
+      const doc = json(out);
+      assert.deepStrictEqual(
+        doc.nodes.map((n) => n.gpus),
+        [null, null, 0],
+      );
+      assert.deepStrictEqual(doc.problems, [
+        "dev-gpu-1: a GPU worker whose Node advertises no nvidia.com/gpu, so no pod can request its GPU (is the NVIDIA device plugin running on it?)",
+      ]);
+    } finally {
+      r.close();
+    }
+    const ok = await rig(DEV, { gpus: { "dev-gpu-1": 2 } });
+    try {
+      const doc = json((await ok.run(full(ok, DEV, "--json"))).out);
+      assert.strictEqual(doc.nodes[2].gpus, 2);
+      assert.strictEqual(doc.matches, true);
+    } finally {
+      ok.close();
     }
   });
 

@@ -41,6 +41,8 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
     endpointHost: inventory.endpoint.host,
     talosVersion: inventory.cluster.talos.version,
     kubernetesVersion: inventory.cluster.kubernetes.version,
+    // A healthy cluster's GPU workers advertise their GPU (the NVIDIA device plugin).
+    gpus: Object.fromEntries(inventory.nodes.filter((n) => n.gpu).map((n) => [n.name, 1])),
     ...options,
   });
   const dir = tempDir("day2-status");

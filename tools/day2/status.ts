@@ -60,6 +60,11 @@ export interface StatusRow {
    * before uncordoning it), `other`, or null when it is schedulable or unknown.
    */
   readonly cordoned: "rollout" | "other" | null;
+  /**
+   * For a GPU worker: the nvidia.com/gpu its Node advertises as allocatable (0 when
+   * none); null for other nodes, or without a kubeconfig.
+   */
+  readonly gpus: number | null;
   /** `v<inventory kubernetes version>`; null without a kubeconfig. */
   readonly wantKubeletVersion: string | null;
   readonly matches: boolean;
@@ -241,12 +246,21 @@ export function statusReport(
     let ready: boolean | null = null;
     let kubeletVersion: string | null = null;
     let cordoned: StatusRow["cordoned"] = null;
+    let gpus: number | null = null;
     if (kubeNodes !== undefined) {
       const k = kubeNodes.find((n) => n.name === node.name);
       if (k === undefined) problems.push(`${node.name}: has no Kubernetes Node`);
       else {
         ready = k.ready;
         kubeletVersion = k.kubeletVersion === "" ? null : k.kubeletVersion;
+        if (node.gpu !== undefined) {
+          gpus = Number(k.allocatable["nvidia.com/gpu"] ?? 0) || 0;
+          // Without a device plugin nothing advertises the GPU, and no pod can ask for it.
+          if (gpus === 0)
+            problems.push(
+              `${node.name}: a GPU worker whose Node advertises no nvidia.com/gpu, so no pod can request its GPU (is the NVIDIA device plugin running on it?)`,
+            );
+        }
         const { key, value } = rolloutPlan.CORDON_ANNOTATION;
         if (k.unschedulable) cordoned = k.annotations[key] === value ? "rollout" : "other";
         if (cordoned === "rollout") {
@@ -282,6 +296,7 @@ export function statusReport(
       ready,
       kubeletVersion,
       cordoned,
+      gpus,
       wantKubeletVersion: obs.kubernetes === undefined ? null : wantKubelet,
       matches: problems.length === 0,
       problems,
@@ -371,7 +386,8 @@ function readyCell(r: StatusRow, checked: boolean): string {
     return r.problems.some((p) => p.endsWith("has no Kubernetes Node")) ? "no Node" : "unknown";
   const cordon =
     r.cordoned === null ? "" : r.cordoned === "rollout" ? ", cordoned (rollout)" : ", cordoned";
-  return `${r.ready ? "yes" : "no"}${cordon}`;
+  const gpus = r.gpus === null ? "" : `, ${r.gpus} gpu`;
+  return `${r.ready ? "yes" : "no"}${cordon}${gpus}`;
 }
 
 function versionCell(have: string | null, want: string | null, missing: string): string {

@@ -59,6 +59,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {number} [rebootMs] Simulated reboot time. Default: 5.
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
  * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
+ * @property {Record<string, number>} [gpus] Node -> the nvidia.com/gpu count its Node advertises as allocatable (what the NVIDIA device plugin reports); a node not named advertises none.
  * @property {string[]} [awaitingBootstrap] Control planes whose etcd waits for a bootstrap (they were reset, or their VMs recreated): not members, their etcd service `Preparing`. With every control plane here and `faults.etcdMembers: []`, the cluster has lost etcd.
  * @property {{ holder: string, moveMs: number }} [vip] The cluster endpoint is a Talos VIP held by `holder`: when the holder stops serving, the Kubernetes API is unreachable for `moveMs` while another control plane takes the address over.
  * @property {boolean} [defaultPods] A kube-proxy DaemonSet pod on every node, mirror pods of the three control-plane static pods on every control plane, and an app pod on every worker. Default: true.
@@ -108,6 +109,7 @@ class FakeCluster {
       rebootMs: options.rebootMs ?? 5,
       upgradeMs: options.upgradeMs ?? 5,
       staticPodReadyMs: options.staticPodReadyMs ?? 5,
+      gpus: { ...(options.gpus ?? {}) },
       onApplyConfiguration: options.onApplyConfiguration,
     };
     /** @readonly @type {FakeFaults} */

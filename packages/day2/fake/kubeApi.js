@@ -172,6 +172,16 @@ class FakeKubeApi {
           },
         ],
         nodeInfo: { kubeletVersion: n.kubeletVersion },
+        // What the kubelet advertises; a device plugin adds extended resources such as
+        // nvidia.com/gpu (the fake's `gpus` option), and a NotReady node keeps its last.
+        allocatable: {
+          cpu: "4",
+          memory: "8Gi",
+          pods: "110",
+          ...(this.cluster.options.gpus[n.name] === undefined
+            ? {}
+            : { "nvidia.com/gpu": String(this.cluster.options.gpus[n.name]) }),
+        },
       },
     };
   }

@@ -39,6 +39,7 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @property {boolean} unschedulable
  * @property {Record<string, string>} annotations
  * @property {Record<string, string>} labels
+ * @property {Record<string, string>} allocatable status.allocatable: resource name -> quantity, e.g. `nvidia.com/gpu: "1"`.
  */
 
 /**
@@ -308,6 +309,7 @@ class KubeClient {
       unschedulable: n?.spec?.unschedulable === true,
       annotations: n?.metadata?.annotations ?? {},
       labels: n?.metadata?.labels ?? {},
+      allocatable: n?.status?.allocatable ?? {},
     };
   }
 
