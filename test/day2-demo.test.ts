@@ -27,7 +27,10 @@ describe("npm run day2 -- demo", function () {
       ["1.", "2.", "3.", "4.", "5."],
     );
     const after = (n: number) => out.slice(out.indexOf(headings[n - 1]));
-    assert.match(after(1), /runs Talos|The cluster matches the inventory\./);
+    // Before: the cluster is at the inventory's old versions, and status says it matches.
+    const first = after(1).slice(0, after(1).indexOf(headings[1]));
+    assert.match(first, /inventory wants Talos\s+v1\.13\.0, Kubernetes 1\.35\.2/);
+    assert.match(first, /\nThe cluster matches the inventory\.\n/);
     assert.match(after(2), /5 of 5 nodes would be rolled; nothing was changed\./);
     // The rollout's own lines, as pulumi up shows them: place, time left, summary.
     assert.match(out, /^em-infra rollout: \[Talos v1\.13\.3, control plane 1\/3\] demo-cp-2: /m);
