@@ -420,7 +420,7 @@ async function rollout(args: readonly string[], out: Writer, opts: Day2Options):
       await observeCluster(inventory, talos, kube),
     );
     if (a.json) out.write(JSON.stringify(run, null, 2) + "\n");
-    else for (const line of formatDryRun(run, width(args))) out.write(`${line}\n`);
+    else for (const line of formatDryRun(run)) out.write(`${line}\n`);
     return run.refusals.length === 0 && run.nodes.every((n) => n.steps.length === 0) ? 0 : 1;
   } finally {
     talos.close();

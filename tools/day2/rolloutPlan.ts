@@ -10,7 +10,6 @@
  */
 import type { ClusterModel } from "../../lib/model";
 import type { Observations } from "./status";
-import { TERMINAL_WIDTH, fit } from "../cli";
 
 /** One node's entry of the dry run. */
 export interface DryRunNode {
@@ -122,8 +121,8 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
   };
 }
 
-/** The dry run as lines for a terminal. */
-export function formatDryRun(run: DryRun, width = TERMINAL_WIDTH): string[] {
+/** The dry run as lines; the command's writer folds them to the terminal's width. */
+export function formatDryRun(run: DryRun): string[] {
   const out = [
     `Rollout the next pulumi up would run for cluster ${run.cluster} (Talos ${run.talosVersion}, Kubernetes ${run.kubernetesVersion}), as the nodes are now:`,
     "",
@@ -148,5 +147,5 @@ export function formatDryRun(run: DryRun, width = TERMINAL_WIDTH): string[] {
       ? "pulumi up would refuse this rollout."
       : `${included} of ${run.nodes.length} nodes would be rolled; nothing was changed.`,
   );
-  return fit(out, width);
+  return out;
 }

@@ -6,7 +6,7 @@
  */
 import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
-import { TERMINAL_WIDTH, fit, table } from "../cli";
+import { TERMINAL_WIDTH, table } from "../cli";
 import { rolloutPlan } from "../../packages/day2";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
@@ -396,7 +396,11 @@ function versionCell(have: string | null, want: string | null, missing: string):
   return have === want ? have : `${have} (want ${want})`;
 }
 
-/** The report as text lines; the last line says whether the cluster matches. Pure. */
+/**
+ * The report as text lines; the last line says whether the cluster matches. The node
+ * table fits `width` (records when it would not); the command's writer folds the prose.
+ * Pure.
+ */
 export function formatStatus(
   report: StatusReport,
   inventoryLabel: string,
@@ -448,7 +452,7 @@ export function formatStatus(
       ? `The cluster matches the inventory${scope}.`
       : `The cluster does not match the inventory: ${differing} of ${report.nodes.length} nodes differ, ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}${scope}.`,
   );
-  return fit(lines, width);
+  return lines;
 }
 
 /** The `--json` document. Pure. */

@@ -238,8 +238,7 @@ async function uncordonFinished(session) {
     (n) =>
       n.unschedulable &&
       n.annotations[CORDON_ANNOTATION.key] === CORDON_ANNOTATION.value &&
-      session.news.nodes[n.name] !== undefined &&
-      !session.leaving.has(n.name),
+      session.news.nodes[n.name] !== undefined,
   );
   const kubelet = `v${session.news.kubernetesVersion.replace(/^v/, "")}`;
   for (const n of ours) {
