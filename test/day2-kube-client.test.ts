@@ -213,7 +213,7 @@ describe("day2 Kubernetes client against the fake API", () => {
       const e = await rejection(k.getDaemonSetImage("kube-system", "nope"));
       assert.strictEqual(
         e.message,
-        'daemonset/kube-system/nope: Kubernetes GET /apis/apps/v1/namespaces/kube-system/daemonsets/nope failed: 404 NotFound: daemonsets.apps "kube-system/nope" not found',
+        'daemonset/kube-system/nope: Kubernetes GET /apis/apps/v1/namespaces/kube-system/daemonsets/nope failed: 404 NotFound: daemonsets.apps "nope" not found',
       );
     } finally {
       k.close();

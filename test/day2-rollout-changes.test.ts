@@ -77,7 +77,8 @@ describe("day2 rollout: Kubernetes upgrade", () => {
       const proxy = seqOf(c, { call: "PATCH daemonset" });
       assert.ok(proxy > applies[applies.length - 1].seq, "kube-proxy last");
       assert.equal(
-        c.kube.daemonSets.get("kube-system/kube-proxy")!.containers[0].image,
+        c.kube.objects.get("DaemonSet", "kube-system", "kube-proxy").spec.template.spec
+          .containers[0].image,
         "registry.k8s.io/kube-proxy:v1.37.0",
       );
       for (const n of c.nodes) {

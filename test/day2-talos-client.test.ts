@@ -287,7 +287,13 @@ describe("day2 Talos client against the fake cluster", () => {
       });
       // The same configuration again is no change: no reboot needed (Talos diffs it).
       assert.strictEqual((await t.applyConfiguration("w-2", { data: cfg })).mode, "NO_REBOOT");
-      const changed = `${cfg}# another change\n`;
+      // A comment is no change to Talos (it compares documents); a new value is.
+      assert.strictEqual(
+        (await t.applyConfiguration("w-2", { data: `${cfg}# a comment\n`, mode: "NO_REBOOT" }))
+          .mode,
+        "NO_REBOOT",
+      );
+      const changed = cfg.replace("v1.36.1", "v1.36.2");
       const e = await rejection(t.applyConfiguration("w-2", { data: changed, mode: "NO_REBOOT" }));
       assert.match(
         e.message,

@@ -9,6 +9,7 @@ import { proxmoxveFacts } from "./proxmoxve";
 import { talosConfigFacts } from "./talosConfig";
 import { talosProviderFacts } from "./talosProvider";
 import { talosApiFacts } from "./talosApi";
+import { cosiApiFacts } from "./cosiApi";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -19,6 +20,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   talosProviderFacts,
   talosConfigFacts,
   talosApiFacts,
+  cosiApiFacts,
 ];
 
 /** Where the committed facts files live. */

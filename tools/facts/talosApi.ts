@@ -56,16 +56,21 @@ function fullName(o: protobuf.ReflectionObject): string {
   return o.fullName.replace(/^\./, "");
 }
 
-function inPackages(name: string): boolean {
-  return TALOS_API_PACKAGES.some((p) => name.startsWith(`${p}.`));
-}
-
 function typeName(field: protobuf.Field): string {
   return field.resolvedType === null ? field.type : fullName(field.resolvedType);
 }
 
-/** The facts of every definition in the recorded packages of `root`. */
-export function protoFacts(root: protobuf.Root): TalosApiFacts {
+/**
+ * The facts of every definition of `root` in the given packages (by default the Talos
+ * machine API's). A nested package (`cosi.resource.meta`) counts only when listed.
+ */
+export function protoFacts(
+  root: protobuf.Root,
+  packages: readonly string[] = TALOS_API_PACKAGES,
+): TalosApiFacts {
+  const inPackages = (name: string): boolean =>
+    packages.some((p) => name.slice(0, name.lastIndexOf(".")) === p) ||
+    packages.some((p) => name.startsWith(`${p}.`) && /^[A-Z]/.test(name.slice(p.length + 1)));
   const services: Record<string, Record<string, MethodFact>> = {};
   const messages: Record<string, Record<string, FieldFact>> = {};
   const enums: Record<string, Record<string, number>> = {};

@@ -39,6 +39,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {{ node: string, component: string, version: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version, e.g. a kube-apiserver at a release whose flags the configuration still sets.
  * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
  * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
+ * @property {string[]} rejectObjects Objects the Kubernetes API refuses to apply (422 Invalid), as `Kind/namespace/name` (namespace empty for a cluster-wide kind), e.g. a manifest whose field the new release no longer takes.
  * @property {string[]} clockBehindAfterReboot Nodes whose clock is an hour behind after their next reboot, so their boot time goes backwards (a VM whose RTC drifted): only the boot id tells that they rebooted.
  */
 
@@ -59,6 +60,8 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {number} [rebootMs] Simulated reboot time. Default: 5.
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
  * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
+ * @property {number} [rolloutMs] How long after a change a Deployment or DaemonSet reports every pod updated and available. Default: 5.
+ * @property {(node: FakeNodeSpec) => string} [initialConfig] The configuration a node runs at first. Default: a minimal v1alpha1 document at the fake's Kubernetes version.
  * @property {Record<string, number>} [gpus] Node -> the nvidia.com/gpu count its Node advertises as allocatable (what the NVIDIA device plugin reports); a node not named advertises none.
  * @property {string[]} [awaitingBootstrap] Control planes whose etcd waits for a bootstrap (they were reset, or their VMs recreated): not members, their etcd service `Preparing`. With every control plane here and `faults.etcdMembers: []`, the cluster has lost etcd.
  * @property {{ holder: string, moveMs: number }} [vip] The cluster endpoint is a Talos VIP held by `holder`: when the holder stops serving, the Kubernetes API is unreachable for `moveMs` while another control plane takes the address over.
@@ -92,6 +95,7 @@ function noFaults() {
     clockBehindAfterReboot: [],
     snapshotFails: [],
     snapshotEmpty: [],
+    rejectObjects: [],
   };
 }
 
@@ -109,6 +113,8 @@ class FakeCluster {
       rebootMs: options.rebootMs ?? 5,
       upgradeMs: options.upgradeMs ?? 5,
       staticPodReadyMs: options.staticPodReadyMs ?? 5,
+      rolloutMs: options.rolloutMs ?? 5,
+      initialConfig: options.initialConfig,
       gpus: { ...(options.gpus ?? {}) },
       onApplyConfiguration: options.onApplyConfiguration,
     };
@@ -184,6 +190,22 @@ class FakeCluster {
     );
     /** @private */
     this.pems = { talosCa, client, kubeCa, kubeClient: certs.kubernetesClientCert() };
+    // At bootstrap Talos created the manifests the first control plane rendered.
+    this.createBootstrapManifests(this.node(cps[0].name), { quiet: true });
+  }
+
+  /**
+   * What Talos's manifest controller does on a control plane whose manifests changed:
+   * creates every object that does not exist, and never updates or deletes one
+   * (internal/app/machined/pkg/controllers/k8s/manifest_apply.go).
+   * @param {FakeTalosNode} node
+   * @param {{ quiet?: boolean }} [how] Quiet: at bootstrap, before any call (not logged).
+   */
+  createBootstrapManifests(node, how = {}) {
+    if (this.kube === undefined) return;
+    for (const o of node.manifestObjects())
+      if (this.kube.objects.createIfMissing(o, "talos") && how.quiet !== true)
+        this.log.record(node.name, "manifest-created", `${o.kind}/${o.metadata?.name}`);
   }
 
   /** @param {string} name */

@@ -8,6 +8,8 @@
 "use strict";
 
 const https = require("node:https");
+const YAML = require("yaml");
+const { ObjectStore, KINDS, kindOf } = require("./objects");
 
 /** @typedef {import("./cluster").FakeCluster} FakeCluster */
 
@@ -22,14 +24,6 @@ const https = require("node:https");
  * @property {string} [component] For a control-plane mirror pod: the static pod (`kube-apiserver`, ...), whose image the node's configuration sets.
  * @property {string} [image] Its one container's image. Default: `registry.example/<name>:1`, or the static pod's image.
  * @property {"never" | number} [pdb] A PodDisruptionBudget that refuses eviction: for ever, or this many times.
- */
-
-/**
- * A DaemonSet as the fake keeps it.
- * @typedef {object} FakeDaemonSet
- * @property {string} namespace
- * @property {string} name
- * @property {{ name: string, image: string }[]} containers
  */
 
 /**
@@ -68,13 +62,12 @@ class FakeKubeApi {
     this.unschedulable = new Map();
     /** metadata.annotations per node. @type {Map<string, Record<string, string>>} */
     this.annotations = new Map();
-    /** @type {Map<string, FakeDaemonSet>} */
-    this.daemonSets = new Map();
-    const k8s = cluster.options.kubernetesVersion.replace(/^v/, "");
-    this.daemonSets.set("kube-system/kube-proxy", {
-      namespace: "kube-system",
-      name: "kube-proxy",
-      containers: [{ name: "kube-proxy", image: `registry.k8s.io/kube-proxy:v${k8s}` }],
+    /** Every other object: the bootstrap manifests Talos created, what was applied since. */
+    this.objects = new ObjectStore({
+      rolloutMs: () => cluster.options.rolloutMs,
+      desiredPods: () => cluster.nodes.filter((n) => !this.deletedNodes.has(n.name)).length,
+      badImages: () => cluster.faults.badImages,
+      rejects: () => cluster.faults.rejectObjects,
     });
     this.port = 0;
     /** @private */ this.stopped = false;
@@ -192,8 +185,16 @@ class FakeKubeApi {
     const metadata = { namespace: p.namespace, name: p.name };
     if (p.ownerKind !== undefined)
       metadata.ownerReferences = [{ kind: p.ownerKind, name: `${p.name}-owner`, controller: true }];
-    if (p.mirror === true) metadata.annotations = { "kubernetes.io/config.mirror": "fake" };
     const node = this.cluster.nodes.find((n) => n.name === p.node);
+    // A static pod's manifest carries the version of the configuration it was rendered
+    // from (Talos's static pod controller), and its mirror pod shows it.
+    if (p.mirror === true)
+      metadata.annotations = {
+        "kubernetes.io/config.mirror": "fake",
+        ...(p.component === undefined || node?.staticPodVersions[p.component] === undefined
+          ? {}
+          : { "talos.dev/config-version": node.staticPodVersions[p.component] }),
+      };
     const image =
       (p.component === undefined ? undefined : node?.staticPodImages[p.component]) ??
       p.image ??
@@ -211,16 +212,6 @@ class FakeKubeApi {
         phase: "Running",
         conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
       },
-    };
-  }
-
-  /** @private @param {FakeDaemonSet} d */
-  daemonSetObject(d) {
-    return {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { namespace: d.namespace, name: d.name },
-      spec: { template: { spec: { containers: d.containers.map((c) => ({ ...c })) } } },
     };
   }
 
@@ -245,8 +236,15 @@ class FakeKubeApi {
       /** @type {[number, unknown]} */
       let answer;
       try {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const type = req.headers["content-type"] ?? "";
+        // An apply patch is YAML (JSON being YAML); everything else is JSON.
         const body =
-          chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          chunks.length === 0
+            ? undefined
+            : type.startsWith("application/apply-patch+yaml")
+              ? YAML.parse(text)
+              : JSON.parse(text);
         answer = route.run(url, body, req.headers["content-type"] ?? "");
       } catch (e) {
         answer = [400, status(400, "BadRequest", String(/** @type {Error} */ (e).message))];
@@ -379,39 +377,115 @@ class FakeKubeApi {
         },
       };
     }
-    if ((m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/daemonsets\/([^/]+)$/.exec(path)) !== null) {
-      const key = `${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`;
-      return {
-        kind: "daemonset",
-        target: "kubernetes",
-        detail: key,
-        run: (_url, body, contentType) => {
-          const ds = this.daemonSets.get(key);
-          if (ds === undefined) return notFound(`daemonsets.apps "${key}"`);
-          if (method === "GET") return [200, this.daemonSetObject(ds)];
-          if (method === "PATCH") {
-            if (!contentType.startsWith("application/strategic-merge-patch+json")) {
-              return [
-                415,
-                status(
-                  415,
-                  "UnsupportedMediaType",
-                  `the fake takes strategic merge patches for DaemonSets, not ${contentType}`,
-                ),
-              ];
-            }
-            for (const c of body?.spec?.template?.spec?.containers ?? []) {
-              const cur = ds.containers.find((x) => x.name === c.name);
-              if (cur === undefined) ds.containers.push({ name: c.name, image: c.image });
-              else if (typeof c.image === "string") cur.image = c.image;
-            }
-            return [200, this.daemonSetObject(ds)];
-          }
-          return [405, status(405, "MethodNotAllowed", `${method} on a DaemonSet`)];
-        },
-      };
-    }
+    const generic = this.objectRoute(method, path);
+    if (generic !== undefined) return generic;
     return { kind: "unknown", target: "kubernetes", run: () => notFound(`${method} ${path}`) };
+  }
+  /**
+   * The REST paths of the object store: `/api/v1[/namespaces/<ns>]/<plural>[/<name>]`
+   * and `/apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>]`.
+   * @private
+   * @param {string} method
+   * @param {string} path
+   * @returns {ReturnType<FakeKubeApi["route"]> | undefined}
+   */
+  objectRoute(method, path) {
+    const m =
+      /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/.exec(
+        path,
+      );
+    if (m === null) return undefined;
+    const group = m[2] ?? "";
+    const version = m[1] ?? m[3];
+    const namespace = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
+    const plural = m[5];
+    const name = m[6] === undefined ? undefined : decodeURIComponent(m[6]);
+    const kind = kindOf(group, plural);
+    const info = kind === undefined ? undefined : KINDS[kind];
+    const resource = `${plural}${group === "" ? "" : `.${group}`}`;
+    const notFound = (/** @type {string} */ what) =>
+      /** @type {[number, unknown]} */ ([404, status(404, "NotFound", `${what} not found`)]);
+    const label = name === undefined ? plural : plural.replace(/s$/, "");
+    const target = name === undefined ? "kubernetes" : `${namespace ?? ""}/${name}`;
+    return {
+      kind: label,
+      target: "kubernetes",
+      detail: target,
+      run: (url, body, contentType) => {
+        // An unknown resource, or one at another version, is not served at all.
+        if (kind === undefined || info === undefined || info.version !== version)
+          return notFound(`the server could not find the requested resource (${resource})`);
+        if (info.namespaced !== (namespace !== undefined) && name !== undefined)
+          return notFound(`${resource} "${name}"`);
+        const ns = namespace ?? "";
+        if (name === undefined) {
+          if (method !== "GET")
+            return [405, status(405, "MethodNotAllowed", `${method} on a list`)];
+          const items = this.objects.list(kind, namespace);
+          return [
+            200,
+            {
+              kind: `${kind}List`,
+              apiVersion: info.group === "" ? "v1" : `${info.group}/${info.version}`,
+              items,
+            },
+          ];
+        }
+        if (method === "GET") {
+          const o = this.objects.get(kind, ns, name);
+          return o === undefined ? notFound(`${resource} "${name}"`) : [200, o];
+        }
+        if (method === "DELETE")
+          return this.objects.delete(kind, ns, name)
+            ? [200, { kind: "Status", apiVersion: "v1", status: "Success" }]
+            : notFound(`${resource} "${name}"`);
+        if (method === "PATCH" && contentType.startsWith("application/apply-patch+yaml")) {
+          const manager = url.searchParams.get("fieldManager") ?? "";
+          if (manager === "")
+            return [
+              400,
+              status(400, "BadRequest", "PATCH with apply requires a fieldManager query parameter"),
+            ];
+          const [code, out] = this.objects.apply(kind, ns, name, body, manager);
+          return code >= 400
+            ? [code, status(code, code === 422 ? "Invalid" : "BadRequest", String(out))]
+            : [code, out];
+        }
+        if (
+          method === "PATCH" &&
+          kind === "DaemonSet" &&
+          contentType.startsWith("application/strategic-merge-patch+json")
+        ) {
+          const cur = this.objects.get(kind, ns, name);
+          if (cur === undefined) return notFound(`${resource} "${name}"`);
+          const containers = cur.spec?.template?.spec?.containers ?? [];
+          for (const c of body?.spec?.template?.spec?.containers ?? []) {
+            const mine = containers.find((/** @type {any} */ x) => x.name === c.name);
+            if (mine === undefined) containers.push({ ...c });
+            else Object.assign(mine, c);
+          }
+          const { status: _s, ...rest } = cur;
+          this.objects.apply(
+            kind,
+            ns,
+            name,
+            {
+              ...rest,
+              spec: {
+                ...cur.spec,
+                template: { ...cur.spec.template, spec: { ...cur.spec.template.spec, containers } },
+              },
+            },
+            "kubectl-patch",
+          );
+          return [200, this.objects.get(kind, ns, name)];
+        }
+        return [
+          415,
+          status(415, "UnsupportedMediaType", `${method} ${contentType} on ${resource}`),
+        ];
+      },
+    };
   }
 }
 

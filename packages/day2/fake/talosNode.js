@@ -8,11 +8,14 @@
 "use strict";
 
 const crypto = require("node:crypto");
+const YAML = require("yaml");
 const grpc = require("@grpc/grpc-js");
 const protoLoader = require("@grpc/proto-loader");
 const { PROTO_FILES, LOADER_OPTIONS } = require("../lib/proto");
 const { writeTarGz } = require("../lib/tar");
 const { maintenanceServerCert } = require("./certs");
+const { isDeepStrictEqual } = require("node:util");
+const resources = require("./talosResources");
 
 /**
  * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset" | "maintenance"} NodePhase
@@ -48,6 +51,9 @@ function definitions() {
       ),
       ImageService: /** @type {grpc.ServiceDefinition} */ (
         /** @type {unknown} */ (pkg["machine.ImageService"])
+      ),
+      State: /** @type {grpc.ServiceDefinition} */ (
+        /** @type {unknown} */ (pkg["cosi.resource.State"])
       ),
     };
   }
@@ -115,8 +121,20 @@ class FakeTalosNode {
       spec.role === "controlplane"
         ? Object.fromEntries(STATIC_PODS.map((c) => [c, `registry.k8s.io/${c}:v${k8s}`]))
         : {};
-    /** The last configuration applied, and one staged for the next boot. @type {string | undefined} */
-    this.config = undefined;
+    /**
+     * Control planes: the version of each component's configuration resource its static
+     * pod was started from (the `talos.dev/config-version` annotation).
+     * @type {Record<string, string>}
+     */
+    this.staticPodVersions = {};
+    /** Its resources (COSI), as its controllers keep them. */
+    this.resources = new resources.ResourceStore();
+    /**
+     * The configuration it runs (a node always runs one: the fake starts from a minimal
+     * one at its versions), and one staged for the next boot.
+     * @type {string | undefined}
+     */
+    this.config = cluster.options.initialConfig?.(spec) ?? resources.initialConfig(spec.role, k8s);
     /** @type {string | undefined} */
     this.stagedConfig = undefined;
     /** Every image pulled, with the containerd namespace it went to. @type {{ ref: string, namespace: string }[]} */
@@ -127,6 +145,7 @@ class FakeTalosNode {
     this.wiped = [];
     /** The port its server listens on (fixed across restarts). */
     this.port = 0;
+    this.refresh({ restart: false });
     /** @private @type {grpc.Server | undefined} */
     this.server = undefined;
     /** @private @type {Set<NodeJS.Timeout>} */
@@ -216,6 +235,7 @@ class FakeTalosNode {
       server.addService(defs.ImageService, {
         Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
       });
+      server.addService(defs.State, this.stateHandlers());
     }
     const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
     const creds = grpc.ServerCredentials.createSsl(
@@ -325,7 +345,10 @@ class FakeTalosNode {
    */
   startStaticPods(components = Object.keys(this.staticPodImages)) {
     if (this.role !== "controlplane" || components.length === 0) return;
-    for (const c of components) this.podsNotReady.add(c);
+    for (const c of components) {
+      this.podsNotReady.add(c);
+      this.staticPodVersions[c] = this.componentVersion(c);
+    }
     const faults = this.cluster.faults;
     this.after(this.cluster.options.staticPodReadyMs, () => {
       if (!this.ready || faults.staticPodsNeverReady.includes(this.name)) return;
@@ -361,12 +384,15 @@ class FakeTalosNode {
         this.pendingVersion = undefined;
       }
       if (this.stagedConfig !== undefined) {
-        this.applyConfigText(this.stagedConfig);
+        this.config = this.stagedConfig;
         this.stagedConfig = undefined;
+        this.cluster.options.onApplyConfiguration?.(this, this.config);
       }
       this.newBoot();
       await this.listen();
       this.setPhase("running", `boot ${this.boots} ${this.version}`);
+      // A new release renders its own bootstrap manifests; every static pod starts anew.
+      this.refresh({ restart: false });
       this.startStaticPods();
     });
   }
@@ -383,20 +409,54 @@ class FakeTalosNode {
   /** @private @param {string} text */
   applyConfigText(text) {
     this.config = text;
-    const kubelet = /kubelet:(v[0-9][^\s"']*)/.exec(text);
-    if (kubelet !== null) this.kubeletVersion = kubelet[1];
-    /** @type {string[]} */
-    const changed = [];
-    for (const c of Object.keys(this.staticPodImages)) {
-      const image = new RegExp(`[^\\s"']*/${c}:v[0-9][^\\s"']*`).exec(text);
-      if (image !== null && image[0] !== this.staticPodImages[c]) {
-        this.staticPodImages[c] = image[0];
-        changed.push(c);
-      }
-    }
-    // A changed manifest makes the kubelet restart that pod (at boot, all restart anyway).
-    if (this.ready) this.startStaticPods(changed);
+    this.refresh({ restart: this.ready });
     this.cluster.options.onApplyConfiguration?.(this, text);
+  }
+
+  /**
+   * The controllers' pass after a configuration change or a boot: the resources follow
+   * the configuration; a static pod whose configuration resource moved is restarted by
+   * the kubelet (when `restart`); the bootstrap manifests create what is missing.
+   * @private
+   * @param {{ restart: boolean }} how
+   */
+  refresh(how) {
+    const doc = resources.v1alpha1Of(this.config ?? "");
+    const kubelet = imageTag(doc.machine?.kubelet?.image ?? "");
+    if (kubelet !== undefined) this.kubeletVersion = kubelet;
+    const moved = resources.reconcile(this.resources, {
+      role: this.role,
+      config: this.config ?? "",
+      talosVersion: this.version,
+      kubeletVersion: this.kubeletVersion,
+    });
+    for (const c of Object.keys(resources.COMPONENT_RESOURCES)) {
+      if (this.role !== "controlplane") break;
+      this.staticPodImages[c] = YAML.parse(this.componentResource(c)?.yaml ?? "{}")?.image ?? "";
+      this.staticPodVersions[c] ??= this.componentVersion(c);
+    }
+    if (how.restart) this.startStaticPods(moved);
+    if (this.role === "controlplane" && this.ready) this.cluster.createBootstrapManifests(this);
+  }
+
+  /** @private @param {string} component */
+  componentResource(component) {
+    const { type } = /** @type {Record<string, { type: string }>} */ (
+      resources.COMPONENT_RESOURCES
+    )[component];
+    return this.resources.get("controlplane", type, component);
+  }
+
+  /** The version of a component's configuration resource. @param {string} component */
+  componentVersion(component) {
+    return String(this.componentResource(component)?.version ?? "");
+  }
+
+  /** The bootstrap manifests' objects, in id order. */
+  manifestObjects() {
+    return this.resources
+      .list("controlplane", "Manifests.kubernetes.talos.dev")
+      .flatMap((r) => /** @type {any[]} */ (YAML.parse(r.yaml) ?? []));
   }
 
   /**
@@ -625,16 +685,28 @@ class FakeTalosNode {
       }),
       ApplyConfiguration: this.wrapUnary("ApplyConfiguration", (req) => {
         const text = Buffer.from(req.data ?? []).toString("utf8");
-        // Talos diffs the new configuration against the running one: the same text is
-        // no change, so it never needs a reboot (v1alpha1_server.go ApplyConfiguration).
-        const needsReboot =
-          this.cluster.faults.configNeedsReboot.includes(this.name) && text !== this.config;
+        // Talos diffs the new configuration against the running one, as parsed documents:
+        // the same configuration is no change, so it never needs a reboot
+        // (v1alpha1_server.go ApplyConfiguration).
+        const same = isDeepStrictEqual(
+          resources.parsedConfig(text),
+          resources.parsedConfig(this.config),
+        );
+        const needsReboot = this.cluster.faults.configNeedsReboot.includes(this.name) && !same;
         /** @type {string} */
         let mode = req.mode;
         // As Talos does, AUTO resolves to the mode it would use, in a dry run too.
         if (mode === "AUTO" || mode === "TRY") mode = needsReboot ? "REBOOT" : "NO_REBOOT";
         if (req.dryRun)
-          return { messages: [{ mode, modeDetails: "dry run: nothing applied", warnings: [] }] };
+          return {
+            messages: [
+              {
+                mode,
+                modeDetails: `dry run: nothing applied; ${same ? "no changes" : "the configuration differs"}`,
+                warnings: [],
+              },
+            ],
+          };
         if (mode === "NO_REBOOT" && needsReboot) {
           throw rpcError(
             grpc.status.INVALID_ARGUMENT,
@@ -723,6 +795,45 @@ class FakeTalosNode {
           this.rebootNow(`legacy upgrade to ${tag}`),
         );
         return { messages: [{ ack: "Upgrade request received", actorId: crypto.randomUUID() }] };
+      }),
+    };
+  }
+
+  /**
+   * The resource API's reads (COSI State.Get and List), as apid serves them: a resource
+   * the node does not have answers NotFound; a list of an unknown type is empty.
+   * @private
+   * @returns {grpc.UntypedServiceImplementation}
+   */
+  stateHandlers() {
+    /** @param {{ namespace: string, type: string, id: string, version: number, yaml: string }} r */
+    const wire = (r) => ({
+      metadata: {
+        namespace: r.namespace,
+        type: r.type,
+        id: r.id,
+        version: String(r.version),
+        owner: "",
+        phase: "running",
+        finalizers: [],
+        labels: {},
+        annotations: {},
+      },
+      spec: { protoSpec: Buffer.alloc(0), yamlSpec: r.yaml },
+    });
+    return {
+      Get: this.wrapUnary("resource Get", (req) => {
+        const r = this.resources.get(req.namespace, req.type, req.id);
+        if (r === undefined)
+          throw rpcError(
+            grpc.status.NOT_FOUND,
+            `resource ${req.type}(${req.namespace}/${req.id}) doesn't exist`,
+          );
+        return { resource: wire(r) };
+      }),
+      List: this.wrapStream("resource List", async (c) => {
+        for (const r of this.resources.list(c.request.namespace, c.request.type))
+          c.write({ resource: wire(r) });
       }),
     };
   }

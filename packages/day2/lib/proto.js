@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Loads em-infra's own minimal Talos API protos (../proto) once per process.
+ * Loads em-infra's own minimal Talos API and COSI protos (../proto) once per process.
  * `longs: String` because etcd member ids are uint64 and do not fit a JS number.
  */
 "use strict";
@@ -13,7 +13,12 @@ const protoLoader = require("@grpc/proto-loader");
 const PROTO_DIR = path.resolve(__dirname, "..", "proto");
 
 /** The files that declare the services. */
-const PROTO_FILES = ["machine/machine.proto", "machine/lifecycle.proto", "machine/image.proto"];
+const PROTO_FILES = [
+  "machine/machine.proto",
+  "machine/lifecycle.proto",
+  "machine/image.proto",
+  "cosi/v1alpha1/state.proto",
+];
 
 /** Loader options shared by the client and the fake server. */
 const LOADER_OPTIONS = Object.freeze({
@@ -29,6 +34,7 @@ const LOADER_OPTIONS = Object.freeze({
  * @property {grpc.ServiceClientConstructor} MachineService
  * @property {grpc.ServiceClientConstructor} LifecycleService
  * @property {grpc.ServiceClientConstructor} ImageService
+ * @property {grpc.ServiceClientConstructor} State COSI's `cosi.resource.State`: Talos's resource API.
  */
 
 /** @type {TalosServices | undefined} */
@@ -45,6 +51,7 @@ function talosServices() {
       MachineService: machine.MachineService,
       LifecycleService: machine.LifecycleService,
       ImageService: machine.ImageService,
+      State: /** @type {any} */ (grpc.loadPackageDefinition(definition)).cosi.resource.State,
     };
   }
   return services;

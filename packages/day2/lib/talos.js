@@ -100,6 +100,27 @@ const { readTarGz } = require("./tar");
 /** @typedef {"REBOOT" | "AUTO" | "NO_REBOOT" | "STAGED" | "TRY"} ApplyMode */
 
 /**
+ * Where a resource of Talos's resource API lives (see ./resources for the ones read).
+ * @typedef {object} ResourceRef
+ * @property {string} namespace e.g. `controlplane`.
+ * @property {string} type e.g. `APIServerConfigs.kubernetes.talos.dev`.
+ * @property {string} [id]
+ */
+
+/**
+ * A resource as read: its metadata, and its spec as the YAML text Talos marshals.
+ * @typedef {object} TalosResource
+ * @property {string} namespace
+ * @property {string} type
+ * @property {string} id
+ * @property {string} version COSI's version: a decimal counter that moves at every change.
+ * @property {string} phase
+ * @property {Record<string, string>} labels
+ * @property {Record<string, string>} annotations
+ * @property {string} yaml
+ */
+
+/**
  * @typedef {object} UpgradeResult
  * @property {"lifecycle" | "legacy"} via Which call staged it.
  * @property {boolean} rebootsItself True for the legacy call: the node reboots on its own.
@@ -111,6 +132,14 @@ const CODE_NAMES = /** @type {Record<number, string>} */ (
 );
 
 /** A connection that was never made: safe to retry whatever the call. */
+/** How a call is named in errors and the call log, by stub. */
+const SERVICE_LABELS = Object.freeze({
+  machine: "",
+  lifecycle: "LifecycleService.",
+  image: "ImageService.",
+  state: "resource ",
+});
+
 const NOT_CONNECTED =
   /No connection established|ECONNREFUSED|ECONNRESET before|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|getaddrinfo|Failed to connect/i;
 
@@ -140,7 +169,7 @@ class TalosClient {
     /** @private @type {RetryPolicy} */
     this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
     /** @private */ this.onCall = opts.onCall;
-    /** @private @type {Map<string, { machine: grpc.Client, lifecycle: grpc.Client, image: grpc.Client }>} */
+    /** @private @type {Map<string, { machine: grpc.Client, lifecycle: grpc.Client, image: grpc.Client, state: grpc.Client }>} */
     this.clients = new Map();
     /** @private @type {Map<string, string>} the last TLS identity failure per node */
     this.tlsFailures = new Map();
@@ -167,7 +196,7 @@ class TalosClient {
     const existing = this.clients.get(nodeName);
     if (existing !== undefined) return existing;
     const node = this.node(nodeName);
-    const { MachineService, LifecycleService, ImageService } = talosServices();
+    const { MachineService, LifecycleService, ImageService, State } = talosServices();
     /** @type {grpc.ChannelCredentials} */
     let credentials;
     try {
@@ -209,6 +238,7 @@ class TalosClient {
       machine,
       lifecycle: new LifecycleService(target, credentials, { ...options, channelOverride }),
       image: new ImageService(target, credentials, { ...options, channelOverride }),
+      state: new State(target, credentials, { ...options, channelOverride }),
     };
     this.clients.set(nodeName, stubs);
     return stubs;
@@ -234,7 +264,7 @@ class TalosClient {
    * One unary or server-streaming call with deadline and retries.
    * @private
    * @param {string} nodeName
-   * @param {"machine" | "lifecycle" | "image"} service
+   * @param {"machine" | "lifecycle" | "image" | "state"} service
    * @param {string} method
    * @param {object} request
    * @param {{ stream?: boolean, idempotent: boolean, long?: boolean, onMessage?: (m: any) => void, unavailableIsSuccess?: boolean, keep?: boolean }} how
@@ -243,7 +273,7 @@ class TalosClient {
    * @returns {Promise<any>}
    */
   async call(nodeName, service, method, request, how) {
-    const label = `Talos ${service === "machine" ? "" : `${service === "lifecycle" ? "LifecycleService" : "ImageService"}.`}${method}`;
+    const label = `Talos ${SERVICE_LABELS[service]}${method}`;
     const stubs = this.stubs(nodeName);
     const client = /** @type {Record<string, Function>} */ (
       /** @type {unknown} */ (stubs[service])
@@ -359,6 +389,48 @@ class TalosClient {
       attempts,
       ...(hint === undefined ? {} : { hint }),
     });
+  }
+
+  /**
+   * One resource of Talos's resource API (COSI `State.Get`, what `talosctl get` reads),
+   * or null when the node has none by that id. Its spec is read as the YAML text Talos
+   * marshals it to: the machine configuration's holds every cluster secret, so a caller
+   * never logs or stores it.
+   * @param {string} node
+   * @param {ResourceRef & { id: string }} ref
+   * @returns {Promise<TalosResource | null>}
+   */
+  async resource(node, ref) {
+    try {
+      const res = await this.call(
+        node,
+        "state",
+        "Get",
+        { namespace: ref.namespace, type: ref.type, id: ref.id },
+        { idempotent: true },
+      );
+      return toResource(res.resource);
+    } catch (e) {
+      if (e instanceof Day2Error && e.code === "NOT_FOUND") return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Every resource of a type in a namespace (COSI `State.List`, a stream).
+   * @param {string} node
+   * @param {ResourceRef} ref
+   * @returns {Promise<TalosResource[]>}
+   */
+  async resources(node, ref) {
+    const list = await this.call(
+      node,
+      "state",
+      "List",
+      { namespace: ref.namespace, type: ref.type },
+      { idempotent: true, stream: true },
+    );
+    return list.map((/** @type {any} */ m) => toResource(m.resource));
   }
 
   /**
@@ -909,6 +981,25 @@ class TalosClient {
       );
     });
   }
+}
+
+/**
+ * A COSI resource as the client returns it.
+ * @param {any} r
+ * @returns {TalosResource}
+ */
+function toResource(r) {
+  const md = r?.metadata ?? {};
+  return {
+    namespace: md.namespace ?? "",
+    type: md.type ?? "",
+    id: md.id ?? "",
+    version: md.version ?? "",
+    phase: md.phase ?? "",
+    labels: { ...(md.labels ?? {}) },
+    annotations: { ...(md.annotations ?? {}) },
+    yaml: r?.spec?.yamlSpec ?? "",
+  };
 }
 
 /**

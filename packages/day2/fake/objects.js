@@ -1,0 +1,242 @@
+// @ts-check
+/**
+ * The fake Kubernetes API's store of ordinary objects (ServiceAccounts, ConfigMaps,
+ * RBAC, Deployments, DaemonSets, ...), reached by the REST paths the API server serves:
+ * GET one or a list, DELETE, and PATCH as a server-side apply
+ * (`application/apply-patch+yaml`, `fieldManager` required) or, for a DaemonSet, a
+ * strategic merge of containers by name.
+ *
+ * Server-side apply is modelled as far as the day-two work relies on it: an absent
+ * object is created; an existing one takes the applied fields (maps merged key by key,
+ * lists replaced whole), its `metadata.generation` moves when its spec changes, and the
+ * manager is recorded in `metadata.managedFields`. Field ownership itself (removing a
+ * field the manager applied before and no longer applies, conflicts between managers)
+ * is not modelled. Deployments and DaemonSets report rollout status as their
+ * controllers do: `observedGeneration`, and updated/available counts that reach the
+ * desired count `rolloutMs` after a change, never while a container's image cannot be
+ * pulled (`faults.badImages`).
+ */
+"use strict";
+
+const { isDeepStrictEqual } = require("node:util");
+
+/**
+ * The kinds the fake serves: REST plural, API group and version, and whether namespaced
+ * (as `kubectl api-resources` lists them for Kubernetes 1.36).
+ * @type {Record<string, { plural: string, group: string, version: string, namespaced: boolean }>}
+ */
+const KINDS = {
+  Namespace: { plural: "namespaces", group: "", version: "v1", namespaced: false },
+  ServiceAccount: { plural: "serviceaccounts", group: "", version: "v1", namespaced: true },
+  ConfigMap: { plural: "configmaps", group: "", version: "v1", namespaced: true },
+  Secret: { plural: "secrets", group: "", version: "v1", namespaced: true },
+  Service: { plural: "services", group: "", version: "v1", namespaced: true },
+  Deployment: { plural: "deployments", group: "apps", version: "v1", namespaced: true },
+  DaemonSet: { plural: "daemonsets", group: "apps", version: "v1", namespaced: true },
+  ClusterRole: {
+    plural: "clusterroles",
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    namespaced: false,
+  },
+  ClusterRoleBinding: {
+    plural: "clusterrolebindings",
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    namespaced: false,
+  },
+  Role: { plural: "roles", group: "rbac.authorization.k8s.io", version: "v1", namespaced: true },
+  RoleBinding: {
+    plural: "rolebindings",
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    namespaced: true,
+  },
+  StorageClass: {
+    plural: "storageclasses",
+    group: "storage.k8s.io",
+    version: "v1",
+    namespaced: false,
+  },
+  RuntimeClass: {
+    plural: "runtimeclasses",
+    group: "node.k8s.io",
+    version: "v1",
+    namespaced: false,
+  },
+  APIService: {
+    plural: "apiservices",
+    group: "apiregistration.k8s.io",
+    version: "v1",
+    namespaced: false,
+  },
+};
+
+/** @param {string} group @param {string} plural */
+function kindOf(group, plural) {
+  return Object.entries(KINDS).find(([, k]) => k.group === group && k.plural === plural)?.[0];
+}
+
+/** Maps merged key by key, anything else replaced. @param {any} base @param {any} patch @returns {any} */
+function merge(base, patch) {
+  if (
+    base === null ||
+    patch === null ||
+    typeof base !== "object" ||
+    typeof patch !== "object" ||
+    Array.isArray(base) ||
+    Array.isArray(patch)
+  )
+    return structuredClone(patch);
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch))
+    out[k] = k in base ? merge(base[k], v) : structuredClone(v);
+  return out;
+}
+
+class ObjectStore {
+  /**
+   * @param {{ rolloutMs: () => number, desiredPods: () => number, badImages: () => readonly string[], rejects: () => readonly string[] }} env
+   */
+  constructor(env) {
+    /** @private */ this.env = env;
+    /** `Kind/namespace/name` -> object. @type {Map<string, any>} */
+    this.objects = new Map();
+    /** `Kind/namespace/name` -> when its spec last changed (ms). @private @type {Map<string, number>} */
+    this.changedAt = new Map();
+    /** @private */ this.uid = 0;
+  }
+
+  /** @param {string} kind @param {string} namespace @param {string} name */
+  static key(kind, namespace, name) {
+    return `${kind}/${namespace}/${name}`;
+  }
+
+  /** @param {string} kind @param {string} namespace @param {string} name */
+  get(kind, namespace, name) {
+    const o = this.objects.get(ObjectStore.key(kind, namespace, name));
+    return o === undefined ? undefined : this.withStatus(kind, o);
+  }
+
+  /**
+   * Creates an object unless it exists, as Talos's manifest controller does with the
+   * bootstrap manifests. Returns whether it created it.
+   * @param {any} obj
+   * @param {string} manager
+   */
+  createIfMissing(obj, manager) {
+    const kind = obj?.kind;
+    if (KINDS[kind] === undefined) return false;
+    const ns = KINDS[kind].namespaced ? (obj.metadata?.namespace ?? "default") : "";
+    const key = ObjectStore.key(kind, ns, obj.metadata?.name);
+    if (this.objects.has(key)) return false;
+    this.put(key, structuredClone(obj), manager, "Update");
+    return true;
+  }
+
+  /**
+   * @private
+   * @param {string} key
+   * @param {any} obj
+   * @param {string} manager
+   * @param {"Apply" | "Update"} operation
+   */
+  put(key, obj, manager, operation) {
+    const cur = this.objects.get(key);
+    const [kind, ns] = key.split("/");
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    if (KINDS[kind]?.namespaced) obj.metadata.namespace = ns;
+    else delete obj.metadata.namespace;
+    obj.metadata.uid = cur?.metadata?.uid ?? `uid-${++this.uid}`;
+    const specChanged = !isDeepStrictEqual(cur?.spec, obj.spec);
+    obj.metadata.generation =
+      (cur?.metadata?.generation ?? 0) + (cur === undefined || specChanged ? 1 : 0);
+    const managers = (cur?.metadata?.managedFields ?? []).filter(
+      (/** @type {any} */ m) => m.manager !== manager,
+    );
+    obj.metadata.managedFields = [...managers, { manager, operation }];
+    delete obj.status;
+    this.objects.set(key, obj);
+    if (cur === undefined || specChanged) this.changedAt.set(key, Date.now());
+  }
+
+  /**
+   * A server-side apply of `applied` by `manager`.
+   * @param {string} kind
+   * @param {string} namespace
+   * @param {string} name
+   * @param {any} applied
+   * @param {string} manager
+   * @returns {[number, any]}
+   */
+  apply(kind, namespace, name, applied, manager) {
+    const key = ObjectStore.key(kind, namespace, name);
+    if (applied?.kind !== kind || applied?.metadata?.name !== name)
+      return [
+        400,
+        `the applied object is ${applied?.kind} "${applied?.metadata?.name}", not ${kind} "${name}" as the URL says`,
+      ];
+    if (this.env.rejects().includes(key))
+      return [422, `${kind} "${name}" is invalid: spec: Invalid value (fault injected)`];
+    const cur = this.objects.get(key);
+    const { status: _ignored, ...rest } = applied;
+    this.put(key, cur === undefined ? structuredClone(rest) : merge(cur, rest), manager, "Apply");
+    return [cur === undefined ? 201 : 200, this.get(kind, namespace, name)];
+  }
+
+  /** @param {string} kind @param {string} namespace @param {string} name */
+  delete(kind, namespace, name) {
+    const key = ObjectStore.key(kind, namespace, name);
+    this.changedAt.delete(key);
+    return this.objects.delete(key);
+  }
+
+  /** @param {string} kind @param {string | undefined} namespace Undefined: all. */
+  list(kind, namespace) {
+    return [...this.objects.entries()]
+      .filter(([k]) => {
+        const [kk, ns] = k.split("/");
+        return kk === kind && (namespace === undefined || ns === namespace);
+      })
+      .map(([, o]) => this.withStatus(kind, o));
+  }
+
+  /**
+   * What a workload's controller reports.
+   * @private
+   * @param {string} kind
+   * @param {any} o
+   */
+  withStatus(kind, o) {
+    const copy = structuredClone(o);
+    if (kind !== "Deployment" && kind !== "DaemonSet") return copy;
+    const key = ObjectStore.key(kind, copy.metadata.namespace ?? "", copy.metadata.name);
+    const desired = kind === "Deployment" ? (copy.spec?.replicas ?? 1) : this.env.desiredPods();
+    const images = (copy.spec?.template?.spec?.containers ?? []).map(
+      (/** @type {any} */ c) => c.image,
+    );
+    const pulls = images.every((/** @type {string} */ i) => !this.env.badImages().includes(i));
+    const settled = pulls && Date.now() - (this.changedAt.get(key) ?? 0) >= this.env.rolloutMs();
+    const updated = settled ? desired : 0;
+    copy.status =
+      kind === "Deployment"
+        ? {
+            observedGeneration: copy.metadata.generation,
+            replicas: desired,
+            updatedReplicas: updated,
+            readyReplicas: settled ? desired : 0,
+            availableReplicas: settled ? desired : 0,
+          }
+        : {
+            observedGeneration: copy.metadata.generation,
+            desiredNumberScheduled: desired,
+            currentNumberScheduled: desired,
+            updatedNumberScheduled: updated,
+            numberReady: settled ? desired : 0,
+            numberAvailable: settled ? desired : 0,
+          };
+    return copy;
+  }
+}
+
+module.exports = { ObjectStore, KINDS, kindOf };

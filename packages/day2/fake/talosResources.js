@@ -1,0 +1,270 @@
+// @ts-check
+/**
+ * What a fake Talos node's controllers derive from its machine configuration, served
+ * through the resource API (COSI State.Get and List):
+ * - `MachineConfigs.config.talos.dev/v1alpha1` (namespace `config`): the configuration;
+ * - `KubeletSpecs.kubernetes.talos.dev/kubelet` (namespace `k8s`): the kubelet image;
+ * - on a control plane, `APIServerConfigs`, `ControllerManagerConfigs` and
+ *   `SchedulerConfigs` (namespace `controlplane`), each with its image and extra
+ *   arguments, and the bootstrap manifests `Manifests.kubernetes.talos.dev` (namespace
+ *   `controlplane`), whose YAML spec is the list of objects Talos would create.
+ * As in COSI, a resource's version is a counter that moves only when its spec changes
+ * (a controller writing the same spec leaves it alone). Talos renders the manifests
+ * from the configuration and its own release (internal/app/machined/pkg/controllers/k8s
+ * manifest.go and its templates); the fake renders a smaller set of the same objects
+ * (CoreDNS, kube-proxy, Flannel, inline manifests), with images as Talos sets them.
+ */
+"use strict";
+
+const YAML = require("yaml");
+
+/**
+ * The CoreDNS and Flannel images Talos renders by release: v1.13.0 ships CoreDNS v1.14.2
+ * and Flannel v0.28.4, v1.13.9 CoreDNS v1.14.6 and Flannel v0.28.8 (the review behind
+ * em-infra's upgrade-k8s work). Releases between take the earlier pair, in the fake.
+ * @param {string} talosVersion
+ */
+function bundledImages(talosVersion) {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(talosVersion);
+  const late = m !== null && (Number(m[2]) > 13 || (Number(m[2]) === 13 && Number(m[3]) >= 9));
+  return late
+    ? {
+        coredns: "registry.k8s.io/coredns/coredns:v1.14.6",
+        flannel: "ghcr.io/flannel-io/flannel:v0.28.8",
+      }
+    : {
+        coredns: "registry.k8s.io/coredns/coredns:v1.14.2",
+        flannel: "ghcr.io/flannel-io/flannel:v0.28.4",
+      };
+}
+
+/**
+ * The v1alpha1 document of a configuration (the one with `machine` or `cluster`).
+ * @param {string} text
+ * @returns {any}
+ */
+function v1alpha1Of(text) {
+  for (const d of YAML.parseAllDocuments(text)) {
+    const v = d.toJS();
+    if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) return v;
+  }
+  return {};
+}
+
+/**
+ * Every document of a configuration, parsed: what Talos compares when told to apply a
+ * configuration (text, comments and key order aside).
+ * @param {string | undefined} text
+ */
+function parsedConfig(text) {
+  return text === undefined ? [] : YAML.parseAllDocuments(text).map((d) => d.toJS());
+}
+
+/**
+ * A minimal v1alpha1 configuration for a node at a Kubernetes version: what the fake
+ * runs before anything is applied (a real node always has one).
+ * @param {"controlplane" | "worker"} role
+ * @param {string} kubernetesVersion e.g. `1.36.0`.
+ */
+function initialConfig(role, kubernetesVersion) {
+  const v = `v${kubernetesVersion.replace(/^v/, "")}`;
+  /** @type {any} */
+  const doc = {
+    version: "v1alpha1",
+    machine: { type: role, kubelet: { image: `ghcr.io/siderolabs/kubelet:${v}` } },
+  };
+  if (role === "controlplane")
+    doc.cluster = {
+      apiServer: { image: `registry.k8s.io/kube-apiserver:${v}` },
+      controllerManager: { image: `registry.k8s.io/kube-controller-manager:${v}` },
+      scheduler: { image: `registry.k8s.io/kube-scheduler:${v}` },
+      proxy: { image: `registry.k8s.io/kube-proxy:${v}` },
+    };
+  return YAML.stringify(doc);
+}
+
+/** @param {string} name @param {string} image @param {Record<string, unknown>} [extra] */
+function workload(name, image, extra = {}) {
+  return {
+    selector: { matchLabels: { "k8s-app": name } },
+    template: {
+      metadata: { labels: { "k8s-app": name } },
+      spec: { containers: [{ name, image }], ...extra },
+    },
+  };
+}
+
+/**
+ * The bootstrap manifests a control plane renders: id -> objects.
+ * @param {any} doc The v1alpha1 document.
+ * @param {string} talosVersion
+ * @param {string} kubeletVersion The fallback for kube-proxy's tag.
+ * @returns {Record<string, any[]>}
+ */
+function renderManifests(doc, talosVersion, kubeletVersion) {
+  const cluster = doc.cluster ?? {};
+  const images = bundledImages(talosVersion);
+  /** @type {Record<string, any[]>} */
+  const out = {};
+  const meta = (/** @type {string} */ name, ns = "kube-system") =>
+    ns === "" ? { name } : { name, namespace: ns };
+  const cni = cluster.network?.cni?.name ?? "flannel";
+  if (cni === "flannel")
+    out["05-flannel"] = [
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("flannel") },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: meta("flannel", ""),
+        rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }],
+      },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: meta("kube-flannel-cfg"),
+        data: { "net-conf.json": '{"Network":"10.244.0.0/16"}' },
+      },
+      {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: meta("kube-flannel"),
+        spec: workload("kube-flannel", images.flannel, { serviceAccountName: "flannel" }),
+      },
+    ];
+  if (cluster.proxy?.disabled !== true)
+    out["10-kube-proxy"] = [
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("kube-proxy") },
+      {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: meta("kube-proxy"),
+        spec: workload(
+          "kube-proxy",
+          cluster.proxy?.image ?? `registry.k8s.io/kube-proxy:${kubeletVersion}`,
+        ),
+      },
+    ];
+  if (cluster.coreDNS?.disabled !== true)
+    out["11-core-dns"] = [
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("coredns") },
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: meta("coredns"),
+        spec: { replicas: 2, ...workload("coredns", cluster.coreDNS?.image ?? images.coredns) },
+      },
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: meta("kube-dns"),
+        spec: { selector: { "k8s-app": "coredns" }, ports: [{ name: "dns", port: 53 }] },
+      },
+    ];
+  // Inline manifests: Talos keeps each as a manifest resource of its own.
+  for (const m of cluster.inlineManifests ?? [])
+    out[`inline-${m.name}`] = YAML.parseAllDocuments(String(m.contents ?? ""))
+      .map((d) => d.toJS())
+      .filter((o) => o !== null && typeof o === "object");
+  return out;
+}
+
+/**
+ * The resources of one node, kept as a controller would: `set` bumps the version only
+ * when the spec changed.
+ */
+class ResourceStore {
+  constructor() {
+    /** `namespace/type/id` -> resource. @type {Map<string, { namespace: string, type: string, id: string, version: number, yaml: string }>} */
+    this.items = new Map();
+  }
+
+  /**
+   * @param {string} namespace
+   * @param {string} type
+   * @param {string} id
+   * @param {string} yaml
+   * @returns {boolean} Whether it changed.
+   */
+  set(namespace, type, id, yaml) {
+    const key = `${namespace}/${type}/${id}`;
+    const cur = this.items.get(key);
+    if (cur !== undefined && cur.yaml === yaml) return false;
+    this.items.set(key, { namespace, type, id, version: (cur?.version ?? 0) + 1, yaml });
+    return true;
+  }
+
+  /** Removes every resource of a type that is not in `keep`. @param {string} namespace @param {string} type @param {Set<string>} keep */
+  prune(namespace, type, keep) {
+    for (const [key, r] of this.items)
+      if (r.namespace === namespace && r.type === type && !keep.has(r.id)) this.items.delete(key);
+  }
+
+  /** @param {string} namespace @param {string} type @param {string} id */
+  get(namespace, type, id) {
+    return this.items.get(`${namespace}/${type}/${id}`);
+  }
+
+  /** @param {string} namespace @param {string} type */
+  list(namespace, type) {
+    return [...this.items.values()]
+      .filter((r) => r.namespace === namespace && r.type === type)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+}
+
+/** The control-plane components: the resource type and id, and the config key. */
+const COMPONENT_RESOURCES = Object.freeze({
+  "kube-apiserver": { type: "APIServerConfigs.kubernetes.talos.dev", key: "apiServer" },
+  "kube-controller-manager": {
+    type: "ControllerManagerConfigs.kubernetes.talos.dev",
+    key: "controllerManager",
+  },
+  "kube-scheduler": { type: "SchedulerConfigs.kubernetes.talos.dev", key: "scheduler" },
+});
+
+/**
+ * Brings a node's resources to its configuration, as Talos's controllers do after an
+ * apply or a boot. Returns the components whose configuration resource moved.
+ * @param {ResourceStore} store
+ * @param {{ role: "controlplane" | "worker", config: string, talosVersion: string, kubeletVersion: string }} node
+ * @returns {string[]}
+ */
+function reconcile(store, node) {
+  const doc = v1alpha1Of(node.config);
+  store.set("config", "MachineConfigs.config.talos.dev", "v1alpha1", node.config);
+  store.set(
+    "k8s",
+    "KubeletSpecs.kubernetes.talos.dev",
+    "kubelet",
+    YAML.stringify({
+      image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${node.kubeletVersion}`,
+      args: Object.entries(doc.machine?.kubelet?.extraArgs ?? {}).map(([k, v]) => `--${k}=${v}`),
+    }),
+  );
+  if (node.role !== "controlplane") return [];
+  /** @type {string[]} */
+  const moved = [];
+  for (const [component, { type, key }] of Object.entries(COMPONENT_RESOURCES)) {
+    const spec = {
+      image: doc.cluster?.[key]?.image ?? `registry.k8s.io/${component}:${node.kubeletVersion}`,
+      extraArgs: doc.cluster?.[key]?.extraArgs ?? {},
+    };
+    if (store.set("controlplane", type, component, YAML.stringify(spec))) moved.push(component);
+  }
+  const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
+  for (const [id, objects] of Object.entries(manifests))
+    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, YAML.stringify(objects));
+  store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(Object.keys(manifests)));
+  return moved;
+}
+
+module.exports = {
+  ResourceStore,
+  reconcile,
+  renderManifests,
+  initialConfig,
+  parsedConfig,
+  v1alpha1Of,
+  bundledImages,
+  COMPONENT_RESOURCES,
+};
