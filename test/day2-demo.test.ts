@@ -34,7 +34,15 @@ describe("npm run day2 -- demo", function () {
     assert.match(after(2), /5 of 5 nodes would be rolled; nothing was changed\./);
     // The rollout's own lines, as pulumi up shows them: place, time left, summary.
     assert.match(out, /^em-infra rollout: \[Talos v1\.13\.3, control plane 1\/3\] demo-cp-2: /m);
-    assert.match(out, /^em-infra rollout: \[Kubernetes v1\.36\.0, workers batch 2\/2\] /m);
+    assert.match(
+      out,
+      /^em-infra rollout: \[Kubernetes v1\.36\.0, kube-apiserver, control plane 1\/3\]/m,
+    );
+    assert.match(out, /^em-infra rollout: \[Kubernetes v1\.36\.0, kubelet, workers batch 2\/2\] /m);
+    assert.match(
+      out,
+      /^em-infra rollout: bootstrap manifest DaemonSet\/kube-system\/kube-proxy: updated$/m,
+    );
     // A rollout line folded past 80 columns continues on lines indented by 20.
     const logical = out.replace(/\n {2,20}(?=\S)/g, " ");
     assert.match(logical, /done in [\d.]+ m?s; about [\d.]+ m?s left for \d+ more batch/);

@@ -5,9 +5,8 @@
 import { strict as assert } from "assert";
 import { performance } from "perf_hooks";
 import type { FakeCluster } from "../packages/day2/fake";
-import { fake, inputsFor, providerFor, seqOf, type RolloutOutputs } from "./support/rollout";
+import { fake, inputsFor, providerFor, type RolloutOutputs } from "./support/rollout";
 import { rejection } from "./support/day2";
-import { clusterNodes } from "./support/rollout";
 
 type Applied = { node: string; t: number; text: string };
 
@@ -45,48 +44,6 @@ describe("day2 rollout: create", () => {
       });
       assert.match(outs.configHashes["w-1"], /^[0-9a-f]{64}$/);
       assert.deepEqual(outs.credentials, inputs.credentials);
-    } finally {
-      c.stop();
-    }
-  });
-});
-
-describe("day2 rollout: Kubernetes upgrade", () => {
-  it("applies control planes one by one with static pod waits, then kubelets by batches, then kube-proxy", async () => {
-    const { c, applied } = await recording({ nodes: clusterNodes(4) });
-    try {
-      const { provider } = providerFor();
-      const olds = (await provider.create(inputsFor(c, { maxUnavailableWorkers: 2 })))
-        .outs as RolloutOutputs;
-      const news = inputsFor(c, { maxUnavailableWorkers: 2, kubernetesVersion: "1.37.0" });
-      const { outs } = await provider.update("fake-rollout", olds, news);
-      const order = applied.map((a) => a.node);
-      assert.deepEqual(order.slice(0, 3), ["cp-2", "cp-3", "cp-1"]);
-      assert.deepEqual(new Set(order.slice(3, 5)), new Set(["w-1", "w-2"]));
-      assert.deepEqual(new Set(order.slice(5)), new Set(["w-3", "w-4"]));
-      // After each control plane's apply, its static pods were looked at before the next one.
-      const applies = c.log.calls({ call: "ApplyConfiguration" });
-      const cpApplySeqs = ["cp-2", "cp-3", "cp-1"].map(
-        (n) => applies.filter((e) => e.node === n).pop()!.seq,
-      );
-      for (let i = 1; i < 3; i++)
-        assert.ok(
-          seqOf(c, { call: "GET pods" }, cpApplySeqs[i - 1]) < cpApplySeqs[i],
-          "waited for the static pods",
-        );
-      const proxy = seqOf(c, { call: "PATCH daemonset" });
-      assert.ok(proxy > applies[applies.length - 1].seq, "kube-proxy last");
-      assert.equal(
-        c.kube.objects.get("DaemonSet", "kube-system", "kube-proxy").spec.template.spec
-          .containers[0].image,
-        "registry.k8s.io/kube-proxy:v1.37.0",
-      );
-      for (const n of c.nodes) {
-        assert.equal(n.kubeletVersion, "v1.37.0", n.name);
-        for (const image of Object.values(n.staticPodImages)) assert.match(image, /:v1\.37\.0$/);
-        assert.equal(outs.rolled[n.name].kubernetesVersion, "1.37.0");
-      }
-      assert.deepEqual(downs(c), [], "nothing rebooted");
     } finally {
       c.stop();
     }

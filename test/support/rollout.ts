@@ -12,15 +12,21 @@ import { tempDir } from "./tmp";
 export type RolloutInputs = import("../../packages/day2/rollout/types").RolloutInputs;
 export type RolloutOutputs = import("../../packages/day2/rollout/types").RolloutOutputs;
 
-/** A rendered configuration: the images a Kubernetes version sets, plus `extra`. */
+/**
+ * A rendered configuration: the images a Kubernetes version sets, plus `extra` as a
+ * sysctl (a real change to Talos, which compares documents, not text). Without `extra`
+ * it is what the fake's nodes run at first.
+ */
 export function configText(role: string, kubernetesVersion: string, extra = ""): string {
   const v = `v${kubernetesVersion}`;
   const lines = [
+    "version: v1alpha1",
     "machine:",
     `  type: ${role}`,
     "  kubelet:",
     `    image: ghcr.io/siderolabs/kubelet:${v}`,
   ];
+  if (extra !== "") lines.push("  sysctls:", `    em-infra.test/extra: ${JSON.stringify(extra)}`);
   if (role === "controlplane") {
     lines.push(
       "cluster:",
@@ -30,7 +36,6 @@ export function configText(role: string, kubernetesVersion: string, extra = ""):
       `  proxy: { image: registry.k8s.io/kube-proxy:${v} }`,
     );
   }
-  if (extra !== "") lines.push(`# ${extra}`);
   return lines.join("\n") + "\n";
 }
 
@@ -136,6 +141,8 @@ const READS = new Set([
   "GET nodes",
   "GET pods",
   "GET daemonset",
+  "resource Get",
+  "resource List",
 ]);
 
 /** The log entries that changed something on `node` (from `since`, a log position). */

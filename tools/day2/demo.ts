@@ -62,11 +62,12 @@ const NODES_YAML = `nodes:\n${NODES.map(
 
 /**
  * A stand-in for a node's rendered machine configuration: the images a Kubernetes
- * version sets, which is what the fake reads from it.
+ * version sets, which is what the fake reads from it. The fake's nodes start from it.
  */
 function standInConfig(role: string, kubernetes: string): string {
   const v = `v${kubernetes}`;
   const lines = [
+    "version: v1alpha1",
     `machine:`,
     `  type: ${role}`,
     `  kubelet:`,
@@ -126,6 +127,8 @@ export async function runDemo(
       rebootMs: opts.rebootMs ?? 400,
       upgradeMs: opts.upgradeMs ?? 200,
       staticPodReadyMs: 100,
+      rolloutMs: 100,
+      initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom),
     });
     const files = {
       talosconfig: path.join(dir, "talosconfig"),

@@ -377,6 +377,36 @@ class FakeKubeApi {
         },
       };
     }
+    if ((m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path)) !== null && method === "GET") {
+      const group = m[2] ?? "";
+      const version = m[1] ?? m[3];
+      const served = Object.entries(KINDS).filter(
+        ([, k]) => k.group === group && k.version === version,
+      );
+      return {
+        kind: "discovery",
+        target: "kubernetes",
+        detail: path,
+        run: () =>
+          served.length === 0
+            ? [404, status(404, "NotFound", "the server could not find the requested resource")]
+            : [
+                200,
+                {
+                  kind: "APIResourceList",
+                  apiVersion: "v1",
+                  groupVersion: group === "" ? version : `${group}/${version}`,
+                  resources: served.map(([kind, k]) => ({
+                    name: k.plural,
+                    singularName: kind.toLowerCase(),
+                    namespaced: k.namespaced,
+                    kind,
+                    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+                  })),
+                },
+              ],
+      };
+    }
     const generic = this.objectRoute(method, path);
     if (generic !== undefined) return generic;
     return { kind: "unknown", target: "kubernetes", run: () => notFound(`${method} ${path}`) };

@@ -8,10 +8,11 @@
  *
  * Server-side apply is modelled as far as the day-two work relies on it: an absent
  * object is created; an existing one takes the applied fields (maps merged key by key,
- * lists replaced whole), its `metadata.generation` moves when its spec changes, and the
- * manager is recorded in `metadata.managedFields`. Field ownership itself (removing a
- * field the manager applied before and no longer applies, conflicts between managers)
- * is not modelled. Deployments and DaemonSets report rollout status as their
+ * lists replaced whole), and a field the same manager applied last time but no longer
+ * applies is removed, as SSA does for the fields a manager owns alone; its
+ * `metadata.generation` moves when its spec changes, and the manager is recorded in
+ * `metadata.managedFields`. Shared ownership and conflicts between managers are not
+ * modelled. Deployments and DaemonSets report rollout status as their
  * controllers do: `observedGeneration`, and updated/available counts that reach the
  * desired count `rolloutMs` after a change, never while a container's image cannot be
  * pulled (`faults.badImages`).
@@ -19,6 +20,11 @@
 "use strict";
 
 const { isDeepStrictEqual } = require("node:util");
+
+/** A deep copy of a JSON value (every object here came from JSON or YAML). @param {any} v @returns {any} */
+function clone(v) {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}
 
 /**
  * The kinds the fake serves: REST plural, API group and version, and whether namespaced
@@ -87,10 +93,24 @@ function merge(base, patch) {
     Array.isArray(base) ||
     Array.isArray(patch)
   )
-    return structuredClone(patch);
+    return clone(patch);
   const out = { ...base };
-  for (const [k, v] of Object.entries(patch))
-    out[k] = k in base ? merge(base[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? merge(base[k], v) : clone(v);
+  return out;
+}
+
+/**
+ * `obj` without the map keys `prev` set and `next` no longer sets (recursively).
+ * @param {any} obj @param {any} prev @param {any} next @returns {any}
+ */
+function dropUnapplied(obj, prev, next) {
+  const isMap = (/** @type {any} */ v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isMap(obj) || !isMap(prev)) return obj;
+  const out = { ...obj };
+  for (const k of Object.keys(prev)) {
+    if (!isMap(next) || !(k in next)) delete out[k];
+    else out[k] = dropUnapplied(out[k], prev[k], next[k]);
+  }
   return out;
 }
 
@@ -105,6 +125,8 @@ class ObjectStore {
     /** `Kind/namespace/name` -> when its spec last changed (ms). @private @type {Map<string, number>} */
     this.changedAt = new Map();
     /** @private */ this.uid = 0;
+    /** `Kind/namespace/name` -> manager -> what it applied last. @private @type {Map<string, Map<string, any>>} */
+    this.lastApplied = new Map();
   }
 
   /** @param {string} kind @param {string} namespace @param {string} name */
@@ -130,7 +152,7 @@ class ObjectStore {
     const ns = KINDS[kind].namespaced ? (obj.metadata?.namespace ?? "default") : "";
     const key = ObjectStore.key(kind, ns, obj.metadata?.name);
     if (this.objects.has(key)) return false;
-    this.put(key, structuredClone(obj), manager, "Update");
+    this.put(key, clone(obj), manager, "Update");
     return true;
   }
 
@@ -180,7 +202,11 @@ class ObjectStore {
       return [422, `${kind} "${name}" is invalid: spec: Invalid value (fault injected)`];
     const cur = this.objects.get(key);
     const { status: _ignored, ...rest } = applied;
-    this.put(key, cur === undefined ? structuredClone(rest) : merge(cur, rest), manager, "Apply");
+    const mine = this.lastApplied.get(key) ?? new Map();
+    const base = cur === undefined ? undefined : dropUnapplied(cur, mine.get(manager), rest);
+    this.put(key, base === undefined ? clone(rest) : merge(base, rest), manager, "Apply");
+    mine.set(manager, clone(rest));
+    this.lastApplied.set(key, mine);
     return [cur === undefined ? 201 : 200, this.get(kind, namespace, name)];
   }
 
@@ -188,6 +214,7 @@ class ObjectStore {
   delete(kind, namespace, name) {
     const key = ObjectStore.key(kind, namespace, name);
     this.changedAt.delete(key);
+    this.lastApplied.delete(key);
     return this.objects.delete(key);
   }
 
@@ -208,7 +235,7 @@ class ObjectStore {
    * @param {any} o
    */
   withStatus(kind, o) {
-    const copy = structuredClone(o);
+    const copy = clone(o);
     if (kind !== "Deployment" && kind !== "DaemonSet") return copy;
     const key = ObjectStore.key(kind, copy.metadata.namespace ?? "", copy.metadata.name);
     const desired = kind === "Deployment" ? (copy.spec?.replicas ?? 1) : this.env.desiredPods();

@@ -2,8 +2,9 @@
 /**
  * A thin Kubernetes API client over node:https with the admin kubeconfig's client
  * certificate. It covers what a drain and an upgrade need, and no more: nodes (Ready,
- * kubelet version, cordon), a node's pods, policy/v1 evictions, Node deletion, and a
- * DaemonSet's image. TLS is verified against the kubeconfig's server name even when an
+ * kubelet version, cordon), a node's pods, policy/v1 evictions, Node deletion, a
+ * DaemonSet's image, and any object found through API discovery (get, list, server-side
+ * apply, delete) for the bootstrap manifests. TLS is verified against the kubeconfig's server name even when an
  * endpoint override dials somewhere else.
  */
 "use strict";
@@ -49,6 +50,7 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  * @property {string} nodeName
  * @property {string} ownerKind The controller's kind, or "" for a bare pod.
  * @property {boolean} mirror A static pod's mirror (the kubelet owns it).
+ * @property {Record<string, string>} annotations
  * @property {string} phase
  * @property {boolean} ready Its Ready condition is True.
  * @property {{ name: string, image: string }[]} containers
@@ -106,6 +108,14 @@ function readKubeconfig(text, file = "kubeconfig") {
   };
 }
 
+/**
+ * `Kind/namespace/name` (or `Kind/name` for a cluster-wide object), for messages.
+ * @param {{ kind: string, namespace?: string, name?: string }} ref
+ */
+function objectName(ref) {
+  return `${ref.kind}/${ref.namespace === undefined ? "" : `${ref.namespace}/`}${ref.name ?? ""}`;
+}
+
 /** Codes worth another try: the API server is restarting, or overloaded. */
 const RETRY_STATUS = new Set([500, 502, 503, 504]);
 
@@ -136,6 +146,8 @@ class KubeClient {
     /** @private @type {RetryPolicy} */ this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
     /** @private */ this.unreachableBudgetMs = opts.unreachableBudgetMs ?? 0;
     /** @private */ this.agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+    /** Discovery by group/version: kind -> its REST name and scope. @private @type {Map<string, Promise<Map<string, { plural: string, namespaced: boolean }>>>} */
+    this.discovery = new Map();
   }
 
   /** Closes idle connections. */
@@ -389,6 +401,7 @@ class KubeClient {
         nodeName: p.spec?.nodeName ?? "",
         ownerKind: owner?.kind ?? "",
         mirror: typeof p.metadata?.annotations?.["kubernetes.io/config.mirror"] === "string",
+        annotations: { ...(p.metadata?.annotations ?? {}) },
         phase: p.status?.phase ?? "",
         ready: (p.status?.conditions ?? []).some(
           (/** @type {any} */ c) => c.type === "Ready" && c.status === "True",
@@ -545,6 +558,120 @@ class KubeClient {
       },
     );
   }
+
+  /**
+   * Where an object lives: its REST path from API discovery (`/api/v1`,
+   * `/apis/<group>/<version>`), as kubectl and client-go's REST mapper find it.
+   * A kind the server does not serve at that version is an error naming both.
+   * @param {{ apiVersion: string, kind: string, namespace?: string, name?: string }} ref
+   * @returns {Promise<string>}
+   */
+  async pathOf(ref) {
+    const base = ref.apiVersion.includes("/")
+      ? `/apis/${ref.apiVersion}`
+      : `/api/${ref.apiVersion}`;
+    let kinds = this.discovery.get(base);
+    if (kinds === undefined) {
+      kinds = this.request("GET", base, { target: ref.apiVersion, okStatus: [200, 404] }).then(
+        (r) =>
+          new Map(
+            (r.status === 404 ? [] : (r.body?.resources ?? []))
+              .filter((/** @type {any} */ x) => !String(x.name).includes("/"))
+              .map((/** @type {any} */ x) => [
+                String(x.kind),
+                { plural: String(x.name), namespaced: x.namespaced === true },
+              ]),
+          ),
+      );
+      this.discovery.set(base, kinds);
+      kinds.catch(() => this.discovery.delete(base));
+    }
+    const kind = (await kinds).get(ref.kind);
+    if (kind === undefined)
+      throw new Day2Error({
+        target: `${ref.kind}/${ref.name ?? ""}`,
+        call: `Kubernetes GET ${base}`,
+        code: "NOT_SERVED",
+        details: `the API server does not serve ${ref.kind} at ${ref.apiVersion}`,
+        attempts: 1,
+      });
+    const ns = kind.namespaced
+      ? `/namespaces/${encodeURIComponent(ref.namespace ?? "default")}`
+      : "";
+    return `${base}${ns}/${kind.plural}${ref.name === undefined ? "" : `/${encodeURIComponent(ref.name)}`}`;
+  }
+
+  /**
+   * One object, or null when it does not exist.
+   * @param {{ apiVersion: string, kind: string, namespace?: string, name: string }} ref
+   * @returns {Promise<any>}
+   */
+  async getObject(ref) {
+    const r = await this.request("GET", await this.pathOf(ref), {
+      target: objectName(ref),
+      okStatus: [200, 404],
+    });
+    return r.status === 404 ? null : r.body;
+  }
+
+  /**
+   * Every object of a kind (in a namespace, or everywhere); none when the server does not
+   * serve the kind at that version.
+   * @param {{ apiVersion: string, kind: string, namespace?: string }} ref
+   * @returns {Promise<any[]>}
+   */
+  async listObjects(ref) {
+    let path;
+    try {
+      path = await this.pathOf(ref);
+    } catch (e) {
+      if (e instanceof Day2Error && e.code === "NOT_SERVED") return [];
+      throw e;
+    }
+    if (ref.namespace === undefined) path = path.replace(/\/namespaces\/[^/]+\//, "/");
+    const r = await this.request("GET", path, { target: `${ref.kind} list` });
+    return r.body?.items ?? [];
+  }
+
+  /**
+   * A server-side apply of `obj` (whole, as the manager wants it), with `force` taking
+   * over fields another manager set, as `kubectl apply --server-side --force-conflicts`.
+   * @param {any} obj
+   * @param {{ fieldManager: string, force?: boolean }} how
+   * @returns {Promise<any>} The object as stored.
+   */
+  async applyObject(obj, how) {
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace: obj.metadata?.namespace,
+      name: obj.metadata?.name,
+    };
+    const query = `?fieldManager=${encodeURIComponent(how.fieldManager)}${how.force === true ? "&force=true" : ""}`;
+    const r = await this.request("PATCH", `${await this.pathOf(ref)}${query}`, {
+      target: objectName(ref),
+      body: obj,
+      contentType: "application/apply-patch+yaml",
+    });
+    return r.body;
+  }
+
+  /**
+   * Deletes an object (dependents in the background); "absent" when it was not there.
+   * @param {{ apiVersion: string, kind: string, namespace?: string, name: string }} ref
+   * @returns {Promise<"deleted" | "absent">}
+   */
+  async deleteObject(ref) {
+    const r = await this.request(
+      "DELETE",
+      `${await this.pathOf(ref)}?propagationPolicy=Background`,
+      {
+        target: objectName(ref),
+        okStatus: [200, 202, 404],
+      },
+    );
+    return r.status === 404 ? "absent" : "deleted";
+  }
 }
 
 /**
@@ -555,4 +682,4 @@ function createKubeClient(opts) {
   return new KubeClient(opts);
 }
 
-module.exports = { KubeClient, createKubeClient, readKubeconfig };
+module.exports = { KubeClient, createKubeClient, readKubeconfig, objectName };

@@ -1,63 +1,95 @@
 // @ts-check
 /**
- * The Kubernetes upgrade step, leaving what `talosctl upgrade-k8s` leaves: the new
- * configuration applied to the control planes one at a time, each time waiting until
- * its API server, controller manager and scheduler run the new version; then to the
- * workers batch by batch, waiting for their kubelets; then kube-proxy's DaemonSet image,
- * which Talos never updates by itself.
+ * The Kubernetes upgrade, step for step as `talosctl upgrade-k8s` does it
+ * (pkg/cluster/kubernetes/talos_managed.go, v1.13.9):
+ * 1. every node's Talos must support the target (asked of the nodes);
+ * 2. the images are pre-pulled on every node, so a registry that cannot serve one stops
+ *    the run before anything changed;
+ * 3. kube-apiserver on each control plane in turn, then kube-controller-manager, then
+ *    kube-scheduler: the node's running configuration (read through Talos's resource
+ *    API) gets only that image changed, applied without a reboot; then the component's
+ *    configuration resource moves to a new version, and its static pod must carry that
+ *    version in `talos.dev/config-version` and be Ready before the next node;
+ * 4. kube-proxy's image on the control planes (it reaches the DaemonSet through the
+ *    bootstrap manifests);
+ * 5. the kubelets, control planes first, then the workers by batch: only the kubelet
+ *    image changes; the Node must report the new version and be Ready;
+ * 6. the bootstrap manifests are synced (./manifests);
+ * 7. each node's running configuration is compared with the one Pulumi rendered for the
+ *    new version; where they still differ, the configuration step rolls the rest.
+ * Every step reads where the node is first, so a rerun skips what is done.
  */
 "use strict";
 
-const { delay } = require("../lib/retry");
-const { Day2Error } = require("../lib/errors");
-const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
-const { applyBatch } = require("./config");
-const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
+const { isDeepStrictEqual } = require("node:util");
 const YAML = require("yaml");
-
-/** Where each control-plane component's image is set in a v1alpha1 configuration. */
-const COMPONENT_KEYS = /** @type {const} */ ({
-  "kube-apiserver": "apiServer",
-  "kube-controller-manager": "controllerManager",
-  "kube-scheduler": "scheduler",
-});
+const { delay } = require("../lib/retry");
+const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/resources");
+const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
+const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
+const { syncManifests } = require("./manifests");
 
 /**
- * The images a node runs at `version` after its new configuration: the kubelet's
- * (containerd's system namespace) and, on a control plane, the three static pods'
- * (the CRI namespace), read from the configuration's v1alpha1 document, or Talos's
- * defaults where it sets none.
- * @param {string} config
- * @param {"controlplane" | "worker"} role
- * @param {string} version e.g. `v1.36.0`.
- * @returns {{ image: string, namespace: "system" | "cri" }[]}
+ * @typedef {import("./session").Session} Session
+ * @typedef {import("./types").RolledNode} RolledNode
+ * @typedef {(typeof COMPONENTS)[number]} Component
  */
-function imagesFor(config, role, version) {
-  /** @type {any} */
-  let doc = {};
+
+/**
+ * The v1alpha1 document of a configuration text, parsed.
+ * @param {string} config
+ * @returns {any}
+ */
+function v1alpha1(config) {
   for (const d of YAML.parseAllDocuments(config)) {
     const v = d.toJS();
-    if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) doc = v;
+    if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) return v;
   }
-  /** @type {{ image: string, namespace: "system" | "cri" }[]} */
-  const out = [
-    {
-      image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${version}`,
-      namespace: "system",
-    },
-  ];
-  if (role === "controlplane")
-    for (const [component, key] of Object.entries(COMPONENT_KEYS))
-      out.push({
-        image: doc.cluster?.[key]?.image ?? `registry.k8s.io/${component}:${version}`,
-        namespace: "cri",
-      });
-  return out;
+  return {};
 }
 
 /**
- * Pulls every image the upgrade needs on every node before anything changes, as
- * `talosctl upgrade-k8s` does: a registry that cannot serve one stops the run here.
+ * The images a node runs at `version`, from its rendered configuration (Talos's
+ * defaults where it sets none): the kubelet's and, on a control plane, each
+ * component's and kube-proxy's.
+ * @param {string} config
+ * @param {string} version e.g. `v1.36.0`.
+ */
+function targetImages(config, version) {
+  const doc = v1alpha1(config);
+  /** @type {Record<string, string>} */
+  const components = {};
+  for (const c of COMPONENTS)
+    components[c.name] = doc.cluster?.[c.key]?.image ?? `registry.k8s.io/${c.name}:${version}`;
+  return {
+    kubelet: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${version}`,
+    components,
+    proxy: doc.cluster?.proxy?.image ?? `registry.k8s.io/kube-proxy:${version}`,
+  };
+}
+
+/**
+ * The images pre-pulled on a node: the kubelet's (containerd's system namespace) and,
+ * on a control plane, the three components' (the CRI namespace), as upstream does.
+ * @param {string} config
+ * @param {"controlplane" | "worker"} role
+ * @param {string} version
+ * @returns {{ image: string, namespace: "system" | "cri" }[]}
+ */
+function imagesFor(config, role, version) {
+  const images = targetImages(config, version);
+  return [
+    { image: images.kubelet, namespace: /** @type {const} */ ("system") },
+    ...(role === "controlplane"
+      ? Object.values(images.components).map((image) => ({
+          image,
+          namespace: /** @type {const} */ ("cri"),
+        }))
+      : []),
+  ];
+}
+
+/**
  * @param {Session} session
  * @param {string[]} nodes
  * @param {string} version
@@ -84,12 +116,173 @@ async function prePull(session, nodes, version) {
 }
 
 /**
- * @typedef {import("./session").Session} Session
- * @typedef {import("./types").RolledNode} RolledNode
+ * Applies the node's running configuration with one value changed, without a reboot,
+ * as upgrade-k8s patches it. The configuration holds every cluster secret: it is only
+ * ever passed from one Talos call to the next, never logged or kept.
+ * @param {Session} session
+ * @param {string} node
+ * @param {string[]} path e.g. `["cluster", "apiServer", "image"]`.
+ * @param {string} value
  */
+async function patchRunning(session, node, path, value) {
+  const running = await session.talos.resource(node, RESOURCES.machineConfig);
+  if (running === null)
+    throw new Error(
+      `${node}: Talos has no running machine configuration (${RESOURCES.machineConfig.type} ${RESOURCES.machineConfig.id}); is it in maintenance mode?`,
+    );
+  const docs = YAML.parseAllDocuments(running.yaml);
+  const doc = docs.find((d) => {
+    const v = d.toJS();
+    return v !== null && typeof v === "object" && ("machine" in v || "cluster" in v);
+  });
+  if (doc === undefined)
+    throw new Error(`${node}: its running machine configuration has no v1alpha1 document`);
+  doc.setIn(path, value);
+  const text = docs.map((d) => d.toString()).join("---\n");
+  await session.talos.applyConfiguration(node, { data: text, mode: "NO_REBOOT" });
+}
 
 /**
- * What still runs another version on the node: "" when everything is at `version`.
+ * Waits until `fn` returns a value other than undefined, or fails naming what was seen.
+ * @template T
+ * @param {Session} session
+ * @param {() => Promise<{ done: T } | { seen: string }>} fn
+ * @param {(seen: string, seconds: number) => string} failure
+ * @returns {Promise<T>}
+ */
+async function until(session, fn, failure) {
+  const deadline = Date.now() + session.timing.nodeTimeoutMs;
+  for (;;) {
+    let seen;
+    try {
+      const r = await fn();
+      if ("done" in r) return r.done;
+      seen = r.seen;
+    } catch (e) {
+      seen = /** @type {Error} */ (e).message;
+    }
+    if (Date.now() >= deadline) throw new Error(failure(seen, session.timing.nodeTimeoutMs / 1000));
+    await delay(session.timing.pollMs);
+  }
+}
+
+/**
+ * Waits for a component's static pod to run configuration `version` and be Ready.
+ * @param {Session} session
+ * @param {string} node
+ * @param {Component} c
+ * @param {string} version The configuration resource's version.
+ * @param {string} image
+ */
+async function waitForStaticPod(session, node, c, version, image) {
+  const kube = await session.kube();
+  await until(
+    session,
+    async () => {
+      const pod = (await kube.listPods(node)).find(
+        (p) => p.mirror && p.containers.some((x) => x.name === c.name),
+      );
+      if (pod === undefined) return { seen: "no static pod" };
+      const at = pod.annotations[CONFIG_VERSION_ANNOTATION] ?? "none";
+      if (at !== version) return { seen: `its pod at configuration version ${at}` };
+      if (!pod.ready) return { seen: `its pod at configuration version ${at}, not Ready` };
+      return { done: undefined };
+    },
+    (seen, s) =>
+      `${node}: ${c.name} did not become Ready at ${image} (configuration version ${version}) within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here, and no later node or component was touched. Check its logs (talosctl -n ${node} logs ${c.name}, kubectl -n kube-system logs ${c.name}-${node}), fix the cause (a flag the new release removed, say), then run pulumi up again`,
+  );
+}
+
+/**
+ * One component on one control plane: patch its image, wait for its configuration
+ * resource to move, then for its pod. Skips the patch when the resource already has the
+ * image (a rerun), but still waits for the pod.
+ * @param {Session} session
+ * @param {string} node
+ * @param {Component} c
+ * @param {string} image
+ * @returns {Promise<boolean>} Whether it changed anything.
+ */
+async function componentOnNode(session, node, c, image) {
+  const t = session.talos;
+  const before = await t.resource(node, { ...c.resource });
+  const spec = YAML.parse(before?.yaml ?? "") ?? {};
+  if (before !== null && spec.image === image) {
+    await waitForStaticPod(session, node, c, before.version, image);
+    session.log(`${node}: ${c.name} already runs ${image}, skipped`);
+    return false;
+  }
+  session.checkpoint(`${c.name} on ${node}`);
+  const started = Date.now();
+  await session.step(node, `${c.name} → ${image} (no reboot)`, async () => {
+    await patchRunning(session, node, ["cluster", c.key, "image"], image);
+    const after = await until(
+      session,
+      /** @returns {Promise<{ done: string } | { seen: string }>} */
+      async () => {
+        const r = await t.resource(node, { ...c.resource });
+        return r !== null && r.version !== (before?.version ?? "")
+          ? { done: r.version }
+          : { seen: `configuration version still ${r?.version ?? "absent"}` };
+      },
+      (seen, s) =>
+        `${node}: Talos did not render the new ${c.name} configuration within ${s} s after the patch (${seen}); the Kubernetes upgrade stopped here`,
+    );
+    await waitForStaticPod(session, node, c, after, image);
+  });
+  session.finished(node, `${c.name} ${shortTag(image)}`, Date.now() - started);
+  return true;
+}
+
+/** @param {string} image */
+function shortTag(image) {
+  return /:([^:/@]+)(@sha256:[0-9a-f]+)?$/.exec(image)?.[1] ?? image;
+}
+
+/**
+ * One node's kubelet: patch its image unless its kubelet spec has it, then wait for the
+ * Node to report the version and be Ready.
+ * @param {Session} session
+ * @param {string} node
+ * @param {string} image
+ * @param {string} version
+ * @returns {Promise<boolean>} Whether it changed anything.
+ */
+async function kubeletOnNode(session, node, image, version) {
+  const t = session.talos;
+  const kube = await session.kube();
+  const spec = await t.resource(node, RESOURCES.kubeletSpec);
+  const set = (YAML.parse(spec?.yaml ?? "") ?? {}).image === image;
+  const wait = () =>
+    until(
+      session,
+      async () => {
+        const n = await kube.getNode(node);
+        if (n === null) return { seen: "no Node object" };
+        if (n.kubeletVersion !== version) return { seen: `kubelet ${n.kubeletVersion}` };
+        if (n.ready !== true) return { seen: `kubelet ${version}, Node not Ready` };
+        return { done: undefined };
+      },
+      (seen, s) =>
+        `${node}: its kubelet did not report ${version} and Ready within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here and touched no later node. Check the node (talosctl -n ${node} logs kubelet), then run pulumi up again`,
+    );
+  if (set) {
+    await wait();
+    return false;
+  }
+  session.checkpoint(`the kubelet on ${node}`);
+  const started = Date.now();
+  await session.step(node, `kubelet → ${image} (no reboot)`, async () => {
+    await patchRunning(session, node, ["machine", "kubelet", "image"], image);
+    await wait();
+  });
+  session.finished(node, `kubelet ${shortTag(image)}`, Date.now() - started);
+  return true;
+}
+
+/**
+ * What still runs another version on the node: "" when everything is at `version`
+ * and Ready. Used by `day2 status` and by the Talos step's waits.
  * @param {Session} session
  * @param {string} name
  * @param {string} version e.g. `v1.37.0`.
@@ -99,6 +292,7 @@ async function lagging(session, name, version) {
   const node = await kube.getNode(name);
   if (node === null) return "no Node object";
   /** @type {string[]} */
+  /** @type {string[]} */
   const behind = [];
   if (node.kubeletVersion !== version) behind.push(`kubelet ${node.kubeletVersion}`);
   if (session.news.nodes[name].role === "controlplane") {
@@ -106,7 +300,7 @@ async function lagging(session, name, version) {
     for (const component of CONTROL_PLANE_PODS) {
       const mine = pods.filter((p) => p.mirror && p.containers.some((c) => c.name === component));
       const images = mine.flatMap((p) => p.containers).filter((c) => c.name === component);
-      const tag = images.map((c) => /:([^:/@]+)(@sha256:[0-9a-f]+)?$/.exec(c.image)?.[1] ?? "?");
+      const tag = images.map((c) => shortTag(c.image));
       if (images.length === 0) behind.push(`${component} not running`);
       else if (tag.some((x) => x !== version)) behind.push(`${component} ${tag.join(", ")}`);
       // At the new version is not enough: a crashlooping pod must not count as done.
@@ -118,30 +312,20 @@ async function lagging(session, name, version) {
 }
 
 /**
- * Waits until {@link lagging} says nothing is behind.
+ * Whether a node runs the configuration Pulumi rendered for it (documents compared as
+ * parsed, as Talos compares them): then nothing is left for the configuration step.
  * @param {Session} session
- * @param {string} name
- * @param {string} version
+ * @param {string} node
  */
-async function waitForVersion(session, name, version) {
-  const deadline = Date.now() + session.timing.nodeTimeoutMs;
-  for (;;) {
-    let seen;
-    try {
-      seen = await lagging(session, name, version);
-    } catch (e) {
-      seen = `Kubernetes API: ${/** @type {Error} */ (e).message}`;
-    }
-    if (seen === "") return;
-    if (Date.now() >= deadline)
-      throw new Error(
-        `${name}: still not at Kubernetes ${version} ${session.timing.nodeTimeoutMs / 1000} s after its new configuration was applied (seen: ${seen}); the rollout stopped here and touched no other node. Check the node, then run pulumi up again`,
-      );
-    await delay(session.timing.pollMs);
-  }
+async function runsRendered(session, node) {
+  const running = await session.talos.resource(node, RESOURCES.machineConfig);
+  if (running === null) return false;
+  const parse = (/** @type {string} */ text) => YAML.parseAllDocuments(text).map((d) => d.toJS());
+  return isDeepStrictEqual(parse(running.yaml), parse(session.news.configs[node]));
 }
 
 /**
+ * Brings the cluster to the inventory's Kubernetes version. Resolves whether it ran.
  * @param {Session} session
  * @param {Record<string, RolledNode>} rolled Updated in place as nodes finish.
  */
@@ -149,16 +333,9 @@ async function kubernetesStep(session, rolled) {
   const news = session.news;
   const version = `v${news.kubernetesVersion.replace(/^v/, "")}`;
   const todo = Object.keys(news.nodes).filter((n) => needs(rolled[n], news, n).kubernetes);
-  if (todo.length === 0) return;
+  if (todo.length === 0) return false;
   session.log(`Kubernetes upgrade to ${version}: ${todo.join(", ")}`);
-  const done = (/** @type {string} */ n) => {
-    rolled[n] = {
-      ...rolled[n],
-      kubernetesVersion: news.kubernetesVersion,
-      configHash: configHash(news.configs[n]),
-    };
-  };
-  // The nodes, not the state, say which Talos they run: each must support the target.
+  // 1. The nodes, not the state, say which Talos they run: each must support the target.
   const target = parseVersion(news.kubernetesVersion);
   await inParallel(todo, async (n) => {
     const tag = (await session.talos.version(n)).tag;
@@ -168,45 +345,85 @@ async function kubernetesStep(session, rolled) {
         `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
       );
   });
-  await prePull(session, todo, version);
-  const batches = filterBatches(news.batches, (n) => todo.includes(n));
-  await session.eachBatch(`Kubernetes ${version}`, batches, async (batch) => {
-    /** @type {string[]} */
-    const work = [];
-    for (const n of batch) {
-      if ((await lagging(session, n, version)) === "") {
-        session.log(`${n}: already runs Kubernetes ${version}, skipped`);
+  // 2. Every image, before anything changes, on the nodes not already there (a rerun).
+  /** @type {string[]} */
+  const behind = [];
+  for (const n of todo) if ((await lagging(session, n, version)) !== "") behind.push(n);
+  if (behind.length > 0) await prePull(session, behind, version);
+  const cps = filterBatches(news.batches, (n) => news.nodes[n].role === "controlplane").flat();
+  const images = Object.fromEntries(
+    Object.keys(news.nodes).map((n) => [n, targetImages(news.configs[n], version)]),
+  );
+  // 3. Each component on every control plane before the next component.
+  for (const c of COMPONENTS) {
+    await session.eachBatch(
+      `Kubernetes ${version}, ${c.name}`,
+      cps.map((n) => [n]),
+      ([n]) => componentOnNode(session, n, c, images[n].components[c.name]),
+    );
+  }
+  // 4. kube-proxy, where it runs.
+  for (const n of cps) {
+    const running = await session.talos.resource(n, RESOURCES.machineConfig);
+    const doc = v1alpha1(running?.yaml ?? "");
+    if (doc.cluster?.proxy?.disabled === true || doc.cluster?.proxy?.image === images[n].proxy)
+      continue;
+    session.checkpoint(`kube-proxy on ${n}`);
+    await session.step(n, `kube-proxy → ${images[n].proxy} (no reboot)`, () =>
+      patchRunning(session, n, ["cluster", "proxy", "image"], images[n].proxy),
+    );
+  }
+  // 5. The kubelets, last: control planes, then workers by batch.
+  const done = (/** @type {string} */ n) => {
+    rolled[n] = { ...rolled[n], kubernetesVersion: news.kubernetesVersion };
+  };
+  await session.eachBatch(
+    `Kubernetes ${version}, kubelet`,
+    filterBatches(news.batches, (n) => todo.includes(n)),
+    async (batch) => {
+      const changed = await inParallel(batch, async (n) => {
+        const did = await kubeletOnNode(session, n, images[n].kubelet, version);
         await uncordonIfOurs(session, n);
         done(n);
-      } else work.push(n);
-    }
-    if (work.length === 0) return false;
-    session.checkpoint(`upgrading Kubernetes on ${work.join(", ")}`);
-    await applyBatch(session, work, {
-      why: `upgrading Kubernetes to ${version}`,
-      what: `Kubernetes ${version}`,
-      after: (n) =>
-        session.step(n, `wait for Kubernetes ${version}`, () =>
-          waitForVersion(session, n, version),
-        ),
-      done,
-    });
-    return true;
-  });
-  const kube = await session.kube();
-  const image = `registry.k8s.io/kube-proxy:${version}`;
-  try {
-    const current = await kube.getDaemonSetImage("kube-system", "kube-proxy", "kube-proxy");
-    if (current.image === image) session.log(`kube-proxy already runs ${image}`);
+        return did;
+      });
+      return changed.some((x) => x);
+    },
+  );
+  // 6. The bootstrap manifests follow the new control plane.
+  await manifestSync(session, `after the Kubernetes upgrade to ${version}`);
+  // 7. What else the new rendering changes is the configuration step's.
+  for (const n of todo) {
+    if (await runsRendered(session, n))
+      rolled[n] = { ...rolled[n], configHash: configHash(news.configs[n]) };
     else
-      await session.step("kube-system/kube-proxy", `set image ${image}`, () =>
-        kube.setDaemonSetImage("kube-system", "kube-proxy", "kube-proxy", image),
+      session.log(
+        `${n}: its rendered configuration differs in more than images; the configuration step applies it`,
       );
-  } catch (e) {
-    if (e instanceof Day2Error && /^404/.test(e.code))
-      session.log("no kube-proxy DaemonSet: skipped");
-    else throw e;
   }
+  return true;
 }
 
-module.exports = { kubernetesStep, lagging, imagesFor };
+/**
+ * Syncs the bootstrap manifests from the first control plane that answers.
+ * @param {Session} session
+ * @param {string} why
+ */
+async function manifestSync(session, why) {
+  const kube = await session.kube();
+  const cp = session.controlPlanes()[0];
+  session.checkpoint(`syncing the bootstrap manifests ${why}`);
+  await session.step(cp, `sync the bootstrap manifests ${why}`, async () => {
+    const r = await syncManifests({
+      talos: session.talos,
+      kube,
+      node: cp,
+      log: (l) => session.log(l),
+      timing: { timeoutMs: session.timing.nodeTimeoutMs, pollMs: session.timing.pollMs },
+    });
+    if (r.applied.length === 0 && r.pruned.length === 0)
+      session.log("bootstrap manifests: the cluster already matches what Talos renders");
+  });
+}
+
+module.exports = { kubernetesStep, manifestSync, lagging, imagesFor, targetImages, patchRunning };

@@ -23,7 +23,7 @@ const plan = require("./plan");
 const { Session } = require("./session");
 const { decommission } = require("./decommission");
 const { talosStep } = require("./upgrade");
-const { kubernetesStep } = require("./kubernetes");
+const { kubernetesStep, manifestSync } = require("./kubernetes");
 const { configStep } = require("./config");
 const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
@@ -137,9 +137,22 @@ function createRolloutProvider(opts = {}) {
         if (added.length > 0)
           log(`recorded new node(s) ${added.join(", ")} at the current targets`);
         // 3-5. Rolling changes.
+        const before = JSON.parse(JSON.stringify(progress.rolled));
         await talosStep(session, progress.rolled);
-        await kubernetesStep(session, progress.rolled);
+        const synced = await kubernetesStep(session, progress.rolled);
         await configStep(session, progress.rolled);
+        // A new Talos release or control-plane configuration renders other bootstrap
+        // manifests (CoreDNS, Flannel, inline manifests), which Talos only ever creates:
+        // sync them, as upgrade-k8s would (the Kubernetes step already did).
+        const cpChanged = Object.keys(news.nodes).some(
+          (n) =>
+            news.nodes[n].role === "controlplane" &&
+            before[n] !== undefined &&
+            (before[n].talosVersion !== progress.rolled[n]?.talosVersion ||
+              before[n].configHash !== progress.rolled[n]?.configHash),
+        );
+        if (cpChanged && !synced)
+          await manifestSync(session, "after the control planes' Talos or configuration changed");
         for (const line of session.summary()) log(line);
         log(`${news.cluster}: update finished in ${duration(Date.now() - started)}`);
         return {
