@@ -95,6 +95,30 @@ describe("day2 rollout --dry-run", function () {
       /already runs Talos v1\.13\.0; kubelet v1\.35\.0, the inventory wants v1\.36\.0/,
     );
     assert.equal(worker.steps.length, 1);
+    assert.match(worker.steps[0], /its kubelet \(no reboot\), after every control-plane component/);
+    // upgrade-k8s's order across nodes: pre-pull, each component, kube-proxy, kubelets, manifests.
+    assert.deepEqual(
+      plan.kubernetes.map((s) => s.split(/[ :]/)[0]),
+      [
+        "pre-pull",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kube-proxy's",
+        "kubelets",
+        "sync",
+        "apply",
+      ],
+    );
+    assert.match(
+      plan.kubernetes[1],
+      /^kube-apiserver on dev-cp-1: its image patched into the running configuration \(no reboot\), then its pod Ready at the new configuration version/,
+    );
+    assert.match(
+      plan.kubernetes[5],
+      /^kubelets: dev-cp-1, then the workers in 2 batches of up to 1/,
+    );
+    assert.match(plan.kubernetes[6], /talos-bootstrap-manifests-inventory/);
     assert.match(plan.notes.join("\n"), /one control plane: the Kubernetes API is down/);
     assert.deepEqual(
       cluster.log.calls().filter((c) => MUTATING.test(c.call)),
@@ -107,6 +131,7 @@ describe("day2 rollout --dry-run", function () {
     const text = await run("--dry-run");
     assert.match(text.out, /^1\. dev-cp-1 \(controlplane\): included: runs Talos v1\.12\.9/m);
     assert.match(text.out, /3 of 3 nodes would be rolled; nothing was changed\.$/m);
+    assert.match(text.out, /^Kubernetes v1\.36\.0, in this order:\n {2}1\. pre-pull/m);
     const refused = await run();
     assert.equal(refused.code, 2);
     assert.match(refused.err, /rollout needs --dry-run/);

@@ -340,6 +340,24 @@ describe("day2 status against the fake cluster", () => {
     }
   });
 
+  it("bootstrap manifests the cluster holds other than Talos renders them are a warning naming each, not a problem", async () => {
+    const r = await rig(DEV);
+    try {
+      // What Talos created at bootstrap, then edited by hand: Talos never puts it back.
+      const proxy = r.cluster.kube.objects.get("DaemonSet", "kube-system", "kube-proxy");
+      proxy.spec.template.spec.containers[0].image = "registry.example/kube-proxy:edited";
+      r.cluster.kube.objects.apply("DaemonSet", "kube-system", "kube-proxy", proxy, "kubectl");
+      r.cluster.kube.objects.delete("Service", "kube-system", "kube-dns");
+      const doc = json((await r.run(full(r, DEV, "--json"))).out);
+      assert.deepStrictEqual(doc.warnings.slice(0, 1), [
+        "bootstrap manifests differ from what dev-cp-1 renders: DaemonSet/kube-system/kube-proxy (differs), Service/kube-system/kube-dns (missing); the next pulumi up that changes Talos, Kubernetes or a control plane's configuration syncs them (or talosctl upgrade-k8s --to 1.36.0)",
+      ]);
+      assert.strictEqual(doc.matches, true, "a warning, not a problem");
+    } finally {
+      r.close();
+    }
+  });
+
   it("a GPU worker shows its allocatable GPUs, and one whose Node advertises none is a problem", async () => {
     const r = await rig(DEV, { gpus: {} });
     try {

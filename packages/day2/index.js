@@ -17,6 +17,7 @@ const rolloutProvider = require("./rollout/provider");
 const rolloutPlan = require("./rollout/plan");
 const rolloutStop = require("./rollout/stop");
 const snapshots = require("./lib/snapshots");
+const bootstrapManifests = require("./rollout/manifests");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -45,6 +46,7 @@ module.exports = {
   createRolloutProvider: rolloutProvider.createRolloutProvider,
   rolloutLineLogger: rolloutProvider.lineLogger,
   rolloutPlan,
+  bootstrapManifests,
   takeSnapshot: snapshots.takeSnapshot,
   listSnapshots: snapshots.listSnapshots,
   pruneSnapshots: snapshots.pruneSnapshots,

@@ -28,6 +28,11 @@ export interface DryRun {
   readonly talosVersion: string;
   readonly kubernetesVersion: string;
   readonly nodes: readonly DryRunNode[];
+  /**
+   * The Kubernetes upgrade's steps across nodes, in order (upgrade-k8s's): empty when
+   * every kubelet seen runs the inventory's version.
+   */
+  readonly kubernetes: readonly string[];
   /** What would stop the rollout before it touches a node. */
   readonly refusals: readonly string[];
   readonly notes: readonly string[];
@@ -86,8 +91,8 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
       if (kubelet !== undefined && kubelet !== wantKubelet) {
         steps.push(
           node.role === "controlplane"
-            ? `pre-pull the ${wantKubelet} images, apply the new configuration, then wait for its API server, controller manager and scheduler at ${wantKubelet} and Ready`
-            : `pre-pull the ${wantKubelet} kubelet, apply the new configuration, then wait for its kubelet at ${wantKubelet} and Ready`,
+            ? `Kubernetes ${wantKubelet}: its kube-apiserver, kube-controller-manager and kube-scheduler in the component steps below, then its kubelet (no reboot)`
+            : `Kubernetes ${wantKubelet}: its kubelet (no reboot), after every control-plane component`,
         );
         why.push(`kubelet ${kubelet}, the inventory wants ${wantKubelet}`);
       } else if (kubelet === undefined && obs.kubernetes === undefined) {
@@ -111,14 +116,39 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
   notes.push(
     "configuration changes (labels, taints, settings) live in Pulumi's state, not on the nodes: npx pulumi preview --diff shows them",
   );
+  const want = v(model.kubernetesVersion);
+  const lagging = [...kubelets.values()].some((k) => k !== want);
   return {
     cluster: model.name,
     talosVersion: model.talosVersion,
     kubernetesVersion: model.kubernetesVersion,
+    kubernetes: lagging ? kubernetesSteps(model, want) : [],
     nodes,
     refusals,
     notes,
   };
+}
+
+/** The order talosctl upgrade-k8s uses, and the rollout with it. */
+function kubernetesSteps(model: ClusterModel, want: string): string[] {
+  const cps = model.rollout.batches
+    .flat()
+    .filter((n) => model.nodes.find((x) => x.name === n)?.role === "controlplane");
+  const workers = model.rollout.batches.filter(
+    (b) => model.nodes.find((x) => x.name === b[0])?.role === "worker",
+  );
+  const each = cps.join(", then ");
+  return [
+    `pre-pull the ${want} kubelet image on every node and the kube-apiserver, kube-controller-manager and kube-scheduler images on the control planes; a pull that fails stops the run with nothing changed`,
+    ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(
+      (c) =>
+        `${c} on ${each}: its image patched into the running configuration (no reboot), then its pod Ready at the new configuration version before the next node`,
+    ),
+    `kube-proxy's image on the control planes (no reboot)`,
+    `kubelets: ${each}${workers.length === 0 ? "" : `, then the workers in ${workers.length} batch${workers.length === 1 ? "" : "es"} of up to ${model.rollout.maxUnavailableWorkers}`}; each Node Ready at ${want} before the next`,
+    "sync the bootstrap manifests (CoreDNS, kube-proxy, Flannel, inline manifests) by server-side apply as field manager talos, prune what Talos no longer renders through kube-system/talos-bootstrap-manifests-inventory, and wait for their rollouts",
+    "apply what else the new rendering changes through the configuration step",
+  ];
 }
 
 /** The dry run as lines; the command's writer folds them to the terminal's width. */
@@ -131,6 +161,10 @@ export function formatDryRun(run: DryRun): string[] {
     const verdict = n.steps.length === 0 ? "skipped" : "included";
     out.push(`${n.batch}. ${n.name} (${n.role}): ${verdict}: ${n.why}`);
     for (const s of n.steps) out.push(`     - ${s}`);
+  }
+  if (run.kubernetes.length > 0) {
+    out.push("", `Kubernetes ${v(run.kubernetesVersion)}, in this order:`);
+    run.kubernetes.forEach((step, i) => out.push(`  ${i + 1}. ${step}`));
   }
   if (run.refusals.length > 0) {
     out.push("", "Refused before any node is touched:");

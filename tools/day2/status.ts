@@ -7,7 +7,7 @@
 import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
 import { TERMINAL_WIDTH, table } from "../cli";
-import { rolloutPlan } from "../../packages/day2";
+import { bootstrapManifests, rolloutPlan } from "../../packages/day2";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
 type KubeClient = ReturnType<typeof day2.createKubeClient>;
@@ -34,6 +34,11 @@ export interface Observations {
   readonly etcdMembers: Answer<{ readonly from: string; readonly members: readonly EtcdMember[] }>;
   /** The Kubernetes Nodes; undefined when no kubeconfig was given. */
   readonly kubernetes?: Answer<readonly KubeNode[]>;
+  /**
+   * The bootstrap manifests the cluster holds other than a control plane renders them
+   * (`Kind/namespace/name (missing|differs)`); undefined without a kubeconfig.
+   */
+  readonly manifests?: Answer<{ readonly from: string; readonly stale: readonly string[] }>;
 }
 
 /** One node's line of the report (also its `--json` object). */
@@ -155,6 +160,7 @@ export async function observeCluster(
     Promise.all(cps.map((n) => answer(talos.etcdMemberList(n.name)))),
     kube === undefined ? Promise.resolve(undefined) : answer(kube.listNodes()),
   ]);
+  const manifests = kube === undefined ? undefined : await staleFrom(cps, talos, kube);
   const i = memberLists.findIndex((m) => "ok" in m);
   const etcdMembers: Observations["etcdMembers"] =
     i === -1
@@ -166,7 +172,26 @@ export async function observeCluster(
     nodes: Object.fromEntries(entries),
     etcdMembers,
     ...(kubernetes === undefined ? {} : { kubernetes }),
+    ...(manifests === undefined ? {} : { manifests }),
   };
+}
+
+/** The stale bootstrap manifests, as the first control plane that answers renders them. */
+async function staleFrom(
+  cps: readonly { name: string }[],
+  talos: TalosClient,
+  kube: KubeClient,
+): Promise<NonNullable<Observations["manifests"]>> {
+  const failures: string[] = [];
+  for (const cp of cps) {
+    try {
+      const stale = await bootstrapManifests.staleManifests(talos, kube, cp.name);
+      return { ok: { from: cp.name, stale } };
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  return { error: failures.join("; ") || "no control plane" };
 }
 
 /** `text`, prefixed with the node's name unless it already starts with it (a client error does). */
@@ -326,6 +351,14 @@ export function statusReport(
   if (obs.kubernetes !== undefined && "error" in obs.kubernetes) {
     clusterProblems.push(`Kubernetes API unreachable: ${obs.kubernetes.error}`);
   }
+  if (obs.manifests !== undefined && "error" in obs.manifests)
+    warnings.push(`bootstrap manifests not compared: ${obs.manifests.error}`);
+  else if (obs.manifests !== undefined && obs.manifests.ok.stale.length > 0)
+    // Talos only creates these: they follow its release and configuration only through
+    // a sync (the next pulumi up that rolls a control plane, or talosctl upgrade-k8s).
+    warnings.push(
+      `bootstrap manifests differ from what ${obs.manifests.ok.from} renders: ${obs.manifests.ok.stale.join(", ")}; the next pulumi up that changes Talos, Kubernetes or a control plane's configuration syncs them (or talosctl upgrade-k8s --to ${inventory.cluster.kubernetes.version})`,
+    );
   const names = new Set(inventory.nodes.map((n) => n.name));
   for (const k of kubeNodes ?? []) {
     if (!names.has(k.name))
