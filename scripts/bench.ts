@@ -50,12 +50,21 @@ export interface BenchReport {
   readonly dynamic?: DynamicSummary;
   /** The rollout benchmark against the fake cluster, when run. */
   readonly rollout?: RolloutSummary;
+  /** The Kubernetes upgrade benchmark against the fake cluster, when run. */
+  readonly kubernetes?: KubernetesSummary;
 }
 
 /** What one dynamic resource costs the program. */
 export interface DynamicSummary {
   readonly perRegistrationMs: number;
   readonly providerBytes: number;
+}
+
+/** The Kubernetes upgrade benchmark's median and ideal. */
+interface KubernetesSummary {
+  readonly workers: number;
+  readonly medianMs: number;
+  readonly idealMs: number;
 }
 
 /** The rollout benchmark's medians. */
@@ -240,6 +249,7 @@ interface FakeForBench {
     role: "controlplane" | "worker";
     endpoint: string;
     version: string;
+    kubeletVersion: string;
   }[];
   clientConfiguration: Record<string, string>;
   kubernetesEndpoint: string;
@@ -324,6 +334,64 @@ async function rolloutOnce(workers: number, width: number) {
   }
 }
 
+/** Simulated times of the Kubernetes upgrade benchmark: a static pod's restart, a kubelet's, a workload's rollout. */
+const K8S = { podMs: 800, kubeletMs: 800, rolloutMs: 800, workers: 20, width: 5 };
+
+/** One Kubernetes 1.35 → 1.36 upgrade of a fresh fake cluster, as upgrade-k8s orders it; its wall time. */
+async function kubernetesOnce(workers: number, width: number): Promise<number> {
+  const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
+  const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
+    startFakeCluster(o: unknown): Promise<FakeForBench>;
+  };
+  const nodes = [];
+  for (let i = 1; i <= 3; i++)
+    nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
+  for (let i = 1; i <= workers; i++)
+    nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  const c = await startFakeCluster({
+    nodes,
+    kubernetesVersion: "1.35.2",
+    staticPodReadyMs: K8S.podMs,
+    kubeletRestartMs: K8S.kubeletMs,
+    rolloutMs: K8S.rolloutMs,
+  });
+  try {
+    const provider = day2.createRolloutProvider({ log: () => undefined });
+    const at = (k: string) => {
+      const inputs = rolloutInputs(c, "v1.13.0", width) as Record<string, unknown>;
+      return { ...inputs, kubernetesVersion: k, configs: {} as Record<string, string> };
+    };
+    const olds = (await provider.create(at("1.35.2"))).outs;
+    const start = process.hrtime.bigint();
+    await provider.update("bench-rollout", olds, at("1.36.0"));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (c.nodes.some((n) => n.kubeletVersion !== "v1.36.0"))
+      throw new Error("kubernetes bench: a kubelet was not upgraded");
+    return ms;
+  } finally {
+    c.stop();
+  }
+}
+
+/** The Kubernetes upgrade benchmark: median against components x control planes + kubelet batches + one rollout. */
+async function kubernetesBench(runs: number): Promise<KubernetesSummary> {
+  const kubeletBatches = 3 + Math.ceil(K8S.workers / K8S.width);
+  const idealMs = 3 * 3 * K8S.podMs + kubeletBatches * K8S.kubeletMs + K8S.rolloutMs;
+  process.stdout.write(
+    `\nkubernetes: 1.35.2 → 1.36.0 on 3 control planes + ${K8S.workers} workers, maxUnavailableWorkers ${K8S.width}, ` +
+      `simulated ${K8S.podMs} ms per static pod, ${K8S.kubeletMs} ms per kubelet, ${K8S.rolloutMs} ms per manifest rollout, ${runs} runs\n`,
+  );
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await kubernetesOnce(K8S.workers, K8S.width));
+  const med = median(times);
+  process.stdout.write(
+    `  upgrade: median ${(med / 1000).toFixed(2)} s (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(", ")} s)\n` +
+      `  ideal: 3 components x 3 control planes x ${K8S.podMs} ms + ${kubeletBatches} kubelet batches x ${K8S.kubeletMs} ms + ${K8S.rolloutMs} ms = ${(idealMs / 1000).toFixed(2)} s; ` +
+      `ratio ${(med / idealMs).toFixed(2)} (limit 1.10: ${med / idealMs <= 1.1 ? "ok" : "OVER"})\n`,
+  );
+  return { workers: K8S.workers, medianMs: med, idealMs };
+}
+
 /** The rollout benchmark: runs, medians and the ratio to the ideal schedule. */
 async function rolloutBench(runs: number): Promise<RolloutSummary> {
   const nodeTimeMs = ROLL.rebootMs + ROLL.upgradeMs;
@@ -371,6 +439,7 @@ async function main(args: string[]): Promise<void> {
   }
   if (args.includes("--rollout-only")) {
     await rolloutBench(Number(arg(args, "--runs", "3")));
+    await kubernetesBench(Number(arg(args, "--runs", "3")));
     return;
   }
   if (args.includes("--worker")) {
@@ -427,6 +496,7 @@ async function main(args: string[]): Promise<void> {
     }
   }
   const rollout = args.includes("--no-rollout") ? undefined : await rolloutBench(3);
+  const kubernetes = args.includes("--no-rollout") ? undefined : await kubernetesBench(3);
   const jsonPath = arg(args, "--json", "");
   if (jsonPath !== "") {
     const report: BenchReport = {
@@ -436,6 +506,7 @@ async function main(args: string[]): Promise<void> {
       results,
       ...(dynamic ? { dynamic } : {}),
       ...(rollout ? { rollout } : {}),
+      ...(kubernetes ? { kubernetes } : {}),
     };
     fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
   }

@@ -157,7 +157,7 @@ class FakeKubeApi {
         conditions: [
           {
             type: "Ready",
-            status: n.ready ? "True" : "Unknown",
+            status: n.ready && !n.kubeletRestarting ? "True" : "Unknown",
             reason: n.ready ? "KubeletReady" : "NodeStatusUnknown",
             message: n.ready
               ? "kubelet is posting ready status"

@@ -109,6 +109,8 @@ class FakeTalosNode {
     this.podsNotReady = new Set();
     /** @type {NodePhase} */
     this.phase = "running";
+    /** Its kubelet restarts at a new image (`kubeletRestartMs`): its Node is NotReady. */
+    this.kubeletRestarting = false;
     /** The kubelet release its configuration asks for. */
     this.kubeletVersion = `v${cluster.options.kubernetesVersion.replace(/^v/, "")}`;
     const k8s = cluster.options.kubernetesVersion.replace(/^v/, "");
@@ -423,7 +425,18 @@ class FakeTalosNode {
   refresh(how) {
     const doc = resources.v1alpha1Of(this.config ?? "");
     const kubelet = imageTag(doc.machine?.kubelet?.image ?? "");
-    if (kubelet !== undefined) this.kubeletVersion = kubelet;
+    if (kubelet !== undefined && kubelet !== this.kubeletVersion) {
+      // A running kubelet restarts at its new image: its Node is NotReady meanwhile, and
+      // reports the new version once it posts status again.
+      const ms = this.cluster.options.kubeletRestartMs;
+      if (how.restart && ms > 0) {
+        this.kubeletRestarting = true;
+        this.after(ms, () => {
+          this.kubeletRestarting = false;
+          this.kubeletVersion = kubelet;
+        });
+      } else this.kubeletVersion = kubelet;
+    }
     const moved = resources.reconcile(this.resources, {
       role: this.role,
       config: this.config ?? "",
