@@ -237,7 +237,7 @@ function reportDynamic(runs: number): DynamicSummary {
 
 /** The slice of packages/day2 the rollout benchmark uses. */
 interface Day2ForBench {
-  createRolloutProvider(opts: { log?: (line: string) => void }): {
+  createRolloutProvider(opts: { log?: (line: string) => void; workDir?: string }): {
     create(inputs: unknown): Promise<{ outs: Record<string, unknown> }>;
     update(id: string, olds: unknown, news: unknown): Promise<{ outs: Record<string, unknown> }>;
   };
@@ -316,7 +316,8 @@ async function rolloutOnce(workers: number, width: number) {
     nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
   const c = await startFakeCluster({ nodes, rebootMs: ROLL.rebootMs, upgradeMs: ROLL.upgradeMs });
   try {
-    const provider = day2.createRolloutProvider({ log: () => undefined });
+    // Its etcd snapshots and stop markers go to a scratch folder, not the project's.
+    const provider = day2.createRolloutProvider({ log: () => undefined, workDir: scratch });
     const olds = (await provider.create(rolloutInputs(c, "v1.13.0", width))).outs;
     const news = rolloutInputs(c, "v1.13.3", width);
     let start = process.hrtime.bigint();
@@ -356,7 +357,8 @@ async function kubernetesOnce(workers: number, width: number): Promise<number> {
     rolloutMs: K8S.rolloutMs,
   });
   try {
-    const provider = day2.createRolloutProvider({ log: () => undefined });
+    // Its etcd snapshots and stop markers go to a scratch folder, not the project's.
+    const provider = day2.createRolloutProvider({ log: () => undefined, workDir: scratch });
     const at = (k: string) => {
       const inputs = rolloutInputs(c, "v1.13.0", width) as Record<string, unknown>;
       return { ...inputs, kubernetesVersion: k, configs: {} as Record<string, string> };
@@ -391,6 +393,10 @@ async function kubernetesBench(runs: number): Promise<KubernetesSummary> {
   );
   return { workers: K8S.workers, medianMs: med, idealMs };
 }
+
+/** Where the benchmark's rollouts keep their files; removed when the process exits. */
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-bench-"));
+process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** The rollout benchmark: runs, medians and the ratio to the ideal schedule. */
 async function rolloutBench(runs: number): Promise<RolloutSummary> {
