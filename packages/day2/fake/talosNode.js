@@ -443,11 +443,11 @@ class FakeTalosNode {
       talosVersion: this.version,
       kubeletVersion: this.kubeletVersion,
     });
-    for (const c of Object.keys(resources.COMPONENT_RESOURCES)) {
-      if (this.role !== "controlplane") break;
-      this.staticPodImages[c] = YAML.parse(this.componentResource(c)?.yaml ?? "{}")?.image ?? "";
-      this.staticPodVersions[c] ??= this.componentVersion(c);
-    }
+    if (this.role === "controlplane")
+      for (const c of Object.keys(resources.COMPONENT_RESOURCES)) {
+        this.staticPodImages[c] = YAML.parse(this.componentResource(c)?.yaml ?? "{}")?.image ?? "";
+        this.staticPodVersions[c] ??= this.componentVersion(c);
+      }
     if (how.restart) this.startStaticPods(moved);
     if (this.role === "controlplane" && this.ready) this.cluster.createBootstrapManifests(this);
   }

@@ -35,17 +35,22 @@ const { syncManifests } = require("./manifests");
  * @typedef {(typeof COMPONENTS)[number]} Component
  */
 
+/** Whether a parsed document is the v1alpha1 one (it has `machine` or `cluster`). @param {unknown} v */
+function isV1alpha1(v) {
+  return v !== null && typeof v === "object" && ("machine" in v || "cluster" in v);
+}
+
 /**
  * The v1alpha1 document of a configuration text, parsed.
  * @param {string} config
  * @returns {any}
  */
 function v1alpha1(config) {
-  for (const d of YAML.parseAllDocuments(config)) {
-    const v = d.toJS();
-    if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) return v;
-  }
-  return {};
+  return (
+    YAML.parseAllDocuments(config)
+      .map((d) => d.toJS())
+      .find(isV1alpha1) ?? {}
+  );
 }
 
 /**
@@ -131,10 +136,7 @@ async function patchRunning(session, node, path, value) {
       `${node}: Talos has no running machine configuration (${RESOURCES.machineConfig.type} ${RESOURCES.machineConfig.id}); is it in maintenance mode?`,
     );
   const docs = YAML.parseAllDocuments(running.yaml);
-  const doc = docs.find((d) => {
-    const v = d.toJS();
-    return v !== null && typeof v === "object" && ("machine" in v || "cluster" in v);
-  });
+  const doc = docs.find((d) => isV1alpha1(d.toJS()));
   if (doc === undefined)
     throw new Error(`${node}: its running machine configuration has no v1alpha1 document`);
   doc.setIn(path, value);
@@ -282,7 +284,7 @@ async function kubeletOnNode(session, node, image, version) {
 
 /**
  * What still runs another version on the node: "" when everything is at `version`
- * and Ready. Used by `day2 status` and by the Talos step's waits.
+ * and Ready. Decides which nodes are pre-pulled.
  * @param {Session} session
  * @param {string} name
  * @param {string} version e.g. `v1.37.0`.

@@ -110,12 +110,7 @@ async function differing(kube, objects) {
   /** @type {{ object: any, why: "missing" | "differs" }[]} */
   const out = [];
   for (const o of objects) {
-    const live = await kube.getObject({
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      name: o.metadata?.name,
-      ...(o.metadata?.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
-    });
+    const live = await kube.getObject(refOf(o));
     if (live === null) out.push({ object: o, why: "missing" });
     else if (!covers(o, live)) out.push({ object: o, why: "differs" });
   }
