@@ -7,6 +7,7 @@
  * a Talos upgrade or a control-plane configuration change.
  */
 import { strict as assert } from "assert";
+import { inspect } from "util";
 import * as YAML from "yaml";
 import type { FakeCluster } from "../packages/day2/fake";
 import { bundledImages } from "../packages/day2/fake/talosResources";
@@ -331,4 +332,81 @@ describe("day2 rollout: the bootstrap manifests follow Talos", () => {
       c.stop();
     }
   });
+});
+
+describe("day2 rollout: the machine configuration read through COSI stays secret", () => {
+  /** A stand-in for the cluster secrets every real machine configuration carries. */
+  const SECRET = "em-infra-test-secret-9f3c1d7a";
+  const withSecret = (text: string) => {
+    const doc = YAML.parse(text);
+    doc.cluster ??= {};
+    doc.cluster.secretboxEncryptionSecret = SECRET;
+    return YAML.stringify(doc);
+  };
+
+  for (const outcome of ["succeeds", "fails"] as const) {
+    it(`a Kubernetes upgrade that ${outcome} keeps it out of the log, the outputs and the error`, async () => {
+      let carried = 0;
+      const c = await fake({
+        nodes: clusterNodes(1),
+        kubernetesVersion: "1.35.2",
+        onApplyConfiguration: (_n, text) => void (carried += text.includes(SECRET) ? 1 : 0),
+        initialConfig: (n) =>
+          withSecret(
+            YAML.stringify({
+              version: "v1alpha1",
+              machine: { type: n.role, kubelet: { image: "ghcr.io/siderolabs/kubelet:v1.35.2" } },
+              ...(n.role === "controlplane"
+                ? {
+                    cluster: {
+                      apiServer: { image: "registry.k8s.io/kube-apiserver:v1.35.2" },
+                      controllerManager: {
+                        image: "registry.k8s.io/kube-controller-manager:v1.35.2",
+                      },
+                      scheduler: { image: "registry.k8s.io/kube-scheduler:v1.35.2" },
+                      proxy: { image: "registry.k8s.io/kube-proxy:v1.35.2" },
+                    },
+                  }
+                : {}),
+            }),
+          ),
+        faults:
+          outcome === "fails"
+            ? { crashloops: [{ node: "cp-3", component: "kube-scheduler", version: "v1.36.0" }] }
+            : {},
+      });
+      try {
+        const { provider, lines } = providerFor();
+        const timing = { nodeTimeoutSeconds: 0.5 };
+        const olds = (await provider.create(inputsFor(c, { kubernetesVersion: "1.35.2", timing })))
+          .outs;
+        let seen = "";
+        try {
+          seen = inspect(
+            (
+              await provider.update(
+                "fake-rollout",
+                olds,
+                inputsFor(c, { kubernetesVersion: "1.36.0", timing }),
+              )
+            ).outs,
+            { depth: null },
+          );
+        } catch (e) {
+          assert.equal(outcome, "fails", (e as Error).message);
+          seen = inspect(e, { depth: null });
+        }
+        // The run read and re-applied it: the secret reached the nodes, as it must.
+        assert.ok(carried > 0, "no patch carried the running configuration");
+        assert.equal(seen.includes(SECRET), false, "in the outputs or the error");
+        assert.deepEqual(
+          lines.filter((l) => l.includes(SECRET)),
+          [],
+          "in the log",
+        );
+      } finally {
+        c.stop();
+      }
+    });
+  }
 });
