@@ -96,10 +96,12 @@ describe("day2 rollout --dry-run", function () {
     );
     assert.equal(worker.steps.length, 1);
     assert.match(worker.steps[0], /its kubelet \(no reboot\), after every control-plane component/);
-    // upgrade-k8s's order across nodes: pre-pull, each component, kube-proxy, kubelets, manifests.
+    // upgrade-k8s's order across nodes: checks, pre-pull, each component, kube-proxy,
+    // kubelets, manifests.
     assert.deepEqual(
       plan.kubernetes.map((s) => s.split(/[ :]/)[0]),
       [
+        "check",
         "pre-pull",
         "kube-apiserver",
         "kube-controller-manager",
@@ -111,14 +113,14 @@ describe("day2 rollout --dry-run", function () {
       ],
     );
     assert.match(
-      plan.kubernetes[1],
+      plan.kubernetes[2],
       /^kube-apiserver on dev-cp-1: its image patched into the running configuration \(no reboot\), then its pod Ready at the new configuration version/,
     );
     assert.match(
-      plan.kubernetes[5],
+      plan.kubernetes[6],
       /^kubelets: dev-cp-1, then the workers in 2 batches of up to 1/,
     );
-    assert.match(plan.kubernetes[6], /talos-bootstrap-manifests-inventory/);
+    assert.match(plan.kubernetes[7], /talos-bootstrap-manifests-inventory/);
     assert.match(plan.notes.join("\n"), /one control plane: the Kubernetes API is down/);
     assert.deepEqual(
       cluster.log.calls().filter((c) => MUTATING.test(c.call)),

@@ -139,6 +139,7 @@ function kubernetesSteps(model: ClusterModel, want: string): string[] {
   );
   const each = cps.join(", then ");
   return [
+    `check that nothing Kubernetes ${want} removes is in use (flags, feature gates and admission plugins in each node's running configuration, API versions a manager still writes through); a finding stops the run with nothing changed`,
     `pre-pull the ${want} kubelet image on every node and the kube-apiserver, kube-controller-manager and kube-scheduler images on the control planes; a pull that fails stops the run with nothing changed`,
     ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(
       (c) =>

@@ -9,7 +9,7 @@
 
 const https = require("node:https");
 const YAML = require("yaml");
-const { ObjectStore, KINDS, kindOf } = require("./objects");
+const { ObjectStore, KINDS, kindOf, serves } = require("./objects");
 
 /** @typedef {import("./cluster").FakeCluster} FakeCluster */
 
@@ -177,6 +177,20 @@ class FakeKubeApi {
         },
       },
     };
+  }
+
+  /**
+   * The Kubernetes minor the API server serves at: the oldest kube-apiserver running on
+   * a control plane (a request may reach any of them), else the cluster's starting one.
+   */
+  servingMinor() {
+    const minors = this.cluster.nodes
+      .filter((n) => n.role === "controlplane")
+      .map((n) => /:v?1\.(\d+)\./.exec(n.staticPodImages["kube-apiserver"] ?? "")?.[1])
+      .filter((m) => m !== undefined)
+      .map(Number);
+    if (minors.length > 0) return Math.min(...minors);
+    return Number(this.cluster.options.kubernetesVersion.split(".")[1]);
   }
 
   /** @private @param {FakePod} p */
@@ -380,8 +394,9 @@ class FakeKubeApi {
     if ((m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path)) !== null && method === "GET") {
       const group = m[2] ?? "";
       const version = m[1] ?? m[3];
+      const minor = this.servingMinor();
       const served = Object.entries(KINDS).filter(
-        ([, k]) => k.group === group && k.version === version,
+        ([kind, k]) => k.group === group && serves(kind, version, minor),
       );
       return {
         kind: "discovery",
@@ -442,8 +457,9 @@ class FakeKubeApi {
       target: "kubernetes",
       detail: target,
       run: (url, body, contentType) => {
-        // An unknown resource, or one at another version, is not served at all.
-        if (kind === undefined || info === undefined || info.version !== version)
+        // An unknown resource, or one at a version this release does not serve, is not
+        // served at all; an older served version reads and writes the same objects.
+        if (kind === undefined || info === undefined || !serves(kind, version, this.servingMinor()))
           return notFound(`the server could not find the requested resource (${resource})`);
         if (info.namespaced !== (namespace !== undefined) && name !== undefined)
           return notFound(`${resource} "${name}"`);
@@ -451,19 +467,15 @@ class FakeKubeApi {
         if (name === undefined) {
           if (method !== "GET")
             return [405, status(405, "MethodNotAllowed", `${method} on a list`)];
-          const items = this.objects.list(kind, namespace);
-          return [
-            200,
-            {
-              kind: `${kind}List`,
-              apiVersion: info.group === "" ? "v1" : `${info.group}/${info.version}`,
-              items,
-            },
-          ];
+          const gv = info.group === "" ? version : `${info.group}/${version}`;
+          const items = this.objects.list(kind, namespace).map((o) => ({ ...o, apiVersion: gv }));
+          return [200, { kind: `${kind}List`, apiVersion: gv, items }];
         }
         if (method === "GET") {
           const o = this.objects.get(kind, ns, name);
-          return o === undefined ? notFound(`${resource} "${name}"`) : [200, o];
+          return o === undefined
+            ? notFound(`${resource} "${name}"`)
+            : [200, { ...o, apiVersion: info.group === "" ? version : `${info.group}/${version}` }];
         }
         if (method === "DELETE")
           return this.objects.delete(kind, ns, name)
@@ -476,7 +488,8 @@ class FakeKubeApi {
               400,
               status(400, "BadRequest", "PATCH with apply requires a fieldManager query parameter"),
             ];
-          const [code, out] = this.objects.apply(kind, ns, name, body, manager);
+          const gv = info.group === "" ? version : `${info.group}/${version}`;
+          const [code, out] = this.objects.apply(kind, ns, name, body, manager, gv);
           return code >= 400
             ? [code, status(code, code === 422 ? "Invalid" : "BadRequest", String(out))]
             : [code, out];

@@ -28,8 +28,10 @@ function clone(v) {
 
 /**
  * The kinds the fake serves: REST plural, API group and version, and whether namespaced
- * (as `kubectl api-resources` lists them for Kubernetes 1.36).
- * @type {Record<string, { plural: string, group: string, version: string, namespaced: boolean }>}
+ * (as `kubectl api-resources` lists them for Kubernetes 1.36); `older` names earlier
+ * versions still served before the release that removed them (the Deprecated API
+ * Migration Guide), through which the same objects are read and written.
+ * @type {Record<string, { plural: string, group: string, version: string, namespaced: boolean, older?: Record<string, number> }>}
  */
 const KINDS = {
   Namespace: { plural: "namespaces", group: "", version: "v1", namespaced: false },
@@ -70,6 +72,21 @@ const KINDS = {
     version: "v1",
     namespaced: false,
   },
+  // flowcontrol.apiserver.k8s.io/v1 since 1.29; v1beta3 removed in 1.32.
+  FlowSchema: {
+    plural: "flowschemas",
+    group: "flowcontrol.apiserver.k8s.io",
+    version: "v1",
+    namespaced: false,
+    older: { v1beta3: 32 },
+  },
+  PriorityLevelConfiguration: {
+    plural: "prioritylevelconfigurations",
+    group: "flowcontrol.apiserver.k8s.io",
+    version: "v1",
+    namespaced: false,
+    older: { v1beta3: 32 },
+  },
   APIService: {
     plural: "apiservices",
     group: "apiregistration.k8s.io",
@@ -81,6 +98,18 @@ const KINDS = {
 /** @param {string} group @param {string} plural */
 function kindOf(group, plural) {
   return Object.entries(KINDS).find(([, k]) => k.group === group && k.plural === plural)?.[0];
+}
+
+/**
+ * Whether an API server at Kubernetes 1.`minor` serves `kind` at `version`.
+ * @param {string} kind @param {string} version @param {number} minor
+ */
+function serves(kind, version, minor) {
+  const k = KINDS[kind];
+  if (k === undefined) return false;
+  if (k.version === version) return true;
+  const removedIn = k.older?.[version];
+  return removedIn !== undefined && minor < removedIn;
 }
 
 /** Maps merged key by key, anything else replaced. @param {any} base @param {any} patch @returns {any} */
@@ -152,7 +181,7 @@ class ObjectStore {
     const ns = KINDS[kind].namespaced ? (obj.metadata?.namespace ?? "default") : "";
     const key = ObjectStore.key(kind, ns, obj.metadata?.name);
     if (this.objects.has(key)) return false;
-    this.put(key, clone(obj), manager, "Update");
+    this.put(key, clone(obj), manager, "Update", String(obj.apiVersion));
     return true;
   }
 
@@ -162,8 +191,9 @@ class ObjectStore {
    * @param {any} obj
    * @param {string} manager
    * @param {"Apply" | "Update"} operation
+   * @param {string} apiVersion What the request was made through.
    */
-  put(key, obj, manager, operation) {
+  put(key, obj, manager, operation, apiVersion) {
     const cur = this.objects.get(key);
     const [kind, ns] = key.split("/");
     obj.metadata = { ...(obj.metadata ?? {}) };
@@ -176,7 +206,11 @@ class ObjectStore {
     const managers = (cur?.metadata?.managedFields ?? []).filter(
       (/** @type {any} */ m) => m.manager !== manager,
     );
-    obj.metadata.managedFields = [...managers, { manager, operation }];
+    // Each manager's entry records the API version it last wrote through
+    // (ManagedFieldsEntry.apiVersion); the object is kept at the kind's own version.
+    obj.metadata.managedFields = [...managers, { manager, operation, apiVersion }];
+    const k = KINDS[kind];
+    if (k !== undefined) obj.apiVersion = k.group === "" ? k.version : `${k.group}/${k.version}`;
     delete obj.status;
     this.objects.set(key, obj);
     if (cur === undefined || specChanged) this.changedAt.set(key, Date.now());
@@ -189,9 +223,10 @@ class ObjectStore {
    * @param {string} name
    * @param {any} applied
    * @param {string} manager
+   * @param {string} [apiVersion] What the request was made through: the URL's.
    * @returns {[number, any]}
    */
-  apply(kind, namespace, name, applied, manager) {
+  apply(kind, namespace, name, applied, manager, apiVersion = applied?.apiVersion) {
     const key = ObjectStore.key(kind, namespace, name);
     if (applied?.kind !== kind || applied?.metadata?.name !== name)
       return [
@@ -204,7 +239,13 @@ class ObjectStore {
     const { status: _ignored, ...rest } = applied;
     const mine = this.lastApplied.get(key) ?? new Map();
     const base = cur === undefined ? undefined : dropUnapplied(cur, mine.get(manager), rest);
-    this.put(key, base === undefined ? clone(rest) : merge(base, rest), manager, "Apply");
+    this.put(
+      key,
+      base === undefined ? clone(rest) : merge(base, rest),
+      manager,
+      "Apply",
+      String(apiVersion),
+    );
     mine.set(manager, clone(rest));
     this.lastApplied.set(key, mine);
     return [cur === undefined ? 201 : 200, this.get(kind, namespace, name)];
@@ -266,4 +307,4 @@ class ObjectStore {
   }
 }
 
-module.exports = { ObjectStore, KINDS, kindOf };
+module.exports = { ObjectStore, KINDS, kindOf, serves };

@@ -3,19 +3,21 @@
  * The Kubernetes upgrade, step for step as `talosctl upgrade-k8s` does it
  * (pkg/cluster/kubernetes/talos_managed.go, v1.13.9):
  * 1. every node's Talos must support the target (asked of the nodes);
- * 2. the images are pre-pulled on every node, so a registry that cannot serve one stops
+ * 2. nothing the target removes may still be in use (./checks): flags, feature gates and
+ *    admission plugins in the nodes' running configurations, API versions in the cluster;
+ * 3. the images are pre-pulled on every node, so a registry that cannot serve one stops
  *    the run before anything changed;
- * 3. kube-apiserver on each control plane in turn, then kube-controller-manager, then
+ * 4. kube-apiserver on each control plane in turn, then kube-controller-manager, then
  *    kube-scheduler: the node's running configuration (read through Talos's resource
  *    API) gets only that image changed, applied without a reboot; then the component's
  *    configuration resource moves to a new version, and its static pod must carry that
  *    version in `talos.dev/config-version` and be Ready before the next node;
- * 4. kube-proxy's image on the control planes (it reaches the DaemonSet through the
+ * 5. kube-proxy's image on the control planes (it reaches the DaemonSet through the
  *    bootstrap manifests);
- * 5. the kubelets, control planes first, then the workers by batch: only the kubelet
+ * 6. the kubelets, control planes first, then the workers by batch: only the kubelet
  *    image changes; the Node must report the new version and be Ready;
- * 6. the bootstrap manifests are synced (./manifests);
- * 7. each node's running configuration is compared with the one Pulumi rendered for the
+ * 7. the bootstrap manifests are synced (./manifests);
+ * 8. each node's running configuration is compared with the one Pulumi rendered for the
  *    new version; where they still differ, the configuration step rolls the rest.
  * Every step reads where the node is first, so a rerun skips what is done.
  */
@@ -28,6 +30,7 @@ const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/res
 const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const { syncManifests } = require("./manifests");
+const { upgradeChecks } = require("./checks");
 
 /**
  * @typedef {import("./session").Session} Session
@@ -294,7 +297,6 @@ async function lagging(session, name, version) {
   const node = await kube.getNode(name);
   if (node === null) return "no Node object";
   /** @type {string[]} */
-  /** @type {string[]} */
   const behind = [];
   if (node.kubeletVersion !== version) behind.push(`kubelet ${node.kubeletVersion}`);
   if (session.news.nodes[name].role === "controlplane") {
@@ -347,7 +349,13 @@ async function kubernetesStep(session, rolled) {
         `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
       );
   });
-  // 2. Every image, before anything changes, on the nodes not already there (a rerun).
+  // 2. Nothing the target removes may be in use: flags, gates, plugins, API versions.
+  const from = Math.min(
+    ...todo.map((n) => parseVersion(rolled[n]?.kubernetesVersion ?? "")?.minor ?? Infinity),
+  );
+  if (target !== null && Number.isFinite(from))
+    await upgradeChecks(session, todo, from, target.minor);
+  // 3. Every image, before anything changes, on the nodes not already there (a rerun).
   /** @type {string[]} */
   const behind = [];
   for (const n of todo) if ((await lagging(session, n, version)) !== "") behind.push(n);
@@ -356,7 +364,7 @@ async function kubernetesStep(session, rolled) {
   const images = Object.fromEntries(
     Object.keys(news.nodes).map((n) => [n, targetImages(news.configs[n], version)]),
   );
-  // 3. Each component on every control plane before the next component.
+  // 4. Each component on every control plane before the next component.
   for (const c of COMPONENTS) {
     await session.eachBatch(
       `Kubernetes ${version}, ${c.name}`,
@@ -364,7 +372,7 @@ async function kubernetesStep(session, rolled) {
       ([n]) => componentOnNode(session, n, c, images[n].components[c.name]),
     );
   }
-  // 4. kube-proxy, where it runs.
+  // 5. kube-proxy, where it runs.
   for (const n of cps) {
     const running = await session.talos.resource(n, RESOURCES.machineConfig);
     const doc = v1alpha1(running?.yaml ?? "");
@@ -375,7 +383,7 @@ async function kubernetesStep(session, rolled) {
       patchRunning(session, n, ["cluster", "proxy", "image"], images[n].proxy),
     );
   }
-  // 5. The kubelets, last: control planes, then workers by batch.
+  // 6. The kubelets, last: control planes, then workers by batch.
   const done = (/** @type {string} */ n) => {
     rolled[n] = { ...rolled[n], kubernetesVersion: news.kubernetesVersion };
   };
@@ -392,9 +400,9 @@ async function kubernetesStep(session, rolled) {
       return changed.some((x) => x);
     },
   );
-  // 6. The bootstrap manifests follow the new control plane.
+  // 7. The bootstrap manifests follow the new control plane.
   await manifestSync(session, `after the Kubernetes upgrade to ${version}`);
-  // 7. What else the new rendering changes is the configuration step's.
+  // 8. What else the new rendering changes is the configuration step's.
   for (const n of todo) {
     if (await runsRendered(session, n))
       rolled[n] = { ...rolled[n], configHash: configHash(news.configs[n]) };

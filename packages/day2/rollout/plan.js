@@ -8,6 +8,7 @@
 "use strict";
 
 const crypto = require("node:crypto");
+const { configRemovals } = require("../lib/removals");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -239,6 +240,14 @@ function refusals(oldsIn, news) {
       out.push(
         `kubernetesVersion: ${olds.kubernetesVersion} -> ${news.kubernetesVersion} skips a minor release; Kubernetes upgrades one minor at a time: go to ${ok.major}.${ok.minor + 1}.x first`,
       );
+    else if (nk.minor > ok.minor && !isUnknown(news.configs))
+      // What the rendered configurations set that the target removes (the update checks
+      // the running ones again, and the cluster's API versions).
+      for (const [name, config] of Object.entries(news.configs ?? {}))
+        for (const f of typeof config === "string"
+          ? configRemovals(config, ok.minor, nk.minor)
+          : [])
+          out.push(`${name}: ${f}; remove it from the inventory before upgrading Kubernetes`);
   }
   const talosBump =
     !isUnknown(news.talosVersion) &&
