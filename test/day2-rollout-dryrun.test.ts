@@ -133,7 +133,10 @@ describe("day2 rollout --dry-run", function () {
     const text = await run("--dry-run");
     assert.match(text.out, /^1\. dev-cp-1 \(controlplane\): included: runs Talos v1\.12\.9/m);
     assert.match(text.out, /3 of 3 nodes would be rolled; nothing was changed\.$/m);
-    assert.match(text.out, /^Kubernetes v1\.36\.0, in this order:\n {2}1\. pre-pull/m);
+    assert.match(
+      text.out,
+      /^Kubernetes v1\.36\.0, in this order:\n {2}1\. check that nothing Kubernetes v1\.36\.0 removes is in use.*\n {2}2\. pre-pull/m,
+    );
     const refused = await run();
     assert.equal(refused.code, 2);
     assert.match(refused.err, /rollout needs --dry-run/);
