@@ -61,7 +61,7 @@ export interface DynamicSummary {
 }
 
 /** The Kubernetes upgrade benchmark's median and ideal. */
-interface KubernetesSummary {
+export interface KubernetesSummary {
   readonly workers: number;
   readonly medianMs: number;
   readonly idealMs: number;

@@ -296,6 +296,12 @@ export function renderPerformanceBlock(
       `- **A Talos upgrade of 3 control planes and ${r.workers} workers** (\`maxUnavailableWorkers: ${r.width}\`, ${r.nodeTimeMs} ms per node on the fake cluster) took ${secs(r.medianMs)}: ${(r.medianMs / r.idealMs).toFixed(2)} times the ideal schedule of ${batches} node-times (limit 1.10). A rerun with nothing to do took ${r.rerunMs.toFixed(1)} ms.`,
     );
   }
+  if (report.kubernetes) {
+    const k = report.kubernetes;
+    bullets.push(
+      `- **A Kubernetes upgrade of 3 control planes and ${k.workers} workers** (1.35.2 → 1.36.0 on the fake cluster, in upgrade-k8s's order) took ${secs(k.medianMs)}: ${(k.medianMs / k.idealMs).toFixed(2)} times the ideal of ${secs(k.idealMs)} (each component on each control plane, then the kubelets by batch, then the manifest rollout; limit 1.10).`,
+    );
+  }
   const unchanged = median(compile.unchangedMs);
   const clean = median(compile.cleanMs);
   const t = find("ts-node", largest);

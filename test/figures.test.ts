@@ -187,6 +187,20 @@ describe("npm run figures: the generated blocks", () => {
     assert.match(block, /about 3\.6 s compiled against 6\.3 s under ts-node/);
   });
 
+  it("the bench block states the Kubernetes upgrade row against its ideal, when measured", () => {
+    const timing = { cleanMs: [1], unchangedMs: [1] };
+    assert.doesNotMatch(renderPerformanceBlock(PROVENANCE, report(), timing), /Kubernetes upgrade/);
+    const block = renderPerformanceBlock(
+      PROVENANCE,
+      { ...report(), kubernetes: { workers: 20, medianMs: 14050, idealMs: 13600 } },
+      timing,
+    );
+    assert.match(
+      block,
+      /\*\*A Kubernetes upgrade of 3 control planes and 20 workers\*\*.* took 14\.05 s: 1\.03 times the ideal of 13\.60 s/s,
+    );
+  });
+
   it("both blocks are already as Prettier formats them, and replace only their markers", async () => {
     const blocks: [string, { begin: string; end: string }][] = [
       [renderValidationBlock(PROVENANCE, measured), VALIDATION_MARKERS],
