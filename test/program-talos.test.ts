@@ -211,15 +211,22 @@ describe("Talos layer", function () {
 
       it("gives the GPU worker its modules, label and taint, and no other node any", function () {
         for (const node of inv.nodes) {
-          const text = patchesOf(record, inv, node.name).join("\n---\n");
+          const all = patchesOf(record, inv, node.name);
+          // The add-ons' inline manifests name the GPU label and taint to find GPU nodes.
+          const text = all.filter((p) => !p.includes("inlineManifests")).join("\n---\n");
           const isGpu = node.gpu !== undefined;
           assert.equal(text.includes("nvidia_uvm"), isGpu, `${node.name} modules`);
           assert.equal(text.includes("nvidia.com/gpu.present"), isGpu, `${node.name} label`);
           assert.equal(/key: nvidia\.com\/gpu\n/.test(text), isGpu, `${node.name} taint`);
           assert.equal(
-            text.includes("kind: RuntimeClass"),
+            all.join("\n").includes("kind: RuntimeClass"),
             node.role === "controlplane",
             `${node.name} RuntimeClass`,
+          );
+          assert.equal(
+            all.join("\n").includes("name: nvidia-device-plugin\n"),
+            node.role === "controlplane",
+            `${node.name} device plugin`,
           );
         }
       });

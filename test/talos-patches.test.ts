@@ -118,12 +118,24 @@ const RUNTIME_CLASS = {
 describe("talos patches", () => {
   describe("buildNodePatches", () => {
     it("gives a control plane behind a VIP its NIC, the VIP on the alias, and the cluster settings", () => {
-      assert.deepStrictEqual(plain(build(haWithGpu(), "cp-1")), [
-        ...commonHead("cp-1", "192.168.10.11", "bc:24:11:00:00:01", "192.168.10.50"),
-        DEFAULT_CLUSTER_NETWORK,
-        { name: "scheduling", document: { cluster: { allowSchedulingOnControlPlanes: false } } },
-        RUNTIME_CLASS,
-      ]);
+      const patches = plain(build(haWithGpu(), "cp-1"));
+      // The add-ons are their own tests' (test/addons.test.ts): here, only which ones.
+      const addons = patches.find((p) => p.name === "addons")?.document as {
+        cluster: { inlineManifests: { name: string }[] };
+      };
+      assert.deepStrictEqual(
+        addons.cluster.inlineManifests.map((m) => m.name),
+        ["nvidia-device-plugin"],
+      );
+      assert.deepStrictEqual(
+        patches.filter((p) => p.name !== "addons"),
+        [
+          ...commonHead("cp-1", "192.168.10.11", "bc:24:11:00:00:01", "192.168.10.50"),
+          DEFAULT_CLUSTER_NETWORK,
+          { name: "scheduling", document: { cluster: { allowSchedulingOnControlPlanes: false } } },
+          RUNTIME_CLASS,
+        ],
+      );
     });
 
     it("gives a single control plane without a VIP no Layer2VIPConfig, and allows scheduling", () => {
@@ -300,14 +312,14 @@ describe("talos patches", () => {
       });
     });
 
-    it("gives nodes without a GPU nothing NVIDIA, except the RuntimeClass on control planes", () => {
+    it("gives nodes without a GPU nothing NVIDIA, except the RuntimeClass and device plugin on control planes", () => {
       for (const inv of [haWithGpu(), haWithoutGpu(), singleNode()]) {
         for (const n of inv.nodes.filter((x) => x.gpu === undefined)) {
           const patches = buildNodePatches(inv, n);
           const nvidia = patches.filter((p) => /nvidia/i.test(renderPatch(p))).map((p) => p.name);
           const expected =
             n.role === "controlplane" && inv.nodes.some((x) => x.gpu)
-              ? ["nvidia-runtime-class"]
+              ? ["nvidia-runtime-class", "addons"]
               : [];
           assert.deepStrictEqual(nvidia, expected, `${inv.cluster.name}/${n.name}`);
         }

@@ -3,6 +3,7 @@
  * registered under the offline engine. Pure: it turns a run record and the
  * inventory into a plan, text, JSON and a Mermaid flowchart.
  */
+import { parse, parseAllDocuments } from "yaml";
 import type { Inventory } from "../lib/inventory/types";
 import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
@@ -435,6 +436,11 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     text.push(`  ${n.name}:`);
     for (const p of n.patches) {
       text.push("    ---");
+      const manifests = inlineManifestSummary(p);
+      if (manifests !== null) {
+        text.push(...fit(manifests, width));
+        continue;
+      }
       text.push(
         ...p
           .trimEnd()
@@ -444,6 +450,31 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     }
   }
   return text.join("\n") + "\n";
+}
+
+/**
+ * A patch that only adds inline manifests, as one line a manifest naming its objects
+ * (`Kind namespace/name`): their full text is the add-ons' (lib/addons) and would not
+ * fit a terminal. Null for any other patch.
+ */
+export function inlineManifestSummary(patch: string): string[] | null {
+  const doc = parse(patch) as { cluster?: { inlineManifests?: unknown } } | null;
+  const list = doc?.cluster?.inlineManifests;
+  if (doc === null || Object.keys(doc).length !== 1 || Object.keys(doc.cluster ?? {}).length !== 1)
+    return null;
+  if (!Array.isArray(list)) return null;
+  const lines = ["    cluster.inlineManifests (the objects each holds):"];
+  for (const m of list as { name?: unknown; contents?: unknown }[]) {
+    const objects = parseAllDocuments(String(m.contents ?? ""))
+      .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } })
+      .filter((o) => o !== null && typeof o === "object")
+      .map(
+        (o) =>
+          `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`,
+      );
+    lines.push(`      - ${String(m.name)}: ${objects.join(", ")}`);
+  }
+  return lines;
 }
 
 /** The dependency graph as a Mermaid flowchart (left to right), for GitHub to render. */

@@ -9,6 +9,8 @@ import {
   DEFAULT_PROTECT,
   DEFAULT_MAX_UNAVAILABLE_WORKERS,
   DEFAULT_ETCD_BACKUP,
+  DEFAULT_STORAGE,
+  DEFAULT_ADDONS,
   DEFAULT_POD_SUBNETS,
   DEFAULT_SCSI_CONTROLLER,
   DEFAULT_SERVICE_SUBNETS,
@@ -88,6 +90,8 @@ export interface ClusterFile {
       readonly dir?: string;
     };
   };
+  readonly storage?: { readonly localPath?: boolean };
+  readonly addons?: { readonly metricsServer?: boolean };
 }
 
 /** One entry of nodes.yaml as written, after validation. */
@@ -183,6 +187,8 @@ export function buildInventory(
         dir: cluster.backups?.etcd?.dir ?? null,
       },
     },
+    storage: { localPath: cluster.storage?.localPath ?? DEFAULT_STORAGE.localPath },
+    addons: { metricsServer: cluster.addons?.metricsServer ?? DEFAULT_ADDONS.metricsServer },
   };
 
   const nodes: NodeSpec[] = nodesFile.nodes.map((n) => {

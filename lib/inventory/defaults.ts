@@ -53,6 +53,15 @@ export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
  */
 export const DEFAULT_ETCD_BACKUP = { beforeRollout: true, keep: 10 } as const;
 
+/**
+ * A default StorageClass: without one every PersistentVolumeClaim stays Pending, which
+ * is the first thing a developer's cluster meets. Off for an operator who brings one.
+ */
+export const DEFAULT_STORAGE = { localPath: true } as const;
+
+/** metrics-server on: `kubectl top` and the HorizontalPodAutoscaler need it. */
+export const DEFAULT_ADDONS = { metricsServer: true } as const;
+
 /** PCIe passthrough is what a modern GPU expects. */
 export const DEFAULT_GPU_PCIE = true;
 

@@ -143,6 +143,26 @@ export interface EtcdBackupSpec {
   readonly dir: string | null;
 }
 
+/** Storage the cluster offers its workloads. */
+export interface StorageSpec {
+  /**
+   * Whether local-path-provisioner runs as the default StorageClass, each volume a
+   * folder in a Talos user volume on the node.
+   * @default true
+   */
+  readonly localPath: boolean;
+}
+
+/** Add-ons beyond what Talos installs. */
+export interface AddonsSpec {
+  /**
+   * Whether metrics-server runs, with kubelet serving certificates signed by the
+   * cluster CA and an approver for their requests.
+   * @default true
+   */
+  readonly metricsServer: boolean;
+}
+
 /** cluster.yaml, with defaults applied. */
 export interface ClusterSpec {
   /** Talos cluster name (a DNS-1123 label). */
@@ -159,6 +179,10 @@ export interface ClusterSpec {
   readonly rollout: RolloutSpec;
   /** Backups the rollout takes, defaults applied. */
   readonly backups: { readonly etcd: EtcdBackupSpec };
+  /** Storage, defaults applied. */
+  readonly storage: StorageSpec;
+  /** Add-ons, defaults applied. The NVIDIA device plugin follows the GPU workers. */
+  readonly addons: AddonsSpec;
 }
 
 /** One entry of nodes.yaml, with defaults applied. */

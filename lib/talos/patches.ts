@@ -15,6 +15,10 @@
 import { stringify } from "yaml";
 import { deepFreeze } from "../freeze";
 import type { ClusterSpec, NodeSpec, Taint } from "../inventory/types";
+import { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
+import { buildAddons, manifestText, LOCAL_PATH_VOLUME } from "../addons/objects";
+
+export { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
 
 /** The stable id of a patch; a node's patches never share one. */
 export type PatchName =
@@ -29,6 +33,8 @@ export type PatchName =
   | "cluster-network"
   | "scheduling"
   | "nvidia-runtime-class"
+  | "addons"
+  | "local-path-volume"
   | "gpu";
 
 /** One config patch: a single YAML document, passed as one `configPatches` entry. */
@@ -62,21 +68,6 @@ export const NVIDIA_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
   "net.core.bpf_jit_harden": "1",
 });
 
-/** Label every GPU node carries, unless its inventory entry sets the same key. */
-export const GPU_LABELS: Readonly<Record<string, string>> = Object.freeze({
-  "nvidia.com/gpu.present": "true",
-});
-
-/** Taint every GPU node carries, unless its inventory entry has a taint with the same key. */
-export const GPU_TAINT: Taint = Object.freeze({
-  key: "nvidia.com/gpu",
-  value: "present",
-  effect: "NoSchedule",
-});
-
-/** Name of the RuntimeClass (and its containerd handler) that GPU pods ask for. */
-export const NVIDIA_RUNTIME_CLASS = "nvidia";
-
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /**
@@ -106,7 +97,8 @@ export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
 
 /**
  * Every patch of one node, in a fixed order: hostname, the NIC (alias, link, VIP),
- * resolver, kubelet, labels, taints, cluster network, control-plane settings, GPU.
+ * resolver, kubelet, labels, taints, cluster network, control-plane settings (add-ons
+ * among them), the local-path volume, GPU.
  * Patches with nothing to say (no labels, no VIP) are left out rather than emitted empty.
  *
  * There is no `machine.install` patch. Every node boots an Image Factory disk image,
@@ -161,9 +153,18 @@ export function buildNodePatches(
   }
   // Talos's default is any address of the pod network's family; a control plane holding
   // the VIP, or a CNI interface, has more than one, and the Node must carry the static one.
+  // With metrics-server, the kubelet asks the cluster CA for its serving certificate
+  // (approved by kubelet-serving-cert-approver), so metrics-server can verify it.
   patches.push(
     patch("kubelet", {
-      machine: { kubelet: { nodeIP: { validSubnets: [cluster.network.cidr] } } },
+      machine: {
+        kubelet: {
+          nodeIP: { validSubnets: [cluster.network.cidr] },
+          ...(cluster.addons.metricsServer
+            ? { extraArgs: { "rotate-server-certificates": "true" } }
+            : {}),
+        },
+      },
     }),
   );
 
@@ -207,6 +208,33 @@ export function buildNodePatches(
         }),
       );
     }
+    // Talos applies inline manifests from the control planes once the API answers; the
+    // rollout's manifest sync carries later changes and prunes what is turned off.
+    const addons = buildAddons(cluster, gpuInCluster);
+    if (addons.length > 0) {
+      patches.push(
+        patch("addons", {
+          cluster: {
+            inlineManifests: addons.map((a) => ({ name: a.name, contents: manifestText(a) })),
+          },
+        }),
+      );
+    }
+  }
+
+  // local-path-provisioner's volumes live where pods run: a directory volume on the
+  // EPHEMERAL partition (no partition of its own: the VM's one disk has no room left).
+  if (
+    cluster.storage.localPath &&
+    (node.role === "worker" || cluster.kubernetes.allowSchedulingOnControlPlanes)
+  ) {
+    patches.push(
+      patch("local-path-volume", {
+        ...typed("UserVolumeConfig"),
+        name: LOCAL_PATH_VOLUME,
+        volumeType: "directory",
+      }),
+    );
   }
 
   if (node.gpu !== undefined) {

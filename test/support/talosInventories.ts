@@ -58,6 +58,9 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     defaults: { controlplane: SIZING, worker: SIZING },
     rollout: { maxUnavailableWorkers: 1 },
     backups: { etcd: { beforeRollout: true, keep: 10, dir: null } },
+    // Off here, so that a test of other patches sees only those; the loader's default is on.
+    storage: { localPath: false },
+    addons: { metricsServer: false },
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { talosConfigFacts } from "./talosConfig";
 import { talosProviderFacts } from "./talosProvider";
 import { talosApiFacts } from "./talosApi";
 import { cosiApiFacts } from "./cosiApi";
+import { addonsFacts } from "./addons";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -21,6 +22,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   talosConfigFacts,
   talosApiFacts,
   cosiApiFacts,
+  addonsFacts,
 ];
 
 /** Where the committed facts files live. */
