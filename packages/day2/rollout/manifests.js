@@ -234,7 +234,17 @@ async function syncManifests(ctx) {
   return { applied, pruned };
 }
 
+/**
+ * Whether the cluster has the inventory a sync keeps: without it, a sync cannot prune
+ * what left the manifests, since it never recorded what was there.
+ * @param {KubeClient} kube
+ */
+async function hasInventory(kube) {
+  return (await kube.getObject({ apiVersion: "v1", kind: "ConfigMap", ...INVENTORY })) !== null;
+}
+
 module.exports = {
+  hasInventory,
   syncManifests,
   staleManifests,
   renderedObjects,

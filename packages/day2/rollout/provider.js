@@ -24,6 +24,7 @@ const { Session } = require("./session");
 const { decommission } = require("./decommission");
 const { talosStep } = require("./upgrade");
 const { kubernetesStep, manifestSync } = require("./kubernetes");
+const { hasInventory } = require("./manifests");
 const { configStep } = require("./config");
 const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
@@ -136,6 +137,18 @@ function createRolloutProvider(opts = {}) {
         Object.assign(progress.rolled, plan.rolledAtTargets(news, added));
         if (added.length > 0)
           log(`recorded new node(s) ${added.join(", ")} at the current targets`);
+        // A sync prunes only what its inventory lists; a cluster that never had one (Talos
+        // created its manifests, nothing synced them since) gets it now, before a change
+        // to a control plane stops rendering what an inventory edit removes (an add-on
+        // turned off, an inline manifest dropped).
+        const cpChanging = Object.keys(news.nodes).some((n) => {
+          const need = plan.needs(progress.rolled[n], news, n);
+          return (
+            news.nodes[n].role === "controlplane" && (need.talos || need.config || need.kubernetes)
+          );
+        });
+        if (cpChanging && !(await hasInventory(await session.kube())))
+          await manifestSync(session, "to record what Talos renders before it changes");
         // 3-5. Rolling changes.
         const before = JSON.parse(JSON.stringify(progress.rolled));
         await talosStep(session, progress.rolled);
