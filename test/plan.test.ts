@@ -8,7 +8,7 @@ import { checkInventory, formatProblem } from "../lib/inventory";
 import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
-import { DEV, LARGE } from "./support/program";
+import { DEV, LARGE, editedInventory } from "./support/program";
 import { materialise } from "./support/invalidFixtures";
 import { APPLY, BOOTSTRAP, DYNAMIC, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
 import { tempDir } from "./support/tmp";
@@ -88,6 +88,46 @@ describe("npm run plan", function () {
       assert.ok(!text.includes(secret), `plan text shows ${secret}`);
       assert.ok(!JSON.stringify(json).includes(secret), `plan JSON shows ${secret}`);
     }
+  });
+
+  it("lists the add-ons and what they change on a running stack; inline manifests as their objects", function () {
+    assert.deepEqual(
+      json.addons.map((a) => `${a.name} ${a.release}`),
+      [
+        "nvidia-device-plugin v0.20.0",
+        "local-path-provisioner v0.0.37",
+        "metrics-server v0.9.0",
+        "kubelet-serving-cert-approver v0.11.0",
+      ],
+    );
+    assert.match(text, /^Add-ons \(inline manifests on the control planes/m);
+    assert.match(text, /every kubelet gets rotate-server-certificates/);
+    assert.match(text, /local-path becomes the default StorageClass.*storage\.localPath: false/s);
+    // The text names each manifest's objects instead of printing their YAML.
+    assert.match(
+      text,
+      /^ {6}- metrics-server: ServiceAccount kube-system\/metrics-server, ClusterRole/m,
+    );
+    assert.doesNotMatch(text, /readinessProbe/);
+    const cp = json.nodes.find((n) => n.name === "dev-cp-1")!;
+    assert.ok(
+      cp.patches.some((p) => p.includes("readinessProbe")),
+      "the JSON keeps the full patches",
+    );
+  });
+
+  it("says when no add-on runs", async function () {
+    const dir = editedInventory(DEV, ({ cluster, nodes }) => {
+      cluster.setIn(["storage", "localPath"], false);
+      cluster.setIn(["addons", "metricsServer"], false);
+      nodes.set(
+        "nodes",
+        (nodes.toJS().nodes as { gpu?: unknown }[]).filter((n) => n.gpu === undefined),
+      );
+    });
+    const out = (await plan([dir])).out;
+    assert.match(out, /^Add-ons: none/m);
+    assert.doesNotMatch(out, /inlineManifests/);
   });
 
   it("draws the graph as a Mermaid flowchart, into Markdown or a bare file", async function () {

@@ -5,6 +5,8 @@
  */
 import { parse, parseAllDocuments } from "yaml";
 import type { Inventory } from "../lib/inventory/types";
+import { buildAddons } from "../lib/addons/objects";
+import { hasGpuNodes } from "../lib/talos/patches";
 import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
@@ -102,6 +104,8 @@ export interface Plan {
     readonly edges: readonly [string, string][];
   };
   readonly warnings: readonly string[];
+  /** The add-ons the inventory turns on (lib/addons), each an inline manifest. */
+  readonly addons: readonly { readonly name: string; readonly release: string }[];
   /** How a rolling change after an edit visits the nodes. */
   readonly rollout: {
     readonly maxUnavailableWorkers: number;
@@ -252,6 +256,10 @@ export function buildPlan(
     graph: { nodes: graphNodes, edges },
     removals,
     compared,
+    addons: buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes)).map((a) => ({
+      name: a.name,
+      release: a.release,
+    })),
     rollout: {
       maxUnavailableWorkers: model.rollout.maxUnavailableWorkers,
       batches: model.rollout.batches,
@@ -399,6 +407,7 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     );
   }
   out.push("");
+  out.push(...addonLines(plan), "");
   if (plan.removals && plan.removals.nodes.length > 0) {
     out.push(`Removed from the inventory (against ${plan.removals.state})`);
     for (const r of plan.removals.nodes) {
@@ -450,6 +459,26 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     }
   }
   return text.join("\n") + "\n";
+}
+
+/** The add-ons section: what runs, and what turning them on means for a running stack. */
+function addonLines(plan: Plan): string[] {
+  if (plan.addons.length === 0)
+    return ["Add-ons: none (storage.localPath and addons.metricsServer are off, no GPU worker)"];
+  const names = plan.addons.map((a) => a.name);
+  const out = [
+    "Add-ons (inline manifests on the control planes; later changes reach a running cluster through the rollout's manifest sync)",
+    ...plan.addons.map((a) => `  ${a.name} ${a.release}`),
+  ];
+  if (names.includes("metrics-server"))
+    out.push(
+      "  every kubelet gets rotate-server-certificates: on a stack deployed without it, the next pulumi up changes each node's configuration, applied without a reboot",
+    );
+  if (names.includes("local-path-provisioner"))
+    out.push(
+      "  local-path becomes the default StorageClass: if you run a default StorageClass of your own, set storage.localPath: false",
+    );
+  return out;
 }
 
 /**
