@@ -30,6 +30,7 @@ describe("buildInventory", () => {
         "siderolabs/nvidia-container-toolkit-production",
       ],
       allowUnsupportedVersion: false,
+      patches: [],
     });
     assert.deepEqual(cluster.proxmox, {
       node: "pve1",

@@ -71,6 +71,7 @@ describe("inventory", () => {
           "siderolabs/nvidia-container-toolkit-production",
         ],
         allowUnsupportedVersion: false,
+        patches: [],
       });
       assert.deepEqual(cluster.kubernetes, {
         version: "1.36.0",

@@ -69,6 +69,8 @@ export interface PlanNode {
   readonly installer: string | null;
   /** The Talos patch documents applied to the node, as YAML. They hold no secrets. */
   readonly patches: readonly string[];
+  /** Where each of the operator's own patches (the last of `patches`) is written. */
+  readonly operatorPatches: readonly string[];
 }
 
 /** A step of the deploy order. */
@@ -249,6 +251,9 @@ export function buildPlan(
         schematicId: schematicIds[schematic] ?? null,
         installer: installers[schematic] ?? null,
         patches: [...node.renderedPatches],
+        operatorPatches: [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])].map(
+          (p) => p.origin,
+        ),
       };
     }),
     resources,
@@ -443,8 +448,11 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
   const text = fit(out, width);
   for (const n of plan.nodes) {
     text.push(`  ${n.name}:`);
-    for (const p of n.patches) {
-      text.push("    ---");
+    const firstOwn = n.patches.length - n.operatorPatches.length;
+    for (const [j, p] of n.patches.entries()) {
+      text.push(
+        j >= firstOwn ? `    --- # your patch, from ${n.operatorPatches[j - firstOwn]}` : "    ---",
+      );
       const manifests = inlineManifestSummary(p);
       if (manifests !== null) {
         text.push(...fit(manifests, width));

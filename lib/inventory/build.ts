@@ -24,6 +24,7 @@ import type {
   Cni,
   Inventory,
   NodeSpec,
+  OperatorPatch,
   Problem,
   Role,
   Sizing,
@@ -131,6 +132,13 @@ export function buildInventory(
   cluster: ClusterFile,
   nodesFile: NodesFile,
   warnings: readonly Problem[],
+  patches: {
+    readonly cluster: readonly OperatorPatch[];
+    readonly nodes: readonly (readonly OperatorPatch[])[];
+  } = {
+    cluster: [],
+    nodes: [],
+  },
 ): Inventory {
   const hasWorkers = nodesFile.nodes.some((n) => n.role === "worker");
   const prefix = parseCidr(cluster.network.cidr);
@@ -151,6 +159,7 @@ export function buildInventory(
       gpuExtensions: [...(cluster.talos.gpuExtensions ?? DEFAULT_GPU_EXTENSIONS)],
       allowUnsupportedVersion:
         cluster.talos.allowUnsupportedVersion ?? DEFAULT_ALLOW_UNSUPPORTED_VERSION,
+      patches: [...patches.cluster],
     },
     kubernetes: {
       version: cluster.kubernetes.version,
@@ -191,7 +200,7 @@ export function buildInventory(
     addons: { metricsServer: cluster.addons?.metricsServer ?? DEFAULT_ADDONS.metricsServer },
   };
 
-  const nodes: NodeSpec[] = nodesFile.nodes.map((n) => {
+  const nodes: NodeSpec[] = nodesFile.nodes.map((n, i) => {
     const taints: Taint[] = (n.taints ?? []).map((t) => ({
       key: t.key,
       ...(t.value === undefined ? {} : { value: t.value }),
@@ -209,6 +218,7 @@ export function buildInventory(
       labels: { ...(n.labels ?? {}) },
       taints,
       protect: n.protect ?? DEFAULT_PROTECT[n.role],
+      patches: [...(patches.nodes[i] ?? [])],
       ...(n.gpu === undefined
         ? {}
         : { gpu: { mapping: n.gpu.mapping, pcie: n.gpu.pcie ?? DEFAULT_GPU_PCIE } }),

@@ -5,7 +5,8 @@ import { checkCluster, checkNodes, checkNodesAgainstCluster } from "./checks";
 import { error, hasErrors, InventoryError } from "./problems";
 import { schemaProblems } from "./schema";
 import { readSource, startOf } from "./source";
-import type { Inventory, Problem } from "./types";
+import { readPatches } from "./patches";
+import type { Inventory, OperatorPatch, Problem } from "./types";
 
 /** The outcome of {@link checkInventory}. */
 export interface InventoryCheck {
@@ -52,6 +53,18 @@ export function checkInventory(dir: string): InventoryCheck {
   if (cluster !== undefined && nodes !== undefined && !hasErrors(clusterProblems)) {
     problems.push(...checkNodesAgainstCluster(cluster, nodes));
   }
+  // The operator's patches are read and checked only for an otherwise sound inventory.
+  const patches = { cluster: [] as OperatorPatch[], nodes: [] as OperatorPatch[][] };
+  if (!hasErrors(problems) && cluster !== undefined && nodes !== undefined) {
+    const common = readPatches(cluster, ["talos", "patches"], absolute);
+    problems.push(...common.problems);
+    patches.cluster = common.patches;
+    ((nodes.data as NodesFile).nodes ?? []).forEach((_, i) => {
+      const own = readPatches(nodes, ["nodes", i, "patches"], absolute);
+      problems.push(...own.problems);
+      patches.nodes.push(own.patches);
+    });
+  }
   sortProblems(problems);
 
   if (hasErrors(problems) || cluster === undefined || nodes === undefined) return { problems };
@@ -60,6 +73,7 @@ export function checkInventory(dir: string): InventoryCheck {
     cluster.data as ClusterFile,
     nodes.data as NodesFile,
     problems.filter((p) => p.severity === "warning"),
+    patches,
   );
   return { inventory, problems };
 }

@@ -58,6 +58,14 @@ export interface GpuPassthrough {
   readonly pcie: boolean;
 }
 
+/** One of the operator's own Talos config patches, checked. */
+export interface OperatorPatch {
+  /** Where it is written, `file:line:col`: the patch file, or the inventory for an inline one. */
+  readonly origin: string;
+  /** A fragment of the v1alpha1 configuration (no `kind`), or a whole typed document. */
+  readonly document: Readonly<Record<string, unknown>>;
+}
+
 /** Talos settings shared by every node. */
 export interface TalosSpec {
   /** Talos release, `vX.Y.Z`. */
@@ -73,6 +81,11 @@ export interface TalosSpec {
    * @default false
    */
   readonly allowUnsupportedVersion?: boolean;
+  /**
+   * The operator's patches for every node, after em-infra's own. The loader always sets
+   * it; optional so that inventories built by hand need not.
+   */
+  readonly patches?: readonly OperatorPatch[];
 }
 
 /** Kubernetes settings. */
@@ -211,6 +224,8 @@ export interface NodeSpec {
   readonly taints: readonly Taint[];
   /** Set on GPU workers only. */
   readonly gpu?: GpuPassthrough;
+  /** The operator's patches for this node alone, after talos.patches. Optional as above. */
+  readonly patches?: readonly OperatorPatch[];
   /**
    * Whether Pulumi refuses to delete or replace this node's VM.
    * @default true for control planes, false for workers

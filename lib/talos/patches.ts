@@ -35,7 +35,9 @@ export type PatchName =
   | "nvidia-runtime-class"
   | "addons"
   | "local-path-volume"
-  | "gpu";
+  | "gpu"
+  /** The operator's own, numbered in order: talos.patches, then the node's patches. */
+  | `operator-${number}`;
 
 /** One config patch: a single YAML document, passed as one `configPatches` entry. */
 export interface TalosPatch {
@@ -98,7 +100,8 @@ export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
 /**
  * Every patch of one node, in a fixed order: hostname, the NIC (alias, link, VIP),
  * resolver, kubelet, labels, taints, cluster network, control-plane settings (add-ons
- * among them), the local-path volume, GPU.
+ * among them), the local-path volume, GPU, and last the operator's own (talos.patches,
+ * then the node's).
  * Patches with nothing to say (no labels, no VIP) are left out rather than emitted empty.
  *
  * There is no `machine.install` patch. Every node boots an Image Factory disk image,
@@ -247,6 +250,13 @@ export function buildNodePatches(
       }),
     );
   }
+
+  // The operator's own, last, so that they merge onto everything above; the loader
+  // checked each against the Talos schema and refused any that touches what em-infra sets.
+  const own = [...(cluster.talos.patches ?? []), ...(node.patches ?? [])];
+  own.forEach((p, i) =>
+    patches.push(patch(`operator-${i + 1}`, JSON.parse(JSON.stringify(p.document)))),
+  );
   return patches;
 }
 
