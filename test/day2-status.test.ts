@@ -384,6 +384,50 @@ describe("day2 status against the fake cluster", () => {
     }
   });
 
+  it("knows the add-ons: each running, and one missing or not rolled out is a problem naming it", async () => {
+    const healthy = await rig(DEV);
+    try {
+      const { code, out } = await healthy.run(full(healthy, DEV));
+      assert.strictEqual(code, 0, out);
+      assert.match(
+        out,
+        /\nAdd-ons: nvidia-device-plugin running, local-path-provisioner running, metrics-server running, kubelet-serving-cert-approver running\n/,
+      );
+      const doc = json((await healthy.run(full(healthy, DEV, "--json"))).out);
+      assert.deepStrictEqual(
+        doc.addons?.map((a) => `${a.object}: ${a.seen}`),
+        [
+          "DaemonSet kube-system/nvidia-device-plugin-daemonset: rolled out",
+          "Deployment local-path-storage/local-path-provisioner: rolled out",
+          "StorageClass local-path: the default class",
+          "Deployment kube-system/metrics-server: rolled out",
+          "Deployment kubelet-serving-cert-approver/kubelet-serving-cert-approver: rolled out",
+        ],
+      );
+    } finally {
+      healthy.close();
+    }
+    const broken = await rig(DEV, {
+      faults: { badImages: ["docker.io/rancher/local-path-provisioner:v0.0.37"] },
+    });
+    try {
+      broken.cluster.kube.objects.delete("Deployment", "kube-system", "metrics-server");
+      const { code, out } = await broken.run(full(broken, DEV));
+      assert.strictEqual(code, 1, out);
+      assert.match(out, /local-path-provisioner NOT running, metrics-server NOT running/);
+      assert.match(
+        out,
+        /add-on metrics-server: Deployment kube-system\/metrics-server missing \(Talos creates/,
+      );
+      assert.match(
+        out,
+        /add-on local-path-provisioner: Deployment local-path-storage\/local-path-provisioner not rolled out \(generation 1\/1, updated 0\/1, available 0\/1\)/,
+      );
+    } finally {
+      broken.close();
+    }
+  });
+
   it("a node the rollout left cordoned is a problem; one cordoned by someone else is a warning", async () => {
     const r = await rig(DEV);
     const k = day2.createKubeClient({

@@ -10,6 +10,10 @@ import "./loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
 import { runDay2 } from "../../scripts/day2";
 import { tempDir } from "./tmp";
+import * as YAML from "yaml";
+import * as fakeResources from "../../packages/day2/fake/talosResources";
+import { buildAddons, manifestText } from "../../lib/addons/objects";
+import { hasGpuNodes } from "../../lib/talos/patches";
 
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
 
@@ -33,6 +37,15 @@ export interface Rig {
   close(): void;
 }
 
+/** The fake's starting configuration for a role, with the inventory's add-ons on control planes. */
+function withAddons(inventory: Inventory, role: "controlplane" | "worker"): string {
+  const doc = YAML.parse(fakeResources.initialConfig(role, inventory.cluster.kubernetes.version));
+  const addons = buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes));
+  if (role === "controlplane" && addons.length > 0)
+    doc.cluster.inlineManifests = addons.map((a) => ({ name: a.name, contents: manifestText(a) }));
+  return YAML.stringify(doc);
+}
+
 export async function rig(inventoryDir: string, options: Partial<FakeOptions> = {}): Promise<Rig> {
   const inventory = loadInventory(inventoryDir);
   const cluster = await startFakeCluster({
@@ -43,6 +56,9 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
     kubernetesVersion: inventory.cluster.kubernetes.version,
     // A healthy cluster's GPU workers advertise their GPU (the NVIDIA device plugin).
     gpus: Object.fromEntries(inventory.nodes.filter((n) => n.gpu).map((n) => [n.name, 1])),
+    // Its control planes carry the inventory's add-ons as inline manifests, as a deployed
+    // cluster's do, so the fake's Talos creates their objects.
+    initialConfig: (n) => withAddons(inventory, n.role),
     ...options,
   });
   const dir = tempDir("day2-status");

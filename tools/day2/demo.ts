@@ -16,8 +16,11 @@ import * as os from "os";
 import * as path from "path";
 import * as day2 from "../../packages/day2";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
+import * as YAML from "yaml";
 import { loadInventory } from "../../lib/inventory";
 import { buildClusterModel, rolloutInputs } from "../../lib/model";
+import { buildAddons, manifestText, type Addon } from "../../lib/addons/objects";
+import { hasGpuNodes } from "../../lib/talos/patches";
 import type { Writer } from "../cli";
 
 /** The demo's starting versions and the bumps it shows. */
@@ -64,7 +67,7 @@ const NODES_YAML = `nodes:\n${NODES.map(
  * A stand-in for a node's rendered machine configuration: the images a Kubernetes
  * version sets, which is what the fake reads from it. The fake's nodes start from it.
  */
-function standInConfig(role: string, kubernetes: string): string {
+function standInConfig(role: string, kubernetes: string, addons: readonly Addon[]): string {
   const v = `v${kubernetes}`;
   const lines = [
     "version: v1alpha1",
@@ -85,7 +88,12 @@ function standInConfig(role: string, kubernetes: string): string {
         ] as const
       ).flatMap(([key, c]) => [`  ${key}:`, `    image: registry.k8s.io/${c}:${v}`]),
     );
-  return lines.join("\n") + "\n";
+  const text = lines.join("\n") + "\n";
+  if (role !== "controlplane" || addons.length === 0) return text;
+  // The add-ons as the control planes carry them: inline manifests Talos creates.
+  const doc = YAML.parse(text);
+  doc.cluster.inlineManifests = addons.map((a) => ({ name: a.name, contents: manifestText(a) }));
+  return YAML.stringify(doc);
 }
 
 /** Options for tests: the fake's simulated times. */
@@ -117,6 +125,8 @@ export async function runDemo(
       fs.writeFileSync(path.join(inventoryDir, "nodes.yaml"), NODES_YAML);
     };
     writeInventory(DEMO.talosFrom, DEMO.kubernetesFrom);
+    const first = loadInventory(inventoryDir);
+    const addons = buildAddons(first.cluster, hasGpuNodes(first.nodes));
 
     cluster = await startFakeCluster({
       nodes: NODES.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
@@ -128,7 +138,7 @@ export async function runDemo(
       upgradeMs: opts.upgradeMs ?? 200,
       staticPodReadyMs: 100,
       rolloutMs: 100,
-      initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom),
+      initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom, addons),
     });
     const files = {
       talosconfig: path.join(dir, "talosconfig"),
@@ -154,6 +164,8 @@ export async function runDemo(
       `em-infra day-two demo: a fake cluster on 127.0.0.1 (3 control planes, 2 workers) at Talos ${DEMO.talosFrom} and Kubernetes ${DEMO.kubernetesFrom}. A throwaway inventory and credentials are in ${dir}, removed at the end. Nothing else is dialed.\n`,
     );
 
+    // A cluster a moment after its pulumi up: the add-ons Talos created have rolled out.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     heading(1, "npm run day2 -- status: the cluster against its inventory");
     await run(["status", ...flags], out, err, day2Opts);
 
@@ -185,7 +197,7 @@ export async function runDemo(
           ]),
         ),
         configs: Object.fromEntries(
-          model.nodes.map((n) => [n.name, standInConfig(n.role, kubernetes)]),
+          model.nodes.map((n) => [n.name, standInConfig(n.role, kubernetes, addons)]),
         ),
         credentials: cluster!.clientConfiguration,
         timing: { nodeTimeoutSeconds: 30, drainTimeoutSeconds: 10, pollMs: 50 },

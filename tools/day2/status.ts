@@ -8,6 +8,8 @@ import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
 import { TERMINAL_WIDTH, table } from "../cli";
 import { bootstrapManifests, rolloutPlan } from "../../packages/day2";
+import { DEFAULT_CLASS_ANNOTATION, buildAddons } from "../../lib/addons/objects";
+import { hasGpuNodes } from "../../lib/talos/patches";
 
 type TalosClient = ReturnType<typeof day2.createTalosClient>;
 type KubeClient = ReturnType<typeof day2.createKubeClient>;
@@ -39,6 +41,18 @@ export interface Observations {
    * (`Kind/namespace/name (missing|differs)`); undefined without a kubeconfig.
    */
   readonly manifests?: Answer<{ readonly from: string; readonly stale: readonly string[] }>;
+  /** The add-ons' workloads and StorageClass as found; undefined without a kubeconfig. */
+  readonly addons?: Answer<readonly AddonState[]>;
+}
+
+/** One add-on object status looks at: a Deployment, a DaemonSet or the StorageClass. */
+export interface AddonState {
+  readonly addon: string;
+  /** `Deployment kube-system/metrics-server`. */
+  readonly object: string;
+  readonly ok: boolean;
+  /** `rolled out`, `missing`, `not rolled out (generation 1/1, updated 0/1, ...)`. */
+  readonly seen: string;
 }
 
 /** One node's line of the report (also its `--json` object). */
@@ -115,6 +129,8 @@ export interface StatusReport {
   readonly warnings: readonly string[];
   /** The local etcd snapshots; null when not looked at. */
   readonly backups: BackupsStatus | null;
+  /** The add-ons' workloads and StorageClass; null without a kubeconfig or when unread. */
+  readonly addons: readonly AddonState[] | null;
   readonly matches: boolean;
 }
 
@@ -161,6 +177,7 @@ export async function observeCluster(
     kube === undefined ? Promise.resolve(undefined) : answer(kube.listNodes()),
   ]);
   const manifests = kube === undefined ? undefined : await staleFrom(cps, talos, kube);
+  const addons = kube === undefined ? undefined : await answer(addonStates(inventory, kube));
   const i = memberLists.findIndex((m) => "ok" in m);
   const etcdMembers: Observations["etcdMembers"] =
     i === -1
@@ -173,7 +190,51 @@ export async function observeCluster(
     etcdMembers,
     ...(kubernetes === undefined ? {} : { kubernetes }),
     ...(manifests === undefined ? {} : { manifests }),
+    ...(addons === undefined ? {} : { addons }),
   };
+}
+
+/** What runs each add-on the inventory turns on (lib/addons), as the cluster has it. */
+async function addonStates(inventory: Inventory, kube: KubeClient): Promise<AddonState[]> {
+  const out: AddonState[] = [];
+  for (const a of buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes))) {
+    for (const o of a.objects) {
+      if (!["Deployment", "DaemonSet", "StorageClass"].includes(o.kind)) continue;
+      const ns = o.metadata.namespace;
+      const object = `${o.kind} ${ns === undefined ? "" : `${ns}/`}${o.metadata.name}`;
+      const live = await kube.getObject({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        ...(ns === undefined ? {} : { namespace: ns }),
+      });
+      if (live === null) {
+        out.push({ addon: a.name, object, ok: false, seen: "missing" });
+      } else if (o.kind === "StorageClass") {
+        const isDefault = live.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true";
+        out.push({
+          addon: a.name,
+          object,
+          ok: isDefault,
+          seen: isDefault ? "the default class" : "not the default class",
+        });
+      } else {
+        const r = bootstrapManifests.rolloutState(live);
+        const nowhere = o.kind === "DaemonSet" && r.desired === 0;
+        out.push({
+          addon: a.name,
+          object,
+          ok: r.done && !nowhere,
+          seen: nowhere
+            ? "scheduled on no node"
+            : r.done
+              ? "rolled out"
+              : `not rolled out (${r.seen})`,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /** The stale bootstrap manifests, as the first control plane that answers renders them. */
@@ -359,6 +420,13 @@ export function statusReport(
     warnings.push(
       `bootstrap manifests differ from what ${obs.manifests.ok.from} renders: ${obs.manifests.ok.stale.join(", ")}; the next pulumi up that changes Talos, Kubernetes or a control plane's configuration syncs them (or talosctl upgrade-k8s --to ${inventory.cluster.kubernetes.version})`,
     );
+  if (obs.addons !== undefined && "error" in obs.addons)
+    warnings.push(`add-ons not checked: ${obs.addons.error}`);
+  else if (obs.addons !== undefined)
+    for (const a of obs.addons.ok.filter((x) => !x.ok))
+      clusterProblems.push(
+        `add-on ${a.addon}: ${a.object} ${a.seen}${a.seen === "missing" ? " (Talos creates an inline manifest's objects when the API first answers; the next pulumi up that changes a control plane syncs them)" : ""}`,
+      );
   const names = new Set(inventory.nodes.map((n) => n.name));
   for (const k of kubeNodes ?? []) {
     if (!names.has(k.name))
@@ -402,6 +470,7 @@ export function statusReport(
     problems,
     warnings,
     backups,
+    addons: obs.addons !== undefined && "ok" in obs.addons ? obs.addons.ok : null,
     matches: problems.length === 0,
   };
 }
@@ -460,6 +529,14 @@ export function formatStatus(
       width,
     ),
   ];
+  if (report.addons !== null && report.addons.length > 0) {
+    const byAddon = new Map<string, boolean>();
+    for (const a of report.addons) byAddon.set(a.addon, (byAddon.get(a.addon) ?? true) && a.ok);
+    lines.push(
+      "",
+      `Add-ons: ${[...byAddon].map(([name, ok]) => `${name} ${ok ? "running" : "NOT running"}`).join(", ")}`,
+    );
+  }
   if (report.problems.length > 0) {
     lines.push("", `Problems (${report.problems.length})`, ...report.problems.map((p) => `  ${p}`));
   }

@@ -141,6 +141,29 @@ function refOf(o) {
 }
 
 /**
+ * Whether a Deployment or DaemonSet, as read, has rolled out (its controller saw the
+ * latest generation and every replica is updated and available, kubectl rollout
+ * status's test), and what was seen.
+ * @param {any} live The object, or null when it does not exist.
+ * @returns {{ done: boolean, seen: string, desired: number }}
+ */
+function rolloutState(live) {
+  const st = live?.status ?? {};
+  const gen = live?.metadata?.generation ?? 0;
+  const deployment = live?.kind === "Deployment";
+  const desired = deployment ? (live?.spec?.replicas ?? 1) : (st.desiredNumberScheduled ?? 0);
+  const updated = (deployment ? st.updatedReplicas : st.updatedNumberScheduled) ?? 0;
+  const available = (deployment ? st.availableReplicas : st.numberAvailable) ?? 0;
+  const seen = `generation ${st.observedGeneration ?? 0}/${gen}, updated ${updated}/${desired}, available ${available}/${desired}`;
+  const done =
+    live !== null &&
+    (st.observedGeneration ?? 0) >= gen &&
+    updated >= desired &&
+    available >= desired;
+  return { done, seen, desired };
+}
+
+/**
  * Waits until a Deployment or DaemonSet has rolled out: its controller saw the latest
  * generation and every replica is updated and available (kubectl rollout status's test).
  * @param {KubeClient} kube
@@ -151,20 +174,8 @@ async function waitForRollout(kube, o, timing) {
   const deadline = Date.now() + timing.timeoutMs;
   for (;;) {
     const live = await kube.getObject(refOf(o));
-    const st = live?.status ?? {};
-    const gen = live?.metadata?.generation ?? 0;
-    const desired =
-      o.kind === "Deployment" ? (live?.spec?.replicas ?? 1) : (st.desiredNumberScheduled ?? 0);
-    const updated = o.kind === "Deployment" ? st.updatedReplicas : st.updatedNumberScheduled;
-    const available = o.kind === "Deployment" ? st.availableReplicas : st.numberAvailable;
-    const seen = `generation ${st.observedGeneration ?? 0}/${gen}, updated ${updated ?? 0}/${desired}, available ${available ?? 0}/${desired}`;
-    if (
-      live !== null &&
-      (st.observedGeneration ?? 0) >= gen &&
-      (updated ?? 0) >= desired &&
-      (available ?? 0) >= desired
-    )
-      return;
+    const { done, seen } = rolloutState(live);
+    if (done) return;
     if (Date.now() >= deadline)
       throw new Error(
         `${objectName(refOf(o))} did not roll out within ${timing.timeoutMs / 1000} s after the bootstrap manifests were applied (${live === null ? "it is gone" : seen}); check its pods (kubectl -n ${o.metadata?.namespace ?? "default"} describe ${o.kind.toLowerCase()} ${o.metadata?.name}), then run pulumi up again`,
@@ -245,6 +256,7 @@ async function hasInventory(kube) {
 
 module.exports = {
   hasInventory,
+  rolloutState,
   syncManifests,
   staleManifests,
   renderedObjects,
