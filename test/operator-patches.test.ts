@@ -144,6 +144,24 @@ describe("operator patches", () => {
     });
   });
 
+  it("the plan does not repeat a secret a patch carries; the provider still gets it", async function () {
+    this.timeout(30000);
+    const auth =
+      "apiVersion: v1alpha1\nkind: RegistryAuthConfig\nname: ghcr.io\nusername: robot\npassword: hunter2-not-real\n";
+    const dir = devWith({ "patches/auth.yaml": auth }, ({ cluster }) =>
+      cluster.setIn(["talos", "patches"], ["patches/auth.yaml"]),
+    );
+    let text = "";
+    await runPlan([dir, "--wide"], { write: (c: string) => (text += c) }, { write: () => true });
+    let json = "";
+    await runPlan([dir, "--json"], { write: (c: string) => (json += c) }, { write: () => true });
+    assert.match(text, /password: \(redacted\)/);
+    assert.match(text, /username: robot/);
+    assert.doesNotMatch(text + json, /hunter2-not-real/);
+    const record = await runFor(dir);
+    assert.match(sentPatches(record, "dev-cp-1").join("\n"), /password: hunter2-not-real/);
+  });
+
   describe("refused before anything is created, at file:line:col with the field and value", () => {
     const refused = (files: Record<string, string>, edit: Parameters<typeof editedInventory>[1]) =>
       problemsOf(devWith(files, edit));
@@ -216,6 +234,17 @@ describe("operator patches", () => {
       assert.match(
         common("- op: add\n  path: /machine/sysctls/a\n  value: b\n")[0],
         /^patches\/p\.yaml:1:1: talos\.patches\[0\] \(patches\/p\.yaml\): JSON 6902 patches \(op\/path lists\) are not supported/,
+      );
+    });
+
+    it("a document that is a list, or a scalar", () => {
+      assert.match(
+        common("- a\n- b\n")[0],
+        /^patches\/p\.yaml:1:1: .*expected a YAML mapping \(a config document\), got a list$/,
+      );
+      assert.match(
+        common("just text\n")[0],
+        /expected a YAML mapping \(a config document\), got "just text"$/,
       );
     });
 

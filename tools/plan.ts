@@ -3,7 +3,7 @@
  * registered under the offline engine. Pure: it turns a run record and the
  * inventory into a plan, text, JSON and a Mermaid flowchart.
  */
-import { parse, parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import type { Inventory } from "../lib/inventory/types";
 import { buildAddons } from "../lib/addons/objects";
 import { hasGpuNodes } from "../lib/talos/patches";
@@ -250,7 +250,10 @@ export function buildPlan(
         schematic,
         schematicId: schematicIds[schematic] ?? null,
         installer: installers[schematic] ?? null,
-        patches: [...node.renderedPatches],
+        // The operator's own come last; a value under a secret-sounding key is not shown.
+        patches: node.renderedPatches.map((p, j, all) =>
+          j >= all.length - ownCount(inventory, n) ? redactSecrets(p) : p,
+        ),
         operatorPatches: [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])].map(
           (p) => p.origin,
         ),
@@ -467,6 +470,32 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     }
   }
   return text.join("\n") + "\n";
+}
+
+/** How many of a node's patches are the operator's own (talos.patches, then its own). */
+function ownCount(inventory: Inventory, node: Inventory["nodes"][number]): number {
+  return (inventory.cluster.talos.patches ?? []).length + (node.patches ?? []).length;
+}
+
+/** Keys whose values the plan never prints: passwords, tokens, secrets, credentials. */
+const SECRET_KEY = /(password|passwd|secret|token|auth|credential|privatekey)$/i;
+
+/**
+ * A patch with every value under a secret-sounding key replaced by `(redacted)`: an
+ * operator's patch may carry a registry password or a token (which is better kept out
+ * of the inventory, but if it is there, the plan does not repeat it).
+ */
+export function redactSecrets(patch: string): string {
+  const hide = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(hide);
+    if (v === null || typeof v !== "object") return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) ? "(redacted)" : hide(x)]),
+    );
+  };
+  return parseAllDocuments(patch)
+    .map((d) => stringify(hide(d.toJS()), { lineWidth: 0 }))
+    .join("---\n");
 }
 
 /** The add-ons section: what runs, and what turning them on means for a running stack. */

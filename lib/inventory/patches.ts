@@ -220,7 +220,7 @@ function checkDocument(d: Located): Problem[] {
   const { data, label, at } = d;
   const isOp = (v: unknown) =>
     v !== null && typeof v === "object" && "op" in v && "path" in (v as object);
-  if (Array.isArray(data) || isOp(data)) {
+  if ((Array.isArray(data) && data.some(isOp)) || isOp(data)) {
     return [
       error(
         at([]),
@@ -228,7 +228,7 @@ function checkDocument(d: Located): Problem[] {
       ),
     ];
   }
-  if (data === null || typeof data !== "object") {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return [
       error(at([]), `${label}: expected a YAML mapping (a config document), got ${quote(data)}`),
     ];
@@ -273,7 +273,9 @@ function ownedFields(
     const rule = OWNED_KINDS.find(
       (r) => r.kind === kind && (r.name === undefined || r.name === doc.name),
     );
-    return rule === undefined ? [] : [{ path: ["kind"], value: r(kind, doc.name), use: rule.use }];
+    return rule === undefined
+      ? []
+      : [{ path: ["kind"], value: kindAndName(kind, doc.name), use: rule.use }];
   }
   const out: { path: FieldPath; value: unknown; use: string }[] = [];
   for (const rule of OWNED_FIELDS) {
@@ -294,8 +296,8 @@ function ownedFields(
   return out;
 }
 
-/** `LinkConfig "net0"`, for a message about a typed document. */
-function r(kind: unknown, name: unknown): string {
+/** `LinkConfig net0`, for a message about a typed document. */
+function kindAndName(kind: unknown, name: unknown): string {
   return name === undefined ? String(kind) : `${String(kind)} ${String(name)}`;
 }
 
