@@ -35,6 +35,8 @@ export interface SchemaNode {
   readonly title?: string;
   readonly description?: string;
   readonly type?: string;
+  /** Alternatives, each with its own type (a patch entry: a file path or a document). */
+  readonly oneOf?: readonly SchemaNode[];
   readonly enum?: readonly unknown[];
   readonly pattern?: string;
   readonly format?: string;
@@ -140,7 +142,12 @@ function formatLink(format: FormatDef): string {
 /** The type of a value, with its format when it has one. */
 function typeText(schema: InventorySchema, raw: SchemaNode, node: SchemaNode): string {
   const format = formatOf(schema, raw);
-  const type = node.type ?? "any";
+  const alternatives = (node.oneOf ?? []).map((n) => resolve(schema, n).type);
+  const type =
+    node.type ??
+    (alternatives.length > 0 && alternatives.every((t) => t !== undefined)
+      ? alternatives.map((t) => (t === "object" ? "mapping" : t)).join(" or ")
+      : "any");
   return format ? `${type}, ${formatLink(format)}` : type;
 }
 
