@@ -9,10 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkInventory, formatProblem, loadInventory } from "../lib/inventory";
 import { buildClusterModel } from "../lib/model";
-import { GET_CONFIG } from "../lib/tokens";
+import { DYNAMIC, GET_CONFIG } from "../lib/tokens";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { unwrapSecrets } from "../tools/offline/secretSig";
-import { DEV, editedInventory, invokesOf, runFor, stackConfig } from "./support/program";
+import { DEV, editedInventory, invokesOf, resource, runFor, stackConfig } from "./support/program";
+import * as day2 from "../packages/day2";
 import { talosSchema } from "./support/talosSchema";
 import { runPlan } from "../scripts/plan";
 import { cluster } from "./support/talosInventories";
@@ -160,6 +161,27 @@ describe("operator patches", () => {
     assert.doesNotMatch(text + json, /hunter2-not-real/);
     const record = await runFor(dir);
     assert.match(sentPatches(record, "dev-cp-1").join("\n"), /password: hunter2-not-real/);
+  });
+
+  it("reaches running nodes as a configuration change of exactly the nodes it targets", async function () {
+    this.timeout(30000);
+    const dir = devWith({}, ({ nodes }) =>
+      nodes.setIn(
+        ["nodes", 1, "patches"],
+        [{ machine: { sysctls: { "vm.overcommit_memory": "1" } } }],
+      ),
+    );
+    const configs = async (d: string) =>
+      unwrapSecrets(resource(await runFor(d), DYNAMIC, "dev-rollout").inputs.configs) as Record<
+        string,
+        string
+      >;
+    const before = await configs(DEV);
+    const after = await configs(dir);
+    const changed = Object.keys(after).filter(
+      (n) => day2.rolloutPlan.configHash(after[n]) !== day2.rolloutPlan.configHash(before[n]),
+    );
+    assert.deepEqual(changed, [loadInventory(dir).nodes[1].name]);
   });
 
   describe("refused before anything is created, at file:line:col with the field and value", () => {
