@@ -192,29 +192,40 @@ describe("day2 Kubernetes client against the fake API", () => {
     }
   });
 
-  it("reads and patches kube-proxy's image; a missing DaemonSet names itself", async () => {
+  it("reads and server-side applies kube-proxy's image; a missing object is null, an unserved kind names itself", async () => {
     const c = await fake();
     const k = kubeFor(c);
+    const ref = {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      namespace: "kube-system",
+      name: "kube-proxy",
+    };
     try {
-      assert.deepStrictEqual(await k.getDaemonSetImage("kube-system", "kube-proxy"), {
-        container: "kube-proxy",
-        image: "registry.k8s.io/kube-proxy:v1.36.0",
-      });
-      await k.setDaemonSetImage(
-        "kube-system",
-        "kube-proxy",
-        "kube-proxy",
+      const ds = await k.getObject(ref);
+      assert.strictEqual(
+        ds.spec.template.spec.containers[0].image,
+        "registry.k8s.io/kube-proxy:v1.36.0",
+      );
+      const applied = JSON.parse(JSON.stringify(ds));
+      delete applied.status;
+      applied.spec.template.spec.containers[0].image = "registry.k8s.io/kube-proxy:v1.37.0";
+      await k.applyObject(applied, { fieldManager: "em-infra-test", force: true });
+      assert.strictEqual(
+        (await k.getObject(ref)).spec.template.spec.containers[0].image,
         "registry.k8s.io/kube-proxy:v1.37.0",
       );
-      assert.strictEqual(
-        (await k.getDaemonSetImage("kube-system", "kube-proxy", "kube-proxy")).image,
-        "registry.k8s.io/kube-proxy:v1.37.0",
+      assert.strictEqual(await k.getObject({ ...ref, name: "nope" }), null);
+      assert.deepStrictEqual(
+        (await k.listObjects({ apiVersion: "apps/v1", kind: "DaemonSet" })).map(
+          (o: { metadata: { name: string } }) => o.metadata.name,
+        ),
+        ["kube-flannel", "kube-proxy"],
       );
-      const e = await rejection(k.getDaemonSetImage("kube-system", "nope"));
-      assert.strictEqual(
-        e.message,
-        'daemonset/kube-system/nope: Kubernetes GET /apis/apps/v1/namespaces/kube-system/daemonsets/nope failed: 404 NotFound: daemonsets.apps "nope" not found',
-      );
+      const e = await rejection(k.getObject({ ...ref, apiVersion: "apps/v1beta9" }));
+      assert.match(e.message, /the API server does not serve DaemonSet at apps\/v1beta9/);
+      assert.strictEqual(await k.deleteObject(ref), "deleted");
+      assert.strictEqual(await k.deleteObject(ref), "absent");
     } finally {
       k.close();
       c.stop();

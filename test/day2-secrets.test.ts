@@ -106,7 +106,10 @@ describe("day2 secrets audit", () => {
         ["talos precondition", () => t.etcdStatus("w-2")],
         ["talos kubeconfig on a worker", () => t.kubeconfig("w-2")],
         ["kube TLS", () => badKube.listNodes()],
-        ["kube 404", () => k.getDaemonSetImage("kube-system", "nope")],
+        [
+          "kube not served",
+          () => k.getObject({ apiVersion: "apps/v1beta9", kind: "DaemonSet", name: "nope" }),
+        ],
         ["kube drain", () => k.drain("w-2", { timeoutMs: 30, retry: { baseMs: 5, maxMs: 5 } })],
       ];
       let output = "";

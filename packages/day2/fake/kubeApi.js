@@ -494,35 +494,6 @@ class FakeKubeApi {
             ? [code, status(code, code === 422 ? "Invalid" : "BadRequest", String(out))]
             : [code, out];
         }
-        if (
-          method === "PATCH" &&
-          kind === "DaemonSet" &&
-          contentType.startsWith("application/strategic-merge-patch+json")
-        ) {
-          const cur = this.objects.get(kind, ns, name);
-          if (cur === undefined) return notFound(`${resource} "${name}"`);
-          const containers = cur.spec?.template?.spec?.containers ?? [];
-          for (const c of body?.spec?.template?.spec?.containers ?? []) {
-            const mine = containers.find((/** @type {any} */ x) => x.name === c.name);
-            if (mine === undefined) containers.push({ ...c });
-            else Object.assign(mine, c);
-          }
-          const { status: _s, ...rest } = cur;
-          this.objects.apply(
-            kind,
-            ns,
-            name,
-            {
-              ...rest,
-              spec: {
-                ...cur.spec,
-                template: { ...cur.spec.template, spec: { ...cur.spec.template.spec, containers } },
-              },
-            },
-            "kubectl-patch",
-          );
-          return [200, this.objects.get(kind, ns, name)];
-        }
         return [
           415,
           status(415, "UnsupportedMediaType", `${method} ${contentType} on ${resource}`),

@@ -3,8 +3,8 @@
  * The fake Kubernetes API's store of ordinary objects (ServiceAccounts, ConfigMaps,
  * RBAC, Deployments, DaemonSets, ...), reached by the REST paths the API server serves:
  * GET one or a list, DELETE, and PATCH as a server-side apply
- * (`application/apply-patch+yaml`, `fieldManager` required) or, for a DaemonSet, a
- * strategic merge of containers by name.
+ * (`application/apply-patch+yaml`, `fieldManager` required); any other PATCH is
+ * refused with 415.
  *
  * Server-side apply is modelled as far as the day-two work relies on it: an absent
  * object is created; an existing one takes the applied fields (maps merged key by key,

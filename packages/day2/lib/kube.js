@@ -510,56 +510,6 @@ class KubeClient {
   }
 
   /**
-   * A DaemonSet container's image (the first container when none is named).
-   * @param {string} namespace
-   * @param {string} name
-   * @param {string} [container]
-   * @returns {Promise<{ container: string, image: string }>}
-   */
-  async getDaemonSetImage(namespace, name, container) {
-    const target = `daemonset/${namespace}/${name}`;
-    const r = await this.request(
-      "GET",
-      `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`,
-      { target },
-    );
-    const containers = r.body?.spec?.template?.spec?.containers ?? [];
-    const c =
-      container === undefined
-        ? containers[0]
-        : containers.find((/** @type {any} */ x) => x.name === container);
-    if (c === undefined) {
-      throw new Day2Error({
-        target,
-        call: "Kubernetes GET daemonset",
-        code: "NO_CONTAINER",
-        details: `no container ${container ?? "at all"}`,
-        attempts: 1,
-      });
-    }
-    return { container: c.name, image: c.image };
-  }
-
-  /**
-   * Sets a DaemonSet container's image (a strategic merge patch, matched by container name).
-   * @param {string} namespace
-   * @param {string} name
-   * @param {string} container
-   * @param {string} image
-   */
-  async setDaemonSetImage(namespace, name, container, image) {
-    await this.request(
-      "PATCH",
-      `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`,
-      {
-        target: `daemonset/${namespace}/${name}`,
-        body: { spec: { template: { spec: { containers: [{ name: container, image }] } } } },
-        contentType: "application/strategic-merge-patch+json",
-      },
-    );
-  }
-
-  /**
    * Where an object lives: its REST path from API discovery (`/api/v1`,
    * `/apis/<group>/<version>`), as kubectl and client-go's REST mapper find it.
    * A kind the server does not serve at that version is an error naming both.
