@@ -325,10 +325,10 @@ describe("add-ons", () => {
             volumeType: "directory",
           });
           assert.deepEqual(validator.validateYaml(renderPatch(volume)), []);
+          // Talos mounts a user volume at /var/mnt/<name>: the folder the provisioner is told.
+          assert.equal(LOCAL_PATH_DIR, `/var/mnt/${(volume.document as { name: string }).name}`);
         }
       }
-      // The volume's mount point is what the provisioner is told.
-      assert.equal(LOCAL_PATH_DIR, "/var/mnt/local-path-provisioner");
     });
 
     it("a single control plane that takes pods also keeps local-path volumes", () => {

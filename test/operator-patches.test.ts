@@ -18,7 +18,8 @@ import { talosSchema } from "./support/talosSchema";
 import { runPlan } from "../scripts/plan";
 import { cluster } from "./support/talosInventories";
 import { buildAddons } from "../lib/addons/objects";
-import { OWNED_INLINE_MANIFESTS } from "../lib/inventory/patches";
+import { OWNED_INLINE_MANIFESTS, OWNED_LINK } from "../lib/inventory/patches";
+import { NODE_LINK } from "../lib/talos/patches";
 
 /** inventory/dev with these patch files beside it and an edit to its YAML. */
 function devWith(
@@ -74,6 +75,10 @@ describe("operator patches", () => {
       Object.keys(OWNED_INLINE_MANIFESTS).sort(),
       ["nvidia-runtime-class", ...all.map((a) => a.name)].sort(),
     );
+  });
+
+  it("owns the link em-infra configures, as lib/talos names it", () => {
+    assert.equal(OWNED_LINK, NODE_LINK);
   });
 
   describe("a good patch", () => {

@@ -236,6 +236,9 @@ export function buildPlan(
     nodes: inventory.nodes.map((n, i) => {
       const node = model.nodes[i];
       const schematic = node.schematic;
+      // The operator's own patches come last (talos.patches, then the node's).
+      const own = [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])];
+      const firstOwn = node.renderedPatches.length - own.length;
       return {
         name: n.name,
         role: n.role,
@@ -250,13 +253,9 @@ export function buildPlan(
         schematic,
         schematicId: schematicIds[schematic] ?? null,
         installer: installers[schematic] ?? null,
-        // The operator's own come last; a value under a secret-sounding key is not shown.
-        patches: node.renderedPatches.map((p, j, all) =>
-          j >= all.length - ownCount(inventory, n) ? redactSecrets(p) : p,
-        ),
-        operatorPatches: [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])].map(
-          (p) => p.origin,
-        ),
+        // A value of the operator's under a secret-sounding key is not shown.
+        patches: node.renderedPatches.map((p, j) => (j >= firstOwn ? redactSecrets(p) : p)),
+        operatorPatches: own.map((p) => p.origin),
       };
     }),
     resources,
@@ -470,11 +469,6 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     }
   }
   return text.join("\n") + "\n";
-}
-
-/** How many of a node's patches are the operator's own (talos.patches, then its own). */
-function ownCount(inventory: Inventory, node: Inventory["nodes"][number]): number {
-  return (inventory.cluster.talos.patches ?? []).length + (node.patches ?? []).length;
 }
 
 /** Keys whose values the plan never prints: passwords, tokens, secrets, credentials. */

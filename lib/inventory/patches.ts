@@ -95,14 +95,17 @@ export const OWNED_INLINE_MANIFESTS: Readonly<Record<string, string>> = {
   "kubelet-serving-cert-approver": ADDON.metrics,
 };
 
-/** The network interface em-infra configures on every node (lib/talos/patches.ts NODE_LINK). */
-const NODE_LINK = "net0";
+/**
+ * The link em-infra configures on every node: lib/talos/patches.ts NODE_LINK, which this
+ * folder cannot import (a test holds the two equal).
+ */
+export const OWNED_LINK = "net0";
 
 /** Typed documents em-infra writes: the kind, and which names of it (all when absent). */
 const OWNED_KINDS: readonly { kind: string; name?: string; use: string }[] = [
   { kind: "HostnameConfig", use: "nodes[].name" },
-  { kind: "LinkConfig", name: NODE_LINK, use: "nodes[].ip and network" },
-  { kind: "LinkAliasConfig", name: NODE_LINK, use: "nodes[].mac" },
+  { kind: "LinkConfig", name: OWNED_LINK, use: "nodes[].ip and network" },
+  { kind: "LinkAliasConfig", name: OWNED_LINK, use: "nodes[].mac" },
   { kind: "Layer2VIPConfig", use: "vip" },
   { kind: "ResolverConfig", use: "network.nameservers" },
   { kind: "UserVolumeConfig", name: "local-path-provisioner", use: ADDON.storage },

@@ -17,7 +17,7 @@
  */
 "use strict";
 
-const YAML = require("yaml");
+const { v1alpha1 } = require("./machineConfig");
 
 /**
  * An API version a release stopped serving.
@@ -189,11 +189,7 @@ function listValues(v) {
 function configRemovals(config, from, to, table = REMOVALS) {
   const crossed = removalsBetween(from, to, table);
   if (crossed.length === 0) return [];
-  /** @type {any} */
-  const doc =
-    YAML.parseAllDocuments(config)
-      .map((d) => d.toJS())
-      .find((v) => v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) ?? {};
+  const doc = v1alpha1(config);
   /** @type {string[]} */
   const out = [];
   for (const [component, path] of ARG_PATHS) {

@@ -30,6 +30,7 @@ const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/res
 const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const { syncManifests } = require("./manifests");
+const { isV1alpha1, v1alpha1 } = require("../lib/machineConfig");
 const { upgradeChecks } = require("./checks");
 
 /**
@@ -37,24 +38,6 @@ const { upgradeChecks } = require("./checks");
  * @typedef {import("./types").RolledNode} RolledNode
  * @typedef {(typeof COMPONENTS)[number]} Component
  */
-
-/** Whether a parsed document is the v1alpha1 one (it has `machine` or `cluster`). @param {unknown} v */
-function isV1alpha1(v) {
-  return v !== null && typeof v === "object" && ("machine" in v || "cluster" in v);
-}
-
-/**
- * The v1alpha1 document of a configuration text, parsed.
- * @param {string} config
- * @returns {any}
- */
-function v1alpha1(config) {
-  return (
-    YAML.parseAllDocuments(config)
-      .map((d) => d.toJS())
-      .find(isV1alpha1) ?? {}
-  );
-}
 
 /**
  * The images a node runs at `version`, from its rendered configuration (Talos's
