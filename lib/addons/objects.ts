@@ -85,6 +85,11 @@ export function manifestText(addon: Addon): string {
     .join("---\n");
 }
 
+/** The add-ons as the `cluster.inlineManifests` entries of a control plane's configuration. */
+export function inlineManifests(addons: readonly Addon[]): { name: AddonName; contents: string }[] {
+  return addons.map((a) => ({ name: a.name, contents: manifestText(a) }));
+}
+
 const BUILDERS: Readonly<Record<AddonName, () => Addon>> = {
   "nvidia-device-plugin": devicePlugin,
   "local-path-provisioner": localPath,

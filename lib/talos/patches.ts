@@ -16,7 +16,7 @@ import { stringify } from "yaml";
 import { deepFreeze } from "../freeze";
 import type { ClusterSpec, NodeSpec, Taint } from "../inventory/types";
 import { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
-import { buildAddons, manifestText, LOCAL_PATH_VOLUME } from "../addons/objects";
+import { buildAddons, inlineManifests, LOCAL_PATH_VOLUME } from "../addons/objects";
 
 export { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
 
@@ -218,7 +218,7 @@ export function buildNodePatches(
       patches.push(
         patch("addons", {
           cluster: {
-            inlineManifests: addons.map((a) => ({ name: a.name, contents: manifestText(a) })),
+            inlineManifests: inlineManifests(addons),
           },
         }),
       );

@@ -12,7 +12,7 @@ import { runDay2 } from "../../scripts/day2";
 import { tempDir } from "./tmp";
 import * as YAML from "yaml";
 import * as fakeResources from "../../packages/day2/fake/talosResources";
-import { buildAddons, manifestText } from "../../lib/addons/objects";
+import { buildAddons, inlineManifests } from "../../lib/addons/objects";
 import { hasGpuNodes } from "../../lib/talos/patches";
 
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
@@ -42,7 +42,7 @@ function withAddons(inventory: Inventory, role: "controlplane" | "worker"): stri
   const doc = YAML.parse(fakeResources.initialConfig(role, inventory.cluster.kubernetes.version));
   const addons = buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes));
   if (role === "controlplane" && addons.length > 0)
-    doc.cluster.inlineManifests = addons.map((a) => ({ name: a.name, contents: manifestText(a) }));
+    doc.cluster.inlineManifests = inlineManifests(addons);
   return YAML.stringify(doc);
 }
 

@@ -19,7 +19,7 @@ import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
 import * as YAML from "yaml";
 import { loadInventory } from "../../lib/inventory";
 import { buildClusterModel, rolloutInputs } from "../../lib/model";
-import { buildAddons, manifestText, type Addon } from "../../lib/addons/objects";
+import { buildAddons, inlineManifests, type Addon } from "../../lib/addons/objects";
 import { hasGpuNodes } from "../../lib/talos/patches";
 import type { Writer } from "../cli";
 
@@ -92,7 +92,7 @@ function standInConfig(role: string, kubernetes: string, addons: readonly Addon[
   if (role !== "controlplane" || addons.length === 0) return text;
   // The add-ons as the control planes carry them: inline manifests Talos creates.
   const doc = YAML.parse(text);
-  doc.cluster.inlineManifests = addons.map((a) => ({ name: a.name, contents: manifestText(a) }));
+  doc.cluster.inlineManifests = inlineManifests(addons);
   return YAML.stringify(doc);
 }
 
