@@ -35,6 +35,8 @@ export interface Day2Options {
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   /** The demo's simulated reboot and upgrade times. */
   readonly demo?: DemoOptions;
+  /** How long recover waits for etcd after the bootstrap, and how often it looks. */
+  readonly recoverWait?: { readonly waitMs: number; readonly pollMs: number };
 }
 
 const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
@@ -47,13 +49,26 @@ const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
              Read-only. The steps the next pulumi up would take, node by node
              in rollout order, and why each node is in or out. Exit 0 when
              nothing would be rolled, 1 otherwise.
-  snapshot   An etcd snapshot now, from a healthy control plane, into the
-             stack's backups folder (backups.etcd.dir, default backups/<stack>);
-             prints where it went and its sha256.
-  recover --from FILE --node NAME [--sha256 HEX]
-             Disaster recovery: checks the snapshot's sha256, uploads it to
-             control plane NAME and bootstraps etcd there from it. Refuses unless
-             NAME's etcd waits for a bootstrap. Never run by pulumi up.
+  snapshot   An etcd snapshot now, from a healthy control plane (else from any
+             that still gives one), into the stack's backups folder
+             (backups.etcd.dir, default backups/<stack>); checks etcd's sha256
+             trailer; prints where it went and its sha256. Exit 1 when no
+             control plane could give one.
+  recover --from FILE --node NAME [--missing NODE]... [--sha256 HEX]
+          [--force-other-cluster]
+  recover --from-data-dir FILE --node NAME [--missing NODE]...
+             Disaster recovery (docs/operations.md, Disaster recovery): checks
+             the snapshot (etcd's sha256 trailer, its record's sha256, cluster
+             name and CA fingerprint), that every control plane's etcd waits
+             for a bootstrap (Preparing) or is named with --missing (gone, will
+             join when recreated), uploads it to NAME, bootstraps etcd there
+             from it, and waits until etcd runs healthy with the others joined.
+             --from-data-dir: a copy of /var/lib/etcd/member/snap/db, restored
+             without the hash check (it has no trailer and no record).
+             --force-other-cluster: restore a snapshot whose record names
+             another cluster or CA, or that has none; its Secrets are
+             unreadable unless it really is this cluster's.
+             Never run by pulumi up.
   demo       Day two in a minute without a cluster: a fake one on 127.0.0.1,
              status, a rollout dry run, a Talos and a Kubernetes bump rolled,
              status again. Takes no flags; leaves nothing behind.
@@ -93,12 +108,17 @@ interface StatusArgs {
   readonly stackGiven: boolean;
   /** recover's flags. */
   readonly from?: string;
+  readonly fromDataDir?: string;
   readonly node?: string;
   readonly sha256?: string;
+  readonly missing: readonly string[];
+  readonly forceOtherCluster: boolean;
 }
 
 const VALUE_FLAGS = [
   "--from",
+  "--from-data-dir",
+  "--missing",
   "--node",
   "--sha256",
   "--talosconfig",
@@ -113,14 +133,18 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
   const values: Record<string, string> = {};
   const positional: string[] = [];
   let json = false;
+  let forceOtherCluster = false;
+  const missing: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
+    else if (a === "--force-other-cluster") forceOtherCluster = true;
     else if (a === "--wide") continue;
     else if (VALUE_FLAGS.includes(a)) {
       const v = args[i + 1];
       if (v === undefined || v.startsWith("--")) throw new InputError(`${a} needs a value`);
-      values[a] = v;
+      if (a === "--missing") missing.push(...v.split(",").filter((x) => x !== ""));
+      else values[a] = v;
       i++;
     } else if (a.startsWith("-")) throw new InputError(`unknown option ${a}`);
     else positional.push(a);
@@ -143,6 +167,9 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
     stack: values["--stack"] ?? "dev",
     stackGiven: values["--stack"] !== undefined,
     ...(values["--from"] === undefined ? {} : { from: values["--from"] }),
+    ...(values["--from-data-dir"] === undefined ? {} : { fromDataDir: values["--from-data-dir"] }),
+    missing,
+    forceOtherCluster,
     ...(values["--node"] === undefined ? {} : { node: values["--node"] }),
     ...(values["--sha256"] === undefined ? {} : { sha256: values["--sha256"] }),
   };
@@ -230,10 +257,11 @@ async function connect(a: StatusArgs, opts: Day2Options) {
 
   const retry = opts.retry ?? { attempts: 2, baseMs: 200, maxMs: 200 };
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const credentials = day2.talosconfigCredentials(readText(a.talosconfig, "--talosconfig"), {
+    file: a.talosconfig,
+  }).credentials;
   const talos = day2.createTalosClient({
-    credentials: day2.talosconfigCredentials(readText(a.talosconfig, "--talosconfig"), {
-      file: a.talosconfig,
-    }).credentials,
+    credentials,
     nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip })),
     endpoints: checked.endpoints,
     timeoutMs,
@@ -252,7 +280,9 @@ async function connect(a: StatusArgs, opts: Day2Options) {
   const model = buildClusterModel(inventory);
   /** The stack's etcd snapshot folder, resolved against the project root. */
   const backupsDir = path.resolve(root, etcdBackupDir(model, a.stack));
-  return { inventory, model, talos, kube, label, root, backupsDir };
+  /** The cluster's Talos CA (PEM), which the snapshot records identify the cluster by. */
+  const ca = credentials.ca;
+  return { inventory, model, talos, kube, label, root, backupsDir, ca };
 }
 
 /** A path as the operator would type it from here. */
@@ -261,120 +291,95 @@ function shown(file: string): string {
 }
 
 /**
- * `snapshot`: an etcd snapshot now, from the first control plane (inventory order)
- * whose etcd member reports no errors, into the stack's backups folder.
+ * `snapshot`: an etcd snapshot now into the stack's backups folder
+ * (`snapshotFromCluster`: a healthy member first, else any that still streams one).
  */
 async function snapshot(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   const a = parseStatusArgs(args);
-  const { inventory, model, talos, backupsDir } = await connect(a, opts);
+  const { inventory, model, talos, backupsDir, ca } = await connect(a, opts);
   try {
-    const tried: string[] = [];
-    for (const cp of inventory.nodes.filter((n) => n.role === "controlplane")) {
-      try {
-        const s = await talos.etcdStatus(cp.name);
-        if (s.errors.length > 0 || s.isLearner) {
-          tried.push(`${cp.name}: ${s.isLearner ? "a learner" : s.errors.join("; ")}`);
-          continue;
-        }
-      } catch (e) {
-        tried.push((e as Error).message);
-        continue;
-      }
-      const taken = await day2.takeSnapshot(talos, {
+    let got;
+    try {
+      got = await day2.snapshotFromCluster(talos, {
+        controlPlanes: inventory.nodes.filter((n) => n.role === "controlplane").map((n) => n.name),
         dir: backupsDir,
         cluster: inventory.cluster.name,
-        node: cp.name,
+        caFingerprint: day2.caFingerprint(ca),
+        keep: model.backups.etcd.keep,
         why: "on demand",
       });
-      const removed = day2.pruneSnapshots(
-        backupsDir,
-        inventory.cluster.name,
-        model.backups.etcd.keep,
-      );
-      out.write(
-        [
-          `etcd snapshot of cluster ${inventory.cluster.name}, from ${cp.name}:`,
-          `  ${shown(taken.file)}`,
-          `  ${taken.size} bytes, sha256 ${taken.sha256}`,
-          `  recorded in ${shown(`${taken.file}.json`)}; it holds every Kubernetes Secret: keep it as safe as the state's passphrase`,
-          ...removed.map(
-            (f) => `  removed the oldest, ${shown(f)} (keeping ${model.backups.etcd.keep})`,
-          ),
-          "",
-        ].join("\n"),
-      );
-      return 0;
+    } catch (e) {
+      if (e instanceof day2.Day2InputError) throw e;
+      out.write(`No snapshot: ${(e as Error).message}\n`);
+      return 1;
     }
-    out.write(`No control plane could give a snapshot: ${tried.join("; ")}\n`);
-    return 1;
+    const { taken, removed, unhealthy } = got;
+    out.write(
+      [
+        `etcd snapshot of cluster ${inventory.cluster.name}, from ${taken.node}${unhealthy === undefined ? "" : ` (no member was healthy; this one reports: ${unhealthy})`}:`,
+        `  ${shown(taken.file)}`,
+        `  ${taken.size} bytes, sha256 ${taken.sha256}; etcd's sha256 trailer checked`,
+        `  recorded in ${shown(`${taken.file}.json`)}; it holds every Kubernetes Secret: keep it as safe as the state's passphrase`,
+        ...removed.map(
+          (f) => `  removed the oldest, ${shown(f)} (keeping ${model.backups.etcd.keep})`,
+        ),
+        "",
+      ].join("\n"),
+    );
+    return 0;
   } finally {
     talos.close();
   }
 }
 
 /**
- * `recover --from FILE --node NAME`: Talos's disaster recovery through the API, as
- * `talosctl bootstrap --recover-from` does it: the snapshot checked, uploaded with
- * EtcdRecover, and etcd bootstrapped on that control plane from it.
+ * `recover`: parses the flags and runs `recoverEtcd` (packages/day2/lib/recover.js).
+ * Exit 0 recovered, 1 refused or failed (the message says whether anything was sent),
+ * 2 bad usage or input.
  */
 async function recover(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   const a = parseStatusArgs(args);
-  if (a.from === undefined) throw new InputError("recover needs --from FILE (a snapshot)");
+  if ((a.from === undefined) === (a.fromDataDir === undefined))
+    throw new InputError(
+      "recover needs one of --from FILE (a snapshot) or --from-data-dir FILE (a copy of /var/lib/etcd/member/snap/db)",
+    );
   if (a.node === undefined) throw new InputError("recover needs --node NAME (a control plane)");
-  const { inventory, talos } = await connect(a, opts);
+  if (a.fromDataDir !== undefined && (a.sha256 !== undefined || a.forceOtherCluster))
+    throw new InputError(
+      "--sha256 and --force-other-cluster go with --from: a data-directory copy has no trailer or record to check",
+    );
+  const { inventory, talos, ca } = await connect(a, opts);
   try {
-    const node = inventory.nodes.find((n) => n.name === a.node);
-    if (node === undefined || node.role !== "controlplane")
-      throw new InputError(
-        `--node ${a.node}: not a control plane of the inventory (${inventory.nodes
-          .filter((n) => n.role === "controlplane")
-          .map((n) => n.name)
-          .join(", ")})`,
-      );
-    if (!fs.existsSync(a.from)) throw new InputError(`--from ${a.from}: no such file`);
-    let want = a.sha256;
-    if (want === undefined) {
-      try {
-        want = (JSON.parse(fs.readFileSync(`${a.from}.json`, "utf8")) as { sha256?: string })
-          .sha256;
-      } catch {
-        want = undefined;
-      }
-    }
-    if (want === undefined)
-      throw new InputError(
-        `--from ${a.from}: no record beside it (${a.from}.json) to check its sha256 against; pass --sha256 HEX`,
-      );
-    const have = day2.fileSha256(a.from);
-    if (have !== want.toLowerCase())
-      throw new InputError(
-        `--from ${a.from}: its sha256 is ${have}, not ${want}: the file is damaged or not the one recorded; nothing was sent`,
-      );
-    out.write(`${a.from}: sha256 ${have} matches its record\n`);
-    // Only a control plane whose etcd waits for a bootstrap takes a snapshot.
-    const services = await talos.serviceList(node.name);
-    const etcd = services.find((s) => s.id === "etcd");
-    if (etcd === undefined || etcd.state === "Running" || etcd.healthy) {
-      out.write(
-        [
-          `Refused: ${node.name}'s etcd ${etcd === undefined ? "service is not there" : `is ${etcd.state}`}, not waiting to be bootstrapped; nothing was sent.`,
-          "Recovery starts from control planes whose etcd waits for a bootstrap: after losing the control planes, wipe their EPHEMERAL partition (where etcd keeps its data) and keep STATE, or recreate their VMs; see docs/operations.md, Disaster recovery.",
-          "",
-        ].join("\n"),
-      );
-      return 1;
-    }
-    const sent = await talos.etcdRecover(node.name, a.from);
-    out.write(`${node.name}: uploaded the snapshot (${sent.size} bytes)\n`);
-    await talos.bootstrap(node.name, { recoverEtcd: true });
+    await day2.recoverEtcd(talos, {
+      cluster: inventory.cluster.name,
+      ca,
+      controlPlanes: inventory.nodes
+        .filter((n) => n.role === "controlplane")
+        .map((n) => ({ name: n.name, ip: n.ip })),
+      node: a.node,
+      from:
+        a.fromDataDir !== undefined
+          ? { dataDir: a.fromDataDir }
+          : { snapshot: a.from as string, ...(a.sha256 === undefined ? {} : { sha256: a.sha256 }) },
+      missing: a.missing,
+      forceOtherCluster: a.forceOtherCluster,
+      ...(opts.recoverWait === undefined ? {} : opts.recoverWait),
+      log: (line) => out.write(`${line}\n`),
+    });
     out.write(
       [
-        `${node.name}: bootstrapped etcd from the snapshot.`,
-        "Next: wait until every control plane is an etcd member (npm run day2 -- status), then run npx pulumi up to bring the rest to the inventory; see docs/operations.md, Disaster recovery.",
+        `Recovered etcd on ${a.node}.`,
+        "Next: npm run day2 -- status until every node matches, then protect again and let the program catch up (docs/operations.md, Disaster recovery, steps 6 and 7).",
         "",
       ].join("\n"),
     );
     return 0;
+  } catch (e) {
+    if (e instanceof day2.RecoverError) {
+      out.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
   } finally {
     talos.close();
   }

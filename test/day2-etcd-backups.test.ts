@@ -143,6 +143,47 @@ describe("etcd snapshots: before a rollout that disturbs a control plane", () =>
     }
   });
 
+  it("a snapshot whose sha256 trailer is cut short fails the pre-step before any change, and leaves no file counted as a backup", async () => {
+    const c = await fake({ faults: { snapshotTruncated: ["cp-1"] } });
+    try {
+      const { provider, olds } = await created(c, { talosVersion: "v1.13.0" });
+      const news = inputsFor(c, { talosVersion: "v1.13.3", backups: backups(1) });
+      const err = await rejection(provider.update("fake-rollout", olds, news));
+      assert.match(
+        err.message,
+        /^the etcd snapshot before rollout: a Talos upgrade of cp-1, cp-2, cp-3 failed on cp-1, so nothing was changed: the snapshot cp-1 streamed failed its check and was removed \(.*fake-etcd-\d{8}T\d{6}Z-cp-1\.db\): \d+ bytes is not a multiple of 512 plus 32, so it does not end with etcd's sha256: it is truncated/,
+      );
+      for (const n of ALL) assert.deepEqual(touches(c, n), [], `${n} was touched`);
+      assert.deepEqual(fs.readdirSync(dir), [], "no file left, so none counted");
+      assert.deepEqual(day2.listSnapshots(dir, "fake"), []);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("a snapshot's record carries the cluster's CA fingerprint and says its trailer was checked; listSnapshots leaves out one recorded as failing", async () => {
+    const c = await fake();
+    try {
+      const { provider, olds } = await created(c, {});
+      const news = inputsFor(c, { extraConfig: "one", backups: backups() });
+      await provider.update("fake-rollout", olds, news);
+      const [s] = day2.listSnapshots(dir, "fake");
+      const ca = new crypto.X509Certificate(
+        Buffer.from(c.clientConfiguration.caCertificate, "base64").toString("utf8"),
+      );
+      assert.equal(s.caFingerprint, ca.fingerprint256);
+      assert.equal(s.verified, true);
+      assert.equal(day2.checkSnapshotFile(s.file).trailer, "ok");
+      fs.writeFileSync(
+        `${s.file}.json`,
+        JSON.stringify({ ...s, file: undefined, verified: false }),
+      );
+      assert.deepEqual(day2.listSnapshots(dir, "fake"), []);
+    } finally {
+      c.stop();
+    }
+  });
+
   it("takes none for a change that touches only workers, nor when beforeRollout is off; editing the settings alone rolls nothing", async () => {
     const c = await fake();
     try {
@@ -161,6 +202,88 @@ describe("etcd snapshots: before a rollout that disturbs a control plane", () =>
       const settingsOnly = { ...news, backups: { etcd: { ...backups(3), dir: "/elsewhere" } } };
       assert.equal((await provider.diff("fake-rollout", outs, settingsOnly)).changes, false);
     } finally {
+      c.stop();
+    }
+  });
+});
+
+describe("etcd snapshots: the folder and the partial file", () => {
+  let root: string;
+  beforeEach(() => {
+    root = tempDir("snapdir");
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** A Talos client whose snapshot is a fixed well-formed stream, through the real client's file handling. */
+  const streamed = (bytes: Buffer) => ({
+    etcdSnapshot: async (_node: string, file: string) => {
+      fs.writeFileSync(`${file}.partial`, bytes, { flag: "wx", mode: 0o600 });
+      fs.renameSync(`${file}.partial`, file);
+      return { file, sha256: sha256(bytes), size: bytes.length };
+    },
+  });
+  const db = Buffer.alloc(1024, 7);
+  const snap = Buffer.concat([db, crypto.createHash("sha256").update(db).digest()]);
+  const opts = (dir: string) => ({
+    dir,
+    cluster: "c",
+    caFingerprint: "AA",
+    node: "cp-1",
+    why: "t",
+  });
+
+  it("makes missing folders 0700, one by one", async () => {
+    const dir = path.join(root, "a", "b");
+    const taken = await day2.takeSnapshot(streamed(snap), opts(dir));
+    assert.equal(mode(path.join(root, "a")), 0o700);
+    assert.equal(mode(dir), 0o700);
+    assert.equal(mode(taken.file), 0o600);
+  });
+
+  it("refuses a symbolic link, a folder open to others, and never changes their mode", async () => {
+    const real = path.join(root, "real");
+    fs.mkdirSync(real, { mode: 0o700 });
+    const link = path.join(root, "link");
+    fs.symlinkSync(real, link);
+    await assert.rejects(
+      day2.takeSnapshot(streamed(snap), opts(link)),
+      new RegExp(`^Day2InputError: etcd snapshot folder ${link} is a symbolic link: `),
+    );
+    assert.deepEqual(fs.readdirSync(real), []);
+    const open = path.join(root, "open");
+    fs.mkdirSync(open);
+    fs.chmodSync(open, 0o755);
+    await assert.rejects(
+      day2.takeSnapshot(streamed(snap), opts(open)),
+      new RegExp(
+        `^Day2InputError: etcd snapshot folder ${open} is open to its group or others \\(mode 0755\\): .*Run chmod 700 ${open}`,
+      ),
+    );
+    assert.equal(mode(open), 0o755, "its mode is left as it was");
+    assert.deepEqual(fs.readdirSync(open), []);
+  });
+
+  it("the Talos client removes a leftover .partial and creates its own exclusively", async () => {
+    const c = await fake();
+    const talos = day2.createTalosClient({
+      credentials: c.clientConfiguration,
+      nodes: c.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+      endpoints: c.endpoints,
+    });
+    try {
+      const file = path.join(root, "x.db");
+      // A leftover planted as a link: writing through it would overwrite its target.
+      const target = path.join(root, "target");
+      fs.writeFileSync(target, "not a snapshot");
+      fs.symlinkSync(target, `${file}.partial`);
+      const got = await talos.etcdSnapshot("cp-1", file);
+      assert.ok(fs.readFileSync(file).equals(c.etcd.data));
+      assert.equal(got.size, c.etcd.data.length);
+      assert.ok(!fs.existsSync(`${file}.partial`));
+      assert.equal(fs.readFileSync(target, "utf8"), "not a snapshot");
+      assert.equal(mode(file), 0o600);
+    } finally {
+      talos.close();
       c.stop();
     }
   });
@@ -215,6 +338,20 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         (await r.run([...full(r, DEV), "--wide"])).out,
         /\netcd snapshots: 1 in .*, the newest \d+ s old/,
       );
+      // Older than backups.etcd.maxAge (24h by default): a warning of its own.
+      const rec = `${path.join(dir, db)}.json`;
+      const old = new Date(Date.now() - 25 * 3600 * 1000).toISOString();
+      fs.writeFileSync(
+        rec,
+        JSON.stringify({ ...JSON.parse(fs.readFileSync(rec, "utf8")), takenAt: old }),
+      );
+      const aged = JSON.parse((await r.run([...full(r, DEV), "--json"])).out);
+      assert.deepEqual(
+        aged.warnings.filter((w: string) => /maxAge/.test(w)),
+        [
+          `the newest etcd snapshot in ${path.relative(process.cwd(), dir)} is 25 h 0 min old (${old}), older than backups.etcd.maxAge 24h: a recovery would lose everything since. Take one with npm run day2 -- snapshot, and on a schedule (docs/operations.md, etcd snapshots)`,
+        ],
+      );
     } finally {
       r.close();
     }
@@ -245,10 +382,23 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         "dev-cp-1",
       ]);
       assert.equal(running.code, 1);
+      assert.match(running.out, /Refused: every control plane's etcd must wait for a bootstrap/);
       assert.match(
         running.out,
-        /Refused: dev-cp-1's etcd is Running, not waiting to be bootstrapped; nothing was sent\./,
+        /\n {2}dev-cp-1's etcd is Running, with its own data: .* then wipe its EPHEMERAL: talosctl -n 10\.20\.0\.11 reset --graceful=false --reboot --system-labels-to-wipe=EPHEMERAL\n/,
       );
+      // One byte changed inside the database: the trailer no longer matches.
+      const good = fs.readFileSync(file);
+      const flipped = Buffer.from(good);
+      flipped[100] ^= 0xff;
+      fs.writeFileSync(file, flipped);
+      const bad = await r.command("recover", [DEV, ...args, "--from", file, "--node", "dev-cp-1"]);
+      assert.equal(bad.code, 1);
+      assert.match(
+        bad.out,
+        /^Refused: --from .*\.db: its trailer says sha256 [0-9a-f]{64} but the \d+ bytes before it hash to [0-9a-f]{64}: the file is damaged\. .*Nothing was sent\.\n$/,
+      );
+      fs.writeFileSync(file, good);
       fs.appendFileSync(file, "x");
       const damaged = await r.command("recover", [
         DEV,
@@ -258,10 +408,29 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         "--node",
         "dev-cp-1",
       ]);
-      assert.equal(damaged.code, 2);
+      assert.equal(damaged.code, 1);
       assert.match(
-        damaged.err,
-        /its sha256 is [0-9a-f]{64}, not [0-9a-f]{64}: the file is damaged/,
+        damaged.out,
+        /^Refused: --from .*\.db: \d+ bytes is not a multiple of 512 plus 32, so it does not end with etcd's sha256: it is truncated, or not a snapshot .* pass it as --from-data-dir .*Nothing was sent\.\n$/,
+      );
+      // Whole, but not the file its record names.
+      const other = Buffer.concat([good.subarray(0, good.length - 32 - 512), Buffer.alloc(512)]);
+      fs.writeFileSync(
+        file,
+        Buffer.concat([other, crypto.createHash("sha256").update(other).digest()]),
+      );
+      const swapped = await r.command("recover", [
+        DEV,
+        ...args,
+        "--from",
+        file,
+        "--node",
+        "dev-cp-1",
+      ]);
+      assert.equal(swapped.code, 1);
+      assert.match(
+        swapped.out,
+        /Refused: --from .*\.db: its sha256 is [0-9a-f]{64}, not [0-9a-f]{64} \(its record .*\.db\.json\): the file is not the one recorded\. Nothing was sent\./,
       );
       const worker = await r.command("recover", [
         DEV,
@@ -332,16 +501,21 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
       const boot = r.cluster.log.calls({ node: "dev-cp-1", call: "Bootstrap" });
       assert.equal(boot.length, 1);
       assert.ok(upload[0].seq < boot[0].seq);
-      assert.equal(
-        r.cluster.log.calls({ node: "dev-cp-1", call: "etcd" })[0].detail,
-        `from ${sha256(bytes)}`,
+      const restored = r.cluster.log.calls({ node: "dev-cp-1", call: "etcd" });
+      assert.deepEqual(
+        restored.map((e) => [e.outcome, e.detail]),
+        [
+          ["bootstrap-requested", "recover"],
+          ["bootstrapped", `from ${sha256(bytes)}`],
+        ],
       );
       assert.ok(r.cluster.etcd.data.equals(bytes));
       assert.deepEqual(
         r.cluster.etcd.members.map((m) => m.hostname),
         ["dev-cp-1"],
       );
-      assert.match(out, /dev-cp-1: bootstrapped etcd from the snapshot\./);
+      assert.match(out, /\ndev-cp-1: etcd runs, healthy, restored; voting members: dev-cp-1\n/);
+      assert.match(out, /\nRecovered etcd on dev-cp-1\.\n/);
       noKeyMaterial(r.cluster, out + err);
     } finally {
       r.close();

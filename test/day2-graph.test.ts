@@ -4,6 +4,8 @@
  * guarantee that a changed configuration reaches no node except through the rollout.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { APPLY, BOOTSTRAP, DYNAMIC, HEALTH } from "../lib/tokens";
 import { ProgramError, runProgram, type RunOptions, type RunRecord } from "../tools/offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "../tools/offline/secretSig";
@@ -200,6 +202,15 @@ describe("day-two resources in the graph", function () {
         assert.ok(apply.dependencies.includes(cpVms[0].urn), apply.name);
       }
     });
+  });
+
+  it("docs/operations.md's recovery unprotects the control plane's VM by the URN the program registers, protected", function () {
+    const vm = resource(created, "proxmoxve:index/vmLegacy:VmLegacy", "dev-cp-1-vm");
+    assert.equal(vm.protect, true);
+    const ops = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
+    const recovery = ops.slice(ops.indexOf("### Disaster recovery"));
+    assert.ok(recovery.includes(`npx pulumi state unprotect '${vm.urn}'`), vm.urn);
+    assert.ok(recovery.includes(`npx pulumi up --replace '${vm.urn}'`), vm.urn);
   });
 
   it("keeps the chain to the kubeconfig as long at 3 nodes as at 200 (large)", async function () {

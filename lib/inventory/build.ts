@@ -89,6 +89,7 @@ export interface ClusterFile {
       readonly beforeRollout?: boolean;
       readonly keep?: number;
       readonly dir?: string;
+      readonly maxAge?: string;
     };
   };
   readonly storage?: { readonly localPath?: boolean };
@@ -194,6 +195,7 @@ export function buildInventory(
         beforeRollout: cluster.backups?.etcd?.beforeRollout ?? DEFAULT_ETCD_BACKUP.beforeRollout,
         keep: cluster.backups?.etcd?.keep ?? DEFAULT_ETCD_BACKUP.keep,
         dir: cluster.backups?.etcd?.dir ?? null,
+        maxAge: cluster.backups?.etcd?.maxAge ?? DEFAULT_ETCD_BACKUP.maxAge,
       },
     },
     storage: { localPath: cluster.storage?.localPath ?? DEFAULT_STORAGE.localPath },

@@ -51,7 +51,7 @@ export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
  * An etcd snapshot before every rollout that disturbs a control plane, ten kept: a
  * dev cluster with one control plane loses everything with its disk otherwise.
  */
-export const DEFAULT_ETCD_BACKUP = { beforeRollout: true, keep: 10 } as const;
+export const DEFAULT_ETCD_BACKUP = { beforeRollout: true, keep: 10, maxAge: "24h" } as const;
 
 /**
  * A default StorageClass: without one every PersistentVolumeClaim stays Pending, which

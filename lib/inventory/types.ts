@@ -154,6 +154,11 @@ export interface EtcdBackupSpec {
   readonly keep: number;
   /** The folder, relative to the project or absolute; null for `backups/<stack>`. */
   readonly dir: string | null;
+  /**
+   * How old the newest snapshot may get before `day2 status` warns (`30m`, `24h`, `7d`).
+   * @default "24h"
+   */
+  readonly maxAge: string;
 }
 
 /** Storage the cluster offers its workloads. */

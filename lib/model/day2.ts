@@ -90,7 +90,14 @@ export function rolloutInputs(
     clusterEndpoint: model.endpoint,
     vip: model.vip,
     kubernetesSupport: TALOS_SUPPORT,
-    backups: { etcd: { ...model.backups.etcd, dir: etcdBackupDir(model, stack) } },
+    // maxAge only warns in day2 status: not a rollout input.
+    backups: {
+      etcd: {
+        beforeRollout: model.backups.etcd.beforeRollout,
+        keep: model.backups.etcd.keep,
+        dir: etcdBackupDir(model, stack),
+      },
+    },
     talosVersion: model.talosVersion,
     kubernetesVersion: model.kubernetesVersion,
     bootstrapNode: model.talos.bootstrapNode.name,

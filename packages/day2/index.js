@@ -17,6 +17,7 @@ const rolloutProvider = require("./rollout/provider");
 const rolloutPlan = require("./rollout/plan");
 const rolloutStop = require("./rollout/stop");
 const snapshots = require("./lib/snapshots");
+const recover = require("./lib/recover");
 const bootstrapManifests = require("./rollout/manifests");
 
 module.exports = {
@@ -48,9 +49,14 @@ module.exports = {
   rolloutPlan,
   bootstrapManifests,
   takeSnapshot: snapshots.takeSnapshot,
+  snapshotFromCluster: snapshots.snapshotFromCluster,
   listSnapshots: snapshots.listSnapshots,
   pruneSnapshots: snapshots.pruneSnapshots,
   fileSha256: snapshots.fileSha256,
+  checkSnapshotFile: snapshots.checkSnapshotFile,
+  caFingerprint: snapshots.caFingerprint,
+  recoverEtcd: recover.recoverEtcd,
+  RecoverError: recover.RecoverError,
   requestStop: rolloutStop.requestStop,
   runningRollout: rolloutStop.runningRollout,
   // The dynamic providers, each reached by the program's serialized shims as

@@ -77,7 +77,12 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
       [name, ...args, ...(how.fold === true || args.includes("--wide") ? [] : ["--wide"])],
       { write: (s: string) => (out += s) },
       { write: (s: string) => (err += s) },
-      { projectRoot: dir, timeoutMs: 400, retry: { attempts: 2, baseMs: 5, maxMs: 5 } },
+      {
+        projectRoot: dir,
+        timeoutMs: 400,
+        retry: { attempts: 2, baseMs: 5, maxMs: 5 },
+        recoverWait: { waitMs: 5000, pollMs: 10 },
+      },
     );
     return { code, out, err };
   };

@@ -57,7 +57,7 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
     },
     defaults: { controlplane: SIZING, worker: SIZING },
     rollout: { maxUnavailableWorkers: 1 },
-    backups: { etcd: { beforeRollout: true, keep: 10, dir: null } },
+    backups: { etcd: { beforeRollout: true, keep: 10, dir: null, maxAge: "24h" } },
     // Off here, so that a test of other patches sees only those; the loader's default is on.
     storage: { localPath: false },
     addons: { metricsServer: false },

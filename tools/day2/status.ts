@@ -102,6 +102,16 @@ export interface BackupsSeen {
   readonly now: Date;
 }
 
+/**
+ * Seconds in a `backups.etcd.maxAge` (`30m`, `24h`, `7d`; the schema's pattern). Pure.
+ * @param text
+ */
+export function durationSeconds(text: string): number {
+  const m = /^([1-9][0-9]*)([mhd])$/.exec(text);
+  if (m === null) throw new Error(`not a duration: ${JSON.stringify(text)} (30m, 24h, 7d)`);
+  return Number(m[1]) * { m: 60, h: 3600, d: 86400 }[m[2] as "m" | "h" | "d"];
+}
+
 /** The report's view of the etcd snapshots. */
 export interface BackupsStatus {
   readonly dir: string;
@@ -456,6 +466,11 @@ export function statusReport(
     else if (seen.lastRollout !== undefined && last.takenAt < seen.lastRollout)
       warnings.push(
         `no etcd snapshot in ${seen.dir} is younger than the last rollout (${seen.lastRollout}); take one with npm run day2 -- snapshot`,
+      );
+    const maxAge = inventory.cluster.backups.etcd.maxAge;
+    if (backups.newest !== null && backups.newest.ageSeconds > durationSeconds(maxAge))
+      warnings.push(
+        `the newest etcd snapshot in ${seen.dir} is ${ageText(backups.newest.ageSeconds)} old (${backups.newest.takenAt}), older than backups.etcd.maxAge ${maxAge}: a recovery would lose everything since. Take one with npm run day2 -- snapshot, and on a schedule (docs/operations.md, etcd snapshots)`,
       );
   }
 

@@ -39,6 +39,8 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {{ node: string, component: string, version: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version, e.g. a kube-apiserver at a release whose flags the configuration still sets.
  * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
  * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
+ * @property {string[]} snapshotTruncated Control planes whose EtcdSnapshot stream ends early, cutting its sha256 trailer short (the stream itself ends well).
+ * @property {string[]} etcdWaiting Control planes whose etcd service stays `Waiting` (its /var/lib volume not mounted, CRI not up: early in a boot), until removed from `cluster.etcdWaiting`.
  * @property {string[]} rejectObjects Objects the Kubernetes API refuses to apply (422 Invalid), as `Kind/namespace/name` (namespace empty for a cluster-wide kind), e.g. a manifest whose field the new release no longer takes.
  * @property {string[]} clockBehindAfterReboot Nodes whose clock is an hour behind after their next reboot, so their boot time goes backwards (a VM whose RTC drifted): only the boot id tells that they rebooted.
  */
@@ -96,6 +98,8 @@ function noFaults() {
     clockBehindAfterReboot: [],
     snapshotFails: [],
     snapshotEmpty: [],
+    snapshotTruncated: [],
+    etcdWaiting: [],
     rejectObjects: [],
   };
 }
@@ -124,6 +128,10 @@ class FakeCluster {
     this.faults = { ...noFaults(), ...(options.faults ?? {}) };
     /** Control planes whose etcd waits for a bootstrap. @type {Set<string>} */
     this.awaitingBootstrap = new Set(options.awaitingBootstrap ?? []);
+    /** Control planes whose etcd service is `Waiting`. @type {Set<string>} */
+    this.etcdWaiting = new Set(this.faults.etcdWaiting);
+    /** Control plane -> why its etcd service `Failed` (a restore that failed). @type {Map<string, string>} */
+    this.etcdFailed = new Map();
     /** Who holds the VIP now, when the cluster has one. @type {{ holder: string, moveMs: number } | undefined} */
     this.vip = options.vip === undefined ? undefined : { ...options.vip };
     /** @readonly */
@@ -208,6 +216,18 @@ class FakeCluster {
     for (const o of node.manifestObjects())
       if (this.kube.objects.createIfMissing(o, "talos") && how.quiet !== true)
         this.log.record(node.name, "manifest-created", `${o.kind}/${o.metadata?.name}`);
+  }
+
+  /**
+   * Disaster: etcd loses its quorum on every control plane at once (its peers' data
+   * gone, say), as in Talos's disaster-recovery guide. Each member still runs, with
+   * its own data, but reports "etcdserver: no leader"; Kubernetes cannot write. Only a
+   * recovery brings etcd back: wipe each control plane's EPHEMERAL (a Reset that keeps
+   * STATE), then a recovering Bootstrap on one of them.
+   */
+  loseEtcd() {
+    this.etcd.loseQuorum();
+    this.log.record("etcd", "quorum", "lost", "every member reports no leader");
   }
 
   /** @param {string} name */

@@ -50,22 +50,63 @@ class FakeEtcd {
     this.leader = this.members.find((m) => !m.isLearner)?.id;
     /** Grows with every membership change. */
     this.raftIndex = 1000;
-    /** The database a snapshot streams: random bytes, replaced by a recovery. @type {Buffer} */
-    this.data = crypto.randomBytes(200 * 1024 + 7);
+    /**
+     * The database (bbolt, whole 4 KiB pages): random bytes, replaced by a recovery.
+     * @type {Buffer}
+     */
+    this.db = crypto.randomBytes(50 * 4096);
+    /** Quorum lost (`loseQuorum`): every member reports errors, none leads. */
+    this.quorumLost = false;
   }
 
   /**
-   * Starts etcd afresh on `node` from `snapshot` (a recovering bootstrap) or empty: it
-   * is the only member until others join.
-   * @param {{ name: string, ip: string }} node
-   * @param {Buffer | undefined} snapshot
+   * What a snapshot streams, as etcd's Maintenance.Snapshot does: the database, then
+   * the sha256 of it (32 bytes), so the size is a multiple of 512 plus 32.
    */
-  bootstrap(node, snapshot) {
+  get data() {
+    return Buffer.concat([this.db, crypto.createHash("sha256").update(this.db).digest()]);
+  }
+
+  /** Every member loses its peers: no leader, no quorum, until a recovery. */
+  loseQuorum() {
+    this.quorumLost = true;
+    this.leader = undefined;
+  }
+
+  /**
+   * What etcd's restore makes of an uploaded file (etcdutl's snapshot restore): a
+   * trailing sha256 (size 512n+32) is checked unless `skipHashCheck`, then cut off; a
+   * file without one is refused unless `skipHashCheck` (a copy of the data directory).
+   * Returns the database, or why the restore failed.
+   * @param {Buffer} file
+   * @param {boolean} skipHashCheck
+   * @returns {{ db: Buffer } | { error: string }}
+   */
+  static restore(file, skipHashCheck) {
+    const hasHash = file.length % 512 === 32;
+    if (!hasHash && !skipHashCheck)
+      return { error: "snapshot missing hash but --skip-hash-check=false" };
+    if (!hasHash) return { db: file };
+    const db = file.subarray(0, file.length - 32);
+    const want = file.subarray(file.length - 32).toString("hex");
+    const have = crypto.createHash("sha256").update(db).digest("hex");
+    if (!skipHashCheck && want !== have) return { error: `expected sha256 ${want}, got ${have}` };
+    return { db: Buffer.from(db) };
+  }
+
+  /**
+   * Starts etcd afresh on `node` from a restored database (a recovering bootstrap) or
+   * empty: it is the only member until others join.
+   * @param {{ name: string, ip: string }} node
+   * @param {Buffer | undefined} db
+   */
+  bootstrap(node, db) {
     const id = memberId();
     this.members = [{ id, hostname: node.name, ip: node.ip, isLearner: false }];
     this.leader = id;
+    this.quorumLost = false;
     this.raftIndex++;
-    if (snapshot !== undefined) this.data = snapshot;
+    if (db !== undefined) this.db = db;
   }
 
   /** A control plane joining a running etcd. @param {{ name: string, ip: string }} node */
@@ -83,6 +124,7 @@ class FakeEtcd {
   /** Whether the member on node `name` is up and not faulted. @param {string} name */
   healthy(name) {
     return (
+      !this.quorumLost &&
       this.memberOf(name) !== undefined &&
       this.health.isUp(name) &&
       !this.health.unhealthy.includes(name)

@@ -16,6 +16,7 @@ const { writeTarGz } = require("../lib/tar");
 const { maintenanceServerCert } = require("./certs");
 const { isDeepStrictEqual } = require("node:util");
 const resources = require("./talosResources");
+const { FakeEtcd } = require("./etcd");
 
 /**
  * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset" | "maintenance"} NodePhase
@@ -178,28 +179,47 @@ class FakeTalosNode {
       this.role === "controlplane"
         ? ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd"]
         : ["apid", "containerd", "cri", "kubelet", "machined"];
-    const waiting = this.cluster.awaitingBootstrap.has(this.name);
+    const c = this.cluster;
+    const etcdState = this.etcdServiceState();
     return ids
-      .filter(
-        (id) => id !== "etcd" || waiting || this.cluster.etcd.memberOf(this.name) !== undefined,
-      )
+      .filter((id) => id !== "etcd" || etcdState !== undefined)
       .map((id) => {
-        // Talos holds etcd in its pre-start step until the cluster is bootstrapped.
-        if (id === "etcd" && waiting)
-          return {
-            id,
-            state: "Preparing",
-            healthy: false,
-            lastMessage: "waiting for the etcd bootstrap",
-          };
-        const sick = id === "etcd" && !this.cluster.etcd.healthy(this.name);
+        if (id === "etcd" && etcdState !== undefined && etcdState.state !== "Running")
+          return { id, healthy: false, ...etcdState };
+        const sick = id === "etcd" && !c.etcd.healthy(this.name);
         return {
           id,
           state: "Running",
           healthy: !sick,
-          lastMessage: sick ? "etcd member is unhealthy (fault injected)" : "",
+          lastMessage: !sick
+            ? ""
+            : c.etcd.quorumLost
+              ? "etcdserver: no leader"
+              : "etcd member is unhealthy (fault injected)",
         };
       });
+  }
+
+  /**
+   * The etcd service's state, as Talos's service runner reports it
+   * (`internal/app/machined/pkg/system/service_runner.go`): `Waiting` while its
+   * conditions and its `/var/lib` volume are not there yet, `Preparing` while its
+   * pre-start step waits to join or be bootstrapped (data directory empty), `Failed`
+   * when that step failed (a restore that did not verify), `Running` as a member.
+   * Undefined on a worker, or a control plane the fake keeps out of etcd.
+   * @returns {{ state: string, lastMessage: string } | undefined}
+   */
+  etcdServiceState() {
+    const c = this.cluster;
+    if (this.role !== "controlplane") return undefined;
+    const failed = c.etcdFailed.get(this.name);
+    if (failed !== undefined) return { state: "Failed", lastMessage: failed };
+    if (c.etcdWaiting.has(this.name))
+      return { state: "Waiting", lastMessage: "Waiting for volume /var/lib to be mounted" };
+    if (c.awaitingBootstrap.has(this.name))
+      return { state: "Preparing", lastMessage: "Running pre state" };
+    if (c.etcd.memberOf(this.name) !== undefined) return { state: "Running", lastMessage: "" };
+    return undefined;
   }
 
   /**
@@ -536,6 +556,42 @@ class FakeTalosNode {
     };
   }
 
+  /**
+   * A reset that wiped EPHEMERAL and kept STATE: down, then up again with the same
+   * configuration and an empty /var. A control plane's etcd has lost its data: it is
+   * no longer a member and waits (`Preparing`), joining only an etcd that has quorum.
+   * @private
+   * @param {string} wiped
+   */
+  async rebootWithoutEtcdData(wiped) {
+    const c = this.cluster;
+    this.setPhase("reset", wiped);
+    if (this.role === "controlplane") {
+      c.etcd.remove(this.name);
+      c.etcdFailed.delete(this.name);
+      c.awaitingBootstrap.add(this.name);
+    }
+    await this.halt();
+    this.after(c.options.rebootMs, async () => {
+      this.newBoot();
+      await this.listen();
+      this.setPhase("running", `boot ${this.boots}, ${wiped}`);
+      this.refresh({ restart: false });
+      this.startStaticPods();
+      if (this.role === "controlplane" && c.etcd.members.length > 0 && !c.etcd.quorumLost)
+        this.after(5, () => this.joinEtcd());
+    });
+  }
+
+  /** A control plane whose etcd waits joins the running etcd. */
+  joinEtcd() {
+    const c = this.cluster;
+    if (!c.awaitingBootstrap.has(this.name) || c.etcd.members.length === 0) return;
+    c.awaitingBootstrap.delete(this.name);
+    c.etcd.join(this);
+    c.log.record(this.name, "etcd", "joined");
+  }
+
   /** @private */
   requireControlPlane() {
     if (this.role !== "controlplane")
@@ -618,7 +674,11 @@ class FakeTalosNode {
                 isLearner: me.isLearner,
                 errors: etcd.healthy(this.name)
                   ? []
-                  : ["etcdserver: member is unhealthy (fault injected)"],
+                  : [
+                      etcd.quorumLost
+                        ? "etcdserver: no leader"
+                        : "etcdserver: member is unhealthy (fault injected)",
+                    ],
                 protocolVersion: "3.6.0",
                 storageVersion: "3.6.0",
                 dbSize: "1048576",
@@ -680,6 +740,14 @@ class FakeTalosNode {
         }
         this.wiped = (req.systemPartitionsToWipe ?? []).map((/** @type {any} */ p) => p.label);
         const wiped = `wiped ${this.wiped.length === 0 ? "all" : this.wiped.join(",")}`;
+        // EPHEMERAL alone keeps STATE (the configuration): the node boots back into the
+        // cluster with an empty /var, so a control plane's etcd has no data and waits
+        // (Talos's disaster-recovery guide wipes exactly this before a recovery).
+        const keepsState = this.wiped.length > 0 && this.wiped.every((l) => l === "EPHEMERAL");
+        if (keepsState && req.reboot === true) {
+          setImmediate(() => void this.rebootWithoutEtcdData(wiped));
+          return { messages: [{ actorId: crypto.randomUUID() }] };
+        }
         setImmediate(() => {
           this.setPhase("reset", wiped);
           void this.halt().then(() => {
@@ -744,7 +812,11 @@ class FakeTalosNode {
         this.requireMember();
         const faults = this.cluster.faults;
         if (faults.snapshotEmpty.includes(this.name)) return;
-        const data = etcd.data;
+        // A member streams its own database even without quorum (etcd's Maintenance
+        // Snapshot reads the local backend); the truncation fault cuts the trailer short.
+        const data = faults.snapshotTruncated.includes(this.name)
+          ? etcd.data.subarray(0, etcd.data.length - 7)
+          : etcd.data;
         const third = Math.ceil(data.length / 3);
         for (let i = 0; i < data.length; i += third) {
           if (i > 0 && faults.snapshotFails.includes(this.name))
@@ -754,36 +826,62 @@ class FakeTalosNode {
         this.cluster.log.record(this.name, "snapshot-sent", sha256(data), `${data.length} bytes`);
       }),
       Bootstrap: this.wrapUnary("Bootstrap", (req) => {
-        this.requireControlPlane();
-        // Talos refuses to bootstrap over an etcd that has data (v1alpha1_server.go Bootstrap).
-        if (
-          etcd.memberOf(this.name) !== undefined ||
-          !this.cluster.awaitingBootstrap.has(this.name)
-        )
-          throw rpcError(grpc.status.FAILED_PRECONDITION, "etcd data directory is not empty");
-        if (req.recoverEtcd && this.uploadedSnapshot === undefined)
+        const c = this.cluster;
+        // v1alpha1_server.go Bootstrap, in its order: CRI up (the fake's Waiting stands
+        // for a boot not that far yet), a control plane, an empty etcd data directory.
+        if (c.etcdWaiting.has(this.name))
+          throw rpcError(grpc.status.FAILED_PRECONDITION, "bootstrap is not available yet");
+        if (this.role !== "controlplane")
           throw rpcError(
-            grpc.status.FAILED_PRECONDITION,
-            "no etcd snapshot was uploaded for the recovery",
+            grpc.status.UNIMPLEMENTED,
+            "bootstrap is only available on control plane nodes",
           );
-        etcd.bootstrap(this, req.recoverEtcd ? this.uploadedSnapshot : undefined);
-        this.cluster.awaitingBootstrap.delete(this.name);
-        this.cluster.log.record(
-          this.name,
-          "etcd",
-          "bootstrapped",
-          req.recoverEtcd ? `from ${sha256(etcd.data)}` : "empty",
-        );
-        // The other control planes waiting for etcd join it, as Talos's do once it answers.
-        for (const other of this.cluster.nodes) {
-          if (other.role !== "controlplane" || !this.cluster.awaitingBootstrap.has(other.name))
-            continue;
-          this.after(5, () => {
-            this.cluster.awaitingBootstrap.delete(other.name);
-            etcd.join(other);
-            this.cluster.log.record(other.name, "etcd", "joined");
-          });
-        }
+        if (!c.awaitingBootstrap.has(this.name) && !c.etcdFailed.has(this.name))
+          throw rpcError(grpc.status.ALREADY_EXISTS, "etcd data directory is not empty");
+        const recover = req.recoverEtcd === true;
+        const upload = this.uploadedSnapshot;
+        this.uploadedSnapshot = undefined;
+        c.awaitingBootstrap.delete(this.name);
+        c.etcdFailed.delete(this.name);
+        c.log.record(this.name, "etcd", "bootstrap-requested", recover ? "recover" : "empty");
+        // The restore runs in etcd's pre-start step after Bootstrap has answered
+        // (services/etcd.go BootstrapEtcd, recoverFromSnapshot): a file that does not
+        // verify shows as a Failed etcd service, not as an error here.
+        this.after(5, () => {
+          /** @type {Buffer | undefined} */
+          let db;
+          if (recover) {
+            const restored =
+              upload === undefined
+                ? {
+                    error:
+                      "error verifying snapshot: open /var/lib/etcd.snapshot: no such file or directory",
+                  }
+                : FakeEtcd.restore(upload, req.recoverSkipHashCheck === true);
+            if ("error" in restored) {
+              const why = restored.error.startsWith("error verifying")
+                ? restored.error
+                : `error recovering from the snapshot: ${restored.error}`;
+              c.etcdFailed.set(this.name, `Failed to run pre stage: ${why}`);
+              c.log.record(this.name, "etcd", "failed", why);
+              return;
+            }
+            db = restored.db;
+          }
+          etcd.bootstrap(this, db);
+          c.log.record(
+            this.name,
+            "etcd",
+            "bootstrapped",
+            // The restored database as a snapshot of it would stream (its sha256 appended).
+            recover ? `from ${sha256(etcd.data)}` : "empty",
+          );
+          // The other control planes waiting for etcd join it, as Talos's do once it answers.
+          for (const other of c.nodes) {
+            if (other.role !== "controlplane" || !c.awaitingBootstrap.has(other.name)) continue;
+            this.after(5, () => other.joinEtcd());
+          }
+        });
         return { messages: [{}] };
       }),
       Kubeconfig: this.wrapStream("Kubeconfig", async (c) => {
@@ -852,8 +950,8 @@ class FakeTalosNode {
   }
 
   /**
-   * EtcdRecover, a client stream: the snapshot a recovering Bootstrap starts etcd from.
-   * Talos takes it only while etcd waits for a bootstrap.
+   * EtcdRecover, a client stream: the file a recovering Bootstrap restores etcd from,
+   * kept as uploaded until that Bootstrap.
    * @private
    * @param {grpc.ServerReadableStream<any, any>} c
    * @param {grpc.sendUnaryData<any>} cb
@@ -867,15 +965,15 @@ class FakeTalosNode {
         this.cluster.log.record(this.name, "EtcdRecover", grpc.status[code] ?? "UNKNOWN", details);
         cb(rpcError(code, details));
       };
+      // v1alpha1_server.go EtcdRecover: refused until /var/lib exists (the etcd service
+      // waits for that volume), then only on a control plane. It does not look at etcd's
+      // state: an upload to a node that runs etcd is taken, and Bootstrap refuses later.
+      if (this.cluster.etcdWaiting.has(this.name))
+        return fail(grpc.status.FAILED_PRECONDITION, "etcd service is not ready for recovery yet");
       if (this.role !== "controlplane")
         return fail(
-          grpc.status.FAILED_PRECONDITION,
-          `${this.name} is a worker: etcd does not run here`,
-        );
-      if (!this.cluster.awaitingBootstrap.has(this.name))
-        return fail(
-          grpc.status.FAILED_PRECONDITION,
-          "etcd is running here: a snapshot is taken only before a bootstrap",
+          grpc.status.UNIMPLEMENTED,
+          "etcd recover is only available on control plane nodes",
         );
       this.uploadedSnapshot = Buffer.concat(chunks);
       this.cluster.log.record(

@@ -778,6 +778,9 @@ class TalosClient {
    */
   async etcdSnapshot(node, file) {
     const partial = `${file}.partial`;
+    // One an earlier run left behind (killed mid-stream) goes first; then the file is
+    // created exclusively, so nothing else's file, nor a link planted there, is written.
+    fs.rmSync(partial, { force: true });
     /** @type {number | undefined} */
     let fd;
     const hash = crypto.createHash("sha256");
@@ -796,7 +799,7 @@ class TalosClient {
           onMessage: (m) => {
             const bytes = Buffer.from(m.bytes ?? []);
             // Opened at the first chunk: a retry (only before any chunk) starts clean.
-            fd ??= fs.openSync(partial, "w", 0o600);
+            fd ??= fs.openSync(partial, "wx", 0o600);
             fs.writeSync(fd, bytes);
             hash.update(bytes);
             size += bytes.length;

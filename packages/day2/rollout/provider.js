@@ -29,7 +29,8 @@ const { configStep } = require("./config");
 const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
 const { etcdHealth } = require("./preflight");
-const { takeSnapshot, pruneSnapshots } = require("../lib/snapshots");
+const { takeSnapshot, pruneSnapshots, caFingerprint } = require("../lib/snapshots");
+const { talosCredentials } = require("../lib/credentials");
 const { duration, wrap, TERMINAL_WIDTH } = require("../lib/text");
 const path = require("node:path");
 
@@ -237,6 +238,10 @@ async function snapshotFirst(session, how) {
       takeSnapshot(session.talos, {
         dir: how.dir,
         cluster: session.news.cluster,
+        // Whose cluster it is, beyond the name: recover compares it with the CA it trusts.
+        caFingerprint: caFingerprint(
+          talosCredentials(/** @type {Record<string, unknown>} */ (session.news.credentials)).ca,
+        ),
         node: /** @type {string} */ (node),
         why: how.why,
         now: how.now,
