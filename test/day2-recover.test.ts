@@ -78,7 +78,8 @@ async function snapshot(r: Rig, inventory = LARGE) {
 
 describe("disaster recovery drill: three control planes lose etcd", () => {
   it("saves first, refuses what would lose data, restores, and every control plane becomes a healthy member", async () => {
-    const r = await rig(LARGE);
+    // etcd takes 100 ms to restart after the bootstrap: recover polls through `Finished`.
+    const r = await rig(LARGE, { etcdRestoreMs: 100 });
     const other = await rig(DEV);
     const talos = talosFor(r.cluster);
     const scratch = tempDir("drill");
@@ -297,7 +298,7 @@ describe("disaster recovery drill: three control planes lose etcd", () => {
 
 describe("the fake's EtcdRecover and Bootstrap answer as Talos's server does (v1alpha1_server.go)", () => {
   it("Waiting: not ready for recovery, bootstrap not available; a member: upload taken, bootstrap AlreadyExists; a worker: Unimplemented", async () => {
-    const c = await fake({ faults: { etcdWaiting: ["cp-2"] } });
+    const c = await fake({ faults: { etcdWaiting: ["cp-2"] }, etcdRestoreMs: 2000 });
     const talos = talosFor(c);
     const scratch = tempDir("fake-recover");
     try {
@@ -335,6 +336,19 @@ describe("the fake's EtcdRecover and Bootstrap answer as Talos's server does (v1
         await code(talos.bootstrap("w-1", {})),
         "UNIMPLEMENTED: bootstrap is only available on control plane nodes",
       );
+      // Once /var/lib is there (Preparing, data gone): the bootstrap is taken, and the
+      // old service shows Finished while the new one starts.
+      c.etcdWaiting.delete("cp-2");
+      c.etcd.remove("cp-2");
+      c.awaitingBootstrap.add("cp-2");
+      assert.equal(await code(talos.bootstrap("cp-2", {})), "ok");
+      assert.deepEqual(
+        (await talos.serviceList("cp-2"))
+          .filter((s) => s.id === "etcd")
+          .map((s) => [s.state, s.lastMessage]),
+        [["Finished", "Bootstrap requested"]],
+      );
+      c.etcdWaiting.add("cp-3");
       // recover names the Waiting one and says to wait.
       const err = await day2
         .recoverEtcd(talos, {
@@ -355,7 +369,7 @@ describe("the fake's EtcdRecover and Bootstrap answer as Talos's server does (v1
         );
       assert.match(
         err.message,
-        /\n {2}cp-2's etcd is Waiting \(Waiting for volume \/var\/lib to be mounted\): not ready for a recovery yet; run recover again once it is Preparing \(talosctl -n 10\.20\.0\.12 service etcd\)\n/,
+        /\n {2}cp-3's etcd is Waiting \(Waiting for volume \/var\/lib to be mounted\): not ready for a recovery yet; run recover again once it is Preparing \(talosctl -n 10\.20\.0\.13 service etcd\)$/,
       );
     } finally {
       talos.close();

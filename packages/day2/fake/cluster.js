@@ -63,6 +63,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {number} [upgradeMs] Simulated time to stage an upgrade. Default: 5.
  * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
  * @property {number} [kubeletRestartMs] How long a running kubelet takes to restart at a new image (its Node NotReady, still at the old version). Default: 0.
+ * @property {number} [etcdRestoreMs] How long after a Bootstrap etcd's restart takes (service `Finished`, "Bootstrap requested"), before it restores and runs or fails. Default: 5.
  * @property {number} [rolloutMs] How long after a change a Deployment or DaemonSet reports every pod updated and available. Default: 5.
  * @property {(node: FakeNodeSpec) => string} [initialConfig] The configuration a node runs at first. Default: a minimal v1alpha1 document at the fake's Kubernetes version.
  * @property {Record<string, number>} [gpus] Node -> the nvidia.com/gpu count its Node advertises as allocatable (what the NVIDIA device plugin reports); a node not named advertises none.
@@ -119,6 +120,7 @@ class FakeCluster {
       upgradeMs: options.upgradeMs ?? 5,
       staticPodReadyMs: options.staticPodReadyMs ?? 5,
       rolloutMs: options.rolloutMs ?? 5,
+      etcdRestoreMs: options.etcdRestoreMs ?? 5,
       kubeletRestartMs: options.kubeletRestartMs ?? 0,
       initialConfig: options.initialConfig,
       gpus: { ...(options.gpus ?? {}) },
@@ -132,6 +134,8 @@ class FakeCluster {
     this.etcdWaiting = new Set(this.faults.etcdWaiting);
     /** Control plane -> why its etcd service `Failed` (a restore that failed). @type {Map<string, string>} */
     this.etcdFailed = new Map();
+    /** Control planes whose etcd a Bootstrap is restarting (`Finished`). @type {Set<string>} */
+    this.etcdBootstrapping = new Set();
     /** Who holds the VIP now, when the cluster has one. @type {{ holder: string, moveMs: number } | undefined} */
     this.vip = options.vip === undefined ? undefined : { ...options.vip };
     /** @readonly */

@@ -205,7 +205,8 @@ class FakeTalosNode {
    * (`internal/app/machined/pkg/system/service_runner.go`): `Waiting` while its
    * conditions and its `/var/lib` volume are not there yet, `Preparing` while its
    * pre-start step waits to join or be bootstrapped (data directory empty), `Failed`
-   * when that step failed (a restore that did not verify), `Running` as a member.
+   * when that step failed (a restore that did not verify), `Finished` ("Bootstrap
+   * requested") while a Bootstrap replaces the waiting service, `Running` as a member.
    * Undefined on a worker, or a control plane the fake keeps out of etcd.
    * @returns {{ state: string, lastMessage: string } | undefined}
    */
@@ -214,6 +215,8 @@ class FakeTalosNode {
     if (this.role !== "controlplane") return undefined;
     const failed = c.etcdFailed.get(this.name);
     if (failed !== undefined) return { state: "Failed", lastMessage: failed };
+    if (c.etcdBootstrapping.has(this.name))
+      return { state: "Finished", lastMessage: "Bootstrap requested" };
     if (c.etcdWaiting.has(this.name))
       return { state: "Waiting", lastMessage: "Waiting for volume /var/lib to be mounted" };
     if (c.awaitingBootstrap.has(this.name))
@@ -843,11 +846,15 @@ class FakeTalosNode {
         this.uploadedSnapshot = undefined;
         c.awaitingBootstrap.delete(this.name);
         c.etcdFailed.delete(this.name);
+        // Talos stops the waiting etcd and marks it Finished while the new one starts
+        // (services/etcd.go BootstrapEtcd).
+        c.etcdBootstrapping.add(this.name);
         c.log.record(this.name, "etcd", "bootstrap-requested", recover ? "recover" : "empty");
         // The restore runs in etcd's pre-start step after Bootstrap has answered
         // (services/etcd.go BootstrapEtcd, recoverFromSnapshot): a file that does not
         // verify shows as a Failed etcd service, not as an error here.
-        this.after(5, () => {
+        this.after(c.options.etcdRestoreMs, () => {
+          c.etcdBootstrapping.delete(this.name);
           /** @type {Buffer | undefined} */
           let db;
           if (recover) {

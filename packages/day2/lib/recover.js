@@ -267,14 +267,14 @@ async function recoverEtcd(talos, opts) {
   );
   let last = "no answer yet";
   for (;;) {
-    let done = false;
     try {
       const etcd = (await talos.serviceList(opts.node)).find((s) => s.id === "etcd");
       last =
         etcd === undefined
           ? "no etcd service"
           : `${etcd.state}${etcd.healthy ? ", healthy" : ""}${etcd.lastMessage ? ` (${etcd.lastMessage})` : ""}`;
-      if (etcd?.state === "Failed" || etcd?.state === "Finished")
+      // `Finished` ("Bootstrap requested") is the old service, stopped for the new one.
+      if (etcd?.state === "Failed")
         throw new RecoverError(
           `The restore failed on ${opts.node}: its etcd is ${last}. etcd did not take ${file.file}. Wipe ${opts.node}'s EPHEMERAL (talosctl -n ${opts.controlPlanes.find((c) => c.name === opts.node)?.ip} reset --graceful=false --reboot --system-labels-to-wipe=EPHEMERAL) and run recover again with another snapshot${file.dataDir ? "" : ", or a copy of a member's data directory with --from-data-dir"}.`,
           true,
@@ -294,8 +294,7 @@ async function recoverEtcd(talos, opts) {
       if (e instanceof RecoverError) throw e;
       last = /** @type {Error} */ (e).message;
     }
-    if (Date.now() >= until) done = true;
-    if (done)
+    if (Date.now() >= until)
       throw new RecoverError(
         `The snapshot was sent and the bootstrap accepted on ${opts.node}, but after ${Math.round(waitMs / 1000)} s etcd is not yet healthy with every answering control plane (${others.map((o) => o.name).join(", ") || "none"}) as a member: last seen ${last}. Watch it with npm run day2 -- status and talosctl -n <ip> service etcd; do not run recover again on a node whose etcd runs.`,
         true,
