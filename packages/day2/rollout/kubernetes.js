@@ -27,7 +27,14 @@ const { isDeepStrictEqual } = require("node:util");
 const YAML = require("yaml");
 const { delay } = require("../lib/retry");
 const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/resources");
-const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
+const {
+  compareVersions,
+  configHash,
+  filterBatches,
+  needs,
+  parseVersion,
+  unsupportedKubernetes,
+} = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const { syncManifests } = require("./manifests");
 const { isV1alpha1, v1alpha1 } = require("../lib/machineConfig");
@@ -332,12 +339,14 @@ async function kubernetesStep(session, rolled) {
         `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
       );
   });
-  // 2. Nothing the target removes may be in use: flags, gates, plugins, API versions.
-  const from = Math.min(
-    ...todo.map((n) => parseVersion(rolled[n]?.kubernetesVersion ?? "")?.minor ?? Infinity),
-  );
-  if (target !== null && Number.isFinite(from))
-    await upgradeChecks(session, todo, from, target.minor);
+  // 2. Nothing the step removes may be in use, on any node: flags, gates, plugins,
+  // API resources. The step starts at the lowest version recorded.
+  const from = todo
+    .map((n) => parseVersion(rolled[n]?.kubernetesVersion ?? ""))
+    .filter((v) => v !== null)
+    .sort(compareVersions)[0];
+  if (target !== null && from !== undefined)
+    await upgradeChecks(session, Object.keys(news.nodes), from, target);
   // 3. Every image, before anything changes, on the nodes not already there (a rerun).
   /** @type {string[]} */
   const behind = [];
