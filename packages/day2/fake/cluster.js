@@ -36,7 +36,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {Record<string, number>} resetIgnored Node -> how many Reset calls it answers and then ignores (the node keeps running).
  * @property {string[]} readDenied Nodes whose Read answers PermissionDenied, as for a talosconfig without the os:admin role.
  * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot.
- * @property {{ node: string, component: string, version: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version, e.g. a kube-apiserver at a release whose flags the configuration still sets.
+ * @property {{ node: string, component: string, version: string, flag?: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version (and, with `flag`, while its configuration's extraArgs carry that flag), e.g. a kube-apiserver at a release that rejects a flag an operator patch still sets.
  * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
  * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
  * @property {string[]} rejectObjects Objects the Kubernetes API refuses to apply (422 Invalid), as `Kind/namespace/name` (namespace empty for a cluster-wide kind), e.g. a manifest whose field the new release no longer takes.

@@ -339,6 +339,22 @@ class FakeTalosNode {
   }
 
   /**
+   * Whether a crashloops fault holds for this component as it is configured now: its
+   * image at the fault's version and, with a `flag`, that flag among its extraArgs.
+   * @param {string} component
+   */
+  crashloops(component) {
+    const args = YAML.parse(this.componentResource(component)?.yaml ?? "{}")?.extraArgs ?? {};
+    return this.cluster.faults.crashloops.some(
+      (f) =>
+        f.node === this.name &&
+        f.component === component &&
+        imageTag(this.staticPodImages[component] ?? "") === f.version &&
+        (f.flag === undefined || f.flag in args),
+    );
+  }
+
+  /**
    * The kubelet (re)starts static pods, after a boot (all of them) or when their
    * manifests changed: each Ready only after the fake's `staticPodReadyMs`; never with
    * the staticPodsNeverReady fault, nor one that crashloops at its current image.
@@ -354,15 +370,7 @@ class FakeTalosNode {
     const faults = this.cluster.faults;
     this.after(this.cluster.options.staticPodReadyMs, () => {
       if (!this.ready || faults.staticPodsNeverReady.includes(this.name)) return;
-      for (const c of components) {
-        const crashes = faults.crashloops.some(
-          (f) =>
-            f.node === this.name &&
-            f.component === c &&
-            imageTag(this.staticPodImages[c]) === f.version,
-        );
-        if (!crashes) this.podsNotReady.delete(c);
-      }
+      for (const c of components) if (!this.crashloops(c)) this.podsNotReady.delete(c);
       if (this.podsNotReady.size === 0) this.cluster.log.record(this.name, "static-pods", "ready");
     });
   }

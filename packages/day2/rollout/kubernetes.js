@@ -33,6 +33,7 @@ const {
   filterBatches,
   needs,
   parseVersion,
+  pathRefusal,
   unsupportedKubernetes,
 } = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
@@ -120,7 +121,7 @@ async function prePull(session, nodes, version) {
  * @param {Session} session
  * @param {string} node
  * @param {string[]} path e.g. `["cluster", "apiServer", "image"]`.
- * @param {string} value
+ * @param {unknown} value
  */
 async function patchRunning(session, node, path, value) {
   const running = await session.talos.resource(node, RESOURCES.machineConfig);
@@ -189,9 +190,29 @@ async function waitForStaticPod(session, node, c, version, image) {
 }
 
 /**
+ * The rendered section of a component (`cluster.apiServer`, ...) when it differs from
+ * the running one in more than the image (an operator patch added or fixed a flag, say),
+ * else null. Compared as parsed, as Talos compares configurations.
+ * @param {string} rendered
+ * @param {string} running
+ * @param {string} key
+ * @returns {Record<string, unknown> | null}
+ */
+function sectionFix(rendered, running, key) {
+  const want = { ...(v1alpha1(rendered).cluster?.[key] ?? {}) };
+  const have = { ...(v1alpha1(running).cluster?.[key] ?? {}) };
+  delete want.image;
+  delete have.image;
+  return isDeepStrictEqual(want, have) ? null : want;
+}
+
+/**
  * One component on one control plane: patch its image, wait for its configuration
- * resource to move, then for its pod. Skips the patch when the resource already has the
- * image (a rerun), but still waits for the pod.
+ * resource to move, then for its pod. When the inventory changed that component's own
+ * section (an operator patch, a fix of one), the rendered section goes in the same
+ * apply, every other image held where the node runs it, so a fix reaches the node
+ * before any wait on the component it fixes. Skips the patch when the resource already
+ * has the image and the section is as rendered (a rerun), but still waits for the pod.
  * @param {Session} session
  * @param {string} node
  * @param {Component} c
@@ -202,15 +223,23 @@ async function componentOnNode(session, node, c, image) {
   const t = session.talos;
   const before = await t.resource(node, { ...c.resource });
   const spec = YAML.parse(before?.yaml ?? "") ?? {};
-  if (before !== null && spec.image === image) {
+  const running = await t.resource(node, RESOURCES.machineConfig);
+  const fix = sectionFix(session.news.configs[node] ?? "", running?.yaml ?? "", c.key);
+  const asked = (session.asked[node] ??= {});
+  if (before !== null && spec.image === image && fix === null) {
+    asked[c.name] = { image, done: false };
     await waitForStaticPod(session, node, c, before.version, image);
+    asked[c.name] = { image, done: true };
     session.log(`${node}: ${c.name} already runs ${image}, skipped`);
     return false;
   }
   session.checkpoint(`${c.name} on ${node}`);
   const started = Date.now();
-  await session.step(node, `${c.name} → ${image} (no reboot)`, async () => {
-    await patchRunning(session, node, ["cluster", c.key, "image"], image);
+  const what = fix === null ? "" : ` with its configuration as the inventory renders it`;
+  asked[c.name] = { image, done: false };
+  await session.step(node, `${c.name} → ${image}${what} (no reboot)`, async () => {
+    if (fix === null) await patchRunning(session, node, ["cluster", c.key, "image"], image);
+    else await patchRunning(session, node, ["cluster", c.key], { ...fix, image });
     const after = await until(
       session,
       /** @returns {Promise<{ done: string } | { seen: string }>} */
@@ -225,6 +254,7 @@ async function componentOnNode(session, node, c, image) {
     );
     await waitForStaticPod(session, node, c, after, image);
   });
+  asked[c.name] = { image, done: true };
   session.finished(node, `${c.name} ${shortTag(image)}`, Date.now() - started);
   return true;
 }
@@ -261,8 +291,11 @@ async function kubeletOnNode(session, node, image, version) {
       (seen, s) =>
         `${node}: its kubelet did not report ${version} and Ready within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here and touched no later node. Check the node (talosctl -n ${node} logs kubelet), then run pulumi up again`,
     );
+  const asked = (session.asked[node] ??= {});
+  asked.kubelet = { image, done: false };
   if (set) {
     await wait();
+    asked.kubelet = { image, done: true };
     return false;
   }
   session.checkpoint(`the kubelet on ${node}`);
@@ -271,6 +304,7 @@ async function kubeletOnNode(session, node, image, version) {
     await patchRunning(session, node, ["machine", "kubelet", "image"], image);
     await wait();
   });
+  asked.kubelet = { image, done: true };
   session.finished(node, `kubelet ${shortTag(image)}`, Date.now() - started);
   return true;
 }
@@ -319,6 +353,57 @@ async function runsRendered(session, node) {
 }
 
 /**
+ * What each node runs now, read through Talos (COSI), which answers while no API server
+ * does (a single control plane whose kube-apiserver crashloops): on a control plane each
+ * component's image (its configuration resource) and kube-proxy's (the running
+ * configuration), and every node's kubelet image (its KubeletSpec); as image tags
+ * (`v1.35.2`). A node that does not answer is left out (its recorded state stands for it).
+ * @param {Session} session
+ * @param {string[]} nodes
+ * @returns {Promise<Record<string, Record<string, string>>>}
+ */
+async function runningTags(session, nodes) {
+  /** @type {Record<string, Record<string, string>>} */
+  const out = {};
+  await inParallel(nodes, async (n) => {
+    try {
+      out[n] = await componentTags(session.talos, n, session.news.nodes[n].role);
+    } catch (e) {
+      session.log(
+        `${n}: could not read what it runs (${/** @type {Error} */ (e).message}); its recorded state stands for it`,
+      );
+    }
+  });
+  return out;
+}
+
+/**
+ * One node's component image tags, read through Talos (see runningTags): also what
+ * `npm run day2 -- rollout --dry-run` shows.
+ * @param {import("../lib/talos").TalosClient} talos
+ * @param {string} node
+ * @param {"controlplane" | "worker"} role
+ * @returns {Promise<Record<string, string>>}
+ */
+async function componentTags(talos, node, role) {
+  /** @type {Record<string, string>} */
+  const tags = {};
+  const kubelet = await talos.resource(node, RESOURCES.kubeletSpec);
+  if (kubelet !== null) tags.kubelet = shortTag(YAML.parse(kubelet.yaml)?.image ?? "");
+  if (role === "controlplane") {
+    for (const c of COMPONENTS) {
+      const r = await talos.resource(node, { ...c.resource });
+      if (r !== null) tags[c.name] = shortTag(YAML.parse(r.yaml)?.image ?? "");
+    }
+    const proxy = v1alpha1((await talos.resource(node, RESOURCES.machineConfig))?.yaml ?? "")
+      .cluster?.proxy;
+    if (proxy?.disabled !== true && typeof proxy?.image === "string")
+      tags["kube-proxy"] = shortTag(proxy.image);
+  }
+  return tags;
+}
+
+/**
  * Brings the cluster to the inventory's Kubernetes version. Resolves whether it ran.
  * @param {Session} session
  * @param {Record<string, RolledNode>} rolled Updated in place as nodes finish.
@@ -326,8 +411,21 @@ async function runsRendered(session, node) {
 async function kubernetesStep(session, rolled) {
   const news = session.news;
   const version = `v${news.kubernetesVersion.replace(/^v/, "")}`;
-  const todo = Object.keys(news.nodes).filter((n) => needs(rolled[n], news, n).kubernetes);
-  if (todo.length === 0) return false;
+  const all = Object.keys(news.nodes);
+  const recorded = all.filter((n) => needs(rolled[n], news, n).kubernetes);
+  // The cluster, not the state, says what runs: after a failed run (or when the state
+  // asks for a move) every component that differs from the target is rolled, whatever
+  // was recorded, so a revert or a fix reaches what the failed run left behind.
+  const failedBefore = typeof session.olds.lastRun?.failed === "string";
+  if (recorded.length === 0 && !failedBefore) return false;
+  const runs = await runningTags(session, all);
+  const todo = all.filter(
+    (n) => recorded.includes(n) || Object.values(runs[n] ?? {}).some((tag) => tag !== version),
+  );
+  if (todo.length === 0) {
+    session.log(`Kubernetes ${version}: every node already runs it`);
+    return false;
+  }
   session.log(`Kubernetes upgrade to ${version}: ${todo.join(", ")}`);
   // 1. The nodes, not the state, say which Talos they run: each must support the target.
   const target = parseVersion(news.kubernetesVersion);
@@ -339,18 +437,35 @@ async function kubernetesStep(session, rolled) {
         `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
       );
   });
-  // 2. Nothing the step removes may be in use, on any node: flags, gates, plugins,
-  // API resources. The step starts at the lowest version recorded.
-  const from = todo
-    .map((n) => parseVersion(rolled[n]?.kubernetesVersion ?? ""))
-    .filter((v) => v !== null)
-    .sort(compareVersions)[0];
-  if (target !== null && from !== undefined)
-    await upgradeChecks(session, Object.keys(news.nodes), from, target);
+  // 2. The step starts at the lowest version any component runs (upstream's
+  // DetectLowestVersion, pkg/cluster/kubernetes/detect.go), or the lowest recorded where
+  // a node could not be read: it must be a path upstream allows, and nothing the step
+  // removes may be in use, on any node.
+  const seen = [
+    ...Object.values(runs).flatMap((r) => Object.values(r)),
+    ...all.filter((n) => runs[n] === undefined).map((n) => rolled[n]?.kubernetesVersion ?? ""),
+  ];
+  const lowest = seen
+    .map((v) => ({ text: v, v: parseVersion(v) }))
+    .filter((x) => x.v !== null)
+    .sort((a, b) => compareVersions(/** @type {any} */ (a.v), /** @type {any} */ (b.v)))[0];
+  if (target !== null && lowest !== undefined) {
+    const refused = pathRefusal(lowest.text, news.kubernetesVersion);
+    if (refused !== null)
+      throw new Error(
+        `the cluster's lowest component runs ${lowest.text}, so ${refused}; nothing was changed on any node`,
+      );
+    await upgradeChecks(session, all, /** @type {any} */ (lowest.v), target);
+  }
   // 3. Every image, before anything changes, on the nodes not already there (a rerun).
   /** @type {string[]} */
   const behind = [];
-  for (const n of todo) if ((await lagging(session, n, version)) !== "") behind.push(n);
+  for (const n of todo) {
+    // Without an API server (one control plane, its kube-apiserver crashlooping) what a
+    // node lags is unknown: it is pulled for (a pull of a present image is cheap).
+    const lags = await lagging(session, n, version).catch((e) => `unknown (${e.message})`);
+    if (lags !== "") behind.push(n);
+  }
   if (behind.length > 0) await prePull(session, behind, version);
   const cps = filterBatches(news.batches, (n) => news.nodes[n].role === "controlplane").flat();
   const images = Object.fromEntries(
@@ -428,4 +543,14 @@ async function manifestSync(session, why) {
   });
 }
 
-module.exports = { kubernetesStep, manifestSync, lagging, imagesFor, targetImages, patchRunning };
+module.exports = {
+  kubernetesStep,
+  manifestSync,
+  lagging,
+  imagesFor,
+  targetImages,
+  patchRunning,
+  runningTags,
+  componentTags,
+  sectionFix,
+};

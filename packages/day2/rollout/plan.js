@@ -412,6 +412,10 @@ function hashesOf(news) {
 function hasChanges(oldsIn, news) {
   const olds = normalizeOutputs(oldsIn);
   if (comparable(olds, olds.configHashes) !== comparable(news, hashesOf(news))) return true;
+  // A run that failed left the cluster between states the outputs cannot tell apart (a
+  // component half-way, a revert to the recorded version): the next up always updates,
+  // and the update reads what runs.
+  if (typeof olds.lastRun?.failed === "string") return true;
   // Stored state that lags the inputs (an older shape, a node rolled short).
   return Object.keys(news.nodes).some((n) => {
     const w = needs(olds.rolled[n], news, n);

@@ -173,6 +173,7 @@ function createRolloutProvider(opts = {}) {
             at: now().toISOString(),
             removed,
             warnings: session.warnings,
+            ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
           }),
         };
       } catch (e) {
@@ -182,6 +183,7 @@ function createRolloutProvider(opts = {}) {
             at: now().toISOString(),
             removed: progress.removed,
             warnings: session.warnings,
+            ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
             failed: message,
           })
         );

@@ -98,6 +98,12 @@ class Session {
     this.warnings = [];
     /** Where the run is (`Talos v1.13.3, control plane 2/3`), named on every line; "" between phases. */
     this.place = "";
+    /**
+     * What this run asked each node's components to run (`kube-apiserver`, ...,
+     * `kubelet`), and whether each got there: recorded in `lastRun.asked`.
+     * @type {Record<string, Record<string, { image: string, done: boolean }>>}
+     */
+    this.asked = {};
     /** What each node had done, for the closing summary. @type {{ node: string, what: string, ms: number }[]} */
     this.done = [];
   }

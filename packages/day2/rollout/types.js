@@ -94,7 +94,8 @@
  * @property {string} at ISO time the update finished (or failed).
  * @property {Record<string, RemovalReport>} removed
  * @property {string[]} warnings Lines the operator should read.
- * @property {string} [failed] Why the update failed, when it did; its progress is recorded all the same.
+ * @property {string} [failed] Why the update failed, when it did; its progress is recorded all the same. Stored outputs with it make the next diff a change, so a rerun, a revert or a fix always reaches `update`.
+ * @property {Record<string, Record<string, { image: string, done: boolean }>>} [asked] What the Kubernetes step asked each node's components (`kube-apiserver`, ..., `kubelet`) to run, and whether each got there.
  */
 
 /**
