@@ -206,4 +206,60 @@ describe("day2 rollout: a failed Kubernetes upgrade reverted or fixed", () => {
       c.stop();
     }
   });
+
+  it("waits as long as the inputs' waits say (upstream's by default), not the node timeout", async () => {
+    const c = await fake({
+      nodes: clusterNodes(0),
+      kubernetesVersion: "1.35.2",
+      faults: { crashloops: [{ node: "cp-2", component: "kube-apiserver", version: "v1.36.0" }] },
+    });
+    try {
+      const { provider } = providerFor();
+      const slowNode = { nodeTimeoutSeconds: 60 };
+      const created = (
+        await provider.create(inputsFor(c, { kubernetesVersion: "1.35.2", timing: slowNode }))
+      ).outs as RolloutOutputs;
+      const news = {
+        ...inputsFor(c, { kubernetesVersion: "1.36.0", timing: slowNode }),
+        waits: { controlPlanePodSeconds: 0.5, kubeletSeconds: 0.5, manifestsSeconds: 0.5 },
+      };
+      const started = Date.now();
+      const e = await rejection(provider.update("fake-rollout", created, news));
+      assert.match(e.message, /^cp-2: kube-apiserver did not become Ready .* within 0\.5 s/);
+      assert.match(e.message, /raise rollout\.waits\.controlPlanePodSeconds/);
+      assert.ok(Date.now() - started < 20_000, "not the 60 s node timeout");
+      // The waits alone are no change to roll.
+      const same = {
+        ...inputsFor(c, { kubernetesVersion: "1.35.2", timing: slowNode }),
+        waits: news.waits,
+      };
+      assert.equal(day2.rolloutPlan.hasChanges(created, same), false);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("a kubelet is patched only while its service is healthy: the run stops at a sick one", async () => {
+    const c = await fake({
+      nodes: clusterNodes(2),
+      kubernetesVersion: "1.35.2",
+      faults: { unhealthyKubelet: ["w-2"] },
+    });
+    try {
+      const { provider } = providerFor();
+      const created = (await provider.create(inputsFor(c, { kubernetesVersion: "1.35.2" })))
+        .outs as RolloutOutputs;
+      const e = await rejection(
+        provider.update("fake-rollout", created, inputsFor(c, { kubernetesVersion: "1.36.0" })),
+      );
+      assert.match(
+        e.message,
+        /^w-2: its kubelet is not healthy \(Running, healthy: false\), so it was not patched/,
+      );
+      assert.equal(c.node("w-2").kubeletVersion, "v1.35.2");
+      assert.equal(c.node("w-1").kubeletVersion, "v1.36.0");
+    } finally {
+      c.stop();
+    }
+  });
 });

@@ -22,6 +22,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string[]} neverComesBack Nodes that stay down after their next reboot.
  * @property {Record<string, string>} wrongVersionAfterUpgrade Node -> the Talos version it boots after an upgrade, whatever was staged.
  * @property {string[]} unhealthyEtcd Control planes whose etcd member reports errors.
+ * @property {string[]} unhealthyKubelet Nodes whose `kubelet` service reports unhealthy.
  * @property {string[] | undefined} etcdMembers The control planes that are etcd members (default: all); two names make a 2-member etcd.
  * @property {string[]} etcdLearners Members that are learners.
  * @property {string[]} pdbNeverAllows Pods (`namespace/name`) whose PodDisruptionBudget answers 429 for ever.
@@ -78,6 +79,7 @@ function noFaults() {
     neverComesBack: [],
     wrongVersionAfterUpgrade: {},
     unhealthyEtcd: [],
+    unhealthyKubelet: [],
     etcdMembers: undefined,
     etcdLearners: [],
     pdbNeverAllows: [],

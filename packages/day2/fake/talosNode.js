@@ -192,12 +192,18 @@ class FakeTalosNode {
             healthy: false,
             lastMessage: "waiting for the etcd bootstrap",
           };
-        const sick = id === "etcd" && !this.cluster.etcd.healthy(this.name);
+        const sick =
+          (id === "etcd" && !this.cluster.etcd.healthy(this.name)) ||
+          (id === "kubelet" && this.cluster.faults.unhealthyKubelet.includes(this.name));
         return {
           id,
           state: "Running",
           healthy: !sick,
-          lastMessage: sick ? "etcd member is unhealthy (fault injected)" : "",
+          lastMessage: !sick
+            ? ""
+            : id === "etcd"
+              ? "etcd member is unhealthy (fault injected)"
+              : "kubelet is unhealthy (fault injected)",
         };
       });
   }

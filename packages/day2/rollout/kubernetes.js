@@ -142,12 +142,13 @@ async function patchRunning(session, node, path, value) {
  * Waits until `fn` returns a value other than undefined, or fails naming what was seen.
  * @template T
  * @param {Session} session
+ * @param {number} ms How long: one of `session.waits`.
  * @param {() => Promise<{ done: T } | { seen: string }>} fn
  * @param {(seen: string, seconds: number) => string} failure
  * @returns {Promise<T>}
  */
-async function until(session, fn, failure) {
-  const deadline = Date.now() + session.timing.nodeTimeoutMs;
+async function until(session, ms, fn, failure) {
+  const deadline = Date.now() + ms;
   for (;;) {
     let seen;
     try {
@@ -157,7 +158,7 @@ async function until(session, fn, failure) {
     } catch (e) {
       seen = /** @type {Error} */ (e).message;
     }
-    if (Date.now() >= deadline) throw new Error(failure(seen, session.timing.nodeTimeoutMs / 1000));
+    if (Date.now() >= deadline) throw new Error(failure(seen, ms / 1000));
     await delay(session.timing.pollMs);
   }
 }
@@ -174,6 +175,7 @@ async function waitForStaticPod(session, node, c, version, image) {
   const kube = await session.kube();
   await until(
     session,
+    session.waits.podMs,
     async () => {
       const pod = (await kube.listPods(node)).find(
         (p) => p.mirror && p.containers.some((x) => x.name === c.name),
@@ -185,7 +187,7 @@ async function waitForStaticPod(session, node, c, version, image) {
       return { done: undefined };
     },
     (seen, s) =>
-      `${node}: ${c.name} did not become Ready at ${image} (configuration version ${version}) within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here, and no later node or component was touched. Check its logs (talosctl -n ${node} logs ${c.name}, kubectl -n kube-system logs ${c.name}-${node}), fix the cause (a flag the new release removed, say), then run pulumi up again`,
+      `${node}: ${c.name} did not become Ready at ${image} (configuration version ${version}) within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here, and no later node or component was touched. Check its logs (talosctl -n ${node} logs ${c.name}, kubectl -n kube-system logs ${c.name}-${node}), fix the cause (a flag the new release removed, say) and run pulumi up again, or set kubernetes.version back to revert what moved (a slow start: raise rollout.waits.controlPlanePodSeconds in cluster.yaml)`,
   );
 }
 
@@ -242,6 +244,7 @@ async function componentOnNode(session, node, c, image) {
     else await patchRunning(session, node, ["cluster", c.key], { ...fix, image });
     const after = await until(
       session,
+      session.waits.podMs,
       /** @returns {Promise<{ done: string } | { seen: string }>} */
       async () => {
         const r = await t.resource(node, { ...c.resource });
@@ -281,6 +284,7 @@ async function kubeletOnNode(session, node, image, version) {
   const wait = () =>
     until(
       session,
+      session.waits.kubeletMs,
       async () => {
         const n = await kube.getNode(node);
         if (n === null) return { seen: "no Node object" };
@@ -298,6 +302,13 @@ async function kubeletOnNode(session, node, image, version) {
     asked.kubelet = { image, done: true };
     return false;
   }
+  // Upstream patches a kubelet only while its service runs healthy (kubelet.go): a
+  // sick kubelet is not made sicker by a new image.
+  const service = (await t.serviceList(node)).find((s) => s.id === "kubelet");
+  if (service === undefined || service.state !== "Running" || !service.healthy)
+    throw new Error(
+      `${node}: its kubelet is not healthy (${service === undefined ? "no kubelet service" : `${service.state}, healthy: ${service.healthy}`}), so it was not patched; the Kubernetes upgrade stopped here and touched no later node. Check it (talosctl -n ${node} service kubelet), then run pulumi up again`,
+    );
   session.checkpoint(`the kubelet on ${node}`);
   const started = Date.now();
   await session.step(node, `kubelet → ${image} (no reboot)`, async () => {
@@ -536,7 +547,7 @@ async function manifestSync(session, why) {
       kube,
       node: cp,
       log: (l) => session.log(l),
-      timing: { timeoutMs: session.timing.nodeTimeoutMs, pollMs: session.timing.pollMs },
+      timing: { timeoutMs: session.waits.manifestsMs, pollMs: session.timing.pollMs },
     });
     if (r.applied.length === 0 && r.pruned.length === 0)
       session.log("bootstrap manifests: the cluster already matches what Talos renders");

@@ -363,7 +363,8 @@ function endpointRefusal(olds, news) {
  * @param {Record<string, string>} hashes
  */
 function comparable(v, hashes) {
-  // The backup settings are read at the next update; changing them alone rolls nothing.
+  // The backup settings and the waits are read at the next update; changing them alone
+  // rolls nothing.
   const {
     configs: _c,
     configHashes: _h,
@@ -371,6 +372,7 @@ function comparable(v, hashes) {
     lastRun: _l,
     __provider: _p,
     backups: _b,
+    waits: _w,
     kubernetesSupport: _k,
     ...rest
   } = v;

@@ -61,6 +61,18 @@ class Session {
       drainTimeoutMs: Math.max(0, opts.news.timing?.drainTimeoutSeconds ?? 300) * 1000,
       pollMs: Math.max(1, opts.news.timing?.pollMs ?? 2000),
     };
+    const waits = opts.news.waits;
+    const node = this.timing.nodeTimeoutMs;
+    /**
+     * The Kubernetes upgrade's waits (inputs `waits`, upstream's by default); without
+     * them (state from before) the node timeout, as before.
+     * @readonly
+     */
+    this.waits = {
+      podMs: waits === undefined ? node : Math.max(0, waits.controlPlanePodSeconds) * 1000,
+      kubeletMs: waits === undefined ? node : Math.max(0, waits.kubeletSeconds) * 1000,
+      manifestsMs: waits === undefined ? node : Math.max(0, waits.manifestsSeconds) * 1000,
+    };
     /** @private */ this.emit = opts.log;
     /** Every node the run may address: the old inventory's and the new one's. */
     const all = { ...(opts.olds.nodes ?? {}), ...opts.news.nodes };

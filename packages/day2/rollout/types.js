@@ -59,7 +59,17 @@
  * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
+ * @property {RolloutWaits} [waits] The Kubernetes upgrade's waits (cluster.yaml `rollout.waits`); absent in state written before it existed: `timing.nodeTimeoutSeconds` then bounds every wait, as before. Changing them alone rolls nothing.
  * @property {{ talosMinor: number, oldestKubernetesMinor: number, newestKubernetesMinor: number }[]} [kubernetesSupport] em-infra's table of the Kubernetes minors each Talos minor runs; absent in older state (no check then).
+ */
+
+/**
+ * How long the Kubernetes upgrade waits, upstream's values by default (talosctl
+ * upgrade-k8s, Talos v1.13.9).
+ * @typedef {object} RolloutWaits
+ * @property {number} controlPlanePodSeconds For a control-plane static pod at its new configuration and Ready, per node.
+ * @property {number} kubeletSeconds For a kubelet at its new version and its Node Ready, per node.
+ * @property {number} manifestsSeconds For the bootstrap manifests' objects to roll out.
  */
 
 /**
