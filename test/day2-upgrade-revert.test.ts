@@ -262,4 +262,25 @@ describe("day2 rollout: a failed Kubernetes upgrade reverted or fixed", () => {
       c.stop();
     }
   });
+
+  it("judges the path from the lowest version the cluster runs, not the stored one: preview lets 1.35 -> 1.36 through, the update refuses a cluster still at 1.34", async () => {
+    const c = await fake({ nodes: clusterNodes(1), kubernetesVersion: "1.34.5" });
+    try {
+      const { provider } = providerFor();
+      // The state claims 1.35.2 (say, written by hand or by an older em-infra).
+      const created = (await provider.create(inputsFor(c, { kubernetesVersion: "1.35.2" })))
+        .outs as RolloutOutputs;
+      const news = inputsFor(c, { kubernetesVersion: "1.36.0" });
+      assert.deepEqual(day2.rolloutPlan.refusals(created, news), []);
+      const mark = c.log.entries.length;
+      const e = await rejection(provider.update("fake-rollout", created, news));
+      assert.match(
+        e.message,
+        /the cluster's lowest component runs v1\.34\.5, so v1\.34\.5 -> 1\.36\.0 skips a minor release.*nothing was changed on any node/,
+      );
+      for (const n of c.nodes) assert.deepEqual(touches(c, n.name, mark), [], n.name);
+    } finally {
+      c.stop();
+    }
+  });
 });
