@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PROJECT_ROOT } from "../lib/projectRoot";
 import {
   FACTS_DIR,
   FACT_SOURCES,
@@ -21,18 +22,24 @@ function main(argv: readonly string[]): number {
       console.error(`${source.name}: upstream files absent under ${UPSTREAM_DIR}`);
       return 2;
     }
-    const file = path.join(FACTS_DIR, `${source.name}.json`);
     const text = factsText(buildFacts(source));
-    const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-    if (current === text) {
-      console.log(`${source.name}: up to date`);
-    } else if (check) {
-      console.log(`${source.name}: stale (run npm run facts)`);
-      stale++;
-    } else {
-      fs.mkdirSync(FACTS_DIR, { recursive: true });
-      fs.writeFileSync(file, text);
-      console.log(`${source.name}: written to ${path.relative(process.cwd(), file)}`);
+    const files = [
+      path.join(FACTS_DIR, `${source.name}.json`),
+      ...(source.copies ?? []).map((c) => path.join(PROJECT_ROOT, c)),
+    ];
+    for (const file of files) {
+      const shown = path.relative(process.cwd(), file);
+      const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+      if (current === text) {
+        console.log(`${source.name}: ${shown} up to date`);
+      } else if (check) {
+        console.log(`${source.name}: ${shown} stale (run npm run facts)`);
+        stale++;
+      } else {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+        console.log(`${source.name}: written to ${shown}`);
+      }
     }
   }
   return stale > 0 ? 1 : 0;

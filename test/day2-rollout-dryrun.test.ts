@@ -114,7 +114,7 @@ describe("day2 rollout --dry-run", function () {
     );
     assert.match(
       plan.kubernetes[2],
-      /^kube-apiserver on dev-cp-1: its image patched into the running configuration \(no reboot\), then its pod Ready at the new configuration version/,
+      /^kube-apiserver on dev-cp-1: its image patched into the running configuration \(no reboot; with its section as the inventory renders it, when that changed\), then its pod Ready at the new configuration version/,
     );
     assert.match(
       plan.kubernetes[6],
@@ -140,6 +140,54 @@ describe("day2 rollout --dry-run", function () {
     const refused = await run();
     assert.equal(refused.code, 2);
     assert.match(refused.err, /rollout needs --dry-run/);
+  });
+
+  it("after a failed upgrade, shows the component a revert rolls back though every kubelet is at the target", function () {
+    const model = buildClusterModel(inventory);
+    const want = `v${model.kubernetesVersion}`;
+    const at = (tags: Record<string, string>) => ({ ok: tags });
+    const run = rolloutDryRun(model, {
+      nodes: {
+        "dev-cp-1": {
+          endpoint: "x",
+          version: { ok: "v1.13.0" },
+          components: at({
+            kubelet: want,
+            "kube-apiserver": "v1.37.0",
+            "kube-controller-manager": want,
+            "kube-scheduler": want,
+            "kube-proxy": want,
+          }),
+        },
+        "dev-worker-1": {
+          endpoint: "x",
+          version: { ok: "v1.13.0" },
+          components: at({ kubelet: want }),
+        },
+        "dev-gpu-1": {
+          endpoint: "x",
+          version: { ok: "v1.13.0" },
+          components: at({ kubelet: want }),
+        },
+      },
+      etcdMembers: { error: "not asked" },
+    } as never);
+    assert.match(
+      run.nodes[0].why,
+      new RegExp(
+        `runs kube-apiserver v1\\.37\\.0, the inventory wants ${want.replace(/\./g, "\\.")}`,
+      ),
+    );
+    assert.match(
+      run.nodes[0].steps[0],
+      /its kube-apiserver rolled to it in the component steps below/,
+    );
+    assert.deepEqual(run.nodes[1].steps, []);
+    assert.ok(run.kubernetes.length > 0, "the Kubernetes steps are listed");
+    assert.match(
+      run.notes.join("\n"),
+      /setting kubernetes\.version back within the minor .* rolls back every component that moved/,
+    );
   });
 
   it("skips a node the inventory already describes, and refuses a 2-member etcd up front", function () {

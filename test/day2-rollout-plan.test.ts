@@ -170,6 +170,59 @@ describe("day2 rollout plan", () => {
         /downgrading Kubernetes from 1\.36\.0 to 1\.35\.9/,
       );
       await refuse(inputs({ kubernetesVersion: "2.0.0" }), /skips a minor release/);
+      // path.go (go-kubernetes v0.2.38) ends at 1.36->1.36: a step it does not list is refused.
+      await refuse(
+        inputs({ kubernetesVersion: "1.37.0" }),
+        /1\.36\.0 -> 1\.37\.0 is not an upgrade path go-kubernetes v0\.2\.38/,
+      );
+    });
+
+    it("a patch move within a minor, down as well as up, as path.go allows", () => {
+      const olds = { kubernetesVersion: "1.35.2", nodes: {} };
+      for (const to of ["1.35.1", "1.35.0", "1.35.9"])
+        assert.deepEqual(
+          plan.refusals(olds, { ...inputs(), kubernetesVersion: to, nodes: {}, batches: [] }),
+          [],
+          to,
+        );
+      assert.match(
+        plan
+          .refusals(
+            { kubernetesVersion: "1.36.0", nodes: {} },
+            { ...inputs(), kubernetesVersion: "1.35.9", nodes: {}, batches: [] },
+          )
+          .join(),
+        /downgrading Kubernetes from 1\.36\.0 to 1\.35\.9 crosses a minor release/,
+      );
+      assert.match(
+        plan
+          .refusals(
+            { kubernetesVersion: "1.34.3", nodes: {} },
+            { ...inputs(), kubernetesVersion: "1.36.0", nodes: {}, batches: [] },
+          )
+          .join(),
+        /1\.34\.3 -> 1\.36\.0 skips a minor release/,
+      );
+    });
+
+    it("a pre-release or build-suffixed Talos tag is judged by its release", () => {
+      const news = {
+        ...inputs(),
+        kubernetesSupport: [
+          { talosMinor: 13, oldestKubernetesMinor: 31, newestKubernetesMinor: 36 },
+        ],
+      };
+      assert.equal(plan.releaseOf("v1.13.0-beta.1")?.minor, 13);
+      assert.equal(plan.releaseOf("v1.13.2+dirty")?.patch, 2);
+      assert.equal(plan.releaseOf("1.13"), null);
+      assert.match(
+        String(plan.unsupportedKubernetes(news, "v1.13.0-beta.1", { major: 1, minor: 37 })),
+        /runs Kubernetes 1\.31 to 1\.36, not 1\.37/,
+      );
+      assert.equal(
+        plan.unsupportedKubernetes(news, "v1.13.0-beta.1", { major: 1, minor: 36 }),
+        null,
+      );
     });
 
     it("a Talos and a Kubernetes bump together", async () => {
@@ -201,7 +254,7 @@ describe("day2 rollout plan", () => {
 
     for (const [what, edit] of [
       ["a Talos patch", (i: RolloutInputs) => (i.talosVersion = "v1.13.3")],
-      ["a Kubernetes minor", (i: RolloutInputs) => (i.kubernetesVersion = "1.37.0")],
+      ["a Kubernetes patch", (i: RolloutInputs) => (i.kubernetesVersion = "1.36.1")],
       ["a schematic", (i: RolloutInputs) => (i.nodes["w-1"].schematic = "def")],
       ["a configuration", (i: RolloutInputs) => (i.configs["cp-3"] += " changed")],
       ["an endpoint", (i: RolloutInputs) => (i.nodes["w-1"].endpoint = "127.0.0.1:50001")],

@@ -4,6 +4,9 @@
  * it is absent (a clone), each file must still name its sources and checksums.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT } from "../lib/projectRoot";
 import { FACT_SOURCES, buildFacts, factsText, readFacts, upstreamPresent } from "../tools/facts";
 
 describe("upstream facts", () => {
@@ -17,6 +20,13 @@ describe("upstream facts", () => {
       );
       for (const f of file.files) assert.match(f.sha256, /^[0-9a-f]{64}$/);
     });
+    for (const copy of source.copies ?? [])
+      it(`${copy} is the same file as test/facts/${source.name}.json (npm run facts writes both)`, () => {
+        assert.strictEqual(
+          fs.readFileSync(path.join(PROJECT_ROOT, copy), "utf8"),
+          factsText(readFacts(source.name)),
+        );
+      });
     if (upstreamPresent(source)) {
       it(`${source.name}.json is current against ../shared/upstream`, () => {
         assert.strictEqual(

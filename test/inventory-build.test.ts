@@ -39,7 +39,10 @@ describe("buildInventory", () => {
       bridge: "vmbr0",
       scsiController: "virtio-scsi-pci",
     });
-    assert.deepEqual(cluster.rollout, { maxUnavailableWorkers: 1 });
+    assert.deepEqual(cluster.rollout, {
+      maxUnavailableWorkers: 1,
+      waits: { controlPlanePodSeconds: 300, kubeletSeconds: 180, manifestsSeconds: 300 },
+    });
     assert.equal(cluster.network.prefixLength, 24);
     assert.equal(cluster.kubernetes.cni, "flannel");
     assert.equal(cluster.kubernetes.allowSchedulingOnControlPlanes, false);
@@ -62,7 +65,7 @@ describe("buildInventory", () => {
     assert.equal(cluster.talos.allowUnsupportedVersion, true);
     assert.equal(cluster.proxmox.scsiController, "virtio-scsi-single");
     assert.equal(cluster.proxmox.vlan, 40);
-    assert.deepEqual(cluster.rollout, { maxUnavailableWorkers: 3 });
+    assert.deepEqual(cluster.rollout.maxUnavailableWorkers, 3);
     assert.equal(cluster.vip, "10.0.0.10");
   });
 

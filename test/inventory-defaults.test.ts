@@ -37,6 +37,14 @@ describe("defaults", () => {
     assert.equal(defaults.DEFAULT_ALLOW_UNSUPPORTED_VERSION, false);
   });
 
+  it("waits as talosctl upgrade-k8s does: 5 min a control-plane pod, 3 a kubelet, 5 the manifests", () => {
+    assert.deepEqual(defaults.DEFAULT_ROLLOUT_WAITS, {
+      controlPlanePodSeconds: 300,
+      kubeletSeconds: 180,
+      manifestsSeconds: 300,
+    });
+  });
+
   it("defaults to the SCSI controller the Talos guide recommends", () => {
     assert.equal(defaults.DEFAULT_SCSI_CONTROLLER, "virtio-scsi-pci");
     assert.equal(SCSI_CONTROLLERS[0], defaults.DEFAULT_SCSI_CONTROLLER);

@@ -28,8 +28,8 @@ describe("inventory limits", () => {
   it("every number in schema.json is an integer with a minimum and the table's maximum", () => {
     const numbers = numericProperties();
     // cores, memoryMiB, diskGiB three times each (node, two role defaults), vmId, vlan,
-    // rollout.maxUnavailableWorkers, backups.etcd.keep.
-    assert.equal(numbers.length, 13, numbers.map(([, , at]) => at).join("\n"));
+    // rollout.maxUnavailableWorkers, the three rollout.waits, backups.etcd.keep.
+    assert.equal(numbers.length, 16, numbers.map(([, , at]) => at).join("\n"));
     for (const [name, property, at] of numbers) {
       assert.equal(property.type, "integer", at);
       assert.equal(typeof property.minimum, "number", `${at} has no minimum`);

@@ -81,6 +81,16 @@ describe("schema", () => {
     ]);
   });
 
+  it("lets rollout.waits raise upstream's Kubernetes waits, never lower them", () => {
+    const withWaits = (lines: string[]) =>
+      problems("cluster", [...BASE_CLUSTER, "rollout:", "  waits:", ...lines]);
+    assert.deepEqual(withWaits(["    controlPlanePodSeconds: 900", "    kubeletSeconds: 600"]), []);
+    assert.deepEqual(
+      withWaits(["    kubeletSeconds: 60"]).map((p) => p.replace(/^cluster\.yaml:\d+:\d+: /, "")),
+      ["rollout.waits.kubeletSeconds: 60 is below the minimum of 180"],
+    );
+  });
+
   it("quotes a number past 2^53 - 1 as written, since the parsed value is rounded", () => {
     assert.deepEqual(problems("nodes", nodesWith("    cores: 9007199254740993")), [
       `nodes.yaml:10:12: nodes[1] "worker-1".cores: 9007199254740993 is not a safe integer (it is past 2^53 - 1 = 9007199254740991, where numbers stop being exact) and is above the maximum of 512 cores (em-infra's own limit; Proxmox VE refuses to start a VM with more vCPUs than its host has)`,

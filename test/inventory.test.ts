@@ -87,7 +87,10 @@ describe("inventory", () => {
         bridge: "vmbr0",
         scsiController: "virtio-scsi-pci",
       });
-      assert.deepEqual(cluster.rollout, { maxUnavailableWorkers: 1 });
+      assert.deepEqual(cluster.rollout, {
+        maxUnavailableWorkers: 1,
+        waits: { controlPlanePodSeconds: 300, kubeletSeconds: 180, manifestsSeconds: 300 },
+      });
       assert.deepEqual(cluster.network, {
         cidr: "10.20.0.0/24",
         prefixLength: 24,
@@ -152,7 +155,7 @@ describe("inventory", () => {
       assert.equal(inventory.endpoint.url, "https://10.40.0.10:6443");
       assert.equal(inventory.cluster.proxmox.vlan, 40);
       assert.equal(inventory.cluster.proxmox.scsiController, "virtio-scsi-pci");
-      assert.deepEqual(inventory.cluster.rollout, { maxUnavailableWorkers: 2 });
+      assert.deepEqual(inventory.cluster.rollout.maxUnavailableWorkers, 2);
       assert.deepEqual(inventory.cluster.talos.extensions, [
         "siderolabs/qemu-guest-agent",
         "siderolabs/iscsi-tools",

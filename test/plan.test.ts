@@ -266,7 +266,7 @@ describe("npm run plan", function () {
       [
         "Kubernetes backwards",
         ({ cluster }) => cluster.setIn(["kubernetes", "version"], "1.34.2"),
-        /^kubernetesVersion: downgrading Kubernetes from 1\.35\.3 to 1\.34\.2 is not supported/,
+        /^kubernetesVersion: downgrading Kubernetes from 1\.35\.3 to 1\.34\.2 crosses a minor release/,
       ],
       [
         "Talos and Kubernetes together",

@@ -8,6 +8,7 @@ import {
   DEFAULT_GPU_PCIE,
   DEFAULT_PROTECT,
   DEFAULT_MAX_UNAVAILABLE_WORKERS,
+  DEFAULT_ROLLOUT_WAITS,
   DEFAULT_ETCD_BACKUP,
   DEFAULT_STORAGE,
   DEFAULT_ADDONS,
@@ -31,6 +32,7 @@ import type {
   Taint,
   ScsiController,
   TaintEffect,
+  RolloutWaits,
 } from "./types";
 
 /*
@@ -83,6 +85,7 @@ export interface ClusterFile {
   };
   readonly rollout?: {
     readonly maxUnavailableWorkers?: number;
+    readonly waits?: Partial<RolloutWaits>;
   };
   readonly backups?: {
     readonly etcd?: {
@@ -189,6 +192,7 @@ export function buildInventory(
     rollout: {
       maxUnavailableWorkers:
         cluster.rollout?.maxUnavailableWorkers ?? DEFAULT_MAX_UNAVAILABLE_WORKERS,
+      waits: { ...DEFAULT_ROLLOUT_WAITS, ...(cluster.rollout?.waits ?? {}) },
     },
     backups: {
       etcd: {

@@ -54,6 +54,18 @@ export const DEFAULT_MAX_UNAVAILABLE_WORKERS = 1;
 export const DEFAULT_ETCD_BACKUP = { beforeRollout: true, keep: 10, maxAge: "24h" } as const;
 
 /**
+ * The Kubernetes upgrade's waits, upstream's own (talosctl upgrade-k8s, Talos v1.13.9):
+ * 5 minutes for a control-plane pod (pkg/cluster/kubernetes/talos_managed.go
+ * `checkPodStatus`), 3 for a kubelet (kubelet.go), 5 for the manifests
+ * (cmd/talosctl/cmd/talos/upgrade-k8s.go `--manifests-reconcile-timeout`).
+ */
+export const DEFAULT_ROLLOUT_WAITS = {
+  controlPlanePodSeconds: 300,
+  kubeletSeconds: 180,
+  manifestsSeconds: 300,
+} as const;
+
+/**
  * A default StorageClass: without one every PersistentVolumeClaim stays Pending, which
  * is the first thing a developer's cluster meets. Off for an operator who brings one.
  */

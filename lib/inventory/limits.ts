@@ -66,6 +66,10 @@ export const NUMBER_LIMITS: Readonly<Record<string, NumberLimit>> = {
     unit: "",
     source: "em-infra's own limit",
   },
+  // A day: longer than any upgrade step should take, short enough to catch a typo.
+  controlPlanePodSeconds: { maximum: 86400, unit: "s", source: "em-infra's own limit, a day" },
+  kubeletSeconds: { maximum: 86400, unit: "s", source: "em-infra's own limit, a day" },
+  manifestsSeconds: { maximum: 86400, unit: "s", source: "em-infra's own limit, a day" },
 };
 
 /**

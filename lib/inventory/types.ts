@@ -138,6 +138,31 @@ export interface RolloutSpec {
    * @default 1
    */
   readonly maxUnavailableWorkers: number;
+  /** How long a Kubernetes upgrade waits; each at least upstream's value, its default. */
+  readonly waits: RolloutWaits;
+}
+
+/**
+ * The Kubernetes upgrade's waits, as `talosctl upgrade-k8s` (Talos v1.13.9) has them.
+ */
+export interface RolloutWaits {
+  /**
+   * For a control-plane static pod at its new configuration and Ready, per node
+   * (pkg/cluster/kubernetes/talos_managed.go `checkPodStatus`).
+   * @default 300
+   */
+  readonly controlPlanePodSeconds: number;
+  /**
+   * For a kubelet at its new version and its Node Ready, per node
+   * (pkg/cluster/kubernetes/kubelet.go).
+   * @default 180
+   */
+  readonly kubeletSeconds: number;
+  /**
+   * For the bootstrap manifests' rollout (`--manifests-reconcile-timeout`).
+   * @default 300
+   */
+  readonly manifestsSeconds: number;
 }
 
 /** etcd snapshots the rollout takes. */

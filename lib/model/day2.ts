@@ -9,6 +9,7 @@
 import type { DialSettings } from "../settings";
 import { TALOS_SUPPORT, type TalosSupport } from "../inventory/versions";
 import type { ClusterModel, NodeModel } from "./index";
+import type { RolloutWaits } from "../inventory/types";
 
 /** How long the rollout waits, per node and per drain. */
 export interface RolloutTiming {
@@ -69,6 +70,8 @@ export interface RolloutPlainInputs {
   readonly nodes: Readonly<Record<string, RolloutNode>>;
   readonly kubernetesEndpoint: string | null;
   readonly timing: RolloutTiming;
+  /** The Kubernetes upgrade's waits: changing them alone rolls nothing. */
+  readonly waits: RolloutWaits;
 }
 
 /** Where the stack's etcd snapshots go: the inventory's folder, else `backups/<stack>`. */
@@ -117,6 +120,7 @@ export function rolloutInputs(
     ),
     kubernetesEndpoint: dial.kubernetesEndpoint,
     timing,
+    waits: model.rolloutWaits,
   };
 }
 

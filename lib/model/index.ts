@@ -12,7 +12,7 @@
 import type * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import type * as pulumi from "@pulumi/pulumi";
 import { deepFreeze } from "../freeze";
-import type { ClusterSpec, Cni, Inventory, NodeSpec, Role } from "../inventory/types";
+import type { ClusterSpec, Cni, Inventory, NodeSpec, Role, RolloutWaits } from "../inventory/types";
 import { nodesOutput, type NodeOutput } from "../outputs";
 import {
   IMAGE_ARCHITECTURE,
@@ -144,6 +144,8 @@ export interface ClusterModel {
   };
   /** The order and width of a rolling change. */
   readonly rollout: RolloutPlan;
+  /** How long a Kubernetes upgrade waits (cluster.yaml `rollout.waits`, defaults filled). */
+  readonly rolloutWaits: RolloutWaits;
   /** etcd snapshots the rollout takes (`dir` null: `backups/<stack>`). */
   readonly backups: ClusterSpec["backups"];
   /** The `nodes` stack output. */
@@ -226,6 +228,7 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
       prefixLength: cluster.network.prefixLength,
     },
     rollout: planRollout(inventory.nodes, first.name, cluster.rollout.maxUnavailableWorkers),
+    rolloutWaits: cluster.rollout.waits,
     backups: cluster.backups,
     nodesOutput: nodesOutput(inventory.nodes),
   });

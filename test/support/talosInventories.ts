@@ -5,6 +5,7 @@
  */
 import { deepFreeze } from "../../lib/freeze";
 import type { ClusterSpec, Inventory, NodeSpec, Sizing } from "../../lib/inventory/types";
+import { DEFAULT_ROLLOUT_WAITS } from "../../lib/inventory/defaults";
 
 const SIZING: Sizing = { cores: 4, memoryMiB: 8192, diskGiB: 40, cpuType: "x86-64-v2-AES" };
 
@@ -56,7 +57,7 @@ export function cluster(overrides: Partial<ClusterSpec> = {}): ClusterSpec {
       nameservers: ["192.168.10.1", "1.1.1.1"],
     },
     defaults: { controlplane: SIZING, worker: SIZING },
-    rollout: { maxUnavailableWorkers: 1 },
+    rollout: { maxUnavailableWorkers: 1, waits: DEFAULT_ROLLOUT_WAITS },
     backups: { etcd: { beforeRollout: true, keep: 10, dir: null, maxAge: "24h" } },
     // Off here, so that a test of other patches sees only those; the loader's default is on.
     storage: { localPath: false },

@@ -6,7 +6,9 @@
  *
  * The rollout itself compares the inventory with its own state and asks the nodes; this
  * asks only the nodes, so it cannot see a configuration change (that lives in Pulumi's
- * state) or a node the stack still holds but the inventory dropped. It says so.
+ * state) or a node the stack still holds but the inventory dropped. It says so. What
+ * each Kubernetes component runs it reads as the update does (through Talos), so after
+ * a failed upgrade it shows what a revert or a rerun rolls.
  */
 import type { ClusterModel } from "../../lib/model";
 import type { Observations } from "./status";
@@ -88,6 +90,19 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
       }
       const kubelet = kubelets.get(name);
       const wantKubelet = v(model.kubernetesVersion);
+      const running = obs.nodes[name]?.components;
+      const off =
+        running && "ok" in running
+          ? Object.entries(running.ok).filter(([c, tag]) => c !== "kubelet" && tag !== wantKubelet)
+          : [];
+      if (off.length > 0) {
+        const list = off.map(([c, tag]) => `${c} ${tag}`).join(", ");
+        if (kubelet === undefined || kubelet === wantKubelet)
+          steps.push(
+            `Kubernetes ${wantKubelet}: its ${off.map(([c]) => c).join(", ")} rolled to it in the component steps below (the update reads what runs, whatever the stack's state says)`,
+          );
+        why.push(`runs ${list}, the inventory wants ${wantKubelet}`);
+      }
       if (kubelet !== undefined && kubelet !== wantKubelet) {
         steps.push(
           node.role === "controlplane"
@@ -116,8 +131,17 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
   notes.push(
     "configuration changes (labels, taints, settings) live in Pulumi's state, not on the nodes: npx pulumi preview --diff shows them",
   );
+  notes.push(
+    "after a failed Kubernetes upgrade: setting kubernetes.version back within the minor the cluster's lowest component runs rolls back every component that moved; fixing the cause (an operator patch of a component) and running again applies the fix with that component's image, before it is waited for. Preview judges from the stack's state, the update from what the nodes run",
+  );
   const want = v(model.kubernetesVersion);
-  const lagging = [...kubelets.values()].some((k) => k !== want);
+  const componentsOff = Object.values(obs.nodes).some(
+    (n) =>
+      n.components !== undefined &&
+      "ok" in n.components &&
+      Object.values(n.components.ok).some((tag) => tag !== want),
+  );
+  const lagging = [...kubelets.values()].some((k) => k !== want) || componentsOff;
   return {
     cluster: model.name,
     talosVersion: model.talosVersion,
@@ -139,11 +163,11 @@ function kubernetesSteps(model: ClusterModel, want: string): string[] {
   );
   const each = cps.join(", then ");
   return [
-    `check that nothing Kubernetes ${want} removes is in use (flags, feature gates and admission plugins in each node's running configuration, API versions a manager still writes through); a finding stops the run with nothing changed`,
+    `check that nothing Kubernetes ${want} removes is in use (go-kubernetes' table: flags, feature gates and admission plugins on the static pods, the kubelets' flags, API resources still listed), and that the move from the lowest version any component runs is a path upstream allows (any patch within a minor, one minor up); a finding stops the run with nothing changed`,
     `pre-pull the ${want} kubelet image on every node and the kube-apiserver, kube-controller-manager and kube-scheduler images on the control planes; a pull that fails stops the run with nothing changed`,
     ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map(
       (c) =>
-        `${c} on ${each}: its image patched into the running configuration (no reboot), then its pod Ready at the new configuration version before the next node`,
+        `${c} on ${each}: its image patched into the running configuration (no reboot; with its section as the inventory renders it, when that changed), then its pod Ready at the new configuration version before the next node; a node already there is skipped`,
     ),
     `kube-proxy's image on the control planes (no reboot)`,
     `kubelets: ${each}${workers.length === 0 ? "" : `, then the workers in ${workers.length} batch${workers.length === 1 ? "" : "es"} of up to ${model.rollout.maxUnavailableWorkers}`}; each Node Ready at ${want} before the next`,

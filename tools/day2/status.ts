@@ -8,6 +8,7 @@ import type { Inventory, Role } from "../../lib/inventory";
 import type * as day2 from "../../packages/day2";
 import { TERMINAL_WIDTH, table } from "../cli";
 import { bootstrapManifests, rolloutPlan } from "../../packages/day2";
+import { componentTags } from "../../packages/day2/rollout/kubernetes";
 import { DEFAULT_CLASS_ANNOTATION, buildAddons } from "../../lib/addons/objects";
 import { hasGpuNodes } from "../../lib/talos/patches";
 
@@ -27,6 +28,12 @@ export interface NodeObservation {
   readonly version: Answer<string>;
   /** Its own etcd member status; control planes only. */
   readonly etcd?: Answer<EtcdMemberStatus>;
+  /**
+   * The image tag each Kubernetes component runs on it, read through Talos
+   * (`kube-apiserver`, ..., `kube-proxy` on control planes, `kubelet` everywhere), as the
+   * rollout reads them; absent where not asked.
+   */
+  readonly components?: Answer<Readonly<Record<string, string>>>;
 }
 
 /** Everything {@link observeCluster} saw. */
@@ -171,14 +178,16 @@ export async function observeCluster(
   const [entries, memberLists, kubernetes] = await Promise.all([
     Promise.all(
       inventory.nodes.map(async (n): Promise<[string, NodeObservation]> => {
-        const [version, etcd] = await Promise.all([
+        const [version, etcd, components] = await Promise.all([
           answer(talos.version(n.name).then((v) => v.tag)),
           n.role === "controlplane" ? answer(talos.etcdStatus(n.name)) : Promise.resolve(undefined),
+          answer(componentTags(talos, n.name, n.role)),
         ]);
         const obs: NodeObservation = {
           endpoint: talos.dialTarget(n.name),
           version,
           ...(etcd === undefined ? {} : { etcd }),
+          components,
         };
         return [n.name, obs];
       }),

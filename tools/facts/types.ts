@@ -13,6 +13,12 @@ export interface FactsSource {
   readonly origin: string;
   /** The upstream files read, relative to ../shared/upstream/. */
   readonly files: readonly string[];
+  /**
+   * Project-relative paths that hold the same facts file for code that reads it at run
+   * time from outside test/ (packages/day2 is loaded by the dynamic-provider host, which
+   * sees only the package): `npm run facts` writes them, a test holds them equal.
+   */
+  readonly copies?: readonly string[];
   /** Reads the facts from the upstream folder. Deterministic: same input, same JSON. */
   extract(upstreamDir: string): unknown;
 }

@@ -22,6 +22,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {string[]} neverComesBack Nodes that stay down after their next reboot.
  * @property {Record<string, string>} wrongVersionAfterUpgrade Node -> the Talos version it boots after an upgrade, whatever was staged.
  * @property {string[]} unhealthyEtcd Control planes whose etcd member reports errors.
+ * @property {string[]} unhealthyKubelet Nodes whose `kubelet` service reports unhealthy.
  * @property {string[] | undefined} etcdMembers The control planes that are etcd members (default: all); two names make a 2-member etcd.
  * @property {string[]} etcdLearners Members that are learners.
  * @property {string[]} pdbNeverAllows Pods (`namespace/name`) whose PodDisruptionBudget answers 429 for ever.
@@ -36,7 +37,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {Record<string, number>} resetIgnored Node -> how many Reset calls it answers and then ignores (the node keeps running).
  * @property {string[]} readDenied Nodes whose Read answers PermissionDenied, as for a talosconfig without the os:admin role.
  * @property {string[]} staticPodsNeverReady Control planes whose static pods stay not Ready after a boot.
- * @property {{ node: string, component: string, version: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version, e.g. a kube-apiserver at a release whose flags the configuration still sets.
+ * @property {{ node: string, component: string, version: string, flag?: string }[]} crashloops A control-plane component that crashloops (never Ready) on that node while its image is at that version (and, with `flag`, while its configuration's extraArgs carry that flag), e.g. a kube-apiserver at a release that rejects a flag an operator patch still sets.
  * @property {string[]} snapshotFails Control planes whose EtcdSnapshot stream breaks after its first chunk.
  * @property {string[]} snapshotEmpty Control planes whose EtcdSnapshot stream ends with no bytes.
  * @property {string[]} snapshotTruncated Control planes whose EtcdSnapshot stream ends early, cutting its sha256 trailer short (the stream itself ends well).
@@ -81,6 +82,7 @@ function noFaults() {
     neverComesBack: [],
     wrongVersionAfterUpgrade: {},
     unhealthyEtcd: [],
+    unhealthyKubelet: [],
     etcdMembers: undefined,
     etcdLearners: [],
     pdbNeverAllows: [],

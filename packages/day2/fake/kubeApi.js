@@ -243,6 +243,14 @@ class FakeKubeApi {
       const method = req.method ?? "GET";
       const route = this.route(method, url.pathname);
       const label = `${method} ${route.kind}`;
+      // No kube-apiserver runs behind the endpoint when every control plane's crashloops
+      // (a crashloops fault holds): the connection is dropped, as nothing listens there.
+      const cps = this.cluster.nodes.filter((n) => n.role === "controlplane");
+      if (cps.length > 0 && cps.every((n) => n.crashloops("kube-apiserver"))) {
+        this.cluster.log.record(route.target, label, "refused", "no kube-apiserver running");
+        req.socket.destroy();
+        return;
+      }
       if (this.cluster.faults.kubeHang.includes(`${method} ${url.pathname}`)) {
         this.cluster.log.record(route.target, label, "hung");
         return;

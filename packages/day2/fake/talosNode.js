@@ -186,16 +186,20 @@ class FakeTalosNode {
       .map((id) => {
         if (id === "etcd" && etcdState !== undefined && etcdState.state !== "Running")
           return { id, healthy: false, ...etcdState };
-        const sick = id === "etcd" && !c.etcd.healthy(this.name);
+        const sick =
+          (id === "etcd" && !c.etcd.healthy(this.name)) ||
+          (id === "kubelet" && c.faults.unhealthyKubelet.includes(this.name));
         return {
           id,
           state: "Running",
           healthy: !sick,
           lastMessage: !sick
             ? ""
-            : c.etcd.quorumLost
-              ? "etcdserver: no leader"
-              : "etcd member is unhealthy (fault injected)",
+            : id === "kubelet"
+              ? "kubelet is unhealthy (fault injected)"
+              : c.etcd.quorumLost
+                ? "etcdserver: no leader"
+                : "etcd member is unhealthy (fault injected)",
         };
       });
   }
@@ -362,6 +366,22 @@ class FakeTalosNode {
   }
 
   /**
+   * Whether a crashloops fault holds for this component as it is configured now: its
+   * image at the fault's version and, with a `flag`, that flag among its extraArgs.
+   * @param {string} component
+   */
+  crashloops(component) {
+    const args = YAML.parse(this.componentResource(component)?.yaml ?? "{}")?.extraArgs ?? {};
+    return this.cluster.faults.crashloops.some(
+      (f) =>
+        f.node === this.name &&
+        f.component === component &&
+        imageTag(this.staticPodImages[component] ?? "") === f.version &&
+        (f.flag === undefined || f.flag in args),
+    );
+  }
+
+  /**
    * The kubelet (re)starts static pods, after a boot (all of them) or when their
    * manifests changed: each Ready only after the fake's `staticPodReadyMs`; never with
    * the staticPodsNeverReady fault, nor one that crashloops at its current image.
@@ -377,15 +397,7 @@ class FakeTalosNode {
     const faults = this.cluster.faults;
     this.after(this.cluster.options.staticPodReadyMs, () => {
       if (!this.ready || faults.staticPodsNeverReady.includes(this.name)) return;
-      for (const c of components) {
-        const crashes = faults.crashloops.some(
-          (f) =>
-            f.node === this.name &&
-            f.component === c &&
-            imageTag(this.staticPodImages[c]) === f.version,
-        );
-        if (!crashes) this.podsNotReady.delete(c);
-      }
+      for (const c of components) if (!this.crashloops(c)) this.podsNotReady.delete(c);
       if (this.podsNotReady.size === 0) this.cluster.log.record(this.name, "static-pods", "ready");
     });
   }

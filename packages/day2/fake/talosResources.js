@@ -6,7 +6,8 @@
  * - `KubeletSpecs.kubernetes.talos.dev/kubelet` (namespace `k8s`): the kubelet image;
  * - on a control plane, `APIServerConfigs`, `ControllerManagerConfigs` and
  *   `SchedulerConfigs` (namespace `controlplane`), each with its image and extra
- *   arguments, and the bootstrap manifests `Manifests.kubernetes.talos.dev` (namespace
+ *   arguments, the static pods Talos renders from them (`StaticPods.kubernetes.talos.dev`,
+ *   namespace `k8s`, the Pod with its command line), and the bootstrap manifests `Manifests.kubernetes.talos.dev` (namespace
  *   `controlplane`), whose YAML spec is the list of objects Talos would create.
  * As in COSI, a resource's version is a counter that moves only when its spec changes
  * (a controller writing the same spec leaves it alone). Talos renders the manifests
@@ -223,6 +224,36 @@ const COMPONENT_RESOURCES = Object.freeze({
 });
 
 /**
+ * A component's command line as Talos's argsbuilder writes it
+ * (pkg/argsbuilder/argsbuilder_args.go v1.13.9, `Args()`: keys sorted, `--key=value`,
+ * one flag per value), with extraArgs merged over Talos's own: additively for the keys
+ * control_plane_static_pod.go merges so (`enable-admission-plugins`, `feature-gates`;
+ * kube-apiserver always enables NodeRestriction), replacing otherwise. Only the
+ * arguments a check reads are modelled; Talos sets many more.
+ * @param {string} component
+ * @param {unknown} extraArgs
+ * @returns {string[]}
+ */
+function staticPodCommand(component, extraArgs) {
+  /** @type {Record<string, string[]>} */
+  const args =
+    component === "kube-apiserver" ? { "enable-admission-plugins": ["NodeRestriction"] } : {};
+  const additive = new Set(["enable-admission-plugins", "feature-gates"]);
+  for (const [k, v] of Object.entries(
+    extraArgs !== null && typeof extraArgs === "object" ? extraArgs : {},
+  )) {
+    const vals = (Array.isArray(v) ? v : [v]).map(String);
+    args[k] = additive.has(k) && args[k] !== undefined ? [[...args[k], ...vals].join(",")] : vals;
+  }
+  return [
+    `/usr/local/bin/${component}`,
+    ...Object.keys(args)
+      .sort()
+      .flatMap((k) => (args[k] ?? []).map((v) => `--${k}=${v}`)),
+  ];
+}
+
+/**
  * Brings a node's resources to its configuration, as Talos's controllers do after an
  * apply or a boot. Returns the components whose configuration resource moved.
  * @param {ResourceStore} store
@@ -250,6 +281,22 @@ function reconcile(store, node) {
       extraArgs: doc.cluster?.[key]?.extraArgs ?? {},
     };
     if (store.set("controlplane", type, component, YAML.stringify(spec))) moved.push(component);
+    // StaticPodSpec marshals as the Pod itself (pkg/machinery/resources/k8s/static_pod.go).
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: component, namespace: "kube-system" },
+      spec: {
+        containers: [
+          {
+            name: component,
+            image: spec.image,
+            command: staticPodCommand(component, spec.extraArgs),
+          },
+        ],
+      },
+    };
+    store.set("k8s", "StaticPods.kubernetes.talos.dev", component, YAML.stringify(pod));
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))
@@ -266,5 +313,6 @@ module.exports = {
   parsedConfig,
   v1alpha1Of,
   bundledImages,
+  staticPodCommand,
   COMPONENT_RESOURCES,
 };

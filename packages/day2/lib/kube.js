@@ -584,6 +584,22 @@ class KubeClient {
   }
 
   /**
+   * How many objects of a resource the server lists (every namespace), by its REST name
+   * as go-kubernetes' upgrade checks name removed ones (`podsecuritypolicies.v1beta1.policy`);
+   * null when the server does not serve it (404).
+   * @param {{ group: string, version: string, resource: string }} ref
+   * @returns {Promise<number | null>}
+   */
+  async countResource(ref) {
+    const base = ref.group === "" ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
+    const r = await this.request("GET", `${base}/${ref.resource}`, {
+      target: `${ref.resource}.${ref.version}.${ref.group} list`,
+      okStatus: [200, 404],
+    });
+    return r.status === 404 ? null : (r.body?.items ?? []).length;
+  }
+
+  /**
    * A server-side apply of `obj` (whole, as the manager wants it), with `force` taking
    * over fields another manager set, as `kubectl apply --server-side --force-conflicts`.
    * @param {any} obj

@@ -1,225 +1,186 @@
 // @ts-check
 /**
- * What each Kubernetes minor release removed that a running cluster can still be using,
- * and the checks a Kubernetes upgrade makes against it before anything changes (the
- * role of siderolabs/go-kubernetes `kubernetes/upgrade` in `talosctl upgrade-k8s`).
+ * What each Kubernetes step removed that a running cluster can still be using, the
+ * upgrade paths allowed, and the checks made against them before anything changes: the
+ * role of siderolabs/go-kubernetes `kubernetes/upgrade` (v0.2.38, the version Talos
+ * v1.13.9 pins) in `talosctl upgrade-k8s`.
  *
- * The table holds only removals we could confirm in Kubernetes' own documents:
- * - API versions: the Deprecated API Migration Guide
- *   (kubernetes.io/docs/reference/using-api/deprecation-guide/), every removal it lists
- *   from 1.25 on;
- * - admission plugins: PodSecurityPolicy (1.25, the same guide) and SecurityContextDeny
- *   (1.30, the "Kubernetes v1.30 removals" post);
- * - flags: the insecure serving flags of kube-apiserver and the dockershim network flags
- *   of the kubelet (both 1.24, that release's notes).
- * go-kubernetes carries longer per-release lists of component flags and feature gates;
- * they belong here as they are confirmed, each under the release that removed it.
+ * The data is upstream's, extracted by `npm run facts` into `k8s-upgrade.json` beside
+ * this file (a copy of test/facts/k8s-upgrade.json; the dynamic-provider host loads this
+ * package alone, so the copy travels with it):
+ * - `paths`: path.go's `IsSupported`, `major.minor->major.minor`;
+ * - `steps`: checks.go's `upgradeVersionCheck`, per step the removed feature gates,
+ *   flags by component, admission plugins and API resources, and upstream's TODOs.
+ * As upstream, a step's checks apply to that exact path (1.35->1.36), never to a patch
+ * move within a minor; feature gates are looked for on the three control-plane
+ * components only (checks.go `Run`), flags on each component's own command line,
+ * admission plugins on kube-apiserver's `--enable-admission-plugins`.
  */
 "use strict";
 
 const { v1alpha1 } = require("./machineConfig");
+const FACTS = /** @type {{ facts: UpgradeFacts }} */ (require("./k8s-upgrade.json")).facts;
 
 /**
- * An API version a release stopped serving.
- * @typedef {object} RemovedApi
- * @property {string} group `""` for the core group.
- * @property {string} version
- * @property {string} kind
- * @property {string} use What to use instead.
- */
-
-/**
- * @typedef {object} Removal
- * @property {number} minor The Kubernetes 1.x release that removed these.
- * @property {readonly RemovedApi[]} apis
- * @property {readonly string[]} admissionPlugins
- * @property {Readonly<Record<string, readonly string[]>>} flags By component (`kube-apiserver`, ..., `kubelet`), without `--`.
+ * @typedef {object} StepRemovals
  * @property {readonly string[]} featureGates
+ * @property {Readonly<Record<string, readonly string[]>>} flags By component (`kube-apiserver`, `kube-controller-manager`, `kube-scheduler`, `kubelet`), without `--`.
+ * @property {readonly string[]} admissionPlugins
+ * @property {readonly string[]} apiResources `resource.version.group`.
+ * @property {readonly string[]} todos Upstream's TODOs on this step.
  */
-
-/** @param {string} group @param {string} version @param {string} kind @param {string} use @returns {RemovedApi} */
-const api = (group, version, kind, use) => ({ group, version, kind, use });
-
-/** @type {readonly Removal[]} */
-const REMOVALS = Object.freeze(
-  /** @type {Removal[]} */ ([
-    {
-      minor: 24,
-      apis: [],
-      admissionPlugins: [],
-      flags: {
-        "kube-apiserver": ["insecure-port", "insecure-bind-address"],
-        kubelet: ["network-plugin", "cni-bin-dir", "cni-conf-dir"],
-      },
-      featureGates: [],
-    },
-    {
-      minor: 25,
-      apis: [
-        api("batch", "v1beta1", "CronJob", "batch/v1"),
-        api("discovery.k8s.io", "v1beta1", "EndpointSlice", "discovery.k8s.io/v1"),
-        api("events.k8s.io", "v1beta1", "Event", "events.k8s.io/v1"),
-        api("autoscaling", "v2beta1", "HorizontalPodAutoscaler", "autoscaling/v2"),
-        api("policy", "v1beta1", "PodDisruptionBudget", "policy/v1"),
-        api("policy", "v1beta1", "PodSecurityPolicy", "Pod Security Admission"),
-        api("node.k8s.io", "v1beta1", "RuntimeClass", "node.k8s.io/v1"),
-      ],
-      admissionPlugins: ["PodSecurityPolicy"],
-      flags: {},
-      featureGates: [],
-    },
-    {
-      minor: 26,
-      apis: [
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta1",
-          "FlowSchema",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta1",
-          "PriorityLevelConfiguration",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-        api("autoscaling", "v2beta2", "HorizontalPodAutoscaler", "autoscaling/v2"),
-      ],
-      admissionPlugins: [],
-      flags: {},
-      featureGates: [],
-    },
-    {
-      minor: 27,
-      apis: [api("storage.k8s.io", "v1beta1", "CSIStorageCapacity", "storage.k8s.io/v1")],
-      admissionPlugins: [],
-      flags: {},
-      featureGates: [],
-    },
-    {
-      minor: 29,
-      apis: [
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta2",
-          "FlowSchema",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta2",
-          "PriorityLevelConfiguration",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-      ],
-      admissionPlugins: [],
-      flags: {},
-      featureGates: [],
-    },
-    {
-      minor: 30,
-      apis: [],
-      admissionPlugins: ["SecurityContextDeny"],
-      flags: {},
-      featureGates: [],
-    },
-    {
-      minor: 32,
-      apis: [
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta3",
-          "FlowSchema",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-        api(
-          "flowcontrol.apiserver.k8s.io",
-          "v1beta3",
-          "PriorityLevelConfiguration",
-          "flowcontrol.apiserver.k8s.io/v1",
-        ),
-      ],
-      admissionPlugins: [],
-      flags: {},
-      featureGates: [],
-    },
-  ]),
-);
 
 /**
- * The removals an upgrade from 1.`from` to 1.`to` crosses.
- * @param {number} from
- * @param {number} to
- * @param {readonly Removal[]} [table]
+ * @typedef {object} UpgradeFacts
+ * @property {readonly string[]} paths
+ * @property {Readonly<Record<string, StepRemovals>>} steps
  */
-function removalsBetween(from, to, table = REMOVALS) {
-  return table.filter((r) => r.minor > from && r.minor <= to);
+
+/** The control-plane components upstream checks feature gates on. */
+const GATED = Object.freeze(["kube-apiserver", "kube-controller-manager", "kube-scheduler"]);
+
+/** @param {{ major: number, minor: number }} v */
+const minorOf = (v) => `${v.major}.${v.minor}`;
+
+/**
+ * Whether go-kubernetes allows moving from `from` to `to` (path.go): any move within a
+ * minor (a patch up or down), one minor up; nothing else.
+ * @param {{ major: number, minor: number }} from
+ * @param {{ major: number, minor: number }} to
+ * @param {UpgradeFacts} [facts]
+ */
+function pathSupported(from, to, facts = FACTS) {
+  return facts.paths.includes(`${minorOf(from)}->${minorOf(to)}`);
 }
 
-/** Where a v1alpha1 configuration sets each component's flags. */
+/**
+ * What the step from `from` to `to` removes, or null when upstream lists nothing for it
+ * (a move within a minor, or a step it has no entry for).
+ * @param {{ major: number, minor: number }} from
+ * @param {{ major: number, minor: number }} to
+ * @param {UpgradeFacts} [facts]
+ * @returns {StepRemovals | null}
+ */
+function stepRemovals(from, to, facts = FACTS) {
+  return facts.steps[`${minorOf(from)}->${minorOf(to)}`] ?? null;
+}
+
+/**
+ * A component's command-line flags from a v1alpha1 `extraArgs` map, as Talos's
+ * argsbuilder writes them (`--key=value`, sorted; a list value gives one flag each).
+ * @param {unknown} extraArgs
+ * @param {Record<string, string[]>} [defaults] What Talos sets itself, merged additively (its MergeAdditive keys).
+ * @returns {string[]}
+ */
+function commandLine(extraArgs, defaults = {}) {
+  /** @type {Record<string, string[]>} */
+  const args = { ...defaults };
+  if (extraArgs !== null && typeof extraArgs === "object")
+    for (const [k, v] of Object.entries(extraArgs)) {
+      const vals = (Array.isArray(v) ? v : [v]).map(String);
+      args[k] = k in defaults ? [[...defaults[k], ...vals].join(",")] : vals;
+    }
+  return Object.keys(args)
+    .sort()
+    .flatMap((k) => (args[k] ?? []).map((v) => `--${k}=${v}`));
+}
+
+/** The comma-separated values of the first `--<flag>=` on a command line. @param {readonly string[]} command @param {string} flag */
+function firstList(command, flag) {
+  const f = command.find((s) => s.startsWith(`--${flag}`));
+  return f === undefined ? [] : f.replace(new RegExp(`^--${flag}=?`), "").split(",");
+}
+
+/**
+ * What a component's command line sets that `step` removes, looked for as upstream
+ * does (checks.go `PopulateRemoved*`): one line each, naming the component, the setting
+ * and the release.
+ * @param {string} component
+ * @param {readonly string[]} command
+ * @param {StepRemovals} step
+ * @param {string} release e.g. `1.36`.
+ * @returns {string[]}
+ */
+function commandRemovals(component, command, step, release) {
+  const at = `Kubernetes ${release} removes it`;
+  /** @type {string[]} */
+  const out = [];
+  if (component === "kube-apiserver") {
+    const plugins = firstList(command, "enable-admission-plugins");
+    for (const p of step.admissionPlugins)
+      if (plugins.includes(p))
+        out.push(`${component} enables the admission plugin ${p}, and ${at}`);
+  }
+  for (const f of step.flags[component] ?? [])
+    if (command.some((s) => s.split("=")[0] === `--${f}`))
+      out.push(`${component} sets --${f}, and ${at}`);
+  if (GATED.includes(component)) {
+    const gates = firstList(command, "feature-gates").map((g) => g.split("=")[0]);
+    for (const g of step.featureGates)
+      if (gates.includes(g)) out.push(`${component} sets the feature gate ${g}, and ${at}`);
+  }
+  return out;
+}
+
+/** Where a v1alpha1 configuration sets each checked component's flags. */
 const ARG_PATHS = Object.freeze(
   /** @type {const} */ ([
     ["kube-apiserver", ["cluster", "apiServer", "extraArgs"]],
     ["kube-controller-manager", ["cluster", "controllerManager", "extraArgs"]],
     ["kube-scheduler", ["cluster", "scheduler", "extraArgs"]],
-    ["kube-proxy", ["cluster", "proxy", "extraArgs"]],
     ["kubelet", ["machine", "kubelet", "extraArgs"]],
   ]),
 );
 
-/** A flag's values: a string, or a list of them (Talos v1.13), each comma-separated. @param {unknown} v */
-function listValues(v) {
-  const all = Array.isArray(v) ? v : [v];
-  return all
-    .filter((x) => typeof x === "string")
-    .flatMap((x) => x.split(","))
-    .map((x) => x.trim())
-    .filter((x) => x !== "");
+/**
+ * The command lines a configuration gives each component, as Talos renders them
+ * (kube-apiserver always enables NodeRestriction, control_plane_static_pod.go v1.13.9).
+ * A worker's control-plane sections are ignored, as Talos runs no static pods there.
+ * @param {string} config
+ * @returns {[string, string[]][]}
+ */
+function commandLines(config) {
+  const doc = v1alpha1(config);
+  const worker = doc.machine?.type === "worker";
+  /** @type {[string, string[]][]} */
+  const out = [];
+  for (const [component, path] of ARG_PATHS) {
+    if (worker && component !== "kubelet") continue;
+    const args = path.reduce((/** @type {any} */ o, k) => o?.[k], doc);
+    /** @type {Record<string, string[]>} */
+    const defaults =
+      component === "kube-apiserver" ? { "enable-admission-plugins": ["NodeRestriction"] } : {};
+    out.push([component, commandLine(args, defaults)]);
+  }
+  return out;
 }
 
 /**
- * What a configuration sets that the upgrade from 1.`from` to 1.`to` removes: one line
- * each, naming the component, the setting and the release.
+ * What a configuration sets that the step from `from` to `to` removes: one line each.
+ * Nothing for a move upstream has no checks for.
  * @param {string} config A machine configuration (all its documents).
- * @param {number} from
- * @param {number} to
- * @param {readonly Removal[]} [table]
+ * @param {{ major: number, minor: number }} from
+ * @param {{ major: number, minor: number }} to
+ * @param {UpgradeFacts} [facts]
  * @returns {string[]}
  */
-function configRemovals(config, from, to, table = REMOVALS) {
-  const crossed = removalsBetween(from, to, table);
-  if (crossed.length === 0) return [];
-  const doc = v1alpha1(config);
-  /** @type {string[]} */
-  const out = [];
-  for (const [component, path] of ARG_PATHS) {
-    /** @type {any} */
-    const args = path.reduce((/** @type {any} */ o, k) => o?.[k], doc) ?? {};
-    if (typeof args !== "object") continue;
-    const gates = listValues(args["feature-gates"]).map((g) => g.split("=")[0]);
-    if (component === "kubelet")
-      gates.push(...Object.keys(doc.machine?.kubelet?.extraConfig?.featureGates ?? {}));
-    const plugins =
-      component === "kube-apiserver"
-        ? [
-            ...listValues(args["enable-admission-plugins"]),
-            ...(doc.cluster?.apiServer?.admissionControl ?? []).map(
-              (/** @type {any} */ p) => p?.name,
-            ),
-          ]
-        : [];
-    for (const r of crossed) {
-      const at = `Kubernetes 1.${r.minor} removes it`;
-      for (const f of r.flags[component] ?? [])
-        if (f in args) out.push(`${component} sets --${f}, and ${at}`);
-      for (const g of r.featureGates)
-        if (gates.includes(g)) out.push(`${component} sets the feature gate ${g}, and ${at}`);
-      for (const p of r.admissionPlugins)
-        if (plugins.includes(p))
-          out.push(`${component} enables the admission plugin ${p}, and ${at}`);
-    }
-  }
-  return [...new Set(out)];
+function configRemovals(config, from, to, facts = FACTS) {
+  const step = stepRemovals(from, to, facts);
+  if (step === null) return [];
+  return [
+    ...new Set(
+      commandLines(config).flatMap(([c, cmd]) => commandRemovals(c, cmd, step, minorOf(to))),
+    ),
+  ];
 }
 
-module.exports = { REMOVALS, removalsBetween, configRemovals };
+module.exports = {
+  FACTS,
+  GATED,
+  pathSupported,
+  stepRemovals,
+  commandLine,
+  commandLines,
+  commandRemovals,
+  configRemovals,
+};

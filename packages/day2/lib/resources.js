@@ -15,6 +15,11 @@ const RESOURCES = Object.freeze({
   },
   /** What the kubelet runs with: its image among others. */
   kubeletSpec: { namespace: "k8s", type: "KubeletSpecs.kubernetes.talos.dev", id: "kubelet" },
+  /**
+   * A control-plane component's static pod as Talos renders it for the kubelet (id: the
+   * component's name; spec: the Pod, its command line among it).
+   */
+  staticPods: { namespace: "k8s", type: "StaticPods.kubernetes.talos.dev" },
   /** The bootstrap manifests (one resource a group, the spec a list of objects). */
   manifests: { namespace: "controlplane", type: "Manifests.kubernetes.talos.dev" },
 });

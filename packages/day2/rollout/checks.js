@@ -1,88 +1,99 @@
 // @ts-check
 /**
  * The checks a Kubernetes upgrade makes before it changes anything, as `talosctl
- * upgrade-k8s` runs siderolabs/go-kubernetes' upgrade checks: what the target release
- * removes must not be in use.
- * - In each node's running machine configuration (read through Talos's resource API,
- *   since an operator's patch or a `talosctl patch` can set them): component flags,
- *   feature gates and admission plugins.
- * - In the cluster: objects still written through an API version the target no longer
- *   serves. An object's `metadata.managedFields` records, for each manager, the API
- *   version that manager last wrote it through (ManagedFieldsEntry.apiVersion,
- *   k8s.io/apimachinery meta/v1), so a manager still on the old version is found; an
- *   object merely readable at the old version, as every object of the kind is, is not.
- * The running configuration holds every cluster secret: only the findings leave here.
+ * upgrade-k8s` runs siderolabs/go-kubernetes' upgrade checks (`kubernetes/upgrade/
+ * checks.go` v0.2.38, `Checks.Run`), with upstream's table (../lib/removals):
+ * - on each control plane, the static pods Talos renders (COSI `StaticPods`, namespace
+ *   `k8s`): kube-apiserver's removed flags and admission plugins, kube-controller-
+ *   manager's and kube-scheduler's removed flags, and on all three the removed feature
+ *   gates, from each pod's command line;
+ * - on every node, the kubelet's removed flags, from its `KubeletSpec` args;
+ * - in the cluster, how many objects a removed API resource still lists.
+ * So a flag set by an operator patch or a `talosctl patch` is found where it runs. Only
+ * the findings leave here.
  */
 "use strict";
 
-const { RESOURCES } = require("../lib/resources");
-const { configRemovals, removalsBetween, REMOVALS } = require("../lib/removals");
+const YAML = require("yaml");
+const { RESOURCES, COMPONENTS } = require("../lib/resources");
+const { commandRemovals, stepRemovals } = require("../lib/removals");
 const { inParallel } = require("./node");
 
 /**
  * @typedef {import("./session").Session} Session
- * @typedef {import("../lib/removals").Removal} Removal
+ * @typedef {import("../lib/removals").StepRemovals} StepRemovals
+ * @typedef {{ major: number, minor: number }} Minor
  */
 
 /**
- * Objects written through an API version that 1.`to` removes, one line a kind.
+ * Removed API resources the cluster still lists, one line each, as upstream counts them.
  * @param {import("../lib/kube").KubeClient} kube
- * @param {number} from
- * @param {number} to
- * @param {readonly Removal[]} [table]
+ * @param {StepRemovals} step
+ * @param {string} release
  * @returns {Promise<string[]>}
  */
-async function apiRemovals(kube, from, to, table = REMOVALS) {
+async function apiRemovals(kube, step, release) {
   /** @type {string[]} */
   const out = [];
-  for (const r of removalsBetween(from, to, table))
-    for (const a of r.apis) {
-      const gv = a.group === "" ? a.version : `${a.group}/${a.version}`;
-      const items = await kube.listObjects({ apiVersion: gv, kind: a.kind });
-      /** @type {string[]} */
-      const found = [];
-      for (const o of items) {
-        const managers = (o?.metadata?.managedFields ?? [])
-          .filter((/** @type {any} */ m) => m?.apiVersion === gv)
-          .map((/** @type {any} */ m) => String(m.manager));
-        if (managers.length === 0) continue;
-        const ns = o.metadata.namespace === undefined ? "" : `${o.metadata.namespace}/`;
-        found.push(`${ns}${o.metadata.name} (by ${[...new Set(managers)].join(", ")})`);
-      }
-      if (found.length === 0) continue;
-      const shown = found.slice(0, 5).join(", ");
-      const more = found.length > 5 ? ` and ${found.length - 5} more` : "";
+  for (const arg of step.apiResources) {
+    const [resource = "", version = "", ...group] = arg.split(".");
+    const count = await kube.countResource({ group: group.join("."), version, resource });
+    if (count !== null && count > 0)
       out.push(
-        `${a.kind} ${shown}${more} is still written through ${gv}, and Kubernetes 1.${r.minor} removes it; write it as ${a.use} instead`,
+        `the cluster still holds ${count} ${arg} object(s), and Kubernetes ${release} removes that resource; migrate or delete them`,
       );
-    }
+  }
   return out;
 }
 
 /**
- * Refuses the upgrade from 1.`from` to 1.`to` while anything it removes is in use,
- * naming every finding; resolves when there is none.
+ * What one node runs that the step removes: its static pods' command lines (control
+ * planes) and its kubelet's args, read through Talos.
+ * @param {Session} session
+ * @param {string} node
+ * @param {StepRemovals} step
+ * @param {string} release
+ */
+async function nodeRemovals(session, node, step, release) {
+  /** @type {string[]} */
+  const out = [];
+  if (session.news.nodes[node]?.role === "controlplane")
+    for (const c of COMPONENTS) {
+      const pod = await session.talos.resource(node, { ...RESOURCES.staticPods, id: c.name });
+      if (pod === null) continue;
+      const command = YAML.parse(pod.yaml)?.spec?.containers?.[0]?.command ?? [];
+      out.push(...commandRemovals(c.name, command, step, release));
+    }
+  const kubelet = await session.talos.resource(node, RESOURCES.kubeletSpec);
+  if (kubelet !== null)
+    out.push(...commandRemovals("kubelet", YAML.parse(kubelet.yaml)?.args ?? [], step, release));
+  return out.map((f) => `${node}: ${f}`);
+}
+
+/**
+ * Refuses the step from `from` to `to` while anything it removes is in use, naming
+ * every finding; resolves when there is none, or when upstream checks nothing for it.
  * @param {Session} session
  * @param {string[]} nodes
- * @param {number} from
- * @param {number} to
+ * @param {Minor} from
+ * @param {Minor} to
  */
 async function upgradeChecks(session, nodes, from, to) {
-  if (removalsBetween(from, to).length === 0) return;
+  const step = stepRemovals(from, to);
+  if (step === null) return;
+  const release = `${to.major}.${to.minor}`;
   session.log(
-    `checking what Kubernetes 1.${to} removes: flags, feature gates, admission plugins, API versions`,
+    `checking what Kubernetes ${release} removes (go-kubernetes' list): flags, feature gates, admission plugins, API resources`,
   );
-  /** @type {string[]} */
-  const found = [];
-  const perNode = await inParallel(nodes, async (n) => {
-    const running = await session.talos.resource(n, RESOURCES.machineConfig);
-    return configRemovals(running?.yaml ?? "", from, to).map((f) => `${n}: ${f}`);
-  });
-  found.push(...perNode.flat());
-  found.push(...(await apiRemovals(await session.kube(), from, to)));
+  for (const todo of step.todos)
+    session.log(
+      `note: upstream's list for ${from.major}.${from.minor}->${release} is provisional ("${todo}")`,
+    );
+  const found = (await inParallel(nodes, (n) => nodeRemovals(session, n, step, release))).flat();
+  found.push(...(await apiRemovals(await session.kube(), step, release)));
   if (found.length > 0)
     throw new Error(
-      `the Kubernetes upgrade to 1.${to} is refused, and nothing was changed on any node: ${found.join("; ")}. Change these first (a flag found on a node may come from an inventory patch or from a talosctl patch), then run pulumi up again`,
+      `the Kubernetes upgrade to ${release} is refused, and nothing was changed on any node: ${found.join("; ")}. Change these first (a flag found on a node may come from an inventory patch or from a talosctl patch), then run pulumi up again`,
     );
 }
 

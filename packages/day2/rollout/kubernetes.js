@@ -27,7 +27,15 @@ const { isDeepStrictEqual } = require("node:util");
 const YAML = require("yaml");
 const { delay } = require("../lib/retry");
 const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/resources");
-const { configHash, filterBatches, needs, parseVersion, unsupportedKubernetes } = require("./plan");
+const {
+  compareVersions,
+  configHash,
+  filterBatches,
+  needs,
+  parseVersion,
+  pathRefusal,
+  unsupportedKubernetes,
+} = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const { syncManifests } = require("./manifests");
 const { isV1alpha1, v1alpha1 } = require("../lib/machineConfig");
@@ -113,7 +121,7 @@ async function prePull(session, nodes, version) {
  * @param {Session} session
  * @param {string} node
  * @param {string[]} path e.g. `["cluster", "apiServer", "image"]`.
- * @param {string} value
+ * @param {unknown} value
  */
 async function patchRunning(session, node, path, value) {
   const running = await session.talos.resource(node, RESOURCES.machineConfig);
@@ -134,12 +142,13 @@ async function patchRunning(session, node, path, value) {
  * Waits until `fn` returns a value other than undefined, or fails naming what was seen.
  * @template T
  * @param {Session} session
+ * @param {number} ms How long: one of `session.waits`.
  * @param {() => Promise<{ done: T } | { seen: string }>} fn
  * @param {(seen: string, seconds: number) => string} failure
  * @returns {Promise<T>}
  */
-async function until(session, fn, failure) {
-  const deadline = Date.now() + session.timing.nodeTimeoutMs;
+async function until(session, ms, fn, failure) {
+  const deadline = Date.now() + ms;
   for (;;) {
     let seen;
     try {
@@ -149,7 +158,7 @@ async function until(session, fn, failure) {
     } catch (e) {
       seen = /** @type {Error} */ (e).message;
     }
-    if (Date.now() >= deadline) throw new Error(failure(seen, session.timing.nodeTimeoutMs / 1000));
+    if (Date.now() >= deadline) throw new Error(failure(seen, ms / 1000));
     await delay(session.timing.pollMs);
   }
 }
@@ -166,6 +175,7 @@ async function waitForStaticPod(session, node, c, version, image) {
   const kube = await session.kube();
   await until(
     session,
+    session.waits.podMs,
     async () => {
       const pod = (await kube.listPods(node)).find(
         (p) => p.mirror && p.containers.some((x) => x.name === c.name),
@@ -177,14 +187,34 @@ async function waitForStaticPod(session, node, c, version, image) {
       return { done: undefined };
     },
     (seen, s) =>
-      `${node}: ${c.name} did not become Ready at ${image} (configuration version ${version}) within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here, and no later node or component was touched. Check its logs (talosctl -n ${node} logs ${c.name}, kubectl -n kube-system logs ${c.name}-${node}), fix the cause (a flag the new release removed, say), then run pulumi up again`,
+      `${node}: ${c.name} did not become Ready at ${image} (configuration version ${version}) within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here, and no later node or component was touched. Check its logs (talosctl -n ${node} logs ${c.name}, kubectl -n kube-system logs ${c.name}-${node}), fix the cause (a flag the new release removed, say) and run pulumi up again, or set kubernetes.version back to revert what moved (a slow start: raise rollout.waits.controlPlanePodSeconds in cluster.yaml)`,
   );
 }
 
 /**
+ * The rendered section of a component (`cluster.apiServer`, ...) when it differs from
+ * the running one in more than the image (an operator patch added or fixed a flag, say),
+ * else null. Compared as parsed, as Talos compares configurations.
+ * @param {string} rendered
+ * @param {string} running
+ * @param {string} key
+ * @returns {Record<string, unknown> | null}
+ */
+function sectionFix(rendered, running, key) {
+  const want = { ...(v1alpha1(rendered).cluster?.[key] ?? {}) };
+  const have = { ...(v1alpha1(running).cluster?.[key] ?? {}) };
+  delete want.image;
+  delete have.image;
+  return isDeepStrictEqual(want, have) ? null : want;
+}
+
+/**
  * One component on one control plane: patch its image, wait for its configuration
- * resource to move, then for its pod. Skips the patch when the resource already has the
- * image (a rerun), but still waits for the pod.
+ * resource to move, then for its pod. When the inventory changed that component's own
+ * section (an operator patch, a fix of one), the rendered section goes in the same
+ * apply, every other image held where the node runs it, so a fix reaches the node
+ * before any wait on the component it fixes. Skips the patch when the resource already
+ * has the image and the section is as rendered (a rerun), but still waits for the pod.
  * @param {Session} session
  * @param {string} node
  * @param {Component} c
@@ -195,17 +225,26 @@ async function componentOnNode(session, node, c, image) {
   const t = session.talos;
   const before = await t.resource(node, { ...c.resource });
   const spec = YAML.parse(before?.yaml ?? "") ?? {};
-  if (before !== null && spec.image === image) {
+  const running = await t.resource(node, RESOURCES.machineConfig);
+  const fix = sectionFix(session.news.configs[node] ?? "", running?.yaml ?? "", c.key);
+  const asked = (session.asked[node] ??= {});
+  if (before !== null && spec.image === image && fix === null) {
+    asked[c.name] = { image, done: false };
     await waitForStaticPod(session, node, c, before.version, image);
+    asked[c.name] = { image, done: true };
     session.log(`${node}: ${c.name} already runs ${image}, skipped`);
     return false;
   }
   session.checkpoint(`${c.name} on ${node}`);
   const started = Date.now();
-  await session.step(node, `${c.name} → ${image} (no reboot)`, async () => {
-    await patchRunning(session, node, ["cluster", c.key, "image"], image);
+  const what = fix === null ? "" : ` with its configuration as the inventory renders it`;
+  asked[c.name] = { image, done: false };
+  await session.step(node, `${c.name} → ${image}${what} (no reboot)`, async () => {
+    if (fix === null) await patchRunning(session, node, ["cluster", c.key, "image"], image);
+    else await patchRunning(session, node, ["cluster", c.key], { ...fix, image });
     const after = await until(
       session,
+      session.waits.podMs,
       /** @returns {Promise<{ done: string } | { seen: string }>} */
       async () => {
         const r = await t.resource(node, { ...c.resource });
@@ -218,6 +257,7 @@ async function componentOnNode(session, node, c, image) {
     );
     await waitForStaticPod(session, node, c, after, image);
   });
+  asked[c.name] = { image, done: true };
   session.finished(node, `${c.name} ${shortTag(image)}`, Date.now() - started);
   return true;
 }
@@ -244,6 +284,7 @@ async function kubeletOnNode(session, node, image, version) {
   const wait = () =>
     until(
       session,
+      session.waits.kubeletMs,
       async () => {
         const n = await kube.getNode(node);
         if (n === null) return { seen: "no Node object" };
@@ -254,16 +295,27 @@ async function kubeletOnNode(session, node, image, version) {
       (seen, s) =>
         `${node}: its kubelet did not report ${version} and Ready within ${s} s (seen: ${seen}); the Kubernetes upgrade stopped here and touched no later node. Check the node (talosctl -n ${node} logs kubelet), then run pulumi up again`,
     );
+  const asked = (session.asked[node] ??= {});
+  asked.kubelet = { image, done: false };
   if (set) {
     await wait();
+    asked.kubelet = { image, done: true };
     return false;
   }
+  // Upstream patches a kubelet only while its service runs healthy (kubelet.go): a
+  // sick kubelet is not made sicker by a new image.
+  const service = (await t.serviceList(node)).find((s) => s.id === "kubelet");
+  if (service === undefined || service.state !== "Running" || !service.healthy)
+    throw new Error(
+      `${node}: its kubelet is not healthy (${service === undefined ? "no kubelet service" : `${service.state}, healthy: ${service.healthy}`}), so it was not patched; the Kubernetes upgrade stopped here and touched no later node. Check it (talosctl -n ${node} service kubelet), then run pulumi up again`,
+    );
   session.checkpoint(`the kubelet on ${node}`);
   const started = Date.now();
   await session.step(node, `kubelet → ${image} (no reboot)`, async () => {
     await patchRunning(session, node, ["machine", "kubelet", "image"], image);
     await wait();
   });
+  asked.kubelet = { image, done: true };
   session.finished(node, `kubelet ${shortTag(image)}`, Date.now() - started);
   return true;
 }
@@ -312,6 +364,57 @@ async function runsRendered(session, node) {
 }
 
 /**
+ * What each node runs now, read through Talos (COSI), which answers while no API server
+ * does (a single control plane whose kube-apiserver crashloops): on a control plane each
+ * component's image (its configuration resource) and kube-proxy's (the running
+ * configuration), and every node's kubelet image (its KubeletSpec); as image tags
+ * (`v1.35.2`). A node that does not answer is left out (its recorded state stands for it).
+ * @param {Session} session
+ * @param {string[]} nodes
+ * @returns {Promise<Record<string, Record<string, string>>>}
+ */
+async function runningTags(session, nodes) {
+  /** @type {Record<string, Record<string, string>>} */
+  const out = {};
+  await inParallel(nodes, async (n) => {
+    try {
+      out[n] = await componentTags(session.talos, n, session.news.nodes[n].role);
+    } catch (e) {
+      session.log(
+        `${n}: could not read what it runs (${/** @type {Error} */ (e).message}); its recorded state stands for it`,
+      );
+    }
+  });
+  return out;
+}
+
+/**
+ * One node's component image tags, read through Talos (see runningTags): also what
+ * `npm run day2 -- rollout --dry-run` shows.
+ * @param {import("../lib/talos").TalosClient} talos
+ * @param {string} node
+ * @param {"controlplane" | "worker"} role
+ * @returns {Promise<Record<string, string>>}
+ */
+async function componentTags(talos, node, role) {
+  /** @type {Record<string, string>} */
+  const tags = {};
+  const kubelet = await talos.resource(node, RESOURCES.kubeletSpec);
+  if (kubelet !== null) tags.kubelet = shortTag(YAML.parse(kubelet.yaml)?.image ?? "");
+  if (role === "controlplane") {
+    for (const c of COMPONENTS) {
+      const r = await talos.resource(node, { ...c.resource });
+      if (r !== null) tags[c.name] = shortTag(YAML.parse(r.yaml)?.image ?? "");
+    }
+    const proxy = v1alpha1((await talos.resource(node, RESOURCES.machineConfig))?.yaml ?? "")
+      .cluster?.proxy;
+    if (proxy?.disabled !== true && typeof proxy?.image === "string")
+      tags["kube-proxy"] = shortTag(proxy.image);
+  }
+  return tags;
+}
+
+/**
  * Brings the cluster to the inventory's Kubernetes version. Resolves whether it ran.
  * @param {Session} session
  * @param {Record<string, RolledNode>} rolled Updated in place as nodes finish.
@@ -319,8 +422,21 @@ async function runsRendered(session, node) {
 async function kubernetesStep(session, rolled) {
   const news = session.news;
   const version = `v${news.kubernetesVersion.replace(/^v/, "")}`;
-  const todo = Object.keys(news.nodes).filter((n) => needs(rolled[n], news, n).kubernetes);
-  if (todo.length === 0) return false;
+  const all = Object.keys(news.nodes);
+  const recorded = all.filter((n) => needs(rolled[n], news, n).kubernetes);
+  // The cluster, not the state, says what runs: after a failed run (or when the state
+  // asks for a move) every component that differs from the target is rolled, whatever
+  // was recorded, so a revert or a fix reaches what the failed run left behind.
+  const failedBefore = typeof session.olds.lastRun?.failed === "string";
+  if (recorded.length === 0 && !failedBefore) return false;
+  const runs = await runningTags(session, all);
+  const todo = all.filter(
+    (n) => recorded.includes(n) || Object.values(runs[n] ?? {}).some((tag) => tag !== version),
+  );
+  if (todo.length === 0) {
+    session.log(`Kubernetes ${version}: every node already runs it`);
+    return false;
+  }
   session.log(`Kubernetes upgrade to ${version}: ${todo.join(", ")}`);
   // 1. The nodes, not the state, say which Talos they run: each must support the target.
   const target = parseVersion(news.kubernetesVersion);
@@ -332,16 +448,35 @@ async function kubernetesStep(session, rolled) {
         `${n}: runs Talos ${tag}, which ${why}; nothing was changed on any node. Bring it to Talos ${news.talosVersion} first, then run pulumi up again`,
       );
   });
-  // 2. Nothing the target removes may be in use: flags, gates, plugins, API versions.
-  const from = Math.min(
-    ...todo.map((n) => parseVersion(rolled[n]?.kubernetesVersion ?? "")?.minor ?? Infinity),
-  );
-  if (target !== null && Number.isFinite(from))
-    await upgradeChecks(session, todo, from, target.minor);
+  // 2. The step starts at the lowest version any component runs (upstream's
+  // DetectLowestVersion, pkg/cluster/kubernetes/detect.go), or the lowest recorded where
+  // a node could not be read: it must be a path upstream allows, and nothing the step
+  // removes may be in use, on any node.
+  const seen = [
+    ...Object.values(runs).flatMap((r) => Object.values(r)),
+    ...all.filter((n) => runs[n] === undefined).map((n) => rolled[n]?.kubernetesVersion ?? ""),
+  ];
+  const lowest = seen
+    .map((v) => ({ text: v, v: parseVersion(v) }))
+    .filter((x) => x.v !== null)
+    .sort((a, b) => compareVersions(/** @type {any} */ (a.v), /** @type {any} */ (b.v)))[0];
+  if (target !== null && lowest !== undefined) {
+    const refused = pathRefusal(lowest.text, news.kubernetesVersion);
+    if (refused !== null)
+      throw new Error(
+        `the cluster's lowest component runs ${lowest.text}, so ${refused}; nothing was changed on any node`,
+      );
+    await upgradeChecks(session, all, /** @type {any} */ (lowest.v), target);
+  }
   // 3. Every image, before anything changes, on the nodes not already there (a rerun).
   /** @type {string[]} */
   const behind = [];
-  for (const n of todo) if ((await lagging(session, n, version)) !== "") behind.push(n);
+  for (const n of todo) {
+    // Without an API server (one control plane, its kube-apiserver crashlooping) what a
+    // node lags is unknown: it is pulled for (a pull of a present image is cheap).
+    const lags = await lagging(session, n, version).catch((e) => `unknown (${e.message})`);
+    if (lags !== "") behind.push(n);
+  }
   if (behind.length > 0) await prePull(session, behind, version);
   const cps = filterBatches(news.batches, (n) => news.nodes[n].role === "controlplane").flat();
   const images = Object.fromEntries(
@@ -412,11 +547,21 @@ async function manifestSync(session, why) {
       kube,
       node: cp,
       log: (l) => session.log(l),
-      timing: { timeoutMs: session.timing.nodeTimeoutMs, pollMs: session.timing.pollMs },
+      timing: { timeoutMs: session.waits.manifestsMs, pollMs: session.timing.pollMs },
     });
     if (r.applied.length === 0 && r.pruned.length === 0)
       session.log("bootstrap manifests: the cluster already matches what Talos renders");
   });
 }
 
-module.exports = { kubernetesStep, manifestSync, lagging, imagesFor, targetImages, patchRunning };
+module.exports = {
+  kubernetesStep,
+  manifestSync,
+  lagging,
+  imagesFor,
+  targetImages,
+  patchRunning,
+  runningTags,
+  componentTags,
+  sectionFix,
+};

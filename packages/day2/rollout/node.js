@@ -234,7 +234,19 @@ async function rollThroughReboot(session, name, how) {
  */
 async function uncordonFinished(session) {
   const kube = await session.kube();
-  const ours = (await kube.listNodes()).filter(
+  /** @type {Awaited<ReturnType<typeof kube.listNodes>>} */
+  let listed;
+  try {
+    listed = await kube.listNodes();
+  } catch (e) {
+    // A single control plane whose kube-apiserver crashloops serves no API: a revert or a
+    // fix must still run (through Talos), and our cordons are looked at next time.
+    session.log(
+      `the Kubernetes API did not answer (${/** @type {Error} */ (e).message}); nodes an earlier run left cordoned are looked at in the next run`,
+    );
+    return;
+  }
+  const ours = listed.filter(
     (n) =>
       n.unschedulable &&
       n.annotations[CORDON_ANNOTATION.key] === CORDON_ANNOTATION.value &&

@@ -8,7 +8,7 @@
 "use strict";
 
 const crypto = require("node:crypto");
-const { configRemovals } = require("../lib/removals");
+const { configRemovals, pathSupported } = require("../lib/removals");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -47,6 +47,39 @@ function parseVersion(v) {
   if (typeof v !== "string") return null;
   const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(v);
   return m === null ? null : { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/**
+ * A release's numbers from a tag that may carry a pre-release or build suffix
+ * (`v1.13.0-beta.1`, `v1.13.2+dirty`), compared by the release it belongs to, as
+ * semver's ParseTolerant reads it for Talos's own compatibility checks; null when it is
+ * no version at all.
+ * @param {unknown} v
+ * @returns {{ major: number, minor: number, patch: number } | null}
+ */
+function releaseOf(v) {
+  if (typeof v !== "string") return null;
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/.exec(v);
+  return m === null ? null : { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/**
+ * Why Kubernetes may not move from `from` to `to`, as go-kubernetes' path.go allows
+ * moves (any within a minor, patch downgrades included; one minor up; no minor
+ * downgrade); null when it may.
+ * @param {string} fromText
+ * @param {string} toText
+ * @returns {string | null}
+ */
+function pathRefusal(fromText, toText) {
+  const from = parseVersion(fromText);
+  const to = parseVersion(toText);
+  if (from === null || to === null || pathSupported(from, to)) return null;
+  if (compareVersions(to, from) < 0)
+    return `downgrading Kubernetes from ${fromText} to ${toText} crosses a minor release, which upstream does not support (go-kubernetes path.go: within a minor any patch, up or down; one minor up at a time); go back only to a ${from.major}.${from.minor}.x release`;
+  if (to.major !== from.major || to.minor > from.minor + 1)
+    return `${fromText} -> ${toText} skips a minor release; Kubernetes upgrades one minor at a time: go to ${from.major}.${from.minor + 1}.x first`;
+  return `${fromText} -> ${toText} is not an upgrade path go-kubernetes v0.2.38 (as Talos v1.13.9 pins it) knows (path.go), so its checks for that release are unknown; stay on ${from.major}.${from.minor}.x until em-infra carries a newer table`;
 }
 
 /**
@@ -232,21 +265,13 @@ function refusals(oldsIn, news) {
   const ok = parseVersion(olds.kubernetesVersion);
   const nk = parseVersion(news.kubernetesVersion);
   if (ok !== null && nk !== null) {
-    if (compareVersions(nk, ok) < 0)
-      out.push(
-        `kubernetesVersion: downgrading Kubernetes from ${olds.kubernetesVersion} to ${news.kubernetesVersion} is not supported; keep ${olds.kubernetesVersion} or move forward`,
-      );
-    else if (nk.major !== ok.major || nk.minor > ok.minor + 1)
-      out.push(
-        `kubernetesVersion: ${olds.kubernetesVersion} -> ${news.kubernetesVersion} skips a minor release; Kubernetes upgrades one minor at a time: go to ${ok.major}.${ok.minor + 1}.x first`,
-      );
-    else if (nk.minor > ok.minor && !isUnknown(news.configs))
-      // What the rendered configurations set that the target removes (the update checks
-      // the running ones again, and the cluster's API versions).
+    const path = pathRefusal(olds.kubernetesVersion, news.kubernetesVersion);
+    if (path !== null) out.push(`kubernetesVersion: ${path}`);
+    else if (!isUnknown(news.configs))
+      // What the rendered configurations set that the step removes (the update checks
+      // the running command lines again, and the API resources still in use).
       for (const [name, config] of Object.entries(news.configs ?? {}))
-        for (const f of typeof config === "string"
-          ? configRemovals(config, ok.minor, nk.minor)
-          : [])
+        for (const f of typeof config === "string" ? configRemovals(config, ok, nk) : [])
           out.push(`${name}: ${f}; remove it from the inventory before upgrading Kubernetes`);
   }
   const talosBump =
@@ -284,7 +309,7 @@ function refusals(oldsIn, news) {
  * @returns {string | null}
  */
 function unsupportedKubernetes(news, talosVersion, kube) {
-  const t = parseVersion(talosVersion);
+  const t = releaseOf(talosVersion);
   const row =
     t === null ? undefined : news.kubernetesSupport?.find((r) => r.talosMinor === t.minor);
   if (row === undefined || kube.major !== 1) return null;
@@ -338,7 +363,8 @@ function endpointRefusal(olds, news) {
  * @param {Record<string, string>} hashes
  */
 function comparable(v, hashes) {
-  // The backup settings are read at the next update; changing them alone rolls nothing.
+  // The backup settings and the waits are read at the next update; changing them alone
+  // rolls nothing.
   const {
     configs: _c,
     configHashes: _h,
@@ -346,6 +372,7 @@ function comparable(v, hashes) {
     lastRun: _l,
     __provider: _p,
     backups: _b,
+    waits: _w,
     kubernetesSupport: _k,
     ...rest
   } = v;
@@ -387,6 +414,10 @@ function hashesOf(news) {
 function hasChanges(oldsIn, news) {
   const olds = normalizeOutputs(oldsIn);
   if (comparable(olds, olds.configHashes) !== comparable(news, hashesOf(news))) return true;
+  // A run that failed left the cluster between states the outputs cannot tell apart (a
+  // component half-way, a revert to the recorded version): the next up always updates,
+  // and the update reads what runs.
+  if (typeof olds.lastRun?.failed === "string") return true;
   // Stored state that lags the inputs (an older shape, a node rolled short).
   return Object.keys(news.nodes).some((n) => {
     const w = needs(olds.rolled[n], news, n);
@@ -555,6 +586,8 @@ module.exports = {
   CORDON_ANNOTATION,
   configHash,
   parseVersion,
+  releaseOf,
+  pathRefusal,
   compareVersions,
   checkInputs,
   normalizeOutputs,

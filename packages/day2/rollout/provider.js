@@ -174,6 +174,7 @@ function createRolloutProvider(opts = {}) {
             at: now().toISOString(),
             removed,
             warnings: session.warnings,
+            ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
           }),
         };
       } catch (e) {
@@ -183,6 +184,7 @@ function createRolloutProvider(opts = {}) {
             at: now().toISOString(),
             removed: progress.removed,
             warnings: session.warnings,
+            ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
             failed: message,
           })
         );

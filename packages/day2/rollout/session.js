@@ -61,6 +61,18 @@ class Session {
       drainTimeoutMs: Math.max(0, opts.news.timing?.drainTimeoutSeconds ?? 300) * 1000,
       pollMs: Math.max(1, opts.news.timing?.pollMs ?? 2000),
     };
+    const waits = opts.news.waits;
+    const node = this.timing.nodeTimeoutMs;
+    /**
+     * The Kubernetes upgrade's waits (inputs `waits`, upstream's by default); without
+     * them (state from before) the node timeout, as before.
+     * @readonly
+     */
+    this.waits = {
+      podMs: waits === undefined ? node : Math.max(0, waits.controlPlanePodSeconds) * 1000,
+      kubeletMs: waits === undefined ? node : Math.max(0, waits.kubeletSeconds) * 1000,
+      manifestsMs: waits === undefined ? node : Math.max(0, waits.manifestsSeconds) * 1000,
+    };
     /** @private */ this.emit = opts.log;
     /** Every node the run may address: the old inventory's and the new one's. */
     const all = { ...(opts.olds.nodes ?? {}), ...opts.news.nodes };
@@ -98,6 +110,12 @@ class Session {
     this.warnings = [];
     /** Where the run is (`Talos v1.13.3, control plane 2/3`), named on every line; "" between phases. */
     this.place = "";
+    /**
+     * What this run asked each node's components to run (`kube-apiserver`, ...,
+     * `kubelet`), and whether each got there: recorded in `lastRun.asked`.
+     * @type {Record<string, Record<string, { image: string, done: boolean }>>}
+     */
+    this.asked = {};
     /** What each node had done, for the closing summary. @type {{ node: string, what: string, ms: number }[]} */
     this.done = [];
   }

@@ -59,7 +59,17 @@
  * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
+ * @property {RolloutWaits} [waits] The Kubernetes upgrade's waits (cluster.yaml `rollout.waits`); absent in state written before it existed: `timing.nodeTimeoutSeconds` then bounds every wait, as before. Changing them alone rolls nothing.
  * @property {{ talosMinor: number, oldestKubernetesMinor: number, newestKubernetesMinor: number }[]} [kubernetesSupport] em-infra's table of the Kubernetes minors each Talos minor runs; absent in older state (no check then).
+ */
+
+/**
+ * How long the Kubernetes upgrade waits, upstream's values by default (talosctl
+ * upgrade-k8s, Talos v1.13.9).
+ * @typedef {object} RolloutWaits
+ * @property {number} controlPlanePodSeconds For a control-plane static pod at its new configuration and Ready, per node.
+ * @property {number} kubeletSeconds For a kubelet at its new version and its Node Ready, per node.
+ * @property {number} manifestsSeconds For the bootstrap manifests' objects to roll out.
  */
 
 /**
@@ -94,7 +104,8 @@
  * @property {string} at ISO time the update finished (or failed).
  * @property {Record<string, RemovalReport>} removed
  * @property {string[]} warnings Lines the operator should read.
- * @property {string} [failed] Why the update failed, when it did; its progress is recorded all the same.
+ * @property {string} [failed] Why the update failed, when it did; its progress is recorded all the same. Stored outputs with it make the next diff a change, so a rerun, a revert or a fix always reaches `update`.
+ * @property {Record<string, Record<string, { image: string, done: boolean }>>} [asked] What the Kubernetes step asked each node's components (`kube-apiserver`, ..., `kubelet`) to run, and whether each got there.
  */
 
 /**
