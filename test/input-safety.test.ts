@@ -15,6 +15,9 @@ import { readFacts } from "../tools/facts";
 import type { TalosConfigFacts, TalosConfigFieldFacts } from "../tools/facts/talosConfig";
 import { DEV, editedInventory } from "./support/program";
 import { tempDir } from "./support/tmp";
+import { backupDirRefusal, type GitRunner } from "../lib/inventory/backupDir";
+import { spawnSync } from "child_process";
+import * as os from "os";
 
 /** A private key that is not one: what a file outside the inventory might hold. */
 const FAKE_KEY = [
@@ -393,5 +396,80 @@ describe("input safety: the plan shows an operator's patch values only where the
       "password",
     ])
       assert.ok(text.includes(`${field}: ${JSON.stringify(HIDDEN)}`), field);
+  });
+});
+
+describe("input safety: the etcd snapshot folder is ours", () => {
+  const noGit: GitRunner = () => ({
+    status: null,
+    stdout: "",
+    error: Object.assign(new Error("spawnSync git ENOENT"), { code: "ENOENT" }),
+  });
+  /** A new git work tree (with these .gitignore lines) to stand for the project. */
+  const repo = (ignore: string[] = []): string => {
+    // One level down, so that its parent is not the temp folder itself.
+    const dir = path.join(tempDir("repo"), "project");
+    const r = spawnSync("git", ["init", "-q", dir], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    fs.writeFileSync(path.join(dir, ".gitignore"), ignore.map((l) => `${l}\n`).join(""));
+    return dir;
+  };
+
+  it("refuses a system or shared folder, a symlink to one, and the temp and home folders", () => {
+    for (const dir of ["/", "/tmp", "/etc", "/var", "/usr", "/home", "/root", "/var/tmp"])
+      assert.match(backupDirRefusal(dir) ?? "", /system or shared folder/, dir);
+    assert.match(backupDirRefusal(os.tmpdir()) ?? "", /system or shared folder/);
+    assert.match(backupDirRefusal(os.homedir()) ?? "", /system or shared folder|project folder/);
+    const link = path.join(tempDir("link"), "snaps");
+    fs.symlinkSync("/tmp", link);
+    assert.match(backupDirRefusal(link) ?? "", /system or shared folder/);
+  });
+
+  it("refuses the project folder and a folder that holds it", () => {
+    const root = repo();
+    assert.match(backupDirRefusal(".", root) ?? "", /the project folder/);
+    assert.match(backupDirRefusal("..", root) ?? "", /a folder that holds it/);
+    assert.match(backupDirRefusal(root, root) ?? "", /the project folder/);
+  });
+
+  it("inside a git work tree, takes only a folder git ignores (asking git check-ignore)", () => {
+    const root = repo(["/backups/"]);
+    assert.equal(backupDirRefusal("backups/dev", root), undefined);
+    assert.match(
+      backupDirRefusal("snapshots", root) ?? "",
+      /inside the git work tree .* git does not ignore it, so snapshots .* could be committed/,
+    );
+    fs.appendFileSync(path.join(root, ".gitignore"), "/snapshots/\n");
+    assert.equal(backupDirRefusal("snapshots", root), undefined);
+    // The project's own default is ignored by this checkout's .gitignore.
+    assert.equal(backupDirRefusal("backups/dev"), undefined);
+  });
+
+  it("outside any work tree any folder of one's own is taken; without git, a work tree is refused", () => {
+    const mine = path.join(tempDir("mine"), "etcd");
+    assert.equal(backupDirRefusal(mine, repo()), undefined);
+    assert.equal(backupDirRefusal(mine, repo(), noGit), undefined);
+    const root = repo(["/backups/"]);
+    assert.match(
+      backupDirRefusal("backups/dev", root, noGit) ?? "",
+      /inside a git work tree .* git is not installed/,
+    );
+  });
+
+  it("is refused at validate, at the field's line, naming the field and the value", () => {
+    const dir = editedInventory(DEV, ({ cluster }) =>
+      cluster.setIn(["backups", "etcd", "dir"], "/tmp"),
+    );
+    const { code, text } = validate(dir);
+    assert.equal(code, 1, text);
+    const lines = fs.readFileSync(path.join(dir, "cluster.yaml"), "utf8").split("\n");
+    const line = lines.findIndex((l) => /^\s+dir: \/tmp$/.test(l)) + 1;
+    assert.ok(line > 0);
+    assert.match(
+      text,
+      new RegExp(
+        `cluster\\.yaml:${line}:\\d+: backups\\.etcd\\.dir \\("/tmp"\\) is refused: it is a system`,
+      ),
+    );
   });
 });
