@@ -152,6 +152,8 @@ function checkInputs(news) {
 function normalizeOutputs(olds) {
   const o = { ...(olds ?? {}) };
   delete o.__provider;
+  // State written before outputs dropped them still holds the credentials.
+  delete o.credentials;
   const nodes = o.nodes ?? {};
   const configHashes = o.configHashes ?? {};
   /** @type {Record<string, RolledNode>} */
@@ -345,6 +347,8 @@ function comparable(v, hashes) {
     rolled: _r,
     lastRun: _l,
     __provider: _p,
+    // Not stored in the outputs (outputsFor), and new credentials alone roll nothing.
+    credentials: _cr,
     backups: _b,
     kubernetesSupport: _k,
     ...rest
@@ -478,7 +482,10 @@ function rolledAtTargets(news, only) {
  * @returns {RolloutOutputs}
  */
 function outputsFor(news, rolled, lastRun) {
-  const { configs: _configs, ...rest } = /** @type {any} */ (news);
+  // No credentials: the next run gets them as inputs (Pulumi hands update and diff the
+  // new inputs), and stored outputs are secret only as long as the engine marks them by
+  // the input of the same name.
+  const { configs: _configs, credentials: _credentials, ...rest } = /** @type {any} */ (news);
   delete rest.__provider;
   /** @type {Record<string, RolledNode>} */
   const kept = {};
