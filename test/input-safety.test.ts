@@ -9,7 +9,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { checkInventory, formatProblem } from "../lib/inventory";
 import { runValidate } from "../scripts/validate";
-import { runPlan } from "../scripts/plan";
+import { runPlan, writePrivateFile } from "../scripts/plan";
 import { HIDDEN, SHOWN_PATCH_FIELDS, redactSecrets } from "../tools/plan";
 import { readFacts } from "../tools/facts";
 import type { TalosConfigFacts, TalosConfigFieldFacts } from "../tools/facts/talosConfig";
@@ -18,6 +18,10 @@ import { tempDir } from "./support/tmp";
 import { backupDirRefusal, type GitRunner } from "../lib/inventory/backupDir";
 import { spawnSync } from "child_process";
 import * as os from "os";
+import * as day2 from "../packages/day2";
+import { runDay2 } from "../scripts/day2";
+import { resolveSettings } from "../lib/settings";
+import * as certs from "../packages/day2/fake/certs";
 
 /** A private key that is not one: what a file outside the inventory might hold. */
 const FAKE_KEY = [
@@ -382,6 +386,7 @@ describe("input safety: the plan shows an operator's patch values only where the
       errs,
     );
     const mermaid = fs.readFileSync(path.join(out, "g.md"), "utf8");
+    assert.equal(fs.statSync(path.join(out, "g.md")).mode & 0o777, 0o600);
     for (const v of Object.values(secrets))
       assert.ok(
         !(text + json + mermaid + errs).includes(v.replace(/^Bearer /, "")),
@@ -471,5 +476,105 @@ describe("input safety: the etcd snapshot folder is ours", () => {
         `cluster\\.yaml:${line}:\\d+: backups\\.etcd\\.dir \\("/tmp"\\) is refused: it is a system`,
       ),
     );
+  });
+});
+
+describe("input safety: one stack-name check for every use", () => {
+  it("takes Pulumi's names and refuses . and .., slashes and the empty name", () => {
+    for (const ok of ["dev", "prod.eu-1", "a_b", ".hidden"])
+      assert.equal(day2.stackNameProblem(ok), undefined, ok);
+    for (const bad of ["..", ".", "../etc", "a/b", "", "x".repeat(101), "a b"])
+      assert.match(day2.stackNameProblem(bad) ?? "", /is not a stack name/, bad);
+  });
+
+  it("is the check of the program's settings, the rollout's inputs, its stop markers and npm run day2", async () => {
+    assert.throws(
+      () =>
+        resolveSettings(
+          () => undefined,
+          () => false,
+          {},
+          "..",
+          "/nowhere",
+        ),
+      /stack: "\.\." is not a stack name/,
+    );
+    const failures = day2.rolloutPlan.checkInputs({ schema: 1, stack: ".." } as never);
+    assert.ok(failures.some((f) => f.property === "stack" && /not a stack name/.test(f.reason)));
+    assert.throws(() => day2.requestStop(tempDir("stop"), ".."), /not a stack name/);
+    for (const command of [["status", "--talosconfig", "x"], ["stop"]]) {
+      let err = "";
+      const code = await runDay2(
+        [...command, "--stack", ".."],
+        { write: () => true },
+        { write: (c: string) => ((err += c), true) },
+        { projectRoot: tempDir("root") },
+      );
+      assert.equal(code, 2, `${command[0]}: ${err}`);
+      assert.match(err, /--stack: "\.\." is not a stack name/);
+    }
+  });
+});
+
+describe("input safety: a talosconfig given as a kubeconfig", () => {
+  it("is named for what it is, not failed on deep inside", () => {
+    const ca = certs.talosAuthority();
+    const client = certs.talosClientCert();
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const talosconfig = stringify({
+      context: "dev",
+      contexts: {
+        dev: {
+          endpoints: ["10.20.0.11"],
+          ca: b64(ca.caCert),
+          crt: b64(client.cert),
+          key: b64(client.key),
+        },
+      },
+    });
+    assert.throws(
+      () => day2.readKubeconfig(talosconfig, "talosconfig"),
+      /^Day2InputError: talosconfig: this is a talosconfig, not a kubeconfig .*pulumi stack output kubeconfig/,
+    );
+    assert.throws(
+      () => day2.readKubeconfig(stringify({ clusters: { a: 1 }, contexts: [] }), "k"),
+      /k: clusters must be a list; not a kubeconfig/,
+    );
+  });
+});
+
+describe("input safety: plan files", () => {
+  it("--out and --mermaid write 0600 files, whatever was at the name before", async function () {
+    this.timeout(30000);
+    const dir = tempDir("plan-files");
+    const outFile = path.join(dir, "plan.txt");
+    const graph = path.join(dir, "graph.md");
+    const elsewhere = path.join(dir, "elsewhere.txt");
+    fs.writeFileSync(outFile, "old", { mode: 0o644 });
+    fs.chmodSync(outFile, 0o644);
+    fs.writeFileSync(elsewhere, "not ours", { mode: 0o644 });
+    fs.symlinkSync(elsewhere, graph);
+    const code = await runPlan(
+      [DEV, "--out", outFile, "--mermaid", graph],
+      { write: () => true },
+      { write: () => true },
+    );
+    assert.equal(code, 0);
+    for (const f of [outFile, graph]) {
+      assert.equal(fs.lstatSync(f).isFile(), true, `${f} is a file of its own`);
+      assert.equal(fs.statSync(f).mode & 0o777, 0o600, f);
+    }
+    assert.match(fs.readFileSync(outFile, "utf8"), /^em-infra plan for cluster dev/);
+    assert.equal(
+      fs.readFileSync(elsewhere, "utf8"),
+      "not ours",
+      "the symlink's target is untouched",
+    );
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.endsWith(".partial")),
+      [],
+    );
+    writePrivateFile(outFile, "again");
+    assert.equal(fs.readFileSync(outFile, "utf8"), "again");
   });
 });

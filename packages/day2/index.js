@@ -18,6 +18,7 @@ const rolloutPlan = require("./rollout/plan");
 const rolloutStop = require("./rollout/stop");
 const snapshots = require("./lib/snapshots");
 const bootstrapManifests = require("./rollout/manifests");
+const stackName = require("./lib/stackName");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -52,6 +53,7 @@ module.exports = {
   pruneSnapshots: snapshots.pruneSnapshots,
   fileSha256: snapshots.fileSha256,
   requestStop: rolloutStop.requestStop,
+  stackNameProblem: stackName.stackNameProblem,
   runningRollout: rolloutStop.runningRollout,
   // The dynamic providers, each reached by the program's serialized shims as
   // require("@em-infra/day2").providers.<name>.<method>, so fixes reach old state.

@@ -7,6 +7,7 @@
  */
 "use strict";
 
+const { stackNameProblem } = require("../lib/stackName");
 const crypto = require("node:crypto");
 const { configRemovals } = require("../lib/removals");
 
@@ -76,8 +77,8 @@ function checkInputs(news) {
   if (news.schema !== SCHEMA)
     fail("schema", `must be ${SCHEMA}, got ${JSON.stringify(news.schema)}`);
   if (typeof news.cluster !== "string" || news.cluster === "") fail("cluster", "must be a name");
-  if (news.stack !== undefined && !/^[A-Za-z0-9_.-]+$/.test(String(news.stack)))
-    fail("stack", `"${news.stack}" is not a stack name (letters, digits, _ . - only)`);
+  const stackProblem = news.stack === undefined ? undefined : stackNameProblem(news.stack);
+  if (stackProblem !== undefined) fail("stack", stackProblem);
   if (!isUnknown(news.talosVersion) && parseVersion(news.talosVersion) === null)
     fail("talosVersion", `"${news.talosVersion}" is not a version like v1.13.0`);
   if (!isUnknown(news.kubernetesVersion) && parseVersion(news.kubernetesVersion) === null)
