@@ -8,6 +8,7 @@ import {
   checkTalosEndpoints,
   formatHostPort,
 } from "../packages/day2/lib/endpoints";
+import { stackNameProblem } from "../packages/day2/lib/stackName";
 
 /** Reads one config value (`namespace:key`), undefined when unset. */
 export type ConfigReader = (key: string) => string | undefined;
@@ -77,6 +78,9 @@ export function resolveSettings(
   projectRoot: string,
 ): ProgramSettings {
   const problems: string[] = [];
+  // The stack names the default inventory folder, the state file and the backups folder.
+  const stackProblem = stackNameProblem(stack);
+  if (stackProblem !== undefined) throw new SettingsError(`stack: ${stackProblem}`);
   const configured = read(INVENTORY_KEY);
   const inventoryDir = path.resolve(projectRoot, configured ?? path.join("inventory", stack));
 

@@ -151,6 +151,9 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
   }
   if (positional.length > 1)
     throw new InputError(`one inventory folder at most, got ${positional.join(" ")}`);
+  const stackProblem =
+    values["--stack"] === undefined ? undefined : day2.stackNameProblem(values["--stack"]);
+  if (stackProblem !== undefined) throw new InputError(`--stack: ${stackProblem}`);
   if (values["--talosconfig"] === undefined)
     throw new InputError(
       `--talosconfig FILE is required; ${EXPORT_HINT["--talosconfig"]}. Nodes are dialed at their inventory addresses (<ip>:50000) unless --endpoints or em-infra:talosEndpoints says otherwise`,
@@ -440,6 +443,8 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
     if (args[i] === "--stack") {
       const v = args[i + 1];
       if (v === undefined || v.startsWith("--")) throw new InputError("--stack needs a value");
+      const problem = day2.stackNameProblem(v);
+      if (problem !== undefined) throw new InputError(`--stack: ${problem}`);
       stack = v;
       i++;
     } else if (args[i] !== "--wide")

@@ -79,6 +79,27 @@ export class PlanInputError extends Error {
   }
 }
 
+/**
+ * Writes `text` to `file` as a new 0600 file, whatever was there: a plan names hosts,
+ * addresses and the fields of the operator's patches. The text goes to a new file
+ * beside it (created exclusively, so nothing planted there is reused) that is renamed
+ * over the target, so an existing file's wider mode, or a symlink at its name, is not
+ * kept or followed.
+ */
+export function writePrivateFile(file: string, text: string): void {
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`,
+  );
+  fs.writeFileSync(temp, text, { mode: 0o600, flag: "wx" });
+  try {
+    fs.renameSync(temp, file);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
 /** Writes the Mermaid graph: a Markdown file with a fenced block, or the bare chart. */
 export function mermaidFileText(plan: Plan, file: string): string {
   const chart = renderMermaid(plan);
@@ -148,11 +169,11 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
     const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile);
     const text = json ? renderPlanJson(plan) : renderPlanText(plan, wide ? Infinity : undefined);
     if (outFile) {
-      fs.writeFileSync(outFile, text);
+      writePrivateFile(outFile, text);
       err.write(`wrote the plan to ${outFile}\n`);
     } else out.write(text);
     if (mermaid) {
-      fs.writeFileSync(mermaid, mermaidFileText(plan, mermaid));
+      writePrivateFile(mermaid, mermaidFileText(plan, mermaid));
       // Only plain text on stdout: JSON there stays parseable.
       (json || outFile ? err : out).write(`wrote the dependency graph to ${mermaid}\n`);
     }

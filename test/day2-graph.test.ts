@@ -58,12 +58,13 @@ describe("day-two resources in the graph", function () {
     }
   });
 
-  it("passes credentials and configurations as secrets, and keeps the credentials secret in state", function () {
+  it("passes credentials and configurations as secrets, and keeps neither in the outputs", function () {
     const rollout = rolloutOf(created);
     assert.ok(isSecretWrapper(rollout.inputs.configs));
     assert.ok(isSecretWrapper(rollout.inputs.credentials));
     assert.ok(isSecretWrapper(checkOf(created).inputs.credentials));
-    assert.ok(isSecretWrapper(rollout.outputs.credentials));
+    assert.equal("credentials" in rollout.outputs, false, "credentials are not kept in state");
+    assert.equal("credentials" in checkOf(created).outputs, false);
     assert.equal("configs" in rollout.outputs, false, "configurations are not kept in state");
   });
 

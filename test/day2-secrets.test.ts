@@ -14,6 +14,7 @@ import { runDay2 } from "../scripts/day2";
 import { bootstrapCheckInputs, fake, FAST, kubeFor, rejection, talosFor } from "./support/day2";
 import type { FakeCluster } from "../packages/day2/fake";
 import { tempDir } from "./support/tmp";
+import { inputsFor, providerFor, rolloutWorkDir } from "./support/rollout";
 
 /** name -> distinctive substrings of that material. */
 function fingerprints(c: FakeCluster): [string, string[]][] {
@@ -188,6 +189,80 @@ describe("day2 secrets audit", () => {
       assert.doesNotMatch(shown(e), /AAAAAAAAAA/);
     } finally {
       t.close();
+      c.stop();
+    }
+  });
+
+  it("the bootstrap check's and the rollout's stored outputs hold no credentials", async function () {
+    this.timeout(20000);
+    const c = await fake();
+    try {
+      const check = day2.createBootstrapCheckProvider({ log: () => undefined });
+      const checked = await check.create(bootstrapCheckInputs(c, { timeoutSeconds: 10 }));
+      assert.equal("credentials" in checked.outs, false);
+      const { provider } = providerFor();
+      const created = await provider.create(inputsFor(c));
+      assert.equal("credentials" in created.outs, false);
+      // The next run has what it needs from its inputs: an edit rolls, against these outputs.
+      const updated = await provider.update(
+        "fake-rollout",
+        created.outs,
+        inputsFor(c, { only: ["cp-1", "cp-2", "cp-3", "w-1"] }),
+      );
+      assert.equal("credentials" in updated.outs, false);
+      assert.deepEqual(
+        leaks(c, {
+          "bootstrap check outputs": JSON.stringify(checked.outs),
+          "rollout outputs at create": JSON.stringify(created.outs),
+          "rollout outputs after an update": JSON.stringify(updated.outs),
+        }),
+        [],
+      );
+      // State written before: its credentials are not carried on.
+      const oldState = { ...created.outs, credentials: inputsFor(c).credentials };
+      assert.equal("credentials" in day2.rolloutPlan.normalizeOutputs(oldState), false);
+    } finally {
+      c.stop();
+    }
+  });
+
+  it("a failed update stores (lastRun) and shows a server's words only redacted", async function () {
+    this.timeout(20000);
+    const c = await fake();
+    try {
+      const inputs = inputsFor(c);
+      const keyPem = Buffer.from(inputs.credentials.clientKey, "base64").toString("utf8");
+      const keyLine = keyPem.split("\n").find((l) => l.length >= 16 && !l.startsWith("-----"));
+      assert.ok(keyLine !== undefined);
+      // A Talos client whose every call fails with a server that echoes the key.
+      const echo = new Proxy(
+        {},
+        {
+          get: (_t, name) =>
+            name === "close" || name === "forget"
+              ? () => undefined
+              : () => Promise.reject(new Error(`server said: ${keyLine} is not welcome`)),
+        },
+      );
+      const provider = day2.createRolloutProvider({
+        workDir: rolloutWorkDir(),
+        log: () => undefined,
+        connect: {
+          talos: () => echo as ReturnType<typeof day2.createTalosClient>,
+          kube: (opts) => day2.createKubeClient({ ...opts, ...FAST }),
+        },
+      });
+      const olds = (await providerFor().provider.create(inputs)).outs;
+      const err = (await rejection(
+        provider.update("fake-rollout", olds, inputsFor(c, { extraConfig: "x" })),
+      )) as Error & { properties?: { lastRun?: { failed?: string } } };
+      const failed = err.properties?.lastRun?.failed ?? "";
+      assert.match(failed, /server said: \[redacted\] is not welcome/);
+      assert.deepEqual(
+        leaks(c, { "stored outputs": JSON.stringify(err.properties), error: shown(err) }),
+        [],
+      );
+    } finally {
       c.stop();
     }
   });

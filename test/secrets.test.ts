@@ -17,6 +17,7 @@ import {
   wrapSecret,
 } from "../tools/offline/secretSig";
 import { DEV, LARGE, runFor, stackConfig } from "./support/program";
+import { DYNAMIC } from "../lib/tokens";
 
 type Material = keyof typeof MOCK_SECRETS;
 const MATERIAL = Object.entries(MOCK_SECRETS) as [Material, string][];
@@ -129,6 +130,21 @@ describe("secrets audit", function () {
         ).map(([name]) => name);
         assert.deepEqual(missing, []);
         assert.ok(hidden.length > 0);
+      });
+
+      it("stores no client credentials in the day-two resources' outputs (rollout, bootstrap check)", function () {
+        const dynamic = record.resources.filter((r) => r.type === DYNAMIC);
+        assert.ok(dynamic.length >= 2, "the rollout and the bootstrap check");
+        for (const r of dynamic) {
+          assert.ok("credentials" in (unwrapSecrets(r.inputs) as object), `${r.name} gets them`);
+          assert.equal("credentials" in (unwrapSecrets(r.outputs) as object), false, r.name);
+          const stored = JSON.stringify(unwrapSecrets(r.outputs));
+          assert.deepEqual(
+            MATERIAL.filter(([, secret]) => stored.includes(secret)).map(([name]) => name),
+            [],
+            `${r.name} outputs`,
+          );
+        }
       });
 
       it("never carries the Proxmox API token at all, wrapped or not", function () {

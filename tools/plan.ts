@@ -67,7 +67,11 @@ export interface PlanNode {
    * inventory's Talos version (as the offline run resolved it; null when unknown).
    */
   readonly installer: string | null;
-  /** The Talos patch documents applied to the node, as YAML. They hold no secrets. */
+  /**
+   * The Talos patch documents applied to the node, as YAML. em-infra's hold no secrets;
+   * the operator's own (the last `operatorPatches.length`) show their values only for
+   * the fields of {@link SHOWN_PATCH_FIELDS}, every other value {@link HIDDEN}.
+   */
   readonly patches: readonly string[];
   /** Where each of the operator's own patches (the last of `patches`) is written. */
   readonly operatorPatches: readonly string[];
@@ -253,7 +257,7 @@ export function buildPlan(
         schematic,
         schematicId: schematicIds[schematic] ?? null,
         installer: installers[schematic] ?? null,
-        // A value of the operator's under a secret-sounding key is not shown.
+        // The operator's values are shown only for fields known to be harmless.
         patches: node.renderedPatches.map((p, j) => (j >= firstOwn ? redactSecrets(p) : p)),
         operatorPatches: own.map((p) => p.origin),
       };
@@ -445,7 +449,9 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     out.push(`  ${i + 1}. ${s.stage}: ${s.description} (${s.items.length})`);
   });
   out.push("");
-  out.push("Talos patches per node (secrets redacted)");
+  out.push(
+    `Talos patches per node (your own patches show the fields they set; their values are ${HIDDEN} but for sysctls, sysfs, and kernel module and inline manifest names)`,
+  );
   // Prose is folded to the width; the patches are YAML, printed as they are.
   const text = fit(out, width);
   for (const n of plan.nodes) {
@@ -471,24 +477,49 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
   return text.join("\n") + "\n";
 }
 
-/** Keys whose values the plan never prints: passwords, tokens, secrets, credentials. */
-const SECRET_KEY = /(password|passwd|secret|token|auth|credential|privatekey)$/i;
+/** What the plan prints in place of a value of the operator's that it does not show. */
+export const HIDDEN = "[redacted]";
 
 /**
- * A patch with every value under a secret-sounding key replaced by `(redacted)`: an
- * operator's patch may carry a registry password or a token (which is better kept out
- * of the inventory, but if it is there, the plan does not repeat it).
+ * The fields of an operator's patch whose values the plan shows, as field paths (`*` any
+ * key, `[]` any list item). Every other value prints as {@link HIDDEN}: a patch can carry
+ * a registry password, a client key, an environment secret, a proxy URL with a password,
+ * a header or a whole file, under names no pattern foresees, so the plan shows only
+ * what is known to be harmless and gives the rest as field paths alone.
+ */
+export const SHOWN_PATCH_FIELDS: readonly string[] = [
+  "apiVersion",
+  "kind",
+  "machine.sysctls.*",
+  "machine.sysfs.*",
+  "machine.kernel.modules[].name",
+  "cluster.inlineManifests[].name",
+];
+
+const SHOWN = SHOWN_PATCH_FIELDS.map((f) => f.replace(/\[\]/g, ".[]").split("."));
+
+/** Whether the value at `at` (keys, `[]` for a list item) is on the shown list. */
+function shownField(at: readonly string[]): boolean {
+  return SHOWN.some(
+    (rule) =>
+      rule.length === at.length && rule.every((k, i) => (k === "*" ? at[i] !== "[]" : k === at[i])),
+  );
+}
+
+/**
+ * An operator's patch (YAML, one or more documents) with every value outside
+ * {@link SHOWN_PATCH_FIELDS} replaced by {@link HIDDEN}; the field names stay, so the
+ * plan still says what the patch sets.
  */
 export function redactSecrets(patch: string): string {
-  const hide = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(hide);
-    if (v === null || typeof v !== "object") return v;
-    return Object.fromEntries(
-      Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) ? "(redacted)" : hide(x)]),
-    );
+  const hide = (v: unknown, at: readonly string[]): unknown => {
+    if (Array.isArray(v)) return v.map((x) => hide(x, [...at, "[]"]));
+    if (v !== null && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hide(x, [...at, k])]));
+    return shownField(at) ? v : HIDDEN;
   };
   return parseAllDocuments(patch)
-    .map((d) => stringify(hide(d.toJS()), { lineWidth: 0 }))
+    .map((d) => stringify(hide(d.toJS(), []), { lineWidth: 0 }))
     .join("---\n");
 }
 
@@ -527,7 +558,7 @@ export function inlineManifestSummary(patch: string): string[] | null {
   for (const m of list as { name?: unknown; contents?: unknown }[]) {
     const objects = parseAllDocuments(String(m.contents ?? ""))
       .map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } })
-      .filter((o) => o !== null && typeof o === "object")
+      .filter((o) => o !== null && typeof o === "object" && !Array.isArray(o))
       .map(
         (o) =>
           `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`,

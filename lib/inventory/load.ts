@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildInventory, ClusterFile, NodesFile } from "./build";
+import { checkBackupDir } from "./backupDir";
 import { checkCluster, checkNodes, checkNodesAgainstCluster } from "./checks";
 import { error, hasErrors, InventoryError } from "./problems";
 import { schemaProblems } from "./schema";
@@ -43,7 +44,11 @@ export function checkInventory(dir: string): InventoryCheck {
 
   const clusterProblems = [...clusterRead.problems];
   if (cluster !== undefined)
-    clusterProblems.push(...schemaProblems(cluster, "cluster"), ...checkCluster(cluster));
+    clusterProblems.push(
+      ...schemaProblems(cluster, "cluster"),
+      ...checkCluster(cluster),
+      ...checkBackupDir(cluster),
+    );
   const nodesProblems = [...nodesRead.problems];
   if (nodes !== undefined)
     nodesProblems.push(...schemaProblems(nodes, "nodes"), ...checkNodes(nodes));

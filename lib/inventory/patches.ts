@@ -15,12 +15,16 @@
  *   that sets it instead;
  * - for forms a strategic merge cannot express faithfully here: `$patch` directives and
  *   JSON 6902 operations are refused.
+ *
+ * A patch file must lie inside the inventory folder (its real path, symlinks resolved),
+ * and no message quotes a patch's values or a file's text, only field paths: a patch may
+ * carry a registry password, and a path like `../../.ssh/id_ed25519` must not turn a
+ * validation run (a CI log) into a way to read, or print, any file on the machine.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { displayPath, error } from "./problems";
-import { quote } from "./schema";
 import { formatPath, positionOf, type FieldPath, type SourceFile } from "./source";
 import { talosSchema } from "./talosSchema";
 import type { OperatorPatch, Problem, SourcePosition } from "./types";
@@ -141,7 +145,7 @@ export function readPatches(
     const label = formatPath(entryPath, source.data);
     let documents: Located[];
     if (typeof entry === "string") {
-      const read = readPatchFile(path.resolve(inventoryDir, entry), entry, label);
+      const read = readPatchFile(inventoryDir, entry, label);
       if ("problem" in read) {
         problems.push(error(positionOf(source, entryPath), read.problem));
         return;
@@ -172,22 +176,70 @@ export function readPatches(
   return { patches, problems };
 }
 
-/** A patch file's documents, or why it cannot be read. */
-function readPatchFile(
-  absolute: string,
+/**
+ * Where a patch entry points, when that is a regular file inside the inventory folder,
+ * or why it is refused. The message names the entry as written and nothing of the file
+ * (not even where a symlink leads).
+ */
+export function confinedPatchFile(
+  inventoryDir: string,
   written: string,
   label: string,
-): { problem: string } | { documents: Located[]; problems: Problem[] } {
-  let text: string;
+): { absolute: string } | { problem: string } {
+  const refused = (why: string) => ({
+    problem: `${label}: patch file ${JSON.stringify(written)} is refused: ${why}; a patch file must lie in the inventory folder (${displayPath(inventoryDir)}) or below it`,
+  });
+  const absolute = path.resolve(inventoryDir, written);
+  if (!isInside(path.resolve(inventoryDir), absolute))
+    return refused(
+      path.isAbsolute(written)
+        ? "it is outside the inventory folder"
+        : "it leads out of the inventory folder",
+    );
+  let real: string;
+  let realDir: string;
   try {
-    text = fs.readFileSync(absolute, "utf8");
+    realDir = fs.realpathSync(inventoryDir);
+    real = fs.realpathSync(absolute);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return {
       problem:
         code === "ENOENT"
           ? `${label}: patch file ${JSON.stringify(written)} not found (${displayPath(absolute)}; paths are relative to the inventory folder)`
-          : `${label}: patch file ${JSON.stringify(written)} cannot be read (${code ?? String(e)})`,
+          : `${label}: patch file ${JSON.stringify(written)} cannot be read (${code ?? "unknown error"})`,
+    };
+  }
+  if (!isInside(realDir, real))
+    return refused(
+      "it is a symbolic link, or lies under one, that leads out of the inventory folder",
+    );
+  if (!fs.statSync(real).isFile()) return refused("it is not a regular file");
+  return { absolute };
+}
+
+/** Whether `inner` is `outer` or lies below it (both absolute, normalized). */
+function isInside(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel !== "" && !rel.startsWith(`..${path.sep}`) && rel !== ".." && !path.isAbsolute(rel);
+}
+
+/** A patch file's documents, or why it cannot be read. */
+function readPatchFile(
+  inventoryDir: string,
+  written: string,
+  label: string,
+): { problem: string } | { documents: Located[]; problems: Problem[] } {
+  const found = confinedPatchFile(inventoryDir, written, label);
+  if ("problem" in found) return found;
+  const { absolute } = found;
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      problem: `${label}: patch file ${JSON.stringify(written)} cannot be read (${code ?? "unknown error"})`,
     };
   }
   const file = displayPath(absolute);
@@ -199,8 +251,12 @@ function readPatchFile(
   list.forEach((doc, n) => {
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
+      // The parser's message can quote the text around the error; its code cannot.
       problems.push(
-        error({ file, ...lineCounter.linePos(e.pos[0]) }, `${label}: ${e.message.split("\n")[0]}`),
+        error(
+          { file, ...lineCounter.linePos(e.pos[0]) },
+          `${label}: not valid YAML (${e.code.toLowerCase().replace(/_/g, " ")})`,
+        ),
       );
       return;
     }
@@ -233,7 +289,10 @@ function checkDocument(d: Located): Problem[] {
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return [
-      error(at([]), `${label}: expected a YAML mapping (a config document), got ${quote(data)}`),
+      error(
+        at([]),
+        `${label}: expected a YAML mapping (a config document), got ${kindOfValue(data)}`,
+      ),
     ];
   }
   const directive = findKey(data, "$patch");
@@ -241,25 +300,23 @@ function checkDocument(d: Located): Problem[] {
     return [
       error(
         at(directive.path),
-        `${label}: ${formatPath(directive.path)} (${quote(directive.value)}) is refused: em-infra applies patches as strategic merges that add and change fields; to drop a setting em-infra makes, change the inventory field that makes it`,
+        `${label}: ${formatPath(directive.path)} is refused: em-infra applies patches as strategic merges that add and change fields; to drop a setting em-infra makes, change the inventory field that makes it`,
       ),
     ];
   }
   const owned = ownedFields(data as Record<string, unknown>);
   if (owned.length > 0) {
     return owned.map((o) =>
-      error(
-        at(o.path),
-        `${label}: ${formatPath(o.path)} (${quote(o.value)}) is set by em-infra; use ${o.use} instead`,
-      ),
+      error(at(o.path), `${label}: ${o.shown} is set by em-infra; use ${o.use} instead`),
     );
   }
   return talosSchema()
     .documentErrors(data)
     .map((e) => {
       const field = fromPointer(e.pointer);
-      const value = valueAt(data, field);
-      const shown = field.length === 0 ? "" : ` ${formatPath(field)} (${quote(value)}):`;
+      // The field and what kind of value it holds; never the value (it may be a secret).
+      const shown =
+        field.length === 0 ? "" : ` ${formatPath(field)} (${kindOfValue(valueAt(data, field))}):`;
       return error(
         at(field),
         `${label}:${shown} not valid Talos v1.13 configuration: ${e.message}`,
@@ -267,10 +324,14 @@ function checkDocument(d: Located): Problem[] {
     });
 }
 
-/** What em-infra owns that the document sets. */
+/**
+ * What em-infra owns that the document sets, each with how a message shows it: the
+ * field path, and only em-infra's own names beside it (an owned kind, link or manifest
+ * name), never a value of the patch's.
+ */
 function ownedFields(
   doc: Record<string, unknown>,
-): { path: FieldPath; value: unknown; use: string }[] {
+): { path: FieldPath; shown: string; use: string }[] {
   const kind = doc.kind;
   if (kind !== undefined) {
     const rule = OWNED_KINDS.find(
@@ -278,12 +339,19 @@ function ownedFields(
     );
     return rule === undefined
       ? []
-      : [{ path: ["kind"], value: kindAndName(kind, doc.name), use: rule.use }];
+      : [
+          {
+            path: ["kind"],
+            shown: `kind (${JSON.stringify(kindAndName(rule.kind, rule.name))})`,
+            use: rule.use,
+          },
+        ];
   }
-  const out: { path: FieldPath; value: unknown; use: string }[] = [];
+  const out: { path: FieldPath; shown: string; use: string }[] = [];
   for (const rule of OWNED_FIELDS) {
     const value = valueAt(doc, rule.path);
-    if (value !== undefined) out.push({ path: rule.path, value, use: rule.use });
+    if (value !== undefined)
+      out.push({ path: rule.path, shown: formatPath(rule.path), use: rule.use });
   }
   const manifests = valueAt(doc, ["cluster", "inlineManifests"]);
   if (Array.isArray(manifests))
@@ -292,11 +360,25 @@ function ownedFields(
       if (typeof name === "string" && Object.hasOwn(OWNED_INLINE_MANIFESTS, name))
         out.push({
           path: ["cluster", "inlineManifests", i, "name"],
-          value: name,
+          shown: `${formatPath(["cluster", "inlineManifests", i, "name"])} (${JSON.stringify(name)})`,
           use: OWNED_INLINE_MANIFESTS[name],
         });
     });
   return out;
+}
+
+/**
+ * What kind of value a field holds (`a string`, `a number`, `a mapping`...), for a
+ * message that must not repeat the value.
+ */
+function kindOfValue(value: unknown): string {
+  if (value === null || value === undefined) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "a boolean";
+  return typeof value;
 }
 
 /** `LinkConfig net0`, for a message about a typed document. */

@@ -19,6 +19,7 @@ const rolloutStop = require("./rollout/stop");
 const snapshots = require("./lib/snapshots");
 const recover = require("./lib/recover");
 const bootstrapManifests = require("./rollout/manifests");
+const stackName = require("./lib/stackName");
 
 module.exports = {
   createTalosClient: talos.createTalosClient,
@@ -58,6 +59,7 @@ module.exports = {
   recoverEtcd: recover.recoverEtcd,
   RecoverError: recover.RecoverError,
   requestStop: rolloutStop.requestStop,
+  stackNameProblem: stackName.stackNameProblem,
   runningRollout: rolloutStop.runningRollout,
   // The dynamic providers, each reached by the program's serialized shims as
   // require("@em-infra/day2").providers.<name>.<method>, so fixes reach old state.

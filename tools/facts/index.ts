@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
 import { proxmoxveFacts } from "./proxmoxve";
-import { talosConfigFacts } from "./talosConfig";
+import { talosConfigFacts, talosConfigFieldFacts } from "./talosConfig";
 import { talosProviderFacts } from "./talosProvider";
 import { talosApiFacts } from "./talosApi";
 import { cosiApiFacts } from "./cosiApi";
@@ -21,6 +21,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   proxmoxveFacts,
   talosProviderFacts,
   talosConfigFacts,
+  talosConfigFieldFacts,
   talosApiFacts,
   cosiApiFacts,
   addonsFacts,

@@ -150,3 +150,58 @@ export const talosConfigFacts: FactsSource = {
     return sortKeys({ schema, untypedDocument, documents });
   },
 };
+
+/**
+ * Words in a field's description that say it holds something sensitive: a key, a
+ * password, a token, a passphrase, a file's contents, a URL or a header. Only which of
+ * them occur is committed, never the description itself.
+ */
+export const SENSITIVE_TERMS = [
+  "key",
+  "password",
+  "passphrase",
+  "token",
+  "secret",
+  "credential",
+  "certificate",
+  "contents",
+  "content",
+  "url",
+  "endpoint",
+  "header",
+] as const;
+
+/** The facts in test/facts/talos-config-fields.json. */
+export interface TalosConfigFieldFacts {
+  /**
+   * By definition and property: the {@link SENSITIVE_TERMS} its description uses (as
+   * whole words, any case, plurals too); properties whose description uses none are
+   * left out.
+   */
+  readonly descriptionTerms: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
+/** Which {@link SENSITIVE_TERMS} a description uses. */
+export function sensitiveTerms(description: string): string[] {
+  return SENSITIVE_TERMS.filter((t) => new RegExp(`\\b${t}s?\\b`, "i").test(description));
+}
+
+export const talosConfigFieldFacts: FactsSource = {
+  name: "talos-config-fields",
+  origin: talosConfigFacts.origin,
+  files: [FILE],
+  extract(upstreamDir: string): TalosConfigFieldFacts {
+    const schema = readJson<{
+      $defs: Record<string, { properties?: Record<string, { description?: unknown }> }>;
+    }>(upstreamDir, FILE);
+    const descriptionTerms: Record<string, Record<string, string[]>> = {};
+    for (const [definition, def] of Object.entries(schema.$defs)) {
+      for (const [property, sub] of Object.entries(def.properties ?? {})) {
+        const terms = typeof sub.description === "string" ? sensitiveTerms(sub.description) : [];
+        if (terms.length === 0) continue;
+        (descriptionTerms[definition] ??= {})[property] = terms;
+      }
+    }
+    return sortKeys({ descriptionTerms });
+  },
+};

@@ -634,7 +634,10 @@ async function runDynamic(
     // The host stores the provider beside the outputs (resultIncludingProvider).
     return { id: created.id, state: { ...(created.outs ?? {}), __provider: text }, changes };
   }
-  return { id: args.name, state: rest, changes };
+  // The bootstrap check, which would dial a node: what its create returns on success,
+  // the inputs without the credentials (packages/day2/lib/bootstrapCheck.js).
+  const { credentials: _credentials, ...outs } = rest;
+  return { id: args.name, state: outs, changes };
 }
 
 /**

@@ -54,7 +54,7 @@ const { delay } = require("./retry");
 /**
  * The dynamic provider: Pulumi's interface, create, diff and delete only.
  * @typedef {object} BootstrapCheckProvider
- * @property {(inputs: BootstrapCheckInputs) => Promise<{ id: string, outs: BootstrapCheckInputs }>} create
+ * @property {(inputs: BootstrapCheckInputs) => Promise<{ id: string, outs: Omit<BootstrapCheckInputs, "credentials"> }>} create
  * @property {(id: string, olds: unknown, news: unknown) => Promise<{ changes: false }>} diff
  * @property {(id: string, olds: unknown) => Promise<void>} delete
  */
@@ -213,7 +213,10 @@ function createBootstrapCheckProvider(opts = {}) {
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         if (ok) {
           log(`bootstrap check: ${seen} (after ${secs} s)`);
-          return { id: `${inputs.cluster}-bootstrap-check`, outs: inputs };
+          // The outputs keep no credentials: nothing reads them back (diff never asks
+          // for a change, and there is no update).
+          const { credentials: _credentials, ...outs } = inputs;
+          return { id: `${inputs.cluster}-bootstrap-check`, outs };
         }
         if (seen !== said) {
           log(`bootstrap check: waiting (${secs} s): ${seen}`);

@@ -75,6 +75,19 @@ const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
  */
 function readKubeconfig(text, file = "kubeconfig") {
   const doc = parseYamlFile(text, file);
+  // A talosconfig has `context` and a map of `contexts` (kubeconfig: a list of them).
+  if (
+    doc !== null &&
+    typeof doc === "object" &&
+    (typeof doc.context === "string" ||
+      (doc.contexts !== undefined && !Array.isArray(doc.contexts)))
+  )
+    throw new Day2InputError(
+      `${file}: this is a talosconfig, not a kubeconfig (it has ${typeof doc.context === "string" ? "a context field" : "a map of contexts"}); export the kubeconfig with npx pulumi stack output kubeconfig --show-secrets and pass that`,
+    );
+  for (const list of ["contexts", "clusters", "users"])
+    if (doc?.[list] !== undefined && !Array.isArray(doc[list]))
+      throw new Day2InputError(`${file}: ${list} must be a list; not a kubeconfig`);
   const ctxName = doc?.["current-context"];
   const ctx = (doc?.contexts ?? []).find((/** @type {any} */ c) => c?.name === ctxName)?.context;
   if (ctx === undefined)
@@ -233,6 +246,9 @@ class KubeClient {
           ca: this.access.ca,
           cert: this.access.cert,
           key: this.access.key,
+          // TLS 1.3 only (kube-apiserver offers it): the client certificate travels
+          // encrypted, and a server that fails verification is dropped before it leaves.
+          minVersion: "TLSv1.3",
           // SNI only for a name; the identity checked is the kubeconfig server's host.
           servername: net.isIP(serverHost) ? "" : serverHost,
           checkServerIdentity: (_host, cert) => {

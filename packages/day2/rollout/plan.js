@@ -7,6 +7,7 @@
  */
 "use strict";
 
+const { stackNameProblem } = require("../lib/stackName");
 const crypto = require("node:crypto");
 const { configRemovals, pathSupported } = require("../lib/removals");
 
@@ -109,8 +110,8 @@ function checkInputs(news) {
   if (news.schema !== SCHEMA)
     fail("schema", `must be ${SCHEMA}, got ${JSON.stringify(news.schema)}`);
   if (typeof news.cluster !== "string" || news.cluster === "") fail("cluster", "must be a name");
-  if (news.stack !== undefined && !/^[A-Za-z0-9_.-]+$/.test(String(news.stack)))
-    fail("stack", `"${news.stack}" is not a stack name (letters, digits, _ . - only)`);
+  const stackProblem = news.stack === undefined ? undefined : stackNameProblem(news.stack);
+  if (stackProblem !== undefined) fail("stack", stackProblem);
   if (!isUnknown(news.talosVersion) && parseVersion(news.talosVersion) === null)
     fail("talosVersion", `"${news.talosVersion}" is not a version like v1.13.0`);
   if (!isUnknown(news.kubernetesVersion) && parseVersion(news.kubernetesVersion) === null)
@@ -185,6 +186,8 @@ function checkInputs(news) {
 function normalizeOutputs(olds) {
   const o = { ...(olds ?? {}) };
   delete o.__provider;
+  // State written before outputs dropped them still holds the credentials.
+  delete o.credentials;
   const nodes = o.nodes ?? {};
   const configHashes = o.configHashes ?? {};
   /** @type {Record<string, RolledNode>} */
@@ -371,6 +374,8 @@ function comparable(v, hashes) {
     rolled: _r,
     lastRun: _l,
     __provider: _p,
+    // Not stored in the outputs (outputsFor), and new credentials alone roll nothing.
+    credentials: _cr,
     backups: _b,
     waits: _w,
     kubernetesSupport: _k,
@@ -509,7 +514,10 @@ function rolledAtTargets(news, only) {
  * @returns {RolloutOutputs}
  */
 function outputsFor(news, rolled, lastRun) {
-  const { configs: _configs, ...rest } = /** @type {any} */ (news);
+  // No credentials: the next run gets them as inputs (Pulumi hands update and diff the
+  // new inputs), and stored outputs are secret only as long as the engine marks them by
+  // the input of the same name.
+  const { configs: _configs, credentials: _credentials, ...rest } = /** @type {any} */ (news);
   delete rest.__provider;
   /** @type {Record<string, RolledNode>} */
   const kept = {};

@@ -32,6 +32,7 @@ const { etcdHealth } = require("./preflight");
 const { takeSnapshot, pruneSnapshots, caFingerprint } = require("../lib/snapshots");
 const { talosCredentials } = require("../lib/credentials");
 const { duration, wrap, TERMINAL_WIDTH } = require("../lib/text");
+const { redact, secretFragments } = require("../lib/errors");
 const path = require("node:path");
 
 /**
@@ -99,6 +100,7 @@ function createRolloutProvider(opts = {}) {
       const refused = plan.refusals(olds, news);
       if (refused.length > 0) throw new Error(refused.join("\n"));
       const started = Date.now();
+      const stored = redactorFor(news);
       /** @type {RolloutProgress} */
       const progress = { rolled: { ...olds.rolled }, removed: {} };
       const stop = new StopWatch({
@@ -173,17 +175,17 @@ function createRolloutProvider(opts = {}) {
           outs: plan.outputsFor(news, progress.rolled, {
             at: now().toISOString(),
             removed,
-            warnings: session.warnings,
+            warnings: session.warnings.map(stored),
             ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
           }),
         };
       } catch (e) {
-        const message = /** @type {Error} */ (e).message;
+        const message = stored(/** @type {Error} */ (e).message);
         const properties = /** @type {Record<string, unknown>} */ (
           plan.partialOutputs(oldsIn, progress, {
             at: now().toISOString(),
             removed: progress.removed,
-            warnings: session.warnings,
+            warnings: session.warnings.map(stored),
             ...(Object.keys(session.asked).length > 0 ? { asked: session.asked } : {}),
             failed: message,
           })
@@ -207,6 +209,21 @@ function createRolloutProvider(opts = {}) {
       // pulumi destroy removes the whole cluster; no node-by-node decommission.
     },
   };
+}
+
+/**
+ * What the run's stored text (`lastRun`'s warnings and failure, the error Pulumi shows)
+ * passes through: the clients' redaction of the credentials, so that a server's words
+ * echoing a certificate or key stay out of the state.
+ * @param {RolloutInputs} news
+ * @returns {(text: string) => string}
+ */
+function redactorFor(news) {
+  const pems = Object.values(news?.credentials ?? {})
+    .filter((v) => typeof v === "string" && v !== "")
+    .map((v) => Buffer.from(/** @type {string} */ (v), "base64").toString("utf8"));
+  const fragments = secretFragments(pems);
+  return (text) => redact(String(text), fragments);
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 "use strict";
 
+const { stackNameProblem } = require("../lib/stackName");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -23,8 +24,8 @@ const STOP_DIR = path.join(".em-infra", "rollout");
  * @param {string} stack
  */
 function markerFiles(workDir, stack) {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
-    throw new Error(`stack name "${stack}" cannot name a file (letters, digits, _ . - only)`);
+  const problem = stackNameProblem(stack);
+  if (problem !== undefined) throw new Error(problem);
   const dir = path.join(workDir, STOP_DIR);
   return {
     dir,

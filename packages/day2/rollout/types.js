@@ -116,8 +116,9 @@
  */
 
 /**
- * The provider's outputs, schema 1: every input except `configs`, plus what was rolled.
- * @typedef {Omit<RolloutInputs, "configs"> & {
+ * The provider's outputs, schema 1: every input except `configs` and `credentials`, plus
+ * what was rolled.
+ * @typedef {Omit<RolloutInputs, "configs" | "credentials"> & {
  *   configHashes: Record<string, string>,
  *   rolled: Record<string, RolledNode>,
  *   lastRun: LastRun | null,
