@@ -25,4 +25,25 @@ function v1alpha1(config) {
   );
 }
 
-module.exports = { isV1alpha1, v1alpha1 };
+/**
+ * The configuration text a `MachineConfigs.config.talos.dev` resource holds, from its
+ * `yaml_spec`. Talos marshals that spec as one YAML string (Talos v1.13.9
+ * pkg/machinery/resources/config/machine_config.go `MarshalYAML`, annotation
+ * `talos.dev/yaml-spec`), which the COSI runtime marshals again (cosi-project/runtime
+ * v1.14.1 pkg/resource/protobuf/resource.go): a block scalar whose value is the
+ * documents. Plain documents, as an older server might send, are taken as they are.
+ * @param {string} yamlSpec
+ * @returns {string}
+ */
+function configText(yamlSpec) {
+  let v;
+  try {
+    v = YAML.parse(yamlSpec);
+  } catch {
+    // Several documents do not parse as one: plain documents.
+    return yamlSpec;
+  }
+  return typeof v === "string" ? v : yamlSpec;
+}
+
+module.exports = { isV1alpha1, v1alpha1, configText };

@@ -16,6 +16,7 @@
 "use strict";
 
 const { RESOURCES } = require("../lib/resources");
+const { configText } = require("../lib/machineConfig");
 const { configRemovals, removalsBetween, REMOVALS } = require("../lib/removals");
 const { inParallel } = require("./node");
 
@@ -76,7 +77,7 @@ async function upgradeChecks(session, nodes, from, to) {
   const found = [];
   const perNode = await inParallel(nodes, async (n) => {
     const running = await session.talos.resource(n, RESOURCES.machineConfig);
-    return configRemovals(running?.yaml ?? "", from, to).map((f) => `${n}: ${f}`);
+    return configRemovals(configText(running?.yaml ?? ""), from, to).map((f) => `${n}: ${f}`);
   });
   found.push(...perNode.flat());
   found.push(...(await apiRemovals(await session.kube(), from, to)));
