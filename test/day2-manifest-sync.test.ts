@@ -10,7 +10,12 @@ import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import type { FakeCluster } from "../packages/day2/fake";
 import { INVENTORY, OWNING_INVENTORY } from "../packages/day2/fake/talos/manifests";
+import { keyOf, refOfKey } from "../packages/day2/lib/inventory";
+import { syncManifests } from "../packages/day2/rollout/manifests";
+import { kubeFor, talosFor } from "./support/day2";
+import { configText as specText } from "../packages/day2/lib/machineConfig";
 import {
+  configText,
   fake,
   inputsFor,
   providerFor,
@@ -53,6 +58,36 @@ const CM = (data: Record<string, string>) => ({
   }),
 });
 
+describe("day2 inventory keys and machine configuration specs, read as upstream writes them", () => {
+  it("cli-utils keys: RBAC names transcode : both ways, other kinds keep it; malformed keys are refused", () => {
+    const role = {
+      namespace: "",
+      name: "system:coredns",
+      group: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+    };
+    assert.equal(keyOf(role), "_system__coredns_rbac.authorization.k8s.io_ClusterRole");
+    assert.deepEqual(refOfKey(keyOf(role)), role);
+    assert.equal(
+      keyOf({ namespace: "default", name: "a:b", group: "", kind: "ConfigMap" }),
+      "default_a:b__ConfigMap",
+    );
+    assert.deepEqual(refOfKey("kube-system_kube-proxy_apps_DaemonSet"), {
+      namespace: "kube-system",
+      name: "kube-proxy",
+      group: "apps",
+      kind: "DaemonSet",
+    });
+    assert.throws(() => refOfKey("nounderscore"), /unable to parse stored object metadata/);
+  });
+
+  it("a MachineConfig spec is a YAML string holding the documents; plain documents are read as they are", () => {
+    const text = "version: v1alpha1\nmachine:\n  type: worker\n---\nkind: X\n";
+    assert.equal(specText(YAML.stringify(text)), text);
+    assert.equal(specText(text), text);
+  });
+});
+
 describe("day2 manifest sync against Talos's own inventory", () => {
   it("a Kubernetes upgrade on a cluster whose inventory Talos wrote finishes; system:coredns round-trips through the inventory", async () => {
     const c = await fake({ kubernetesVersion: "1.35.2" });
@@ -87,6 +122,64 @@ describe("day2 manifest sync against Talos's own inventory", () => {
       assert.equal(live()?.metadata.annotations?.[OWNING_INVENTORY], INVENTORY.name);
       assert.ok("default_settings__ConfigMap" in (inventory(c) ?? {}), "namespace defaulted");
     } finally {
+      c.stop();
+    }
+  });
+
+  it("applies in upstream's stages: Namespaces and ClusterRoles, then kinds ending in Class, then the rest", async () => {
+    const objects = [
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "apps" } },
+      {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: "fast" },
+        provisioner: "x",
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "apps:reader" },
+        rules: [],
+      },
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } },
+    ];
+    const inline = [
+      { name: "apps", contents: objects.map((o) => YAML.stringify(o)).join("---\n") },
+    ];
+    const c = await fake({
+      initialConfig: (n) => {
+        const doc = YAML.parse(configText(n.role, "1.36.0"));
+        if (n.role === "controlplane") doc.cluster.inlineManifests = inline;
+        return YAML.stringify(doc);
+      },
+    });
+    const talos = talosFor(c);
+    const kube = kubeFor(c);
+    try {
+      // Talos created them at bootstrap; gone since, the sync applies them again.
+      for (const o of objects)
+        assert.ok(c.kube.objects.delete(o.kind, o.metadata.namespace ?? "", o.metadata.name));
+      const mark = c.log.entries.length;
+      const r = await syncManifests({
+        talos,
+        kube,
+        node: "cp-1",
+        log: () => {},
+        timing: { timeoutMs: 1000, pollMs: 5 },
+      });
+      assert.equal(r.applied.length, 4, r.applied.join(", "));
+      const applies = c.log.entries
+        .filter((e) => e.seq >= mark && /^PATCH [a-z]+$/.test(e.call))
+        .map((e) => e.call.replace(/^PATCH /, ""));
+      const at = (k: string) => applies.indexOf(k);
+      const seen = applies.join(", ");
+      assert.ok(at("namespace") >= 0 && at("clusterrole") >= 0, seen);
+      assert.ok(Math.max(at("namespace"), at("clusterrole")) < at("storageclasse"), seen);
+      assert.ok(at("storageclasse") < at("configmap"), seen);
+      assert.ok("_apps__reader_rbac.authorization.k8s.io_ClusterRole" in (inventory(c) ?? {}));
+    } finally {
+      talos.close();
+      kube.close();
       c.stop();
     }
   });

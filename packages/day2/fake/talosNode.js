@@ -486,7 +486,7 @@ class FakeTalosNode {
     return Object.fromEntries(
       this.resources
         .list("controlplane", "Manifests.kubernetes.talos.dev")
-        .map((r) => [r.id, /** @type {any[]} */ (YAML.parse(r.yaml) ?? [])]),
+        .map((r) => [r.id, /** @type {any[]} */ (r.objects ?? YAML.parse(r.yaml) ?? [])]),
     );
   }
 

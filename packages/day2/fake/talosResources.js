@@ -94,13 +94,28 @@ function machineConfigSpec(config) {
   ];
 }
 
+/** Rendered YAML by the objects' JSON: the fake renders the same manifests on every pass. @type {Map<string, string>} */
+const yamlCache = new Map();
+
+/** The yaml spec of a manifest resource, its list of objects. @param {any[]} objects */
+function manifestYaml(objects) {
+  const key = JSON.stringify(objects);
+  let text = yamlCache.get(key);
+  if (text === undefined) {
+    if (yamlCache.size > 500) yamlCache.clear();
+    text = YAML.stringify(objects);
+    yamlCache.set(key, text);
+  }
+  return text;
+}
+
 /**
  * The resources of one node, kept as a controller would: `set` bumps the version only
  * when the spec changed.
  */
 class ResourceStore {
   constructor() {
-    /** `namespace/type/id` -> resource. @type {Map<string, { namespace: string, type: string, id: string, version: number, yaml: string, annotations?: Record<string, string>, proto?: Buffer }>} */
+    /** `namespace/type/id` -> resource. @type {Map<string, { namespace: string, type: string, id: string, version: number, yaml: string, annotations?: Record<string, string>, proto?: Buffer, objects?: any[] }>} */
     this.items = new Map();
   }
 
@@ -109,7 +124,7 @@ class ResourceStore {
    * @param {string} type
    * @param {string} id
    * @param {string} yaml The `yaml_spec` as the node serves it.
-   * @param {{ annotations?: Record<string, string>, proto?: Buffer }} [extra] Metadata annotations, and the `proto_spec` bytes.
+   * @param {{ annotations?: Record<string, string>, proto?: Buffer, objects?: any[] }} [extra] Metadata annotations, the `proto_spec` bytes, and for a manifest its objects (as parsed from the yaml spec).
    * @returns {boolean} Whether it changed.
    */
   set(namespace, type, id, yaml, extra = {}) {
@@ -185,7 +200,9 @@ function reconcile(store, node) {
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))
-    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, YAML.stringify(objects));
+    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, manifestYaml(objects), {
+      objects,
+    });
   store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(Object.keys(manifests)));
   return moved;
 }
