@@ -41,9 +41,14 @@ describe("day2 rollout: add-ons on a running cluster", () => {
       initialConfig: (n) => withAddons(n.role, on),
     });
     try {
-      // Talos created the inline manifests' objects when the API first answered.
+      // Talos created the inline manifests' objects when the API first answered, and
+      // listed them in its inventory (Talos v1.13's manifest controller).
       assert.ok(c.kube.objects.get("Deployment", "kube-system", "metrics-server"));
       assert.ok(c.kube.objects.get("StorageClass", "", "local-path"));
+      const inventory = () =>
+        c.kube.objects.get("ConfigMap", "kube-system", "talos-bootstrap-manifests-inventory")
+          ?.data ?? {};
+      assert.ok("kube-system_metrics-server_apps_Deployment" in inventory());
       const { provider, lines } = providerFor();
       const olds = inputsFor(c);
       for (const n of c.nodes) olds.configs[n.name] = withAddons(n.role, on);
@@ -63,11 +68,16 @@ describe("day2 rollout: add-ons on a running cluster", () => {
       assert.ok(c.kube.objects.get("StorageClass", "", "local-path"), "local-path stays");
       assert.ok(c.kube.objects.get("Deployment", "kube-system", "coredns"), "CoreDNS stays");
       const log = lines.join("\n");
-      assert.match(
-        log,
-        /sync the bootstrap manifests to record what Talos renders before it changes/,
-      );
+      // Talos's inventory was there: no sync first just to record one.
+      assert.doesNotMatch(log, /to record what Talos renders before it changes/);
+      const pruned = lines.filter((l) => /: pruned/.test(l));
       assert.match(log, /bootstrap manifest Deployment\/kube-system\/metrics-server: pruned/);
+      assert.ok(
+        pruned.every((l) => /metrics/.test(l)),
+        `only metrics-server's objects are pruned: ${pruned.join("; ")}`,
+      );
+      assert.equal("kube-system_metrics-server_apps_Deployment" in inventory(), false);
+      assert.ok("_local-path_storage.k8s.io_StorageClass" in inventory());
     } finally {
       c.stop();
     }

@@ -520,7 +520,7 @@ describe("day2 rollout: a Kubernetes upgrade counts a component as done only whe
       // Pre-pulled everywhere first; otherwise nothing changed on the other nodes.
       for (const n of ["cp-1", "cp-3", "w-1", "w-2"])
         assert.deepEqual(
-          touches(c, n).filter((e) => e.call !== "ImageService.Pull"),
+          touches(c, n).filter((e) => e.call !== "ImagePull"),
           [],
           n,
         );
@@ -553,7 +553,7 @@ describe("day2 rollout: a Kubernetes upgrade counts a component as done only whe
           for (const comp of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"])
             want.push({ ref: `registry.k8s.io/${comp}:v1.36.0`, namespace: "NS_CRI" });
         assert.deepEqual(c.node(n).pulled, want, n);
-        const pulls = c.log.entries.filter((e) => e.node === n && e.call === "ImageService.Pull");
+        const pulls = c.log.entries.filter((e) => e.node === n && e.call === "ImagePull");
         assert.ok(pulls[pulls.length - 1].seq < firstApply, `${n} pulled before any apply`);
       }
     } finally {
@@ -629,7 +629,7 @@ describe("day2 rollout: a Kubernetes bump every node's Talos must support", () =
         /^w-2: runs Talos v1\.12\.5, which runs Kubernetes 1\.30 to 1\.35, not 1\.36; nothing was changed on any node/,
       );
       assert.equal(c.log.calls({ call: "ApplyConfiguration" }).length, 0);
-      assert.equal(c.log.calls({ call: "ImageService.Pull" }).length, 0);
+      assert.equal(c.log.calls({ call: "ImagePull" }).length, 0);
     } finally {
       c.stop();
     }

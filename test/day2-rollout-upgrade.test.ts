@@ -76,7 +76,7 @@ describe("day2 rollout: Talos upgrade", () => {
       }
       for (const n of all) {
         // talosctl's order: pull, stage (install to the other partition), then drain.
-        const pull = seqOf(c, { node: n, call: "ImageService.Pull" });
+        const pull = seqOf(c, { node: n, call: "ImagePull" });
         const stage = seqOf(c, { node: n, call: "LifecycleService.Upgrade" });
         const cordon = seqOf(c, { node: n, call: "PATCH node" });
         const reboot = seqOf(c, { node: n, call: "Reboot" });
@@ -303,12 +303,12 @@ describe("day2 rollout: Talos upgrade", () => {
         const err = await rejection(provider.update("fake-rollout", olds, news));
         assert.match(
           err.message,
-          /^cp-2 \(10\.20\.0\.12 via [^)]+\): Talos ImageService\.Pull failed: NOT_FOUND/,
+          /^cp-2 \(10\.20\.0\.12 via [^)]+\): Talos ImagePull failed: NOT_FOUND/,
         );
         untouched(c, ["cp-1", "cp-3", "w-1", "w-2"]);
         assert.deepEqual(
           touches(c, "cp-2").map((e) => e.call),
-          ["ImageService.Pull"],
+          ["ImagePull"],
         );
       } finally {
         c.stop();

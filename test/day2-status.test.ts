@@ -343,10 +343,14 @@ describe("day2 status against the fake cluster", () => {
   it("bootstrap manifests the cluster holds other than Talos renders them are a warning naming each, not a problem", async () => {
     const r = await rig(DEV);
     try {
-      // What Talos created at bootstrap, then edited by hand: Talos never puts it back.
+      // What Talos created at bootstrap, then edited by hand (kubectl edit, an update):
+      // Talos never puts it back.
       const proxy = r.cluster.kube.objects.get("DaemonSet", "kube-system", "kube-proxy");
       proxy.spec.template.spec.containers[0].image = "registry.example/kube-proxy:edited";
-      r.cluster.kube.objects.apply("DaemonSet", "kube-system", "kube-proxy", proxy, "kubectl");
+      r.cluster.kube.objects.update("DaemonSet", "kube-system", "kube-proxy", proxy, {
+        manager: "kubectl-edit",
+        apiVersion: "apps/v1",
+      });
       r.cluster.kube.objects.delete("Service", "kube-system", "kube-dns");
       const doc = json((await r.run(full(r, DEV, "--json"))).out);
       assert.deepStrictEqual(doc.warnings.slice(0, 1), [

@@ -213,7 +213,7 @@ describe("day2 Talos client against the fake cluster", () => {
         .map((e) => `${e.call} ${e.outcome}`);
       assert.deepStrictEqual(order, [
         "state running",
-        "ImageService.Pull ok",
+        "ImagePull ok",
         "state upgrading",
         "state running",
         "LifecycleService.Upgrade ok",
@@ -578,7 +578,7 @@ describe("day2 Talos client: each fault ends in a message naming the node", () =
       const pull = await rejection(t.pullImage("w-1", bad));
       assert.match(
         pull.message,
-        /^w-1 .*Talos ImageService\.Pull failed: NOT_FOUND: failed to resolve reference/,
+        /^w-1 .*Talos ImagePull failed: NOT_FOUND: failed to resolve reference/,
       );
       const up = await rejection(t.upgrade("w-1", { image: bad }));
       assert.match(

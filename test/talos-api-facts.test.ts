@@ -32,6 +32,7 @@ describe("packages/day2/proto against the Talos API facts", () => {
           "EtcdRemoveMemberByID",
           "EtcdSnapshot",
           "EtcdStatus",
+          "ImagePull",
           "Kubeconfig",
           "Read",
           "Reboot",

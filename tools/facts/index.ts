@@ -12,6 +12,7 @@ import { talosApiFacts } from "./talosApi";
 import { cosiApiFacts } from "./cosiApi";
 import { addonsFacts } from "./addons";
 import { k8sUpgradeFacts } from "./k8sUpgrade";
+import { talosManifestsFacts } from "./talosManifests";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -26,6 +27,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   cosiApiFacts,
   addonsFacts,
   k8sUpgradeFacts,
+  talosManifestsFacts,
 ];
 
 /** Where the committed facts files live. */

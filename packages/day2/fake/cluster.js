@@ -13,6 +13,7 @@ const { FakeEtcd } = require("./etcd");
 const { FakeKubeApi } = require("./kubeApi");
 const { FakeTalosNode, STATIC_PODS } = require("./talosNode");
 const { makeTalosconfig } = require("../lib/credentials");
+const { applyManifests, createManifestsV112 } = require("./talos/manifests");
 
 /** @typedef {import("./kubeApi").FakePod} FakePod */
 
@@ -29,7 +30,7 @@ const { makeTalosconfig } = require("../lib/credentials");
  * @property {{ node: string, call: string }[]} hang Talos calls that never answer (`node` may be `*`); `call` as in the log, e.g. `Version`, `LifecycleService.Upgrade`.
  * @property {string[]} connectionRefused Nodes whose endpoint refuses connections from the start.
  * @property {string[]} wrongCertIp Nodes whose server certificate carries another IP.
- * @property {string[]} legacyOnly Nodes older than v1.13: LifecycleService answers Unimplemented.
+ * @property {string[]} legacyOnly Nodes that start at Talos v1.12.9: LifecycleService and ImageService answer Unimplemented, the manifest controller keeps no inventory, until an upgrade brings them to v1.13.
  * @property {string[]} rebootDropsConnection Nodes whose Reboot drops the connection instead of answering.
  * @property {string[]} badImages Image references that cannot be pulled.
  * @property {string[]} configNeedsReboot Nodes on which any configuration change needs a reboot.
@@ -212,16 +213,23 @@ class FakeCluster {
 
   /**
    * What Talos's manifest controller does on a control plane whose manifests changed:
-   * creates every object that does not exist, and never updates or deletes one
-   * (internal/app/machined/pkg/controllers/k8s/manifest_apply.go).
+   * on v1.13, create what is missing and keep the inventory (./talos/manifests.js
+   * `applyManifests`); on a v1.12 node (`node.legacy`), create what is missing,
+   * no inventory. It never updates or deletes an object.
    * @param {FakeTalosNode} node
    * @param {{ quiet?: boolean }} [how] Quiet: at bootstrap, before any call (not logged).
    */
   createBootstrapManifests(node, how = {}) {
     if (this.kube === undefined) return;
-    for (const o of node.manifestObjects())
-      if (this.kube.objects.createIfMissing(o, "talos") && how.quiet !== true)
-        this.log.record(node.name, "manifest-created", `${o.kind}/${o.metadata?.name}`);
+    const log = (/** @type {string} */ line) => this.log.record(node.name, "manifest-apply", line);
+    const legacy = node.legacy;
+    const created = (legacy ? createManifestsV112 : applyManifests)(
+      this.kube.objects,
+      node.manifestsById(),
+      log,
+    );
+    if (how.quiet !== true)
+      for (const o of created) this.log.record(node.name, "manifest-created", o);
   }
 
   /**

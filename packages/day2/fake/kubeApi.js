@@ -43,6 +43,44 @@ function status(code, reason, message) {
   };
 }
 
+/** The reason kube-apiserver gives with each error code. @type {Record<number, string>} */
+const REASONS = {
+  400: "BadRequest",
+  404: "NotFound",
+  409: "Conflict",
+  422: "Invalid",
+};
+
+/**
+ * A store answer as the API server sends it: the object, or a Status. A create's 409
+ * is AlreadyExists, any other 409 a Conflict.
+ * @param {[number, any]} r
+ * @returns {[number, unknown]}
+ */
+function answer([code, out]) {
+  if (code < 400) return [code, out];
+  const reason =
+    code === 409 && / already exists$/.test(String(out))
+      ? "AlreadyExists"
+      : (REASONS[code] ?? "BadRequest");
+  return [code, status(code, reason, String(out))];
+}
+
+/** `dryRun=All`: validated and computed, not stored. @param {URL} url */
+function dryRun(url) {
+  return url.searchParams.getAll("dryRun").includes("All");
+}
+
+/**
+ * Who an update (POST, PUT) is recorded under: its `fieldManager`, else, as
+ * kube-apiserver does, the client's user agent up to its first `/`.
+ * @param {URL} url
+ * @param {string} [userAgent]
+ */
+function updateManager(url, userAgent = "") {
+  return url.searchParams.get("fieldManager") ?? (userAgent.split("/")[0] || "unknown");
+}
+
 class FakeKubeApi {
   /**
    * @param {FakeCluster} cluster
@@ -242,7 +280,8 @@ class FakeKubeApi {
       const url = new URL(req.url ?? "/", "https://fake");
       const method = req.method ?? "GET";
       const route = this.route(method, url.pathname);
-      const label = `${method} ${route.kind}`;
+      // A dry run (dryRun=All) writes nothing: the log says so, so a test can tell it from a write.
+      const label = `${method} ${route.kind}${url.searchParams.getAll("dryRun").includes("All") ? " (dry run)" : ""}`;
       // No kube-apiserver runs behind the endpoint when every control plane's crashloops
       // (a crashloops fault holds): the connection is dropped, as nothing listens there.
       const cps = this.cluster.nodes.filter((n) => n.role === "controlplane");
@@ -267,7 +306,12 @@ class FakeKubeApi {
             : type.startsWith("application/apply-patch+yaml")
               ? YAML.parse(text)
               : JSON.parse(text);
-        answer = route.run(url, body, req.headers["content-type"] ?? "");
+        answer = route.run(
+          url,
+          body,
+          req.headers["content-type"] ?? "",
+          req.headers["user-agent"] ?? "",
+        );
       } catch (e) {
         answer = [400, status(400, "BadRequest", String(/** @type {Error} */ (e).message))];
       }
@@ -288,7 +332,7 @@ class FakeKubeApi {
    * @private
    * @param {string} method
    * @param {string} path
-   * @returns {{ kind: string, target: string, detail?: string, run: (url: URL, body: any, contentType: string) => [number, unknown] }}
+   * @returns {{ kind: string, target: string, detail?: string, run: (url: URL, body: any, contentType: string, userAgent: string) => [number, unknown] }}
    */
   route(method, path) {
     const notFound = (/** @type {string} */ what) =>
@@ -399,6 +443,47 @@ class FakeKubeApi {
         },
       };
     }
+    // The discovery roots (k8s.io/apimachinery pkg/apis/meta/v1 types.go: APIVersions for
+    // the legacy group, APIGroupList for the named ones), what a REST mapper reads first.
+    if (path === "/api" && method === "GET")
+      return {
+        kind: "discovery",
+        target: "kubernetes",
+        detail: path,
+        run: () => [200, { kind: "APIVersions", apiVersion: "v1", versions: ["v1"] }],
+      };
+    if (path === "/apis" && method === "GET") {
+      const minor = this.servingMinor();
+      /** @type {Map<string, Set<string>>} */
+      const groups = new Map();
+      for (const [kind, k] of Object.entries(KINDS)) {
+        if (k.group === "") continue;
+        const versions = groups.get(k.group) ?? new Set();
+        for (const v of [k.version, ...Object.keys(k.older ?? {})])
+          if (serves(kind, v, minor)) versions.add(v);
+        groups.set(k.group, versions);
+      }
+      return {
+        kind: "discovery",
+        target: "kubernetes",
+        detail: path,
+        run: () => [
+          200,
+          {
+            kind: "APIGroupList",
+            apiVersion: "v1",
+            groups: [...groups].map(([name, versions]) => {
+              const preferred = Object.values(KINDS).find((k) => k.group === name)?.version ?? "v1";
+              return {
+                name,
+                versions: [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+                preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred },
+              };
+            }),
+          },
+        ],
+      };
+    }
     if ((m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path)) !== null && method === "GET") {
       const group = m[2] ?? "";
       const version = m[1] ?? m[3];
@@ -464,7 +549,7 @@ class FakeKubeApi {
       kind: label,
       target: "kubernetes",
       detail: target,
-      run: (url, body, contentType) => {
+      run: (url, body, contentType, userAgent) => {
         // An unknown resource, or one at a version this release does not serve, is not
         // served at all; an older served version reads and writes the same objects.
         if (kind === undefined || info === undefined || !serves(kind, version, this.servingMinor()))
@@ -472,10 +557,28 @@ class FakeKubeApi {
         if (info.namespaced !== (namespace !== undefined) && name !== undefined)
           return notFound(`${resource} "${name}"`);
         const ns = namespace ?? "";
+        const gv = info.group === "" ? version : `${info.group}/${version}`;
         if (name === undefined) {
+          if (method === "POST" && (namespace !== undefined) === info.namespaced) {
+            if (body?.metadata?.namespace !== undefined && body.metadata.namespace !== ns)
+              return [
+                400,
+                status(
+                  400,
+                  "BadRequest",
+                  "the namespace of the provided object does not match the namespace sent on the request",
+                ),
+              ];
+            return answer(
+              this.objects.create(kind, ns, body, {
+                manager: updateManager(url, userAgent),
+                apiVersion: gv,
+                dryRun: dryRun(url),
+              }),
+            );
+          }
           if (method !== "GET")
             return [405, status(405, "MethodNotAllowed", `${method} on a list`)];
-          const gv = info.group === "" ? version : `${info.group}/${version}`;
           const items = this.objects.list(kind, namespace).map((o) => ({ ...o, apiVersion: gv }));
           return [200, { kind: `${kind}List`, apiVersion: gv, items }];
         }
@@ -496,12 +599,23 @@ class FakeKubeApi {
               400,
               status(400, "BadRequest", "PATCH with apply requires a fieldManager query parameter"),
             ];
-          const gv = info.group === "" ? version : `${info.group}/${version}`;
-          const [code, out] = this.objects.apply(kind, ns, name, body, manager, gv);
-          return code >= 400
-            ? [code, status(code, code === 422 ? "Invalid" : "BadRequest", String(out))]
-            : [code, out];
+          return answer(
+            this.objects.apply(kind, ns, name, body, {
+              manager,
+              apiVersion: gv,
+              force: url.searchParams.get("force") === "true",
+              dryRun: dryRun(url),
+            }),
+          );
         }
+        if (method === "PUT")
+          return answer(
+            this.objects.update(kind, ns, name, body, {
+              manager: updateManager(url, userAgent),
+              apiVersion: gv,
+              dryRun: dryRun(url),
+            }),
+          );
         return [
           415,
           status(415, "UnsupportedMediaType", `${method} ${contentType} on ${resource}`),

@@ -2,24 +2,24 @@
 /**
  * The fake Kubernetes API's store of ordinary objects (ServiceAccounts, ConfigMaps,
  * RBAC, Deployments, DaemonSets, ...), reached by the REST paths the API server serves:
- * GET one or a list, DELETE, and PATCH as a server-side apply
- * (`application/apply-patch+yaml`, `fieldManager` required); any other PATCH is
- * refused with 415.
+ * GET one or a list, POST (create), PUT (update, with resourceVersion conflicts), DELETE,
+ * and PATCH as a server-side apply (`application/apply-patch+yaml`, `fieldManager`
+ * required, `force` and `dryRun=All` taken); any other PATCH is refused with 415.
  *
- * Server-side apply is modelled as far as the day-two work relies on it: an absent
- * object is created; an existing one takes the applied fields (maps merged key by key,
- * lists replaced whole), and a field the same manager applied last time but no longer
- * applies is removed, as SSA does for the fields a manager owns alone; its
- * `metadata.generation` moves when its spec changes, and the manager is recorded in
- * `metadata.managedFields`. Shared ownership and conflicts between managers are not
- * modelled. Deployments and DaemonSets report rollout status as their
- * controllers do: `observedGeneration`, and updated/available counts that reach the
+ * Every write is validated (./apiserver/validation) and records field ownership in
+ * `metadata.managedFields` as kube-apiserver does (./apiserver/fields): an apply removes
+ * what its manager owned and no longer sends, and conflicts with another manager's
+ * different value unless forced; an update owns what it changed. `metadata.generation`
+ * moves when anything outside metadata changes; `resourceVersion` on every real write.
+ * Deployments and DaemonSets report rollout status as their controllers do: `observedGeneration`, and updated/available counts that reach the
  * desired count `rolloutMs` after a change, never while a container's image cannot be
  * pulled (`faults.badImages`).
  */
 "use strict";
 
 const { isDeepStrictEqual } = require("node:util");
+const fields = require("./apiserver/fields");
+const { invalid } = require("./apiserver/validation");
 
 /** A deep copy of a JSON value (every object here came from JSON or YAML). @param {any} v @returns {any} */
 function clone(v) {
@@ -112,36 +112,10 @@ function serves(kind, version, minor) {
   return removedIn !== undefined && minor < removedIn;
 }
 
-/** Maps merged key by key, anything else replaced. @param {any} base @param {any} patch @returns {any} */
-function merge(base, patch) {
-  if (
-    base === null ||
-    patch === null ||
-    typeof base !== "object" ||
-    typeof patch !== "object" ||
-    Array.isArray(base) ||
-    Array.isArray(patch)
-  )
-    return clone(patch);
-  const out = { ...base };
-  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? merge(base[k], v) : clone(v);
-  return out;
-}
-
 /**
- * `obj` without the map keys `prev` set and `next` no longer sets (recursively).
- * @param {any} obj @param {any} prev @param {any} next @returns {any}
+ * The answer to a write: the HTTP code and the object, or the code and a message.
+ * @typedef {[number, any]} WriteAnswer
  */
-function dropUnapplied(obj, prev, next) {
-  const isMap = (/** @type {any} */ v) => v !== null && typeof v === "object" && !Array.isArray(v);
-  if (!isMap(obj) || !isMap(prev)) return obj;
-  const out = { ...obj };
-  for (const k of Object.keys(prev)) {
-    if (!isMap(next) || !(k in next)) delete out[k];
-    else out[k] = dropUnapplied(out[k], prev[k], next[k]);
-  }
-  return out;
-}
 
 class ObjectStore {
   /**
@@ -149,13 +123,15 @@ class ObjectStore {
    */
   constructor(env) {
     /** @private */ this.env = env;
-    /** `Kind/namespace/name` -> object. @type {Map<string, any>} */
+    /** `Kind/namespace/name` -> object (without managedFields). @type {Map<string, any>} */
     this.objects = new Map();
+    /** `Kind/namespace/name` -> its managers' entries. @private @type {Map<string, import("./apiserver/fields").ManagedEntry[]>} */
+    this.managers = new Map();
     /** `Kind/namespace/name` -> when its spec last changed (ms). @private @type {Map<string, number>} */
     this.changedAt = new Map();
     /** @private */ this.uid = 0;
-    /** `Kind/namespace/name` -> manager -> what it applied last. @private @type {Map<string, Map<string, any>>} */
-    this.lastApplied = new Map();
+    /** The etcd revision: every write moves it, and the object takes it as resourceVersion. @private */
+    this.revision = 100;
   }
 
   /** @param {string} kind @param {string} namespace @param {string} name */
@@ -165,55 +141,145 @@ class ObjectStore {
 
   /** @param {string} kind @param {string} namespace @param {string} name */
   get(kind, namespace, name) {
-    const o = this.objects.get(ObjectStore.key(kind, namespace, name));
-    return o === undefined ? undefined : this.withStatus(kind, o);
+    const key = ObjectStore.key(kind, namespace, name);
+    const o = this.objects.get(key);
+    return o === undefined ? undefined : this.shown(key, kind, o);
   }
 
   /**
-   * Creates an object unless it exists, as Talos's manifest controller does with the
-   * bootstrap manifests. Returns whether it created it.
-   * @param {any} obj
-   * @param {string} manager
+   * An object as the API server shows it: its managers' fields, and its status.
+   * @private @param {string} key @param {string} kind @param {any} o
    */
-  createIfMissing(obj, manager) {
-    const kind = obj?.kind;
-    if (KINDS[kind] === undefined) return false;
-    const ns = KINDS[kind].namespaced ? (obj.metadata?.namespace ?? "default") : "";
-    const key = ObjectStore.key(kind, ns, obj.metadata?.name);
-    if (this.objects.has(key)) return false;
-    this.put(key, clone(obj), manager, "Update", String(obj.apiVersion));
-    return true;
+  shown(key, kind, o) {
+    const out = this.withStatus(kind, o);
+    out.metadata.managedFields = fields.managedFields(this.managers.get(key) ?? []);
+    return out;
   }
 
   /**
+   * Stores `obj` (unless a dry run) as the new state of `key`, with its server metadata.
    * @private
    * @param {string} key
    * @param {any} obj
-   * @param {string} manager
-   * @param {"Apply" | "Update"} operation
-   * @param {string} apiVersion What the request was made through.
+   * @param {import("./apiserver/fields").ManagedEntry[]} entries
+   * @param {boolean} dryRun
+   * @returns {any} The object as stored (or as it would be).
    */
-  put(key, obj, manager, operation, apiVersion) {
+  commit(key, obj, entries, dryRun) {
     const cur = this.objects.get(key);
     const [kind, ns] = key.split("/");
-    obj.metadata = { ...(obj.metadata ?? {}) };
-    if (KINDS[kind]?.namespaced) obj.metadata.namespace = ns;
-    else delete obj.metadata.namespace;
-    obj.metadata.uid = cur?.metadata?.uid ?? `uid-${++this.uid}`;
-    const specChanged = !isDeepStrictEqual(cur?.spec, obj.spec);
-    obj.metadata.generation =
-      (cur?.metadata?.generation ?? 0) + (cur === undefined || specChanged ? 1 : 0);
-    const managers = (cur?.metadata?.managedFields ?? []).filter(
-      (/** @type {any} */ m) => m.manager !== manager,
-    );
-    // Each manager's entry records the API version it last wrote through
-    // (ManagedFieldsEntry.apiVersion); the object is kept at the kind's own version.
-    obj.metadata.managedFields = [...managers, { manager, operation, apiVersion }];
     const k = KINDS[kind];
-    if (k !== undefined) obj.apiVersion = k.group === "" ? k.version : `${k.group}/${k.version}`;
+    obj.metadata = { ...(obj.metadata ?? {}) };
+    if (k?.namespaced) obj.metadata.namespace = ns;
+    else delete obj.metadata.namespace;
+    delete obj.metadata.managedFields;
     delete obj.status;
+    if (k !== undefined) obj.apiVersion = k.group === "" ? k.version : `${k.group}/${k.version}`;
+    obj.metadata.uid = cur?.metadata?.uid ?? (dryRun ? "" : `uid-${++this.uid}`);
+    obj.metadata.creationTimestamp = cur?.metadata?.creationTimestamp ?? new Date().toISOString();
+    // metadata.generation moves when anything but metadata and status changes
+    // (the registry strategies' PrepareForUpdate).
+    const { metadata: _m1, ...body } = obj;
+    const { metadata: _m2, status: _s, ...before } = cur ?? {};
+    const changed = cur === undefined || !isDeepStrictEqual(body, before);
+    obj.metadata.generation = (cur?.metadata?.generation ?? 0) + (changed ? 1 : 0);
+    const { resourceVersion: _r1, ...metaNow } = obj.metadata;
+    const { resourceVersion: _r2, ...metaBefore } = cur?.metadata ?? {};
+    const same = !changed && isDeepStrictEqual(metaNow, metaBefore);
+    const prevEntries = this.managers.get(key) ?? [];
+    const sameOwners =
+      prevEntries.length === entries.length &&
+      prevEntries.every(
+        (e, i) =>
+          e.manager === entries[i].manager &&
+          e.operation === entries[i].operation &&
+          isDeepStrictEqual([...e.paths].sort(), [...entries[i].paths].sort()),
+      );
+    // A write that changes nothing is not written (no new resourceVersion).
+    obj.metadata.resourceVersion =
+      same && sameOwners ? cur?.metadata?.resourceVersion : String(this.revision + 1);
+    if (dryRun) {
+      const out = this.withStatus(kind, obj);
+      out.metadata.managedFields = fields.managedFields(entries);
+      return out;
+    }
+    if (!(same && sameOwners)) this.revision++;
     this.objects.set(key, obj);
-    if (cur === undefined || specChanged) this.changedAt.set(key, Date.now());
+    this.managers.set(key, entries);
+    if (changed) this.changedAt.set(key, Date.now());
+    return this.shown(key, kind, obj);
+  }
+
+  /**
+   * A write's checks before anything is stored: injected rejections, validation.
+   * @private @param {string} key @param {string} kind @param {any} obj
+   * @returns {WriteAnswer | undefined}
+   */
+  refused(key, kind, obj) {
+    if (this.env.rejects().includes(key))
+      return [
+        422,
+        `${kind} "${obj?.metadata?.name}" is invalid: spec: Invalid value (fault injected)`,
+      ];
+    const bad = invalid(kind, obj);
+    return bad === undefined ? undefined : [422, bad];
+  }
+
+  /**
+   * Create (POST): 409 when the object exists.
+   * @param {string} kind @param {string} namespace @param {any} obj
+   * @param {{ manager: string, apiVersion: string, dryRun?: boolean }} how
+   * @returns {WriteAnswer}
+   */
+  create(kind, namespace, obj, how) {
+    const name = obj?.metadata?.name;
+    if (typeof name !== "string" || name === "")
+      return [
+        422,
+        `${kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      ];
+    const key = ObjectStore.key(kind, namespace, name);
+    if (this.objects.has(key))
+      return [409, `${KINDS[kind]?.plural ?? kind} "${name}" already exists`];
+    const bad = this.refused(key, kind, obj);
+    if (bad !== undefined) return bad;
+    const next = clone(obj);
+    const entries = fields.update(undefined, next, [], how);
+    return [201, this.commit(key, next, entries, how.dryRun === true)];
+  }
+
+  /**
+   * Update (PUT): the whole object replaced; 404 when absent, 409 when its
+   * metadata.resourceVersion is set and not the stored one (optimistic concurrency).
+   * @param {string} kind @param {string} namespace @param {string} name @param {any} obj
+   * @param {{ manager: string, apiVersion: string, dryRun?: boolean }} how
+   * @returns {WriteAnswer}
+   */
+  update(kind, namespace, name, obj, how) {
+    const key = ObjectStore.key(kind, namespace, name);
+    const cur = this.objects.get(key);
+    if (cur === undefined) return [404, `${KINDS[kind]?.plural ?? kind} "${name}" not found`];
+    if (obj?.metadata?.name !== name)
+      return [
+        400,
+        `the name of the object (${obj?.metadata?.name}) does not match the name on the URL (${name})`,
+      ];
+    const rv = obj?.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== "" && rv !== cur.metadata.resourceVersion)
+      return [
+        409,
+        `Operation cannot be fulfilled on ${KINDS[kind]?.plural ?? kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      ];
+    const bad = this.refused(key, kind, obj);
+    if (bad !== undefined) return bad;
+    const next = clone(obj);
+    next.metadata = {
+      ...next.metadata,
+      uid: cur.metadata.uid,
+      generation: cur.metadata.generation,
+    };
+    const entries = fields.update(cur, next, this.managers.get(key) ?? [], how);
+    return [200, this.commit(key, next, entries, how.dryRun === true)];
   }
 
   /**
@@ -222,40 +288,49 @@ class ObjectStore {
    * @param {string} namespace
    * @param {string} name
    * @param {any} applied
-   * @param {string} manager
-   * @param {string} [apiVersion] What the request was made through: the URL's.
-   * @returns {[number, any]}
+   * @param {{ manager: string, apiVersion: string, force?: boolean, dryRun?: boolean }} how
+   * @returns {WriteAnswer}
    */
-  apply(kind, namespace, name, applied, manager, apiVersion = applied?.apiVersion) {
+  apply(kind, namespace, name, applied, how) {
     const key = ObjectStore.key(kind, namespace, name);
     if (applied?.kind !== kind || applied?.metadata?.name !== name)
       return [
         400,
         `the applied object is ${applied?.kind} "${applied?.metadata?.name}", not ${kind} "${name}" as the URL says`,
       ];
-    if (this.env.rejects().includes(key))
-      return [422, `${kind} "${name}" is invalid: spec: Invalid value (fault injected)`];
     const cur = this.objects.get(key);
-    const { status: _ignored, ...rest } = applied;
-    const mine = this.lastApplied.get(key) ?? new Map();
-    const base = cur === undefined ? undefined : dropUnapplied(cur, mine.get(manager), rest);
-    this.put(
-      key,
-      base === undefined ? clone(rest) : merge(base, rest),
-      manager,
-      "Apply",
-      String(apiVersion),
-    );
-    mine.set(manager, clone(rest));
-    this.lastApplied.set(key, mine);
-    return [cur === undefined ? 201 : 200, this.get(kind, namespace, name)];
+    const r = fields.apply(cur, applied, this.managers.get(key) ?? [], {
+      manager: how.manager,
+      force: how.force === true,
+      apiVersion: how.apiVersion,
+    });
+    if ("conflicts" in r) {
+      const n = r.conflicts.length;
+      return [
+        409,
+        `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${r.conflicts
+          .map((c) => `conflict with "${c.manager}": ${fields.fieldPath(c.path)}`)
+          .join("\n")}`,
+      ];
+    }
+    const bad = this.refused(key, kind, r.object);
+    if (bad !== undefined) return bad;
+    if (cur !== undefined) {
+      r.object.metadata.uid = cur.metadata.uid;
+      r.object.metadata.generation = cur.metadata.generation;
+      r.object.metadata.creationTimestamp = cur.metadata.creationTimestamp;
+    }
+    return [
+      cur === undefined ? 201 : 200,
+      this.commit(key, r.object, r.entries, how.dryRun === true),
+    ];
   }
 
   /** @param {string} kind @param {string} namespace @param {string} name */
   delete(kind, namespace, name) {
     const key = ObjectStore.key(kind, namespace, name);
     this.changedAt.delete(key);
-    this.lastApplied.delete(key);
+    this.managers.delete(key);
     return this.objects.delete(key);
   }
 
@@ -266,7 +341,7 @@ class ObjectStore {
         const [kk, ns] = k.split("/");
         return kk === kind && (namespace === undefined || ns === namespace);
       })
-      .map(([, o]) => this.withStatus(kind, o));
+      .map(([k, o]) => this.shown(k, kind, o));
   }
 
   /**

@@ -92,7 +92,12 @@ class FakeTalosNode {
     /** @private */ this.serverCert = serverCert;
     /** @private */ this.caCert = caCert;
     /** The Talos release it runs. */
-    this.version = cluster.options.talosVersion;
+    // A node the legacy fault names runs the last v1.12 release (unless the cluster
+    // already starts older): what it serves follows from its version (`legacy`).
+    this.version =
+      cluster.faults.legacyOnly.includes(spec.name) && !olderThan113(cluster.options.talosVersion)
+        ? LEGACY_VERSION
+        : cluster.options.talosVersion;
     /** A staged upgrade's release, applied at the next boot. @type {string | undefined} */
     this.pendingVersion = undefined;
     /** A new random id at every boot. */
@@ -161,6 +166,14 @@ class FakeTalosNode {
   /** `127.0.0.1:<port>`: where a client dials this node. */
   get endpoint() {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Whether it runs a release older than v1.13: no LifecycleService, no ImageService
+   * (both added in v1.13.0), the v1.12 manifest controller.
+   */
+  get legacy() {
+    return olderThan113(this.version);
   }
 
   /** Whether its Kubernetes Node is cordoned (spec.unschedulable). */
@@ -261,9 +274,12 @@ class FakeTalosNode {
       server.addService(defs.LifecycleService, {
         Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
       });
-      server.addService(defs.ImageService, {
-        Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
-      });
+      // ImageService exists from Talos v1.13.0: an older node answers Unimplemented, as
+      // grpc-go does for a service it does not register.
+      if (!this.legacy)
+        server.addService(defs.ImageService, {
+          Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
+        });
       server.addService(defs.State, this.stateHandlers());
     }
     const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
@@ -500,11 +516,13 @@ class FakeTalosNode {
     return String(this.componentResource(component)?.version ?? "");
   }
 
-  /** The bootstrap manifests' objects, in id order. */
-  manifestObjects() {
-    return this.resources
-      .list("controlplane", "Manifests.kubernetes.talos.dev")
-      .flatMap((r) => /** @type {any[]} */ (YAML.parse(r.yaml) ?? []));
+  /** The bootstrap manifests' objects, by manifest id. @returns {Record<string, any[]>} */
+  manifestsById() {
+    return Object.fromEntries(
+      this.resources
+        .list("controlplane", "Manifests.kubernetes.talos.dev")
+        .map((r) => [r.id, /** @type {any[]} */ (r.objects ?? YAML.parse(r.yaml) ?? [])]),
+    );
   }
 
   /**
@@ -632,6 +650,15 @@ class FakeTalosNode {
   machineHandlers() {
     const etcd = this.cluster.etcd;
     return {
+      // MachineService.ImagePull (machine.proto; deprecated, served by v1.12 and v1.13):
+      // a unary pull into the CRI or system namespace.
+      ImagePull: this.wrapUnary("ImagePull", (req) => {
+        const ref = req.reference ?? "";
+        if (this.cluster.faults.badImages.includes(ref) || imageTag(ref) === undefined)
+          throw rpcError(grpc.status.NOT_FOUND, `failed to resolve reference "${ref}": not found`);
+        this.pulled.push({ ref, namespace: req.namespace ?? "NS_UNKNOWN" });
+        return { messages: [{}] };
+      }),
       Version: this.wrapUnary("Version", () => ({
         messages: [
           {
@@ -936,7 +963,7 @@ class FakeTalosNode {
    * @returns {grpc.UntypedServiceImplementation}
    */
   stateHandlers() {
-    /** @param {{ namespace: string, type: string, id: string, version: number, yaml: string }} r */
+    /** @param {{ namespace: string, type: string, id: string, version: number, yaml: string, annotations?: Record<string, string>, proto?: Buffer }} r */
     const wire = (r) => ({
       metadata: {
         namespace: r.namespace,
@@ -947,9 +974,9 @@ class FakeTalosNode {
         phase: "running",
         finalizers: [],
         labels: {},
-        annotations: {},
+        annotations: { ...(r.annotations ?? {}) },
       },
-      spec: { protoSpec: Buffer.alloc(0), yamlSpec: r.yaml },
+      spec: { protoSpec: r.proto ?? Buffer.alloc(0), yamlSpec: r.yaml },
     });
     return {
       Get: this.wrapUnary("resource Get", (req) => {
@@ -1007,7 +1034,7 @@ class FakeTalosNode {
 
   /** @private @param {grpc.ServerWritableStream<any, any>} c */
   async lifecycleUpgrade(c) {
-    if (this.cluster.faults.legacyOnly.includes(this.name)) {
+    if (this.legacy) {
       throw rpcError(grpc.status.UNIMPLEMENTED, "unknown service machine.LifecycleService");
     }
     const image = c.request.source?.imageName ?? "";
@@ -1049,6 +1076,15 @@ class FakeTalosNode {
     });
     c.write({ name: ref });
   }
+}
+
+/** The release a node of the legacy fault runs. */
+const LEGACY_VERSION = "v1.12.9";
+
+/** Whether a Talos tag is older than v1.13. @param {string} tag */
+function olderThan113(tag) {
+  const m = /^v?(\d+)\.(\d+)\./.exec(tag);
+  return m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 13));
 }
 
 /** @param {Buffer} b */

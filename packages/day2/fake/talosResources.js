@@ -10,34 +10,13 @@
  *   namespace `k8s`, the Pod with its command line), and the bootstrap manifests `Manifests.kubernetes.talos.dev` (namespace
  *   `controlplane`), whose YAML spec is the list of objects Talos would create.
  * As in COSI, a resource's version is a counter that moves only when its spec changes
- * (a controller writing the same spec leaves it alone). Talos renders the manifests
- * from the configuration and its own release (internal/app/machined/pkg/controllers/k8s
- * manifest.go and its templates); the fake renders a smaller set of the same objects
- * (CoreDNS, kube-proxy, Flannel, inline manifests), with images as Talos sets them.
+ * (a controller writing the same spec leaves it alone). The manifests are Talos's own
+ * shapes (./talos/manifests.js).
  */
 "use strict";
 
 const YAML = require("yaml");
-
-/**
- * The CoreDNS and Flannel images Talos renders by release: v1.13.0 ships CoreDNS v1.14.2
- * and Flannel v0.28.4, v1.13.9 CoreDNS v1.14.6 and Flannel v0.28.8 (the review behind
- * em-infra's upgrade-k8s work). Releases between take the earlier pair, in the fake.
- * @param {string} talosVersion
- */
-function bundledImages(talosVersion) {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(talosVersion);
-  const late = m !== null && (Number(m[2]) > 13 || (Number(m[2]) === 13 && Number(m[3]) >= 9));
-  return late
-    ? {
-        coredns: "registry.k8s.io/coredns/coredns:v1.14.6",
-        flannel: "ghcr.io/flannel-io/flannel:v0.28.8",
-      }
-    : {
-        coredns: "registry.k8s.io/coredns/coredns:v1.14.2",
-        flannel: "ghcr.io/flannel-io/flannel:v0.28.4",
-      };
-}
+const { renderManifests, bundledImages } = require("./talos/manifests");
 
 /**
  * The v1alpha1 document of a configuration (the one with `machine` or `cluster`).
@@ -84,89 +63,51 @@ function initialConfig(role, kubernetesVersion) {
   return YAML.stringify(doc);
 }
 
-/** @param {string} name @param {string} image @param {Record<string, unknown>} [extra] */
-function workload(name, image, extra = {}) {
-  return {
-    selector: { matchLabels: { "k8s-app": name } },
-    template: {
-      metadata: { labels: { "k8s-app": name } },
-      spec: { containers: [{ name, image }], ...extra },
+/**
+ * A MachineConfig resource's spec as Talos serves it. Its spec marshals to YAML as one
+ * string, the configuration's bytes (Talos v1.13.9
+ * pkg/machinery/resources/config/machine_config.go `MarshalYAML`), and the COSI runtime
+ * fills `yaml_spec` with `yaml.Marshal(spec)` (cosi-project/runtime v1.14.1
+ * pkg/resource/protobuf/resource.go): a block scalar holding the documents. The resource
+ * carries the annotation `talos.dev/yaml-spec` (`NewMachineConfigWithID`), and its
+ * `proto_spec` is `MachineConfigSpec{yaml_marshalled = 1: the bytes}`
+ * (api/resource/config/config.proto, `MarshalProto`).
+ * @param {string} config
+ * @returns {[string, { annotations: Record<string, string>, proto: Buffer }]}
+ */
+function machineConfigSpec(config) {
+  const bytes = Buffer.from(config, "utf8");
+  /** @type {number[]} */
+  const len = [];
+  for (let n = bytes.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      len.push(n);
+      break;
+    }
+    len.push((n % 128) | 0x80);
+  }
+  return [
+    YAML.stringify(config, { blockQuote: "literal" }),
+    {
+      annotations: { "talos.dev/yaml-spec": "1" },
+      proto: Buffer.concat([Buffer.from([0x0a, ...len]), bytes]),
     },
-  };
+  ];
 }
 
-/**
- * The bootstrap manifests a control plane renders: id -> objects.
- * @param {any} doc The v1alpha1 document.
- * @param {string} talosVersion
- * @param {string} kubeletVersion The fallback for kube-proxy's tag.
- * @returns {Record<string, any[]>}
- */
-function renderManifests(doc, talosVersion, kubeletVersion) {
-  const cluster = doc.cluster ?? {};
-  const images = bundledImages(talosVersion);
-  /** @type {Record<string, any[]>} */
-  const out = {};
-  const meta = (/** @type {string} */ name, ns = "kube-system") =>
-    ns === "" ? { name } : { name, namespace: ns };
-  const cni = cluster.network?.cni?.name ?? "flannel";
-  if (cni === "flannel")
-    out["05-flannel"] = [
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("flannel") },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRole",
-        metadata: meta("flannel", ""),
-        rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }],
-      },
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: meta("kube-flannel-cfg"),
-        data: { "net-conf.json": '{"Network":"10.244.0.0/16"}' },
-      },
-      {
-        apiVersion: "apps/v1",
-        kind: "DaemonSet",
-        metadata: meta("kube-flannel"),
-        spec: workload("kube-flannel", images.flannel, { serviceAccountName: "flannel" }),
-      },
-    ];
-  if (cluster.proxy?.disabled !== true)
-    out["10-kube-proxy"] = [
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("kube-proxy") },
-      {
-        apiVersion: "apps/v1",
-        kind: "DaemonSet",
-        metadata: meta("kube-proxy"),
-        spec: workload(
-          "kube-proxy",
-          cluster.proxy?.image ?? `registry.k8s.io/kube-proxy:${kubeletVersion}`,
-        ),
-      },
-    ];
-  if (cluster.coreDNS?.disabled !== true)
-    out["11-core-dns"] = [
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("coredns") },
-      {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: meta("coredns"),
-        spec: { replicas: 2, ...workload("coredns", cluster.coreDNS?.image ?? images.coredns) },
-      },
-      {
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: meta("kube-dns"),
-        spec: { selector: { "k8s-app": "coredns" }, ports: [{ name: "dns", port: 53 }] },
-      },
-    ];
-  // Inline manifests: Talos keeps each as a manifest resource of its own.
-  for (const m of cluster.inlineManifests ?? [])
-    out[`inline-${m.name}`] = YAML.parseAllDocuments(String(m.contents ?? ""))
-      .map((d) => d.toJS())
-      .filter((o) => o !== null && typeof o === "object");
-  return out;
+/** Rendered YAML by the objects' JSON: the fake renders the same manifests on every pass. @type {Map<string, string>} */
+const yamlCache = new Map();
+
+/** The yaml spec of a manifest resource, its list of objects. @param {any[]} objects */
+function manifestYaml(objects) {
+  const key = JSON.stringify(objects);
+  let text = yamlCache.get(key);
+  if (text === undefined) {
+    if (yamlCache.size > 500) yamlCache.clear();
+    text = YAML.stringify(objects);
+    yamlCache.set(key, text);
+  }
+  return text;
 }
 
 /**
@@ -175,7 +116,7 @@ function renderManifests(doc, talosVersion, kubeletVersion) {
  */
 class ResourceStore {
   constructor() {
-    /** `namespace/type/id` -> resource. @type {Map<string, { namespace: string, type: string, id: string, version: number, yaml: string }>} */
+    /** `namespace/type/id` -> resource. @type {Map<string, { namespace: string, type: string, id: string, version: number, yaml: string, annotations?: Record<string, string>, proto?: Buffer, objects?: any[] }>} */
     this.items = new Map();
   }
 
@@ -183,14 +124,15 @@ class ResourceStore {
    * @param {string} namespace
    * @param {string} type
    * @param {string} id
-   * @param {string} yaml
+   * @param {string} yaml The `yaml_spec` as the node serves it.
+   * @param {{ annotations?: Record<string, string>, proto?: Buffer, objects?: any[] }} [extra] Metadata annotations, the `proto_spec` bytes, and for a manifest its objects (as parsed from the yaml spec).
    * @returns {boolean} Whether it changed.
    */
-  set(namespace, type, id, yaml) {
+  set(namespace, type, id, yaml, extra = {}) {
     const key = `${namespace}/${type}/${id}`;
     const cur = this.items.get(key);
     if (cur !== undefined && cur.yaml === yaml) return false;
-    this.items.set(key, { namespace, type, id, version: (cur?.version ?? 0) + 1, yaml });
+    this.items.set(key, { namespace, type, id, version: (cur?.version ?? 0) + 1, yaml, ...extra });
     return true;
   }
 
@@ -262,7 +204,12 @@ function staticPodCommand(component, extraArgs) {
  */
 function reconcile(store, node) {
   const doc = v1alpha1Of(node.config);
-  store.set("config", "MachineConfigs.config.talos.dev", "v1alpha1", node.config);
+  store.set(
+    "config",
+    "MachineConfigs.config.talos.dev",
+    "v1alpha1",
+    ...machineConfigSpec(node.config),
+  );
   store.set(
     "k8s",
     "KubeletSpecs.kubernetes.talos.dev",
@@ -300,12 +247,15 @@ function reconcile(store, node) {
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))
-    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, YAML.stringify(objects));
+    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, manifestYaml(objects), {
+      objects,
+    });
   store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(Object.keys(manifests)));
   return moved;
 }
 
 module.exports = {
+  machineConfigSpec,
   ResourceStore,
   reconcile,
   renderManifests,

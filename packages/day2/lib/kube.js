@@ -129,6 +129,20 @@ function objectName(ref) {
   return `${ref.kind}/${ref.namespace === undefined ? "" : `${ref.namespace}/`}${ref.name ?? ""}`;
 }
 
+/**
+ * An object's reference from the object itself.
+ * @param {any} obj
+ * @returns {{ apiVersion: string, kind: string, namespace?: string, name: string }}
+ */
+function refOfObject(obj) {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata?.name,
+    ...(obj.metadata?.namespace === undefined ? {} : { namespace: obj.metadata.namespace }),
+  };
+}
+
 /** Codes worth another try: the API server is restarting, or overloaded. */
 const RETRY_STATUS = new Set([500, 502, 503, 504]);
 
@@ -533,12 +547,27 @@ class KubeClient {
    * @returns {Promise<string>}
    */
   async pathOf(ref) {
-    const base = ref.apiVersion.includes("/")
-      ? `/apis/${ref.apiVersion}`
-      : `/api/${ref.apiVersion}`;
+    const { base, kind } = await this.served(ref.apiVersion, ref.kind, ref.name);
+    const ns = kind.namespaced
+      ? `/namespaces/${encodeURIComponent(ref.namespace ?? "default")}`
+      : "";
+    return `${base}${ns}/${kind.plural}${ref.name === undefined ? "" : `/${encodeURIComponent(ref.name)}`}`;
+  }
+
+  /**
+   * How the API server serves a kind at a version: its REST name and whether it is
+   * namespaced (API discovery, cached per group version). A kind not served is an error
+   * with code NOT_SERVED naming both.
+   * @param {string} apiVersion
+   * @param {string} kindName
+   * @param {string} [name] For the error's target.
+   * @returns {Promise<{ base: string, kind: { plural: string, namespaced: boolean } }>}
+   */
+  async served(apiVersion, kindName, name) {
+    const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     let kinds = this.discovery.get(base);
     if (kinds === undefined) {
-      kinds = this.request("GET", base, { target: ref.apiVersion, okStatus: [200, 404] }).then(
+      kinds = this.request("GET", base, { target: apiVersion, okStatus: [200, 404] }).then(
         (r) =>
           new Map(
             (r.status === 404 ? [] : (r.body?.resources ?? []))
@@ -552,19 +581,31 @@ class KubeClient {
       this.discovery.set(base, kinds);
       kinds.catch(() => this.discovery.delete(base));
     }
-    const kind = (await kinds).get(ref.kind);
+    const kind = (await kinds).get(kindName);
     if (kind === undefined)
       throw new Day2Error({
-        target: `${ref.kind}/${ref.name ?? ""}`,
+        target: `${kindName}/${name ?? ""}`,
         call: `Kubernetes GET ${base}`,
         code: "NOT_SERVED",
-        details: `the API server does not serve ${ref.kind} at ${ref.apiVersion}`,
+        details: `the API server does not serve ${kindName} at ${apiVersion}`,
         attempts: 1,
       });
-    const ns = kind.namespaced
-      ? `/namespaces/${encodeURIComponent(ref.namespace ?? "default")}`
-      : "";
-    return `${base}${ns}/${kind.plural}${ref.name === undefined ? "" : `/${encodeURIComponent(ref.name)}`}`;
+    return { base, kind };
+  }
+
+  /**
+   * The version the API server prefers for a group (`/apis` discovery; `v1` for the
+   * core group), as a REST mapper resolves a group and kind without a version.
+   * Undefined when the server does not serve the group.
+   * @param {string} group
+   * @returns {Promise<string | undefined>}
+   */
+  async preferredVersion(group) {
+    if (group === "") return "v1";
+    const r = await this.request("GET", "/apis", { target: "API groups" });
+    const g = (r.body?.groups ?? []).find((/** @type {any} */ x) => x?.name === group);
+    const v = g?.preferredVersion?.version;
+    return typeof v === "string" ? v : undefined;
   }
 
   /**
@@ -617,23 +658,53 @@ class KubeClient {
 
   /**
    * A server-side apply of `obj` (whole, as the manager wants it), with `force` taking
-   * over fields another manager set, as `kubectl apply --server-side --force-conflicts`.
+   * over fields another manager set, as `kubectl apply --server-side --force-conflicts`;
+   * with `dryRun`, what the server would store, nothing stored (`dryRun=All`).
    * @param {any} obj
-   * @param {{ fieldManager: string, force?: boolean }} how
-   * @returns {Promise<any>} The object as stored.
+   * @param {{ fieldManager: string, force?: boolean, dryRun?: boolean }} how
+   * @returns {Promise<any>} The object as stored (or as it would be).
    */
   async applyObject(obj, how) {
-    const ref = {
-      apiVersion: obj.apiVersion,
-      kind: obj.kind,
-      namespace: obj.metadata?.namespace,
-      name: obj.metadata?.name,
-    };
-    const query = `?fieldManager=${encodeURIComponent(how.fieldManager)}${how.force === true ? "&force=true" : ""}`;
+    const ref = refOfObject(obj);
+    const query = `?fieldManager=${encodeURIComponent(how.fieldManager)}${how.force === true ? "&force=true" : ""}${how.dryRun === true ? "&dryRun=All" : ""}`;
     const r = await this.request("PATCH", `${await this.pathOf(ref)}${query}`, {
       target: objectName(ref),
       body: obj,
       contentType: "application/apply-patch+yaml",
+    });
+    return r.body;
+  }
+
+  /**
+   * Creates an object (POST); throws, code `409 AlreadyExists`, when it exists.
+   * @param {any} obj
+   * @param {{ fieldManager: string }} how
+   * @returns {Promise<any>} The object as stored.
+   */
+  async createObject(obj, how) {
+    const ref = refOfObject(obj);
+    const collection = await this.pathOf({ ...ref, name: undefined });
+    const r = await this.request(
+      "POST",
+      `${collection}?fieldManager=${encodeURIComponent(how.fieldManager)}`,
+      { target: objectName(ref), body: obj },
+    );
+    return r.body;
+  }
+
+  /**
+   * Replaces an object (PUT): an update, conditional on `metadata.resourceVersion` when
+   * the object carries one (a 409 Conflict when it moved). With `dryRun`, nothing stored.
+   * @param {any} obj
+   * @param {{ fieldManager: string, dryRun?: boolean }} how
+   * @returns {Promise<any>} The object as stored (or as it would be).
+   */
+  async updateObject(obj, how) {
+    const ref = refOfObject(obj);
+    const query = `?fieldManager=${encodeURIComponent(how.fieldManager)}${how.dryRun === true ? "&dryRun=All" : ""}`;
+    const r = await this.request("PUT", `${await this.pathOf(ref)}${query}`, {
+      target: objectName(ref),
+      body: obj,
     });
     return r.body;
   }

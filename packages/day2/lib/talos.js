@@ -662,37 +662,26 @@ class TalosClient {
   }
 
   /**
-   * Pulls an image: into the system containerd namespace (the installer, the kubelet),
-   * or with `namespace: "cri"` into the CRI's (the control-plane static pods' images).
+   * Pulls an image with MachineService.ImagePull, as talosctl upgrade-k8s pre-pulls
+   * (Talos v1.13.9 pkg/cluster/kubernetes/talos_managed.go): into the system containerd
+   * namespace (the installer, the kubelet), or with `namespace: "cri"` into the CRI's (the
+   * control-plane static pods' images). Served by Talos v1.12 and v1.13 alike, unlike
+   * ImageService (v1.13 on); a node that answers Unimplemented throws code UNIMPLEMENTED,
+   * which callers skip as upstream does.
    * @param {string} node
    * @param {string} imageRef
-   * @param {{ namespace?: "system" | "cri", onProgress?: (line: string) => void }} [opts]
+   * @param {{ namespace?: "system" | "cri" }} [opts]
    * @returns {Promise<{ name: string }>}
    */
   async pullImage(node, imageRef, opts = {}) {
-    /** @type {string} */
-    let name = "";
-    const containerd =
-      opts.namespace === "cri"
-        ? { driver: "CRI", namespace: "NS_CRI" }
-        : { driver: "CONTAINERD", namespace: "NS_SYSTEM" };
     await this.call(
       node,
-      "image",
-      "Pull",
-      { containerd, imageRef },
-      {
-        idempotent: true,
-        stream: true,
-        long: true,
-        onMessage: (m) => {
-          if (m.name) name = m.name;
-          else if (m.pullProgress)
-            opts.onProgress?.(`${m.pullProgress.layerId} ${m.pullProgress.progress?.status ?? ""}`);
-        },
-      },
+      "machine",
+      "ImagePull",
+      { namespace: opts.namespace === "cri" ? "NS_CRI" : "NS_SYSTEM", reference: imageRef },
+      { idempotent: true, long: true },
     );
-    return { name };
+    return { name: imageRef };
   }
 
   /**

@@ -38,7 +38,8 @@ const {
 } = require("./plan");
 const { uncordonIfOurs, inParallel, CONTROL_PLANE_PODS } = require("./node");
 const { syncManifests } = require("./manifests");
-const { isV1alpha1, v1alpha1 } = require("../lib/machineConfig");
+const { isV1alpha1, v1alpha1, configText } = require("../lib/machineConfig");
+const { Day2Error } = require("../lib/errors");
 const { upgradeChecks } = require("./checks");
 
 /**
@@ -104,6 +105,11 @@ async function prePull(session, nodes, version) {
           try {
             await session.talos.pullImage(n, image, { namespace });
           } catch (e) {
+            // talos_managed.go: a node that does not implement ImagePull is skipped.
+            if (e instanceof Day2Error && e.code === "UNIMPLEMENTED") {
+              session.log(`${n}: ImagePull is not implemented, skipping the pre-pull`);
+              return;
+            }
             throw new Error(
               `${n}: pre-pulling ${image} for Kubernetes ${version} failed, so nothing was changed on any node: ${/** @type {Error} */ (e).message}`,
             );
@@ -129,7 +135,7 @@ async function patchRunning(session, node, path, value) {
     throw new Error(
       `${node}: Talos has no running machine configuration (${RESOURCES.machineConfig.type} ${RESOURCES.machineConfig.id}); is it in maintenance mode?`,
     );
-  const docs = YAML.parseAllDocuments(running.yaml);
+  const docs = YAML.parseAllDocuments(configText(running.yaml));
   const doc = docs.find((d) => isV1alpha1(d.toJS()));
   if (doc === undefined)
     throw new Error(`${node}: its running machine configuration has no v1alpha1 document`);
@@ -360,7 +366,7 @@ async function runsRendered(session, node) {
   const running = await session.talos.resource(node, RESOURCES.machineConfig);
   if (running === null) return false;
   const parse = (/** @type {string} */ text) => YAML.parseAllDocuments(text).map((d) => d.toJS());
-  return isDeepStrictEqual(parse(running.yaml), parse(session.news.configs[node]));
+  return isDeepStrictEqual(parse(configText(running.yaml)), parse(session.news.configs[node]));
 }
 
 /**
@@ -493,7 +499,7 @@ async function kubernetesStep(session, rolled) {
   // 5. kube-proxy, where it runs.
   for (const n of cps) {
     const running = await session.talos.resource(n, RESOURCES.machineConfig);
-    const doc = v1alpha1(running?.yaml ?? "");
+    const doc = v1alpha1(configText(running?.yaml ?? ""));
     if (doc.cluster?.proxy?.disabled === true || doc.cluster?.proxy?.image === images[n].proxy)
       continue;
     session.checkpoint(`kube-proxy on ${n}`);
@@ -542,12 +548,27 @@ async function manifestSync(session, why) {
   const cp = session.controlPlanes()[0];
   session.checkpoint(`syncing the bootstrap manifests ${why}`);
   await session.step(cp, `sync the bootstrap manifests ${why}`, async () => {
+    // talosctl syncs through the inventory only when every node runs Talos v1.13 or later
+    // (talos_managed.go `PerformManifestsSync`); on an older node, without it.
+    const tags = await inParallel(Object.keys(session.news.nodes), async (n) => ({
+      n,
+      tag: (await session.talos.version(n)).tag,
+    }));
+    const old = tags.filter(({ tag }) => {
+      const m = /^v?(\d+)\.(\d+)\./.exec(tag);
+      return m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 13));
+    });
+    if (old.length > 0)
+      session.log(
+        `bootstrap manifests: ${old.map((o) => `${o.n} runs Talos ${o.tag}`).join(", ")}, so they are synced as for Talos v1.12: no inventory, nothing pruned`,
+      );
     const r = await syncManifests({
       talos: session.talos,
       kube,
       node: cp,
       log: (l) => session.log(l),
       timing: { timeoutMs: session.waits.manifestsMs, pollMs: session.timing.pollMs },
+      legacy: old.length > 0,
     });
     if (r.applied.length === 0 && r.pruned.length === 0)
       session.log("bootstrap manifests: the cluster already matches what Talos renders");

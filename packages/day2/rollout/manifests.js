@@ -5,10 +5,11 @@
  * `Manifests.kubernetes.talos.dev` resources but only creates objects that are missing,
  * never updating or deleting one (manifest_apply.go). `talosctl upgrade-k8s` brings the
  * cluster to them with a server-side apply under the field manager `talos`, records what
- * it applied in the ConfigMap kube-system/talos-bootstrap-manifests-inventory, prunes
- * what left the manifests since, and waits for the rollouts (siderolabs/go-kubernetes
+ * it applied in the ConfigMap kube-system/talos-bootstrap-manifests-inventory (which
+ * Talos v1.13 itself keeps too, with cli-utils keys: ../lib/inventory), prunes what left
+ * the manifests since, and waits for the rollouts (siderolabs/go-kubernetes
  * kubernetes/ssa). This module does the same, and tells which objects differ (for
- * `day2 status`).
+ * `day2 status`), by the API server's dry-run apply.
  */
 "use strict";
 
@@ -17,117 +18,152 @@ const YAML = require("yaml");
 const { delay } = require("../lib/retry");
 const { RESOURCES } = require("../lib/resources");
 const { objectName } = require("../lib/kube");
+const { INVENTORY, OWNING_INVENTORY, keyOf, refOfKey, refOfObject } = require("../lib/inventory");
 
 /** The field manager upstream applies with: a later talosctl upgrade-k8s agrees on ownership. */
 const FIELD_MANAGER = "talos";
 
-/** Where upstream records the objects it applied, so that it can prune them later. */
-const INVENTORY = Object.freeze({
-  namespace: "kube-system",
-  name: "talos-bootstrap-manifests-inventory",
-});
-
 /**
  * @typedef {import("../lib/talos").TalosClient} TalosClient
  * @typedef {import("../lib/kube").KubeClient} KubeClient
+ * @typedef {"created" | "configured" | "unchanged"} Action
  */
 
 /**
- * An object's inventory key, `<namespace>_<name>_<group>_<kind>` (empty namespace for a
- * cluster-wide object, empty group for the core group), the form Kubernetes tooling's
- * inventories use for object references.
- * @param {any} o
- */
-function inventoryKey(o) {
-  const group = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/")[0] : "";
-  return `${o.metadata?.namespace ?? ""}_${o.metadata?.name ?? ""}_${group}_${o.kind}`;
-}
-
-/**
- * The reference an inventory key stands for, with the preferred version of its group
- * (`v1` for every group the bootstrap manifests use).
- * @param {string} key
- */
-function refOfKey(key) {
-  const [namespace, name, group, kind] = key.split("_");
-  return {
-    apiVersion: group === "" ? "v1" : `${group}/v1`,
-    kind,
-    name,
-    ...(namespace === "" ? {} : { namespace }),
-  };
-}
-
-/**
- * Whether every field `want` sets has the same value in `have` (lists compared element by
- * element, same length): what an apply of `want` would leave unchanged.
- * @param {any} want
- * @param {any} have
- * @returns {boolean}
- */
-function covers(want, have) {
-  if (want === null || typeof want !== "object") return isDeepStrictEqual(want, have);
-  if (have === null || typeof have !== "object") return false;
-  if (Array.isArray(want))
-    return (
-      Array.isArray(have) && want.length === have.length && want.every((w, i) => covers(w, have[i]))
-    );
-  return Object.entries(want).every(([k, v]) => covers(v, have[k]));
-}
-
-/** Namespaces and definitions first, so that what lives in them can be applied. @param {any} o */
-function applyOrder(o) {
-  return o.kind === "Namespace" ? 0 : o.kind === "CustomResourceDefinition" ? 1 : 2;
-}
-
-/**
- * The manifests a control plane renders now, every object in order, with the namespace
- * made explicit for namespaced objects that leave it out (`kube-system` is what Talos's
- * templates set; an inline manifest without one lands in `default`, as kubectl would).
+ * The manifests a control plane renders now, every object in manifest-id order
+ * (`Manifests.kubernetes.talos.dev`, namespace `controlplane`, whose yaml spec is the list
+ * of objects).
  * @param {TalosClient} talos
  * @param {string} node
  * @returns {Promise<any[]>}
  */
 async function renderedObjects(talos, node) {
   const resources = await talos.resources(node, RESOURCES.manifests);
-  const objects = resources
+  return resources
     .sort((a, b) => a.id.localeCompare(b.id))
     .flatMap((r) => /** @type {any[]} */ (YAML.parse(r.yaml) ?? []))
     .filter((o) => o !== null && typeof o === "object" && typeof o.kind === "string");
-  return objects
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => applyOrder(a.o) - applyOrder(b.o) || a.i - b.i)
-    .map(({ o }) => o);
 }
 
 /**
- * Each rendered object that the cluster lacks or holds with other values.
+ * An object with its namespace settled as the API server scopes its kind (discovery): a
+ * namespaced object without one is in `default` (as Talos and client-go put it), a
+ * cluster-wide object has none.
+ * @param {KubeClient} kube
+ * @param {any} o
+ */
+async function settled(kube, o) {
+  const copy = JSON.parse(JSON.stringify(o));
+  copy.metadata ??= {};
+  const { kind } = await kube.served(String(copy.apiVersion), copy.kind, copy.metadata.name);
+  if (kind.namespaced) copy.metadata.namespace ??= "default";
+  else delete copy.metadata.namespace;
+  return copy;
+}
+
+/**
+ * What a diff compares: the object without what the server alone writes
+ * (go-kubernetes kubernetes/ssa and manifests/sync.go ignore the same metadata).
+ * @param {any} o
+ */
+function comparable(o) {
+  const { status: _s, ...rest } = JSON.parse(JSON.stringify(o ?? {}));
+  for (const k of [
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "finalizers",
+    "selfLink",
+    "ownerReferences",
+  ])
+    delete rest.metadata?.[k];
+  return rest;
+}
+
+/**
+ * Checks an object against the inventory policy talosctl upgrade-k8s uses by default
+ * (`--manifests-inventory-policy AdoptIfNoInventory`; go-kubernetes ssa
+ * inventory_policy.go): an object without the owning-inventory annotation, or with ours,
+ * is ours to apply; one that names another inventory is refused.
+ * @param {any} o The rendered object or the live one.
+ * @param {string} where `rendered` or `live`.
+ */
+function checkOwner(o, where) {
+  const owner = o?.metadata?.annotations?.[OWNING_INVENTORY];
+  if (owner !== undefined && owner !== INVENTORY.name)
+    throw new Error(
+      `the bootstrap manifest ${objectName(refOf(o))} is owned by inventory ${owner} (its ${where} object's ${OWNING_INVENTORY} annotation), not ${INVENTORY.name}: nothing was applied or pruned. Remove it from the inline manifests, or remove the annotation if that inventory is gone, then run pulumi up again`,
+    );
+}
+
+/**
+ * The diff upstream makes (go-kubernetes kubernetes/ssa/diff.go): for each object, the
+ * server's dry-run apply (field manager `talos`, forcing) against the live object.
+ * @param {KubeClient} kube
+ * @param {readonly any[]} objects Settled, annotated.
+ * @returns {Promise<{ object: any, action: Action }[]>}
+ */
+async function diffObjects(kube, objects) {
+  /** @type {{ object: any, action: Action }[]} */
+  const out = [];
+  for (const object of objects) {
+    const live = await kube.getObject(refOf(object));
+    if (live === null) {
+      out.push({ object, action: "created" });
+      continue;
+    }
+    checkOwner(live, "live");
+    const dry = await kube.applyObject(object, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+      dryRun: true,
+    });
+    out.push({
+      object,
+      action: isDeepStrictEqual(comparable(live), comparable(dry)) ? "unchanged" : "configured",
+    });
+  }
+  return out;
+}
+
+/**
+ * The rendered objects, settled and annotated with our inventory, ready to diff.
  * @param {KubeClient} kube
  * @param {readonly any[]} objects
- * @returns {Promise<{ object: any, why: "missing" | "differs" }[]>}
  */
-async function differing(kube, objects) {
-  /** @type {{ object: any, why: "missing" | "differs" }[]} */
+async function prepared(kube, objects) {
   const out = [];
   for (const o of objects) {
-    const live = await kube.getObject(refOf(o));
-    if (live === null) out.push({ object: o, why: "missing" });
-    else if (!covers(o, live)) out.push({ object: o, why: "differs" });
+    checkOwner(o, "rendered");
+    const s = await settled(kube, o);
+    s.metadata.annotations = {
+      ...(s.metadata.annotations ?? {}),
+      [OWNING_INVENTORY]: INVENTORY.name,
+    };
+    out.push(s);
   }
   return out;
 }
 
 /**
  * What `day2 status` reports: the bootstrap manifests that differ from what a control
- * plane renders, by name.
+ * plane renders, by name, as the server's dry-run apply tells.
  * @param {TalosClient} talos
  * @param {KubeClient} kube
  * @param {string} node A control plane.
  * @returns {Promise<string[]>}
  */
 async function staleManifests(talos, kube, node) {
-  const diff = await differing(kube, await renderedObjects(talos, node));
-  return diff.map((d) => `${objectName(refOf(d.object))} (${d.why})`);
+  const diff = await diffObjects(kube, await prepared(kube, await renderedObjects(talos, node)));
+  return diff
+    .filter((d) => d.action !== "unchanged")
+    .map(
+      (d) => `${objectName(refOf(d.object))} (${d.action === "created" ? "missing" : "differs"})`,
+    );
 }
 
 /** @param {any} o */
@@ -138,6 +174,24 @@ function refOf(o) {
     name: o.metadata?.name,
     ...(o.metadata?.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
   };
+}
+
+/**
+ * fluxcd/pkg ssa v0.73.0 `ApplyAllStaged` (manager_apply.go; utils/is.go): cluster
+ * definitions first (CustomResourceDefinitions, Namespaces, ClusterRoles), then kinds
+ * whose name ends in `Class`, then the rest.
+ * @param {any} o
+ */
+function stageOf(o) {
+  const v = String(o.apiVersion ?? "");
+  const kind = String(o.kind ?? "");
+  if (
+    (kind === "CustomResourceDefinition" && v.startsWith("apiextensions.k8s.io/")) ||
+    (kind === "Namespace" && v === "v1") ||
+    (kind === "ClusterRole" && v.startsWith("rbac.authorization.k8s.io/"))
+  )
+    return 0;
+  return kind.endsWith("Class") ? 1 : 2;
 }
 
 /**
@@ -185,64 +239,214 @@ async function waitForRollout(kube, o, timing) {
 }
 
 /**
- * Brings the cluster to the bootstrap manifests a control plane renders: applies what
- * differs (server-side, field manager `talos`, forcing conflicts as upstream does),
- * records every object in the inventory ConfigMap, deletes what the inventory holds and
- * the manifests no longer do, and waits for the rollouts of what it changed.
- * @param {{ talos: TalosClient, kube: KubeClient, node: string, log: (line: string) => void, timing: { timeoutMs: number, pollMs: number } }} ctx
+ * The inventory's keys, creating the ConfigMap when it is missing (go-kubernetes
+ * inventory/configmap `NewInventory`).
+ * @param {KubeClient} kube
+ * @returns {Promise<Set<string>>}
+ */
+async function readInventory(kube) {
+  const ref = { apiVersion: "v1", kind: "ConfigMap", ...INVENTORY };
+  const live = await kube.getObject(ref);
+  if (live !== null) return new Set(Object.keys(live.data ?? {}));
+  await kube.createObject(
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { ...INVENTORY } },
+    { fieldManager: FIELD_MANAGER },
+  );
+  return new Set();
+}
+
+/**
+ * Writes the inventory whole with an update (PUT), as go-kubernetes does (`Write`): an
+ * apply could not remove the keys Talos's controller wrote, since another manager owns
+ * them.
+ * @param {KubeClient} kube
+ * @param {Set<string>} keys
+ */
+async function writeInventory(kube, keys) {
+  await kube.updateObject(
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { ...INVENTORY },
+      data: Object.fromEntries([...keys].sort().map((k) => [k, ""])),
+    },
+    { fieldManager: FIELD_MANAGER },
+  );
+}
+
+/** @param {Set<string>} a @param {Set<string>} b */
+function sameKeys(a, b) {
+  return a.size === b.size && [...a].every((k) => b.has(k));
+}
+
+/**
+ * Waits until each object exists as applied: the wait between stages (fluxcd
+ * `WaitForSet`; a Namespace, ClusterRole or StorageClass is current once stored).
+ * @param {KubeClient} kube
+ * @param {readonly any[]} objects
+ * @param {{ timeoutMs: number, pollMs: number }} timing
+ */
+async function waitApplied(kube, objects, timing) {
+  const deadline = Date.now() + timing.timeoutMs;
+  for (const o of objects)
+    while ((await kube.getObject(refOf(o))) === null) {
+      if (Date.now() >= deadline)
+        throw new Error(
+          `${objectName(refOf(o))} was applied but is not there after ${timing.timeoutMs / 1000} s; run pulumi up again`,
+        );
+      await delay(timing.pollMs);
+    }
+}
+
+/**
+ * Brings the cluster to the bootstrap manifests a control plane renders, as
+ * `talosctl upgrade-k8s` does on a cluster whose nodes all run Talos v1.13 or later
+ * (talos_managed.go `syncManifestsSSA`, go-kubernetes kubernetes/ssa `Apply`): diff by
+ * server-side dry run, apply what differs in fluxcd's three stages (field manager
+ * `talos`, forcing ownership, each object annotated with the owning inventory), record
+ * every rendered object in the inventory, prune what the inventory lists and the render
+ * no longer has, and wait for the rollouts of what changed.
+ *
+ * With `legacy` (a node older than v1.13) it syncs as upstream does there
+ * (go-kubernetes kubernetes/manifests `Sync`): create what is missing, update (PUT) what
+ * a dry-run update shows differs, no inventory, no prune.
+ * @param {{ talos: TalosClient, kube: KubeClient, node: string, log: (line: string) => void, timing: { timeoutMs: number, pollMs: number }, legacy?: boolean }} ctx
  * @returns {Promise<{ applied: string[], pruned: string[] }>}
  */
 async function syncManifests(ctx) {
   const { kube, log } = ctx;
-  const objects = await renderedObjects(ctx.talos, ctx.node);
-  if (objects.length === 0)
+  const rendered = await renderedObjects(ctx.talos, ctx.node);
+  if (rendered.length === 0)
     throw new Error(
       `${ctx.node} renders no bootstrap manifests; nothing was applied or pruned (a control plane always renders some: check its Manifests resources with talosctl get manifests)`,
     );
-  const inventoryRef = { apiVersion: "v1", kind: "ConfigMap", ...INVENTORY };
-  const inventory = await kube.getObject(inventoryRef);
-  const before = new Set(Object.keys(inventory?.data ?? {}));
-  const diff = await differing(kube, objects);
+  if (ctx.legacy === true) return syncLegacy(ctx, rendered);
+  const objects = await prepared(kube, rendered);
+  const before = await readInventory(kube);
+  const diff = await diffObjects(kube, objects);
   /** @type {string[]} */
   const applied = [];
-  for (const { object, why } of diff) {
+  for (const stage of [0, 1, 2]) {
+    const todo = diff.filter((d) => d.action !== "unchanged" && stageOf(d.object) === stage);
+    for (const { object, action } of todo) {
+      const name = objectName(refOf(object));
+      try {
+        await kube.applyObject(object, { fieldManager: FIELD_MANAGER, force: true });
+      } catch (e) {
+        throw new Error(
+          `applying the bootstrap manifest ${name} (${action === "created" ? "missing" : "differs"}) failed: ${/** @type {Error} */ (e).message}; ${applied.length} object(s) were applied before it${applied.length === 0 ? "" : ` (${applied.join(", ")})`}, nothing was pruned. Fix it (an inline manifest in the inventory, or the Talos configuration), then run pulumi up again`,
+        );
+      }
+      applied.push(name);
+      log(`bootstrap manifest ${name}: ${action === "created" ? "created" : "updated"}`);
+    }
+    if (stage < 2 && todo.length > 0)
+      await waitApplied(
+        kube,
+        todo.map((d) => d.object),
+        ctx.timing,
+      );
+  }
+  // Every rendered object joins the inventory before anything is pruned: a run that stops
+  // in between prunes the rest next time.
+  const inventory = new Set(before);
+  for (const o of objects) inventory.add(keyOf(refOfObject(o)));
+  // Upstream writes it every time; an update that changes nothing is no write at the API
+  // server either, so an unchanged inventory is left alone.
+  let written = before;
+  if (!sameKeys(inventory, written)) {
+    await writeInventory(kube, inventory);
+    written = new Set(inventory);
+  }
+  /** @type {string[]} */
+  const pruned = [];
+  for (const key of [...inventory].sort()) {
+    const ref = refOfKey(key);
+    const rendersIt = objects.some((o) => {
+      const r = refOfObject(o);
+      return (
+        r.kind === ref.kind &&
+        r.group === ref.group &&
+        r.name === ref.name &&
+        (r.namespace === ref.namespace || ref.namespace === "")
+      );
+    });
+    if (rendersIt) continue;
+    const version = await kube.preferredVersion(ref.group);
+    if (version === undefined) {
+      log(
+        `bootstrap manifest ${key}: its API group ${ref.group} is not served, dropped from the inventory`,
+      );
+      inventory.delete(key);
+      continue;
+    }
+    const target = {
+      apiVersion: ref.group === "" ? version : `${ref.group}/${version}`,
+      kind: ref.kind,
+      name: ref.name,
+      ...(ref.namespace === "" ? {} : { namespace: ref.namespace }),
+    };
+    const live = await kube.getObject(target);
+    const owner = live?.metadata?.annotations?.[OWNING_INVENTORY];
+    if (live !== null && owner !== undefined && owner !== INVENTORY.name) {
+      log(`bootstrap manifest ${objectName(target)}: not pruned, inventory ${owner} owns it`);
+      continue;
+    }
+    if (live !== null && (await kube.deleteObject(target)) === "deleted") {
+      pruned.push(objectName(target));
+      log(`bootstrap manifest ${objectName(target)}: pruned (no longer rendered)`);
+    }
+    inventory.delete(key);
+  }
+  if (!sameKeys(inventory, written)) await writeInventory(kube, inventory);
+  for (const { object, action } of diff)
+    if (action !== "unchanged" && (object.kind === "Deployment" || object.kind === "DaemonSet"))
+      await waitForRollout(kube, object, ctx.timing);
+  return { applied, pruned };
+}
+
+/**
+ * The sync for a cluster with a node older than Talos v1.13 (go-kubernetes v0.2.38
+ * kubernetes/manifests/sync.go): each object created when missing, else updated (PUT at
+ * the live resourceVersion) when a dry-run update differs from it. Nothing is pruned and
+ * no inventory is kept, as there.
+ * @param {{ kube: KubeClient, log: (line: string) => void, timing: { timeoutMs: number, pollMs: number } }} ctx
+ * @param {readonly any[]} rendered
+ * @returns {Promise<{ applied: string[], pruned: string[] }>}
+ */
+async function syncLegacy(ctx, rendered) {
+  const { kube, log } = ctx;
+  /** @type {string[]} */
+  const applied = [];
+  /** @type {any[]} */
+  const changed = [];
+  for (const o of rendered) {
+    const object = await settled(kube, o);
     const name = objectName(refOf(object));
+    const live = await kube.getObject(refOf(object));
     try {
-      await kube.applyObject(object, { fieldManager: FIELD_MANAGER, force: true });
+      if (live === null) {
+        await kube.createObject(object, { fieldManager: FIELD_MANAGER });
+        log(`bootstrap manifest ${name}: created`);
+      } else {
+        object.metadata.resourceVersion = live.metadata?.resourceVersion;
+        const dry = await kube.updateObject(object, { fieldManager: FIELD_MANAGER, dryRun: true });
+        if (isDeepStrictEqual(comparable(live), comparable(dry))) continue;
+        await kube.updateObject(object, { fieldManager: FIELD_MANAGER });
+        log(`bootstrap manifest ${name}: updated`);
+      }
     } catch (e) {
       throw new Error(
-        `applying the bootstrap manifest ${name} (${why}) failed: ${/** @type {Error} */ (e).message}; ${applied.length} object(s) were applied before it${applied.length === 0 ? "" : ` (${applied.join(", ")})`}, nothing was pruned. Fix it (an inline manifest in the inventory, or the Talos configuration), then run pulumi up again`,
+        `applying the bootstrap manifest ${name} failed: ${/** @type {Error} */ (e).message}; ${applied.length} object(s) were applied before it. Fix it, then run pulumi up again`,
       );
     }
     applied.push(name);
-    log(`bootstrap manifest ${name}: ${why === "missing" ? "created" : "updated"}`);
+    changed.push(object);
   }
-  const now = new Set(objects.map(inventoryKey));
-  // The inventory lists what is applied now, before anything is pruned: a run that stops
-  // in between prunes the rest next time.
-  if (!isDeepStrictEqual([...before].sort(), [...now].sort()))
-    await kube.applyObject(
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { ...INVENTORY },
-        data: Object.fromEntries([...now].sort().map((k) => [k, ""])),
-      },
-      { fieldManager: FIELD_MANAGER, force: true },
-    );
-  /** @type {string[]} */
-  const pruned = [];
-  for (const key of [...before].filter((k) => !now.has(k)).sort()) {
-    const ref = refOfKey(key);
-    if ((await kube.deleteObject(ref)) === "deleted") {
-      pruned.push(objectName(ref));
-      log(`bootstrap manifest ${objectName(ref)}: pruned (no longer rendered)`);
-    }
-  }
-  for (const { object } of diff)
+  for (const object of changed)
     if (object.kind === "Deployment" || object.kind === "DaemonSet")
       await waitForRollout(kube, object, ctx.timing);
-  return { applied, pruned };
+  return { applied, pruned: [] };
 }
 
 /**
@@ -260,8 +464,7 @@ module.exports = {
   syncManifests,
   staleManifests,
   renderedObjects,
-  covers,
-  inventoryKey,
+  stageOf,
   FIELD_MANAGER,
   INVENTORY,
 };

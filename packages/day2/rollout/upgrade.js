@@ -71,9 +71,16 @@ async function talosStep(session, rolled) {
     await inParallel(work, async (n) => {
       const started = Date.now();
       const image = news.nodes[n].installer;
-      await session.step(n, `pull the ${shortImage(image)}`, () =>
-        session.talos.pullImage(n, image),
-      );
+      await session.step(n, `pull the ${shortImage(image)}`, async () => {
+        try {
+          await session.talos.pullImage(n, image);
+        } catch (e) {
+          // As talosctl upgrade-k8s does with its pre-pulls: a node without ImagePull is
+          // skipped, and the upgrade pulls the installer itself.
+          if (!(e instanceof Day2Error) || e.code !== "UNIMPLEMENTED") throw e;
+          session.log(`${n}: ImagePull is not implemented, the upgrade pulls the installer`);
+        }
+      });
       await rollThroughReboot(session, n, {
         what: `stage the upgrade to ${target}`,
         after: `upgrade to ${target}`,
