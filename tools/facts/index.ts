@@ -11,6 +11,7 @@ import { talosProviderFacts } from "./talosProvider";
 import { talosApiFacts } from "./talosApi";
 import { cosiApiFacts } from "./cosiApi";
 import { addonsFacts } from "./addons";
+import { pveApiFacts } from "./pveApi";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -23,6 +24,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   talosApiFacts,
   cosiApiFacts,
   addonsFacts,
+  pveApiFacts,
 ];
 
 /** Where the committed facts files live. */

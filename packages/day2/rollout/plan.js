@@ -9,6 +9,7 @@
 
 const crypto = require("node:crypto");
 const { configRemovals } = require("../lib/removals");
+const { checkSettings } = require("../lib/pve");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -105,6 +106,25 @@ function checkInputs(news) {
         if (typeof news.configs[name] !== "string")
           fail(`configs.${name}`, "missing: every node needs its rendered configuration");
   }
+  if (news.proxmox !== undefined && !isUnknown(news.proxmox)) {
+    try {
+      checkSettings(news.proxmox, { requireCredentials: false });
+    } catch (e) {
+      fail("proxmox", /** @type {Error} */ (e).message);
+    }
+  }
+  for (const [name, n] of Object.entries(nodes)) {
+    const h = n?.hardware;
+    if (h === undefined || isUnknown(h)) continue;
+    for (const f of /** @type {const} */ (["vmId", "cores", "memoryMiB", "diskGiB"]))
+      if (!Number.isInteger(h?.[f]) || h[f] < 1)
+        fail(
+          `nodes.${name}.hardware.${f}`,
+          `must be a positive integer, got ${JSON.stringify(h?.[f])}`,
+        );
+    if (typeof h?.host !== "string" || h.host === "")
+      fail(`nodes.${name}.hardware.host`, "must be the Proxmox node's name");
+  }
   if (!isUnknown(news.credentials))
     for (const f of ["caCertificate", "clientCertificate", "clientKey"])
       if (typeof news.credentials?.[f] !== "string")
@@ -152,6 +172,7 @@ function checkInputs(news) {
 function normalizeOutputs(olds) {
   const o = { ...(olds ?? {}) };
   delete o.__provider;
+  delete o.proxmox;
   const nodes = o.nodes ?? {};
   const configHashes = o.configHashes ?? {};
   /** @type {Record<string, RolledNode>} */
@@ -164,6 +185,10 @@ function normalizeOutputs(olds) {
       kubernetesVersion: r?.kubernetesVersion ?? o.kubernetesVersion,
       configHash: r?.configHash ?? configHashes[name] ?? "",
     };
+    // State from before hardware was an input records none: the next update asks
+    // Proxmox what is pending instead of trusting a size it never saw.
+    const hw = r?.hardware;
+    if (hw !== undefined) rolled[name].hardware = hw;
   }
   return { ...o, schema: SCHEMA, configHashes, rolled, lastRun: o.lastRun ?? null };
 }
@@ -223,6 +248,7 @@ function refusals(oldsIn, news) {
       );
     }
   }
+  out.push(...hardwareRefusals(olds, news));
   for (const name of Object.keys(olds.nodes ?? {})) {
     if (news.nodes[name] === undefined && olds.nodes[name].protect === true)
       out.push(
@@ -272,6 +298,61 @@ function refusals(oldsIn, news) {
           `${name}: runs Talos ${rolled.talosVersion} (as recorded), which ${why}; bring every node to Talos ${news.talosVersion} first, then bump Kubernetes`,
         );
     }
+  return out;
+}
+
+/**
+ * The VM hardware the rollout tracks for a node: cores, memory, boot disk size and SCSI
+ * controller.
+ * @param {any} node A RolloutNode.
+ * @returns {import("./types").RolledHardware | undefined}
+ */
+function hardwareOf(node) {
+  const h = node?.hardware;
+  if (h === undefined || h === null || isUnknown(h)) return undefined;
+  return {
+    cores: h.cores,
+    memoryMiB: h.memoryMiB,
+    diskGiB: h.diskGiB,
+    ...(h.scsiController === undefined ? {} : { scsiController: h.scsiController }),
+  };
+}
+
+/**
+ * The hardware edits refused at preview: a disk cannot shrink (Proxmox only grows
+ * one), and a disk cannot grow in the same update as a change that needs the VM
+ * restarted. With `rebootAfterUpdate: false` the provider (bpg v0.111.1,
+ * proxmoxtf/resource/vm/vm.go) writes cores and memory as pending, then refuses to
+ * resize a disk of the running VM ("cannot resize disks while the VM is running"),
+ * after the other edits were written.
+ * @param {RolloutOutputs} olds
+ * @param {RolloutInputs} news
+ * @returns {string[]}
+ */
+function hardwareRefusals(olds, news) {
+  /** @type {string[]} */
+  const out = [];
+  for (const [name, n] of Object.entries(news.nodes)) {
+    const was = hardwareOf(olds.nodes?.[name]);
+    const now = hardwareOf(n);
+    if (was === undefined || now === undefined) continue;
+    if (now.diskGiB < was.diskGiB) {
+      out.push(
+        `${name}: diskGiB ${was.diskGiB} -> ${now.diskGiB}: Proxmox cannot shrink a disk; keep ${was.diskGiB} or more (to get a smaller disk, remove the node and add it back, in two pulumi up runs)`,
+      );
+      continue;
+    }
+    const restart = [];
+    if (now.cores !== was.cores) restart.push(`cores ${was.cores} -> ${now.cores}`);
+    if (now.memoryMiB !== was.memoryMiB)
+      restart.push(`memoryMiB ${was.memoryMiB} -> ${now.memoryMiB}`);
+    if (now.scsiController !== was.scsiController)
+      restart.push(`proxmox.scsiController ${was.scsiController} -> ${now.scsiController}`);
+    if (now.diskGiB > was.diskGiB && restart.length > 0)
+      out.push(
+        `${name}: diskGiB ${was.diskGiB} -> ${now.diskGiB} together with ${restart.join(", ")}: the Proxmox provider cannot resize the disk of a running VM in the same update as a change that needs a restart; make the two edits in two pulumi up runs (the disk first, then the rest, or the other way round)`,
+      );
+  }
   return out;
 }
 
@@ -347,6 +428,8 @@ function comparable(v, hashes) {
     __provider: _p,
     backups: _b,
     kubernetesSupport: _k,
+    // The Proxmox API settings carry a secret and say nothing about the cluster.
+    proxmox: _x,
     ...rest
   } = v;
   return JSON.stringify(sortKeys({ ...rest, configHashes: hashes }));
@@ -390,7 +473,7 @@ function hasChanges(oldsIn, news) {
   // Stored state that lags the inputs (an older shape, a node rolled short).
   return Object.keys(news.nodes).some((n) => {
     const w = needs(olds.rolled[n], news, n);
-    return w.talos || w.kubernetes || w.config;
+    return w.talos || w.kubernetes || w.config || w.hardware;
   });
 }
 
@@ -401,9 +484,15 @@ function hasChanges(oldsIn, news) {
  * @param {string} name
  */
 function needs(rolled, news, name) {
-  if (rolled === undefined) return { talos: false, kubernetes: false, config: false };
+  if (rolled === undefined)
+    return { talos: false, kubernetes: false, config: false, hardware: false };
   const hash = news.configs?.[name] === undefined ? undefined : configHash(news.configs[name]);
+  const hw = hardwareOf(news.nodes[name]);
   return {
+    // Unknown (state from before hardware was tracked) counts: Proxmox is asked.
+    hardware:
+      hw !== undefined &&
+      (rolled.hardware === undefined || JSON.stringify(hardwareOf(rolled)) !== JSON.stringify(hw)),
     talos:
       rolled.talosVersion !== news.talosVersion || rolled.schematic !== news.nodes[name].schematic,
     kubernetes: rolled.kubernetesVersion !== news.kubernetesVersion,
@@ -432,6 +521,8 @@ function controlPlaneRisks(olds, news, rolled) {
     why.push(`a Kubernetes upgrade to ${news.kubernetesVersion}`);
   const config = cps.filter((n) => needs(rolled[n], news, n).config);
   if (config.length > 0) why.push(`a configuration change on ${config.join(", ")}`);
+  const hardware = cps.filter((n) => needs(rolled[n], news, n).hardware);
+  if (hardware.length > 0) why.push(`a VM hardware change on ${hardware.join(", ")}`);
   return why;
 }
 
@@ -466,6 +557,8 @@ function rolledAtTargets(news, only) {
       kubernetesVersion: news.kubernetesVersion,
       configHash: hashes[name],
     };
+    const hw = hardwareOf(news.nodes[name]);
+    if (hw !== undefined) out[name].hardware = hw;
   }
   return out;
 }
@@ -478,7 +571,8 @@ function rolledAtTargets(news, only) {
  * @returns {RolloutOutputs}
  */
 function outputsFor(news, rolled, lastRun) {
-  const { configs: _configs, ...rest } = /** @type {any} */ (news);
+  // Neither the configurations nor the Proxmox API settings (a secret) are kept.
+  const { configs: _configs, proxmox: _proxmox, ...rest } = /** @type {any} */ (news);
   delete rest.__provider;
   /** @type {Record<string, RolledNode>} */
   const kept = {};
@@ -564,6 +658,8 @@ module.exports = {
   hasChanges,
   hashesOf,
   needs,
+  hardwareOf,
+  hardwareRefusals,
   rolledAtTargets,
   outputsFor,
   partialOutputs,

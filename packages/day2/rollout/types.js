@@ -23,6 +23,28 @@
  * @property {string} schematic The Image Factory schematic id.
  * @property {boolean} protect Whether removing the node is refused.
  * @property {RolloutNetwork} network
+ * @property {RolloutHardware} [hardware] Its VM; absent in state written before it existed.
+ */
+
+/**
+ * A node's VM as the rollout sees it: where it lives, and what a restart applies.
+ * @typedef {object} RolloutHardware
+ * @property {string} host The Proxmox node the VM lives on.
+ * @property {number} vmId
+ * @property {number} cores
+ * @property {number} memoryMiB
+ * @property {number} diskGiB The boot disk's size.
+ * @property {string} [scsiController] Proxmox's `scsihw`; absent in older state.
+ */
+
+/**
+ * The hardware last rolled to a node (its VM restarted through Proxmox, or nothing
+ * was pending).
+ * @typedef {object} RolledHardware
+ * @property {number} cores
+ * @property {number} memoryMiB
+ * @property {number} diskGiB
+ * @property {string} [scsiController]
  */
 
 /**
@@ -59,6 +81,7 @@
  * @property {string} [clusterEndpoint] The cluster endpoint every configuration and kubeconfig names, e.g. `https://10.20.0.10:6443`. Absent in state written before it existed.
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
+ * @property {import("../lib/pve").PveSettings} [proxmox] The Proxmox API endpoint and credentials, the provider's own (secret); never in the outputs, never compared. Needed only when a node's hardware changed.
  * @property {{ talosMinor: number, oldestKubernetesMinor: number, newestKubernetesMinor: number }[]} [kubernetesSupport] em-infra's table of the Kubernetes minors each Talos minor runs; absent in older state (no check then).
  */
 
@@ -77,6 +100,7 @@
  * @property {string} schematic
  * @property {string} kubernetesVersion
  * @property {string} configHash sha256 hex of the configuration last applied by the rollout (or at creation).
+ * @property {RolledHardware} [hardware] The VM hardware last rolled; absent in older state.
  */
 
 /**
@@ -105,8 +129,8 @@
  */
 
 /**
- * The provider's outputs, schema 1: every input except `configs`, plus what was rolled.
- * @typedef {Omit<RolloutInputs, "configs"> & {
+ * The provider's outputs, schema 1: every input except `configs` and `proxmox`, plus what was rolled.
+ * @typedef {Omit<RolloutInputs, "configs" | "proxmox"> & {
  *   configHashes: Record<string, string>,
  *   rolled: Record<string, RolledNode>,
  *   lastRun: LastRun | null,
