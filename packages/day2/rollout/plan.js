@@ -187,7 +187,7 @@ function normalizeOutputs(olds) {
     };
     // State from before hardware was an input records none: the next update asks
     // Proxmox what is pending instead of trusting a size it never saw.
-    const hw = r?.hardware;
+    const hw = r?.hardware ?? hardwareOf(nodes[name]);
     if (hw !== undefined) rolled[name].hardware = hw;
   }
   return { ...o, schema: SCHEMA, configHashes, rolled, lastRun: o.lastRun ?? null };
@@ -352,6 +352,45 @@ function hardwareRefusals(olds, news) {
       out.push(
         `${name}: diskGiB ${was.diskGiB} -> ${now.diskGiB} together with ${restart.join(", ")}: the Proxmox provider cannot resize the disk of a running VM in the same update as a change that needs a restart; make the two edits in two pulumi up runs (the disk first, then the rest, or the other way round)`,
       );
+  }
+  return out;
+}
+
+/**
+ * The VM restarts a hardware edit brings, in the order the rollout takes them (control
+ * planes one at a time, the bootstrap node last, then worker batches), each with what
+ * changed against what was last rolled. A node whose recorded hardware is unknown
+ * (older state) is left out: the rollout asks Proxmox whether anything is pending.
+ * @param {any} oldsIn Stored outputs.
+ * @param {RolloutInputs} news
+ * @returns {{ node: string, role: "controlplane" | "worker", place: string, changes: string[] }[]}
+ */
+function hardwareRestarts(oldsIn, news) {
+  const olds = normalizeOutputs(oldsIn);
+  /** @type {{ node: string, role: "controlplane" | "worker", place: string, changes: string[] }[]} */
+  const out = [];
+  const batches = Array.isArray(news.batches) ? news.batches : [];
+  const cpBatches = batches.filter((b) => news.nodes[b[0]]?.role === "controlplane").length;
+  let cp = 0;
+  let w = 0;
+  for (const batch of batches) {
+    const isCp = news.nodes[batch[0]]?.role === "controlplane";
+    const place = isCp
+      ? `control plane ${++cp}/${cpBatches}`
+      : `workers batch ${++w}/${batches.length - cpBatches}`;
+    for (const node of batch) {
+      const was = olds.rolled[node]?.hardware;
+      const now = hardwareOf(news.nodes[node]);
+      if (was === undefined || now === undefined) continue;
+      const changes = [];
+      if (now.cores !== was.cores) changes.push(`cores ${was.cores} -> ${now.cores}`);
+      if (now.memoryMiB !== was.memoryMiB)
+        changes.push(`memoryMiB ${was.memoryMiB} -> ${now.memoryMiB}`);
+      if (now.diskGiB !== was.diskGiB) changes.push(`diskGiB ${was.diskGiB} -> ${now.diskGiB}`);
+      if (was.scsiController !== undefined && now.scsiController !== was.scsiController)
+        changes.push(`scsiController ${was.scsiController} -> ${now.scsiController}`);
+      if (changes.length > 0) out.push({ node, role: news.nodes[node].role, place, changes });
+    }
   }
   return out;
 }
@@ -660,6 +699,7 @@ module.exports = {
   needs,
   hardwareOf,
   hardwareRefusals,
+  hardwareRestarts,
   rolledAtTargets,
   outputsFor,
   partialOutputs,
