@@ -400,3 +400,75 @@ describe("day2 rollout: VM hardware through the Proxmox API", function () {
     }
   });
 });
+
+describe("day2 status and rollout --dry-run: pending VM hardware", function () {
+  this.timeout(20000);
+
+  it("shows each node's pending hardware, and the dry run restarts it through Proxmox", async () => {
+    const { rig: cliRig, full } = await import("./support/day2Cli");
+    const path = await import("path");
+    const DEV = path.resolve(__dirname, "..", "inventory", "dev");
+    const r = await cliRig(DEV);
+    const pve = await startFakePve({
+      facts: FACTS,
+      cluster: r.cluster,
+      vms: r.inventory.nodes.map((n) => ({
+        node: n.name,
+        vmid: n.vmId,
+        host: n.host,
+        cores: n.sizing.cores,
+        memoryMiB: n.sizing.memoryMiB,
+        diskGiB: n.sizing.diskGiB,
+      })),
+    });
+    try {
+      pve.providerUpdate("dev-worker-1", { memoryMiB: 16384 });
+      const env = {
+        PROXMOX_VE_ENDPOINT: pve.settings.endpoint,
+        PROXMOX_VE_API_TOKEN: pve.settings.apiToken,
+      };
+      const status = await r.command("status", [...full(r, DEV), "--json"], { env, pveCa: pve.ca });
+      assert.equal(status.code, 1, status.err);
+      const doc = JSON.parse(status.out) as {
+        nodes: { name: string; pendingHardware: string[] | null }[];
+        problems: string[];
+      };
+      assert.deepEqual(Object.fromEntries(doc.nodes.map((n) => [n.name, n.pendingHardware])), {
+        "dev-cp-1": [],
+        "dev-worker-1": ["memory 8192 -> 16384"],
+        "dev-gpu-1": [],
+      });
+      assert.ok(
+        doc.problems.includes(
+          "dev-worker-1: VM hardware pending in Proxmox (memory 8192 -> 16384); the next pulumi up restarts it through Proxmox, drained",
+        ),
+        doc.problems.join("\n"),
+      );
+      const dry = await r.command("rollout", [...full(r, DEV), "--dry-run"], {
+        env,
+        pveCa: pve.ca,
+      });
+      assert.equal(dry.code, 1, dry.err);
+      assert.match(
+        dry.out,
+        /\n\d+\. dev-worker-1 \(worker\): included: already runs Talos v1\.13\.0; its VM has hardware pending in Proxmox \(memory 8192 -> 16384\)[^\n]*\n {5}- cordon and drain\n {5}- reboot through Proxmox, applying the VM's pending memory 8192 -> 16384\n/,
+      );
+      assert.match(dry.out, /\n\d+\. dev-cp-1 \(controlplane\): skipped: /);
+      // Read-only: nothing was restarted, nothing leaked.
+      assert.equal(r.cluster.log.calls({ call: "PVE reboot" }).length, 0);
+      assert.ok(
+        !status.out.includes(pve.secretMaterial()[0]) && !dry.out.includes(pve.secretMaterial()[0]),
+      );
+      // Without credentials, Proxmox is not asked.
+      const none = await r.command("status", [...full(r, DEV), "--json"]);
+      assert.ok(
+        (JSON.parse(none.out) as { nodes: { pendingHardware: unknown }[] }).nodes.every(
+          (n) => n.pendingHardware === null,
+        ),
+      );
+    } finally {
+      pve.stop();
+      r.close();
+    }
+  });
+});
