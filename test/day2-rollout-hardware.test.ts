@@ -325,6 +325,73 @@ describe("day2 rollout: VM hardware through the Proxmox API", function () {
     }
   });
 
+  it("reboots once for a configuration that needs a reboot and a memory change, and rolls a SCSI controller change", async () => {
+    const r = await rig({ workers: 1, cluster: { faults: { configNeedsReboot: ["w-1"] } } });
+    try {
+      const { provider } = providerFor(r);
+      const olds = (await provider.create(hwInputs(r))).outs as RolloutOutputs;
+      const edits = { "w-1": { memoryMiB: 20480 } };
+      applyVmEdits(r, edits);
+      const { outs } = await provider.update(
+        "fake-rollout",
+        olds,
+        hwInputs(r, edits, { extraConfig: "a sysctl" }),
+      );
+      assert.equal(r.c.node("w-1").boots, 2, "one reboot for both");
+      assert.deepEqual(pveReboots(r.c), ["w-1"]);
+      assert.match(String(r.c.node("w-1").config), /a sysctl/);
+      assert.equal(r.pve.vm("w-1").config.memory, "20480");
+      assert.equal(outs.rolled["w-1"].hardware?.memoryMiB, 20480);
+      // A controller change is pending on every VM: each restarted through Proxmox in turn.
+      const scsi = Object.fromEntries(
+        r.c.nodes.map((n) => [n.name, { scsiController: "virtio-scsi-single" }]),
+      );
+      const withScsi = (e: Record<string, object>) => {
+        const i = hwInputs(r, edits, { extraConfig: "a sysctl" });
+        for (const n of Object.keys(i.nodes))
+          i.nodes[n] = {
+            ...i.nodes[n],
+            hardware: { ...i.nodes[n].hardware!, scsiController: "virtio-scsi-pci", ...e[n] },
+          };
+        return i;
+      };
+      const base = (await provider.update("fake-rollout", outs, withScsi({}))).outs;
+      for (const n of r.c.nodes) r.pve.providerUpdate(n.name, scsi[n.name]);
+      const mark = r.c.log.entries.length;
+      await provider.update("fake-rollout", base, withScsi(scsi));
+      assert.deepEqual(
+        r.c.log.entries
+          .slice(mark)
+          .filter((e) => e.call === "PVE reboot" && e.outcome === "ok")
+          .map((e) => e.node),
+        ["cp-2", "cp-3", "cp-1", "w-1"],
+      );
+      assert.equal(r.pve.vm("cp-1").config.scsihw, "virtio-scsi-single");
+    } finally {
+      r.stop();
+    }
+  });
+
+  it("state from before hardware was recorded: asks Proxmox, restarts only a VM with something pending", async () => {
+    const r = await rig({ workers: 2 });
+    try {
+      const { provider } = providerFor(r);
+      // Outputs written by an older em-infra: no hardware anywhere.
+      const old = (await provider.create(inputsFor(r.c))).outs as RolloutOutputs;
+      assert.equal(old.rolled["w-1"].hardware, undefined);
+      r.pve.providerUpdate("w-2", { cores: 6 });
+      const news = hwInputs(r, { "w-2": { cores: 6 } });
+      assert.equal((await provider.diff("fake-rollout", old, news)).changes, true);
+      const { outs } = await provider.update("fake-rollout", old, news);
+      assert.deepEqual(pveReboots(r.c), ["w-2"]);
+      for (const n of ["cp-1", "cp-2", "cp-3", "w-1"]) assert.equal(r.c.node(n).boots, 1, n);
+      assert.deepEqual(outs.rolled["w-1"].hardware, BASE.worker);
+      assert.equal((await provider.diff("fake-rollout", outs, news)).changes, false);
+    } finally {
+      r.stop();
+    }
+  });
+
   it("reboots a worker whose disk grew, drained, once; the others are untouched", async () => {
     const r = await rig({ workers: 2 });
     try {
