@@ -12,7 +12,12 @@ import { TalosImages } from "./components/talosImages";
 import { InventoryError, formatProblemUnlabelled, loadInventory } from "./lib/inventory";
 import { bootstrapCheckInputs, buildClusterModel, rolloutInputs } from "./lib/model";
 import { PROJECT_ROOT } from "./lib/projectRoot";
-import { SettingsError, resolveEndpoints, resolveSettings } from "./lib/settings";
+import {
+  SettingsError,
+  proxmoxApiSettings,
+  resolveEndpoints,
+  resolveSettings,
+} from "./lib/settings";
 
 function load() {
   try {
@@ -67,6 +72,7 @@ const cluster = new TalosCluster(model.name, {
   day2: {
     rollout: rolloutInputs(model, pulumi.getStack(), dial),
     bootstrapCheck: bootstrapCheckInputs(model, dial),
+    proxmox: proxmoxApiSettings((key) => pulumi.runtime.allConfig()[key], process.env),
   },
   installers: images.installers,
   schematicIds: images.schematicIds,

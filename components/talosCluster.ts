@@ -7,6 +7,7 @@ import type {
   TalosModel,
 } from "../lib/model";
 import type { SchematicKey } from "../lib/proxmox/images";
+import type { ProxmoxApiSettings } from "../lib/settings";
 import { TALOS_CLUSTER } from "../lib/tokens";
 import { Day2Resource } from "./rollout";
 
@@ -20,6 +21,11 @@ export interface TalosClusterArgs {
   readonly day2: {
     readonly rollout: RolloutPlainInputs;
     readonly bootstrapCheck: BootstrapCheckPlainInputs;
+    /**
+     * The provider's Proxmox API endpoint and credentials: the rollout restarts VMs
+     * through them. Secret end to end; never in the rollout's outputs.
+     */
+    readonly proxmox: pulumi.Input<ProxmoxApiSettings>;
   };
   /** The installer image and schematic id of each schematic, for upgrades. */
   readonly installers: Readonly<Partial<Record<SchematicKey, pulumi.Input<string>>>>;
@@ -166,6 +172,7 @@ export class TalosCluster extends pulumi.ComponentResource {
           ),
         configs: pulumi.secret(pulumi.all(configs)),
         credentials: clientConfiguration,
+        proxmox: pulumi.secret(day2.proxmox),
       },
       { parent: this, dependsOn: [...Object.values(applies), this.bootstrapCheck] },
     );

@@ -44,6 +44,49 @@ export interface DialSettings {
   readonly kubernetesEndpoint: string | null;
 }
 
+/**
+ * The Proxmox API endpoint, credentials and TLS settings, as the provider reads them:
+ * the stack's `proxmoxve:*` configuration, else its `PROXMOX_VE_*` environment
+ * variables. The rollout restarts VMs through the same API with them.
+ */
+export interface ProxmoxApiSettings {
+  readonly endpoint: string;
+  /** `<user>@<realm>!<tokenid>=<secret>`. */
+  readonly apiToken?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly insecure?: boolean;
+  /** `1.0` to `1.3`; the provider's default is 1.3. */
+  readonly minTls?: string;
+}
+
+/** Each setting: its stack configuration key and the provider's environment variable. */
+const PROXMOX_API_KEYS = [
+  ["endpoint", "proxmoxve:endpoint", "PROXMOX_VE_ENDPOINT"],
+  ["apiToken", "proxmoxve:apiToken", "PROXMOX_VE_API_TOKEN"],
+  ["username", "proxmoxve:username", "PROXMOX_VE_USERNAME"],
+  ["password", "proxmoxve:password", "PROXMOX_VE_PASSWORD"],
+  ["insecure", "proxmoxve:insecure", "PROXMOX_VE_INSECURE"],
+  ["minTls", "proxmoxve:minTls", "PROXMOX_VE_MIN_TLS"],
+] as const;
+
+/**
+ * The Proxmox API settings the provider uses, however the operator gave them: each
+ * from the stack configuration, else from the environment. Pure.
+ */
+export function proxmoxApiSettings(
+  read: ConfigReader,
+  env: Readonly<Record<string, string | undefined>>,
+): ProxmoxApiSettings {
+  const out: Record<string, string | boolean> = {};
+  for (const [field, key, variable] of PROXMOX_API_KEYS) {
+    const v = read(key) ?? env[variable];
+    if (v === undefined || v === "") continue;
+    out[field] = field === "insecure" ? v === "true" || v === "1" : v;
+  }
+  return { endpoint: "", ...out } as ProxmoxApiSettings;
+}
+
 /** The config key that turns the health gate off for one operation. */
 export const HEALTH_GATE_KEY = "em-infra:healthGate";
 

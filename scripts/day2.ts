@@ -20,6 +20,7 @@ import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel, etcdBackupDir } from "../lib/model";
 import { defaultStateFile, readStateRollout } from "../tools/stateFile";
 import { runDemo, type DemoOptions } from "../tools/day2/demo";
+import { proxmoxApiSettings } from "../lib/settings";
 
 import { TERMINAL_WIDTH, fitting, type Writer } from "../tools/cli";
 
@@ -37,6 +38,10 @@ export interface Day2Options {
   readonly demo?: DemoOptions;
   /** How long recover waits for etcd after the bootstrap, and how often it looks. */
   readonly recoverWait?: { readonly waitMs: number; readonly pollMs: number };
+  /** Where the `PROXMOX_VE_*` variables are read. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A CA the Proxmox API's certificate is checked against too (a test's fake). */
+  readonly pveCa?: string;
 }
 
 const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
@@ -279,13 +284,31 @@ async function connect(a: StatusArgs, opts: Day2Options) {
           timeoutMs,
           retry,
         });
+  // The Proxmox API, as the provider reaches it: the stack's proxmoxve:* values (a
+  // secret one is encrypted in Pulumi.<stack>.yaml, so give it as PROXMOX_VE_*), else
+  // the environment. Without credentials, pending VM hardware is not read.
+  const proxmox = proxmoxApiSettings(
+    (k) => (typeof config[k] === "string" ? (config[k] as string) : undefined),
+    opts.env ?? process.env,
+  );
+  const pve =
+    proxmox.endpoint !== "" &&
+    (proxmox.apiToken !== undefined ||
+      (proxmox.username !== undefined && proxmox.password !== undefined))
+      ? day2.createPveClient({
+          settings: proxmox,
+          timeoutMs,
+          retry,
+          ...(opts.pveCa === undefined ? {} : { ca: opts.pveCa }),
+        })
+      : undefined;
   const label = a.dir ?? (path.relative(process.cwd(), dir) || dir);
   const model = buildClusterModel(inventory);
   /** The stack's etcd snapshot folder, resolved against the project root. */
   const backupsDir = path.resolve(root, etcdBackupDir(model, a.stack));
   /** The cluster's Talos CA (PEM), which the snapshot records identify the cluster by. */
   const ca = credentials.ca;
-  return { inventory, model, talos, kube, label, root, backupsDir, ca };
+  return { inventory, model, talos, kube, pve, label, root, backupsDir, ca };
 }
 
 /** A path as the operator would type it from here. */
@@ -390,12 +413,12 @@ async function recover(args: readonly string[], out: Writer, opts: Day2Options):
 
 async function status(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   const a = parseStatusArgs(args);
-  const { inventory, talos, kube, label, root, backupsDir } = await connect(a, opts);
+  const { inventory, talos, kube, pve, label, root, backupsDir } = await connect(a, opts);
   try {
     const lastRun = (readStateRollout(defaultStateFile(root, a.stack))?.lastRun ?? null) as {
       at?: string;
     } | null;
-    const report = statusReport(inventory, await observeCluster(inventory, talos, kube), {
+    const report = statusReport(inventory, await observeCluster(inventory, talos, kube, pve), {
       dir: shown(backupsDir),
       snapshots: day2.listSnapshots(backupsDir, inventory.cluster.name),
       ...(typeof lastRun?.at === "string" ? { lastRollout: lastRun.at } : {}),
@@ -407,6 +430,7 @@ async function status(args: readonly string[], out: Writer, opts: Day2Options): 
   } finally {
     talos.close();
     kube?.close();
+    pve?.close();
   }
 }
 
@@ -421,11 +445,11 @@ async function rollout(args: readonly string[], out: Writer, opts: Day2Options):
     );
   }
   const a = parseStatusArgs(args.filter((x) => x !== "--dry-run"));
-  const { inventory, talos, kube } = await connect(a, opts);
+  const { inventory, talos, kube, pve } = await connect(a, opts);
   try {
     const run = rolloutDryRun(
       buildClusterModel(inventory),
-      await observeCluster(inventory, talos, kube),
+      await observeCluster(inventory, talos, kube, pve),
     );
     if (a.json) out.write(JSON.stringify(run, null, 2) + "\n");
     else for (const line of formatDryRun(run)) out.write(`${line}\n`);
@@ -433,6 +457,7 @@ async function rollout(args: readonly string[], out: Writer, opts: Day2Options):
   } finally {
     talos.close();
     kube?.close();
+    pve?.close();
   }
 }
 

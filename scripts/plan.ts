@@ -67,6 +67,9 @@ export async function planFor(
         stored,
         news as unknown as Parameters<typeof rolloutPlan.refusals>[1],
       ),
+      hardware: rolloutPlan
+        .hardwareRestarts(stored, news as unknown as Parameters<typeof rolloutPlan.refusals>[1])
+        .map((h) => `${h.node} (${h.place}): ${h.changes.join(", ")}`),
     };
   return { inventory, record, plan: buildPlan(inventory, record, removals, compared) };
 }

@@ -215,11 +215,18 @@ describe("change safety (large inventory, edited)", function () {
       diff = diffResources(base, after);
     });
 
-    it("changes that VM's memory.dedicated and nothing else anywhere", function () {
+    it("changes that VM's memory.dedicated and the rollout's record of it, nothing else", function () {
+      // The rollout sees the edit, so it restarts the VM through Proxmox, drained.
       assert.deepEqual(diff, {
         added: [],
         removed: [],
-        changed: [{ key: key(VM, "lab-worker-1-vm"), paths: ["memory.dedicated"] }],
+        changed: [
+          { key: key(VM, "lab-worker-1-vm"), paths: ["memory.dedicated"] },
+          {
+            key: "pulumi-nodejs:dynamic:Resource::lab-rollout",
+            paths: ["nodes.lab-worker-1.hardware.memoryMiB"],
+          },
+        ],
       });
       assert.deepEqual(diffInvokes(base, after), { added: [], removed: [], changed: [] });
       const memory = (r: RunRecord) =>
@@ -332,7 +339,14 @@ describe("change safety (large inventory, edited)", function () {
       assert.deepEqual(diffResources(base, after), {
         added: [],
         removed: [],
-        changed: [{ key: key(VM, "lab-cp-3-vm"), paths: ["nodeName"] }],
+        changed: [
+          { key: key(VM, "lab-cp-3-vm"), paths: ["nodeName"] },
+          // Where the rollout would address its VM.
+          {
+            key: "pulumi-nodejs:dynamic:Resource::lab-rollout",
+            paths: ["nodes.lab-cp-3.hardware.host"],
+          },
+        ],
       });
       const vm = resource(after, VM, "lab-cp-3-vm");
       assert.equal(vm.protect, true);

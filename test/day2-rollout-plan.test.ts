@@ -289,11 +289,13 @@ describe("day2 rollout plan", () => {
         talos: false,
         kubernetes: false,
         config: false,
+        hardware: false,
       });
       assert.deepEqual(plan.needs(outs.rolled["w-1"], inputs({ talosVersion: "v1.13.3" }), "w-1"), {
         talos: true,
         kubernetes: false,
         config: false,
+        hardware: false,
       });
     });
 

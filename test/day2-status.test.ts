@@ -227,6 +227,7 @@ describe("day2 status against the fake cluster", () => {
         cordoned: null,
         gpus: null,
         wantKubeletVersion: "v1.36.0",
+        pendingHardware: null,
         matches: true,
         problems: [],
       });

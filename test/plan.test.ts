@@ -277,6 +277,19 @@ describe("npm run plan", function () {
         /^talosVersion \(v1\.13\.0 -> v1\.13\.2\) and kubernetesVersion \(1\.35\.3 -> 1\.36\.0\) changed together/,
       ],
       [
+        "a disk shrunk",
+        ({ nodes }) => nodes.setIn(["nodes", 7, "diskGiB"], 400),
+        /^lab-worker-5: diskGiB 500 -> 400: Proxmox cannot shrink a disk/,
+      ],
+      [
+        "a disk grown with a memory change on one node",
+        ({ nodes }) => {
+          nodes.setIn(["nodes", 7, "diskGiB"], 600);
+          nodes.setIn(["nodes", 7, "memoryMiB"], 32768);
+        },
+        /^lab-worker-5: diskGiB 500 -> 600 together with memoryMiB 16384 -> 32768: .*make the two edits in two pulumi up runs/,
+      ],
+      [
         "the endpoint (the vip dropped)",
         ({ cluster }) => cluster.delete("vip"),
         /^clusterEndpoint: the cluster endpoint would move from https:\/\/10\.40\.0\.10:6443 to https:\/\/10\.40\.0\.11:6443 \(the vip changed from 10\.40\.0\.10 to none\)/,
@@ -299,6 +312,30 @@ describe("npm run plan", function () {
         }
       });
     }
+
+    it("says which VMs a hardware edit restarts through Proxmox, in the rollout's order", async function () {
+      const { editedInventory } = await import("./support/program");
+      const edited = editedInventory(LARGE, ({ cluster, nodes }) => {
+        cluster.setIn(["defaults", "controlplane", "cores"], 6);
+        nodes.setIn(["nodes", 7, "diskGiB"], 600);
+      });
+      try {
+        const ok = await plan([edited, "--state", state, "--wide"]);
+        assert.equal(ok.code, 0, ok.err);
+        const lines = ok.out.split("\n");
+        const at = lines.findIndex((l) => l.startsWith("VM hardware: the rollout restarts"));
+        assert.ok(at >= 0, ok.out);
+        assert.deepEqual(lines.slice(at + 1, at + 5), [
+          "  1. lab-cp-2 (control plane 1/3): cores 4 -> 6",
+          "  2. lab-cp-3 (control plane 2/3): cores 4 -> 6",
+          "  3. lab-cp-1 (control plane 3/3): cores 4 -> 6",
+          "  4. lab-worker-5 (workers batch 3/3): diskGiB 500 -> 600",
+        ]);
+        assert.equal(lines[at + 5], "");
+      } finally {
+        fs.rmSync(edited, { recursive: true, force: true });
+      }
+    });
 
     it("an edit the rollout takes is compared and accepted; without a state the plan says why not", async function () {
       const { editedInventory } = await import("./support/program");

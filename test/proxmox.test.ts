@@ -123,8 +123,8 @@ describe("Proxmox decisions", () => {
       assert.equal((vm.disks as { iothread?: boolean }[])[0].iothread, true);
     });
 
-    it("restarts workers on a hardware change, never control planes", () => {
-      assert.equal(args.rebootAfterUpdate, true);
+    it("never restarts a VM for a hardware change: the rollout does, one at a time", () => {
+      assert.equal(args.rebootAfterUpdate, false);
       assert.equal(buildVmArgs(inv.cluster, nodeNamed(inv, "cp-1"), "id").rebootAfterUpdate, false);
     });
 

@@ -1,7 +1,12 @@
 /** The program's stack settings, resolved by a pure function. */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { SettingsError, resolveEndpoints, resolveSettings } from "../lib/settings";
+import {
+  SettingsError,
+  proxmoxApiSettings,
+  resolveEndpoints,
+  resolveSettings,
+} from "../lib/settings";
 
 const ROOT = "/project";
 const resolve = (config: Record<string, string>, secret: string[] = [], env = {}) =>
@@ -83,6 +88,38 @@ describe("settings", () => {
         e instanceof SettingsError &&
         /em-infra:talosEndpoints\.cp-9: "cp-9" is not a node in the inventory/.test(e.message) &&
         /em-infra:kubernetesEndpoint: "nope" is not host:port/.test(e.message),
+    );
+  });
+});
+
+describe("proxmoxApiSettings", () => {
+  it("takes each Proxmox API setting from stack config, else from the provider's variables", () => {
+    const config: Record<string, string> = {
+      "proxmoxve:endpoint": "https://pve1:8006/",
+      "proxmoxve:insecure": "true",
+    };
+    const env = {
+      PROXMOX_VE_ENDPOINT: "https://other:8006/",
+      PROXMOX_VE_API_TOKEN: "em-infra@pve!pulumi=secret",
+      PROXMOX_VE_MIN_TLS: "1.2",
+    };
+    assert.deepEqual(
+      proxmoxApiSettings((k) => config[k], env),
+      {
+        endpoint: "https://pve1:8006/",
+        apiToken: "em-infra@pve!pulumi=secret",
+        insecure: true,
+        minTls: "1.2",
+      },
+    );
+    assert.deepEqual(
+      proxmoxApiSettings(() => undefined, {
+        PROXMOX_VE_ENDPOINT: "https://pve1:8006/",
+        PROXMOX_VE_USERNAME: "root@pam",
+        PROXMOX_VE_PASSWORD: "pw",
+        PROXMOX_VE_INSECURE: "false",
+      }),
+      { endpoint: "https://pve1:8006/", username: "root@pam", password: "pw", insecure: false },
     );
   });
 });

@@ -133,7 +133,15 @@ export interface Plan {
 
 /** The plan's comparison with the deployed stack. */
 export type Comparison =
-  | { readonly state: string; readonly refusals: readonly string[] }
+  | {
+      readonly state: string;
+      readonly refusals: readonly string[];
+      /**
+       * The VMs a hardware edit restarts through Proxmox, in the rollout's order, each
+       * as `<node> (<place>): <what changed>`.
+       */
+      readonly hardware: readonly string[];
+    }
   | { readonly state: null; readonly why: string };
 
 /**
@@ -441,6 +449,13 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     out.push(
       `REFUSED against the deployed stack (${plan.compared.state}): pulumi preview fails with`,
       ...plan.compared.refusals.map((r) => `  ${r}`),
+      "",
+    );
+  }
+  if (plan.compared.state !== null && plan.compared.hardware.length > 0) {
+    out.push(
+      "VM hardware: the rollout restarts these VMs through the Proxmox API, in this order, each cordoned, drained, rebooted, Ready and uncordoned before the next batch",
+      ...plan.compared.hardware.map((h, i) => `  ${i + 1}. ${h}`),
       "",
     );
   }

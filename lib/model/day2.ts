@@ -41,6 +41,20 @@ export interface RolloutNode {
     readonly gateway: string;
     readonly prefixLength: number;
   };
+  /**
+   * Its VM and what a restart applies: a change of cores or memory (pending in Proxmox)
+   * or a disk grown is rolled like a staged configuration, through a Proxmox reboot.
+   */
+  readonly hardware: {
+    /** The Proxmox node the VM lives on. */
+    readonly host: string;
+    readonly vmId: number;
+    readonly cores: number;
+    readonly memoryMiB: number;
+    readonly diskGiB: number;
+    /** The SCSI controller model (Proxmox's `scsihw`): a change is pending until a restart. */
+    readonly scsiController: string;
+  };
 }
 
 /** The rollout resource's inputs, less credentials, configurations and installers. */
@@ -115,6 +129,7 @@ export function rolloutInputs(
           endpoint: dial.talosEndpoints[n.name] ?? null,
           protect: n.protect,
           network: model.network,
+          hardware: { host: n.host, vmId: n.vmId, ...n.hardware },
         },
       ]),
     ),

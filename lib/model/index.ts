@@ -75,6 +75,14 @@ export interface NodeModel {
   readonly host: string;
   readonly vmId: number;
   readonly protect: boolean;
+  /** What a VM restart applies, rolled by the rollout through Proxmox: its sizing. */
+  readonly hardware: {
+    readonly cores: number;
+    readonly memoryMiB: number;
+    readonly diskGiB: number;
+    /** The SCSI controller model (Proxmox's `scsihw`). */
+    readonly scsiController: string;
+  };
   /** The node's image: its schematic and the download its disk is imported from. */
   readonly schematic: SchematicKey;
   readonly download: string;
@@ -177,6 +185,12 @@ export function buildClusterModel(inventory: Inventory): ClusterModel {
       host: spec.host,
       vmId: spec.vmId,
       protect: spec.protect,
+      hardware: {
+        cores: spec.sizing.cores,
+        memoryMiB: spec.sizing.memoryMiB,
+        diskGiB: spec.sizing.diskGiB,
+        scsiController: cluster.proxmox.scsiController,
+      },
       schematic: schematicKeyOf(cluster.talos, spec),
       download: downloadKeyOf(cluster.talos, spec),
       vmArgs: (imageFileId) => buildVmArgs(cluster, spec, imageFileId),

@@ -74,10 +74,14 @@ export function buildVmArgs(
     // A Talos node has nothing to shut down cleanly once its apply is gone:
     // a hard stop keeps `pulumi destroy` from waiting on an ACPI shutdown.
     stopOnDestroy: true,
-    // Pulumi updates VMs side by side. A hardware change (memory, cores) that needs
-    // a restart may restart a worker on its own, but never every control plane at
-    // once: there it stays pending until the operator restarts one at a time.
-    rebootAfterUpdate: node.role === "worker",
+    // Pulumi updates VMs side by side, so the provider never restarts one: a change
+    // that needs a restart (cores, memory) stays pending in Proxmox, and the rollout
+    // restarts the VMs through the Proxmox API one at a time (workers by batch),
+    // drained, as it rolls every other edit. With this off, the provider refuses to
+    // grow a disk in the same update as such a change (bpg v0.111.1,
+    // proxmoxtf/resource/vm/vm.go: "cannot resize disks while the VM is running"), which
+    // the rollout refuses at preview.
+    rebootAfterUpdate: false,
     machine: "q35",
     bios: "ovmf",
     efiDisk: { datastoreId: proxmox.vmDatastore, type: "4m", preEnrolledKeys: false },

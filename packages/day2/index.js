@@ -7,6 +7,7 @@
 
 const talos = require("./lib/talos");
 const kube = require("./lib/kube");
+const pve = require("./lib/pve");
 const credentials = require("./lib/credentials");
 const endpoints = require("./lib/endpoints");
 const errors = require("./lib/errors");
@@ -27,6 +28,10 @@ module.exports = {
   createKubeClient: kube.createKubeClient,
   KubeClient: kube.KubeClient,
   readKubeconfig: kube.readKubeconfig,
+  createPveClient: pve.createPveClient,
+  PveClient: pve.PveClient,
+  pendingChanges: pve.pendingChanges,
+  PVE_PRIVILEGES: pve.REQUIRED_PRIVILEGES,
   talosCredentials: credentials.talosCredentials,
   talosconfigCredentials: credentials.talosconfigCredentials,
   nodeKeyPem: credentials.nodeKeyPem,

@@ -32,7 +32,7 @@ export interface Rig {
   command(
     name: string,
     args: readonly string[],
-    how?: { fold?: boolean },
+    how?: { fold?: boolean; env?: Record<string, string>; pveCa?: string },
   ): Promise<{ code: number; out: string; err: string }>;
   close(): void;
 }
@@ -82,6 +82,9 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
         timeoutMs: 400,
         retry: { attempts: 2, baseMs: 5, maxMs: 5 },
         recoverWait: { waitMs: 5000, pollMs: 10 },
+        // Never the runner's own PROXMOX_VE_* variables.
+        env: how.env ?? {},
+        ...(how.pveCa === undefined ? {} : { pveCa: how.pveCa }),
       },
     );
     return { code, out, err };

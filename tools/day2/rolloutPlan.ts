@@ -68,6 +68,14 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
       const seen = obs.nodes[name]?.version;
       const steps: string[] = [];
       const why: string[] = [];
+      const hw = obs.hardware?.[name];
+      const pending = hw !== undefined && "ok" in hw ? hw.ok : [];
+      // Pending hardware is applied by one restart through Proxmox, which then replaces
+      // the Talos reboot of an upgrade on the same node.
+      const reboot =
+        pending.length > 0
+          ? `reboot through Proxmox, applying the VM's pending ${pending.join(", ")}`
+          : "reboot";
       if (!seen || "error" in seen) {
         why.push(
           `did not answer (${seen && "error" in seen ? seen.error : "not asked"}): the rollout would stop at it`,
@@ -78,7 +86,7 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
           `pull the ${node.schematic} installer at ${model.talosVersion}`,
           `stage the upgrade Talos ${seen.ok} → ${model.talosVersion} (installed beside the running one)`,
           "cordon and drain",
-          "reboot",
+          reboot,
           node.role === "controlplane"
             ? "wait for a new boot id, the version, healthy services and etcd, its API server, controller manager and scheduler pods Ready, and the Node Ready"
             : "wait for a new boot id, the version, healthy services and the Node Ready",
@@ -87,7 +95,20 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
         why.push(`runs Talos ${seen.ok}, the inventory wants ${model.talosVersion}`);
       } else {
         why.push(`already runs Talos ${seen.ok}`);
+        if (pending.length > 0)
+          steps.push(
+            "cordon and drain",
+            reboot,
+            node.role === "controlplane"
+              ? "wait for a new boot id, healthy services and etcd, its control-plane pods Ready, and the Node Ready"
+              : "wait for a new boot id, healthy services and the Node Ready",
+            "uncordon",
+          );
       }
+      if (pending.length > 0)
+        why.push(`its VM has hardware pending in Proxmox (${pending.join(", ")})`);
+      else if (hw !== undefined && "error" in hw)
+        why.push(`its VM's pending hardware could not be read (${hw.error})`);
       const kubelet = kubelets.get(name);
       const wantKubelet = v(model.kubernetesVersion);
       const running = obs.nodes[name]?.components;
@@ -133,6 +154,11 @@ export function rolloutDryRun(model: ClusterModel, obs: Observations): DryRun {
   );
   notes.push(
     "after a failed Kubernetes upgrade: setting kubernetes.version back within the minor the cluster's lowest component runs rolls back every component that moved; fixing the cause (an operator patch of a component) and running again applies the fix with that component's image, before it is waited for. Preview judges from the stack's state, the update from what the nodes run",
+  );
+  notes.push(
+    obs.hardware === undefined
+      ? "VM hardware not checked: no Proxmox credentials (PROXMOX_VE_API_TOKEN, or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD, with proxmoxve:endpoint or PROXMOX_VE_ENDPOINT)"
+      : "a disk grown online leaves nothing pending in Proxmox, so only npm run plan -- --state FILE shows the restart it brings",
   );
   const want = v(model.kubernetesVersion);
   const componentsOff = Object.values(obs.nodes).some(

@@ -17,6 +17,7 @@ type KubeClient = ReturnType<typeof day2.createKubeClient>;
 type EtcdMember = Awaited<ReturnType<TalosClient["etcdMemberList"]>>[number];
 type EtcdMemberStatus = Awaited<ReturnType<TalosClient["etcdStatus"]>>;
 type KubeNode = Awaited<ReturnType<KubeClient["listNodes"]>>[number];
+type PveClient = ReturnType<typeof day2.createPveClient>;
 
 /** A call's answer, or the error text it ended with. */
 export type Answer<T> = { readonly ok: T } | { readonly error: string };
@@ -50,6 +51,12 @@ export interface Observations {
   readonly manifests?: Answer<{ readonly from: string; readonly stale: readonly string[] }>;
   /** The add-ons' workloads and StorageClass as found; undefined without a kubeconfig. */
   readonly addons?: Answer<readonly AddonState[]>;
+  /**
+   * Each node's VM hardware pending in Proxmox (`memory 4096 -> 8192`), which only a
+   * restart through Proxmox applies; undefined when Proxmox was not asked (no
+   * credentials).
+   */
+  readonly hardware?: Readonly<Record<string, Answer<readonly string[]>>>;
 }
 
 /** One add-on object status looks at: a Deployment, a DaemonSet or the StorageClass. */
@@ -93,6 +100,11 @@ export interface StatusRow {
   readonly gpus: number | null;
   /** `v<inventory kubernetes version>`; null without a kubeconfig. */
   readonly wantKubeletVersion: string | null;
+  /**
+   * Its VM's hardware pending in Proxmox (`memory 4096 -> 8192`), empty when none;
+   * null when Proxmox was not asked or did not answer.
+   */
+  readonly pendingHardware: readonly string[] | null;
   readonly matches: boolean;
   /** Why it does not match, each naming the node. */
   readonly problems: readonly string[];
@@ -173,6 +185,7 @@ export async function observeCluster(
   inventory: Inventory,
   talos: TalosClient,
   kube?: KubeClient,
+  pve?: PveClient,
 ): Promise<Observations> {
   const cps = inventory.nodes.filter((n) => n.role === "controlplane");
   const [entries, memberLists, kubernetes] = await Promise.all([
@@ -197,6 +210,24 @@ export async function observeCluster(
   ]);
   const manifests = kube === undefined ? undefined : await staleFrom(cps, talos, kube);
   const addons = kube === undefined ? undefined : await answer(addonStates(inventory, kube));
+  const hardware =
+    pve === undefined
+      ? undefined
+      : Object.fromEntries(
+          await Promise.all(
+            inventory.nodes.map(
+              async (n) =>
+                [
+                  n.name,
+                  await answer(
+                    pve
+                      .pending({ host: n.host, vmid: n.vmId, name: n.name })
+                      .then((list) => pendingLines(list)),
+                  ),
+                ] as const,
+            ),
+          ),
+        );
   const i = memberLists.findIndex((m) => "ok" in m);
   const etcdMembers: Observations["etcdMembers"] =
     i === -1
@@ -210,7 +241,19 @@ export async function observeCluster(
     ...(kubernetes === undefined ? {} : { kubernetes }),
     ...(manifests === undefined ? {} : { manifests }),
     ...(addons === undefined ? {} : { addons }),
+    ...(hardware === undefined ? {} : { hardware }),
   };
+}
+
+/** Pending entries as `key value -> pending` (or `key deleted`). */
+function pendingLines(list: Awaited<ReturnType<PveClient["pending"]>>): string[] {
+  return list
+    .filter((e) => e.pending !== undefined || (e.delete ?? 0) !== 0)
+    .map((e) =>
+      e.pending !== undefined
+        ? `${e.key} ${e.value ?? "(unset)"} -> ${e.pending}`
+        : `${e.key} deleted`,
+    );
 }
 
 /** What runs each add-on the inventory turns on (lib/addons), as the cluster has it. */
@@ -389,6 +432,14 @@ export function statusReport(
         }
       }
     }
+    const hw = obs.hardware?.[node.name];
+    const pendingHardware = hw !== undefined && "ok" in hw ? hw.ok : null;
+    if (pendingHardware !== null && pendingHardware.length > 0)
+      problems.push(
+        `${node.name}: VM hardware pending in Proxmox (${pendingHardware.join(", ")}); the next pulumi up restarts it through Proxmox, drained`,
+      );
+    else if (hw !== undefined && "error" in hw)
+      problems.push(`${node.name}: its VM's pending hardware could not be read: ${hw.error}`);
     return {
       name: node.name,
       role: node.role,
@@ -403,6 +454,7 @@ export function statusReport(
       cordoned,
       gpus,
       wantKubeletVersion: obs.kubernetes === undefined ? null : wantKubelet,
+      pendingHardware,
       matches: problems.length === 0,
       problems,
     };

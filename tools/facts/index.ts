@@ -13,6 +13,7 @@ import { cosiApiFacts } from "./cosiApi";
 import { addonsFacts } from "./addons";
 import { k8sUpgradeFacts } from "./k8sUpgrade";
 import { talosManifestsFacts } from "./talosManifests";
+import { pveApiFacts } from "./pveApi";
 import type { FactsFile, FactsSource } from "./types";
 
 export type { FactsFile, FactsSource } from "./types";
@@ -28,6 +29,7 @@ export const FACT_SOURCES: readonly FactsSource[] = [
   addonsFacts,
   k8sUpgradeFacts,
   talosManifestsFacts,
+  pveApiFacts,
 ];
 
 /** Where the committed facts files live. */

@@ -245,7 +245,24 @@ function kubernetesClientCert() {
   return leaf("kubernetes", { cn: "admin", org: "system:masters", usage: "client" });
 }
 
+/**
+ * The fake Proxmox API's CA and its server certificate for 127.0.0.1 (a real host's
+ * pveproxy certificate is signed by the cluster's own CA, which clients must trust or
+ * skip with `insecure`).
+ * @returns {FakeAuthority}
+ */
+function proxmoxAuthority() {
+  return authority("proxmox");
+}
+
+/** @returns {CertAndKey} */
+function proxmoxServerCert() {
+  return leaf("proxmox", { cn: "pveproxy", ips: ["127.0.0.1"], usage: "server" });
+}
+
 module.exports = {
+  proxmoxAuthority,
+  proxmoxServerCert,
   talosAuthority,
   talosServerCert,
   maintenanceServerCert,

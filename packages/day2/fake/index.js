@@ -7,5 +7,6 @@
 const { FakeCluster, startFakeCluster } = require("./cluster");
 const { CallLog } = require("./callLog");
 const { imageTag } = require("./talosNode");
+const { FakePve, startFakePve } = require("./pve");
 
-module.exports = { FakeCluster, startFakeCluster, CallLog, imageTag };
+module.exports = { FakeCluster, startFakeCluster, CallLog, imageTag, FakePve, startFakePve };

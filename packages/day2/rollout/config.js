@@ -10,6 +10,7 @@
 const { configHash, filterBatches, needs } = require("./plan");
 const { preflight } = require("./preflight");
 const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
+const { proxmoxReboot, recordHardware } = require("./hardware");
 
 /**
  * @typedef {import("./session").Session} Session
@@ -49,9 +50,12 @@ async function applyBatch(session, batch, how) {
     const started = Date.now();
     const data = session.news.configs[n];
     if (reboot[n]) {
+      // With VM hardware to apply too, one restart through Proxmox does both.
+      const viaProxmox = proxmoxReboot(session, n);
       await rollThroughReboot(session, n, {
         what: "stage the configuration",
         after: "its staged configuration",
+        ...(viaProxmox === undefined ? {} : { reboot: viaProxmox }),
         stage: async () => {
           await t.applyConfiguration(n, { data, mode: "STAGED" });
           return null;
@@ -94,6 +98,7 @@ async function configStep(session, rolled) {
       what: "configuration",
       done: (n) => {
         rolled[n] = { ...rolled[n], configHash: configHash(news.configs[n]) };
+        if (session.viaProxmox.has(n)) recordHardware(session, rolled, n);
       },
     });
     return true;

@@ -205,16 +205,19 @@ function tcpOpen(target, timeoutMs) {
  * the node refuses fails before anything is drained; then cordon and drain; reboot, or
  * run what `stage` handed back for after the drain (the legacy upgrade, which reboots
  * the node by itself); wait until back and healthy; uncordon.
+ * `reboot`, when given, replaces Talos's Reboot (a restart through Proxmox, which also
+ * applies the VM's pending hardware); without `stage`, nothing is staged.
  * @param {Session} session
  * @param {string} name
- * @param {{ what: string, after: string, version?: string, stage: () => Promise<null | { afterDrain: string, run: () => Promise<void> }> }} how
+ * @param {{ what: string, after: string, version?: string, stage?: () => Promise<null | { afterDrain: string, run: () => Promise<void> }>, reboot?: { what: string, run: () => Promise<unknown> } }} how
  */
 async function rollThroughReboot(session, name, how) {
   const before = await bootMark(session, name);
-  const rest = await session.step(name, how.what, how.stage);
+  const rest = how.stage === undefined ? null : await session.step(name, how.what, how.stage);
   await session.step(name, "cordon and drain", () => cordonAndDrain(session, name));
-  if (rest === null) await session.step(name, "reboot", () => session.talos.reboot(name));
-  else await session.step(name, rest.afterDrain, rest.run);
+  if (rest !== null) await session.step(name, rest.afterDrain, rest.run);
+  else if (how.reboot !== undefined) await session.step(name, how.reboot.what, how.reboot.run);
+  else await session.step(name, "reboot", () => session.talos.reboot(name));
   await session.step(name, "wait until back and healthy", () =>
     waitBack(session, name, {
       before,

@@ -10,6 +10,7 @@
 const { stackNameProblem } = require("../lib/stackName");
 const crypto = require("node:crypto");
 const { configRemovals, pathSupported } = require("../lib/removals");
+const { checkSettings } = require("../lib/pve");
 
 /**
  * @typedef {import("./types").RolloutInputs} RolloutInputs
@@ -139,6 +140,25 @@ function checkInputs(news) {
         if (typeof news.configs[name] !== "string")
           fail(`configs.${name}`, "missing: every node needs its rendered configuration");
   }
+  if (news.proxmox !== undefined && !isUnknown(news.proxmox)) {
+    try {
+      checkSettings(news.proxmox, { requireCredentials: false });
+    } catch (e) {
+      fail("proxmox", /** @type {Error} */ (e).message);
+    }
+  }
+  for (const [name, n] of Object.entries(nodes)) {
+    const h = n?.hardware;
+    if (h === undefined || isUnknown(h)) continue;
+    for (const f of /** @type {const} */ (["vmId", "cores", "memoryMiB", "diskGiB"]))
+      if (!Number.isInteger(h?.[f]) || h[f] < 1)
+        fail(
+          `nodes.${name}.hardware.${f}`,
+          `must be a positive integer, got ${JSON.stringify(h?.[f])}`,
+        );
+    if (typeof h?.host !== "string" || h.host === "")
+      fail(`nodes.${name}.hardware.host`, "must be the Proxmox node's name");
+  }
   if (!isUnknown(news.credentials))
     for (const f of ["caCertificate", "clientCertificate", "clientKey"])
       if (typeof news.credentials?.[f] !== "string")
@@ -188,6 +208,7 @@ function normalizeOutputs(olds) {
   delete o.__provider;
   // State written before outputs dropped them still holds the credentials.
   delete o.credentials;
+  delete o.proxmox;
   const nodes = o.nodes ?? {};
   const configHashes = o.configHashes ?? {};
   /** @type {Record<string, RolledNode>} */
@@ -200,6 +221,10 @@ function normalizeOutputs(olds) {
       kubernetesVersion: r?.kubernetesVersion ?? o.kubernetesVersion,
       configHash: r?.configHash ?? configHashes[name] ?? "",
     };
+    // State from before hardware was an input records none: the next update asks
+    // Proxmox what is pending instead of trusting a size it never saw.
+    const hw = r?.hardware ?? hardwareOf(nodes[name]);
+    if (hw !== undefined) rolled[name].hardware = hw;
   }
   return { ...o, schema: SCHEMA, configHashes, rolled, lastRun: o.lastRun ?? null };
 }
@@ -259,6 +284,7 @@ function refusals(oldsIn, news) {
       );
     }
   }
+  out.push(...hardwareRefusals(olds, news));
   for (const name of Object.keys(olds.nodes ?? {})) {
     if (news.nodes[name] === undefined && olds.nodes[name].protect === true)
       out.push(
@@ -300,6 +326,100 @@ function refusals(oldsIn, news) {
           `${name}: runs Talos ${rolled.talosVersion} (as recorded), which ${why}; bring every node to Talos ${news.talosVersion} first, then bump Kubernetes`,
         );
     }
+  return out;
+}
+
+/**
+ * The VM hardware the rollout tracks for a node: cores, memory, boot disk size and SCSI
+ * controller.
+ * @param {any} node A RolloutNode.
+ * @returns {import("./types").RolledHardware | undefined}
+ */
+function hardwareOf(node) {
+  const h = node?.hardware;
+  if (h === undefined || h === null || isUnknown(h)) return undefined;
+  return {
+    cores: h.cores,
+    memoryMiB: h.memoryMiB,
+    diskGiB: h.diskGiB,
+    ...(h.scsiController === undefined ? {} : { scsiController: h.scsiController }),
+  };
+}
+
+/**
+ * The hardware edits refused at preview: a disk cannot shrink (Proxmox only grows
+ * one), and a disk cannot grow in the same update as a change that needs the VM
+ * restarted. With `rebootAfterUpdate: false` the provider (bpg v0.111.1,
+ * proxmoxtf/resource/vm/vm.go) writes cores and memory as pending, then refuses to
+ * resize a disk of the running VM ("cannot resize disks while the VM is running"),
+ * after the other edits were written.
+ * @param {RolloutOutputs} olds
+ * @param {RolloutInputs} news
+ * @returns {string[]}
+ */
+function hardwareRefusals(olds, news) {
+  /** @type {string[]} */
+  const out = [];
+  for (const [name, n] of Object.entries(news.nodes)) {
+    const was = hardwareOf(olds.nodes?.[name]);
+    const now = hardwareOf(n);
+    if (was === undefined || now === undefined) continue;
+    if (now.diskGiB < was.diskGiB) {
+      out.push(
+        `${name}: diskGiB ${was.diskGiB} -> ${now.diskGiB}: Proxmox cannot shrink a disk; keep ${was.diskGiB} or more (to get a smaller disk, remove the node and add it back, in two pulumi up runs)`,
+      );
+      continue;
+    }
+    const restart = [];
+    if (now.cores !== was.cores) restart.push(`cores ${was.cores} -> ${now.cores}`);
+    if (now.memoryMiB !== was.memoryMiB)
+      restart.push(`memoryMiB ${was.memoryMiB} -> ${now.memoryMiB}`);
+    if (now.scsiController !== was.scsiController)
+      restart.push(`proxmox.scsiController ${was.scsiController} -> ${now.scsiController}`);
+    if (now.diskGiB > was.diskGiB && restart.length > 0)
+      out.push(
+        `${name}: diskGiB ${was.diskGiB} -> ${now.diskGiB} together with ${restart.join(", ")}: the Proxmox provider cannot resize the disk of a running VM in the same update as a change that needs a restart; make the two edits in two pulumi up runs (the disk first, then the rest, or the other way round)`,
+      );
+  }
+  return out;
+}
+
+/**
+ * The VM restarts a hardware edit brings, in the order the rollout takes them (control
+ * planes one at a time, the bootstrap node last, then worker batches), each with what
+ * changed against what was last rolled. A node whose recorded hardware is unknown
+ * (older state) is left out: the rollout asks Proxmox whether anything is pending.
+ * @param {any} oldsIn Stored outputs.
+ * @param {RolloutInputs} news
+ * @returns {{ node: string, role: "controlplane" | "worker", place: string, changes: string[] }[]}
+ */
+function hardwareRestarts(oldsIn, news) {
+  const olds = normalizeOutputs(oldsIn);
+  /** @type {{ node: string, role: "controlplane" | "worker", place: string, changes: string[] }[]} */
+  const out = [];
+  const batches = Array.isArray(news.batches) ? news.batches : [];
+  const cpBatches = batches.filter((b) => news.nodes[b[0]]?.role === "controlplane").length;
+  let cp = 0;
+  let w = 0;
+  for (const batch of batches) {
+    const isCp = news.nodes[batch[0]]?.role === "controlplane";
+    const place = isCp
+      ? `control plane ${++cp}/${cpBatches}`
+      : `workers batch ${++w}/${batches.length - cpBatches}`;
+    for (const node of batch) {
+      const was = olds.rolled[node]?.hardware;
+      const now = hardwareOf(news.nodes[node]);
+      if (was === undefined || now === undefined) continue;
+      const changes = [];
+      if (now.cores !== was.cores) changes.push(`cores ${was.cores} -> ${now.cores}`);
+      if (now.memoryMiB !== was.memoryMiB)
+        changes.push(`memoryMiB ${was.memoryMiB} -> ${now.memoryMiB}`);
+      if (now.diskGiB !== was.diskGiB) changes.push(`diskGiB ${was.diskGiB} -> ${now.diskGiB}`);
+      if (was.scsiController !== undefined && now.scsiController !== was.scsiController)
+        changes.push(`scsiController ${was.scsiController} -> ${now.scsiController}`);
+      if (changes.length > 0) out.push({ node, role: news.nodes[node].role, place, changes });
+    }
+  }
   return out;
 }
 
@@ -379,6 +499,8 @@ function comparable(v, hashes) {
     backups: _b,
     waits: _w,
     kubernetesSupport: _k,
+    // The Proxmox API settings carry a secret and say nothing about the cluster.
+    proxmox: _x,
     ...rest
   } = v;
   return JSON.stringify(sortKeys({ ...rest, configHashes: hashes }));
@@ -426,7 +548,7 @@ function hasChanges(oldsIn, news) {
   // Stored state that lags the inputs (an older shape, a node rolled short).
   return Object.keys(news.nodes).some((n) => {
     const w = needs(olds.rolled[n], news, n);
-    return w.talos || w.kubernetes || w.config;
+    return w.talos || w.kubernetes || w.config || w.hardware;
   });
 }
 
@@ -437,9 +559,15 @@ function hasChanges(oldsIn, news) {
  * @param {string} name
  */
 function needs(rolled, news, name) {
-  if (rolled === undefined) return { talos: false, kubernetes: false, config: false };
+  if (rolled === undefined)
+    return { talos: false, kubernetes: false, config: false, hardware: false };
   const hash = news.configs?.[name] === undefined ? undefined : configHash(news.configs[name]);
+  const hw = hardwareOf(news.nodes[name]);
   return {
+    // Unknown (state from before hardware was tracked) counts: Proxmox is asked.
+    hardware:
+      hw !== undefined &&
+      (rolled.hardware === undefined || JSON.stringify(hardwareOf(rolled)) !== JSON.stringify(hw)),
     talos:
       rolled.talosVersion !== news.talosVersion || rolled.schematic !== news.nodes[name].schematic,
     kubernetes: rolled.kubernetesVersion !== news.kubernetesVersion,
@@ -468,6 +596,8 @@ function controlPlaneRisks(olds, news, rolled) {
     why.push(`a Kubernetes upgrade to ${news.kubernetesVersion}`);
   const config = cps.filter((n) => needs(rolled[n], news, n).config);
   if (config.length > 0) why.push(`a configuration change on ${config.join(", ")}`);
+  const hardware = cps.filter((n) => needs(rolled[n], news, n).hardware);
+  if (hardware.length > 0) why.push(`a VM hardware change on ${hardware.join(", ")}`);
   return why;
 }
 
@@ -502,6 +632,8 @@ function rolledAtTargets(news, only) {
       kubernetesVersion: news.kubernetesVersion,
       configHash: hashes[name],
     };
+    const hw = hardwareOf(news.nodes[name]);
+    if (hw !== undefined) out[name].hardware = hw;
   }
   return out;
 }
@@ -516,8 +648,14 @@ function rolledAtTargets(news, only) {
 function outputsFor(news, rolled, lastRun) {
   // No credentials: the next run gets them as inputs (Pulumi hands update and diff the
   // new inputs), and stored outputs are secret only as long as the engine marks them by
-  // the input of the same name.
-  const { configs: _configs, credentials: _credentials, ...rest } = /** @type {any} */ (news);
+  // the input of the same name. Neither the configurations nor the Proxmox API settings
+  // (a secret) are kept either.
+  const {
+    configs: _configs,
+    credentials: _credentials,
+    proxmox: _proxmox,
+    ...rest
+  } = /** @type {any} */ (news);
   delete rest.__provider;
   /** @type {Record<string, RolledNode>} */
   const kept = {};
@@ -605,6 +743,9 @@ module.exports = {
   hasChanges,
   hashesOf,
   needs,
+  hardwareOf,
+  hardwareRefusals,
+  hardwareRestarts,
   rolledAtTargets,
   outputsFor,
   partialOutputs,

@@ -26,6 +26,7 @@ const { talosStep } = require("./upgrade");
 const { kubernetesStep, manifestSync } = require("./kubernetes");
 const { hasInventory } = require("./manifests");
 const { configStep } = require("./config");
+const { hardwareCheck, hardwareStep } = require("./hardware");
 const { uncordonFinished } = require("./node");
 const { StopWatch } = require("./stop");
 const { etcdHealth } = require("./preflight");
@@ -119,7 +120,10 @@ function createRolloutProvider(opts = {}) {
       });
       stop.begin();
       try {
-        // Before anything else: an etcd snapshot when this run disturbs a control plane.
+        // Before anything is touched: the Proxmox privileges and pending hardware of
+        // every VM whose hardware changed (a missing privilege stops the run here).
+        await hardwareCheck(session, progress.rolled);
+        // Then an etcd snapshot when this run disturbs a control plane.
         const risks = plan.controlPlaneRisks(olds, news, progress.rolled);
         const backups = plan.etcdBackups(news);
         if (risks.length > 0 && backups.beforeRollout)
@@ -157,6 +161,7 @@ function createRolloutProvider(opts = {}) {
         await talosStep(session, progress.rolled);
         const synced = await kubernetesStep(session, progress.rolled);
         await configStep(session, progress.rolled);
+        await hardwareStep(session, progress.rolled);
         // A new Talos release or control-plane configuration renders other bootstrap
         // manifests (CoreDNS, Flannel, inline manifests), which Talos only ever creates:
         // sync them, as upgrade-k8s would (the Kubernetes step already did).

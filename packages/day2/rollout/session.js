@@ -9,6 +9,7 @@
 
 const { createTalosClient } = require("../lib/talos");
 const { createKubeClient } = require("../lib/kube");
+const { createPveClient } = require("../lib/pve");
 const { Day2Error } = require("../lib/errors");
 const { StopRequested } = require("./stop");
 const { duration, table } = require("../lib/text");
@@ -28,6 +29,7 @@ const { duration, table } = require("../lib/text");
  * @typedef {object} RolloutConnect
  * @property {(opts: TalosClientOptions) => TalosClient} [talos]
  * @property {(opts: KubeClientOptions) => KubeClient} [kube]
+ * @property {(opts: import("../lib/pve").PveClientOptions) => import("../lib/pve").PveClient} [pve]
  */
 
 /** Codes that mean a node did not answer at all (as opposed to answering "no"). */
@@ -100,6 +102,16 @@ class Session {
       retry: { attempts: 1 },
     });
     /** @private */ this.makeKube = opts.connect?.kube ?? createKubeClient;
+    /** @private */ this.makePve = opts.connect?.pve ?? createPveClient;
+    /** @private @type {import("../lib/pve").PveClient | undefined} */ this.pveClient = undefined;
+    /**
+     * Nodes whose VM must be restarted through Proxmox in this run (pending hardware, or
+     * a disk grown), with why; set by the hardware check before anything is touched.
+     * @type {Map<string, string>}
+     */
+    this.hardwareReboots = new Map();
+    /** Nodes this run restarted through Proxmox. @type {Set<string>} */
+    this.viaProxmox = new Set();
     /** @private @type {KubeClient | undefined} */ this.kubeClient = undefined;
     /** @private @type {Promise<KubeClient> | undefined} */ this.kubePromise = undefined;
     /** The control plane the kubeconfig came from. @type {string | undefined} */
@@ -292,7 +304,32 @@ class Session {
     );
   }
 
+  /**
+   * The Proxmox API client, made on first use from the provider's endpoint and
+   * credentials (the `proxmox` input).
+   */
+  pve() {
+    const settings = this.news.proxmox;
+    if (settings === undefined || settings === null)
+      throw new Error(
+        "a VM's hardware changed, but the rollout has no Proxmox API settings (the proxmox input): run pulumi up with this version of em-infra's program, which passes the provider's endpoint and credentials",
+      );
+    this.pveClient ??= this.makePve({ settings });
+    return this.pveClient;
+  }
+
+  /**
+   * A node's VM as the Proxmox client addresses it.
+   * @param {string} name
+   */
+  vm(name) {
+    const h = this.news.nodes[name]?.hardware;
+    if (h === undefined) throw new Error(`${name}: no VM recorded for it (hardware input)`);
+    return { host: h.host, vmid: h.vmId, name };
+  }
+
   close() {
+    this.pveClient?.close();
     this.kubeClient?.close();
     this.talos.close();
     this.poller.close();

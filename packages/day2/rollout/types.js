@@ -23,6 +23,28 @@
  * @property {string} schematic The Image Factory schematic id.
  * @property {boolean} protect Whether removing the node is refused.
  * @property {RolloutNetwork} network
+ * @property {RolloutHardware} [hardware] Its VM; absent in state written before it existed.
+ */
+
+/**
+ * A node's VM as the rollout sees it: where it lives, and what a restart applies.
+ * @typedef {object} RolloutHardware
+ * @property {string} host The Proxmox node the VM lives on.
+ * @property {number} vmId
+ * @property {number} cores
+ * @property {number} memoryMiB
+ * @property {number} diskGiB The boot disk's size.
+ * @property {string} [scsiController] Proxmox's `scsihw`; absent in older state.
+ */
+
+/**
+ * The hardware last rolled to a node (its VM restarted through Proxmox, or nothing
+ * was pending).
+ * @typedef {object} RolledHardware
+ * @property {number} cores
+ * @property {number} memoryMiB
+ * @property {number} diskGiB
+ * @property {string} [scsiController]
  */
 
 /**
@@ -60,6 +82,7 @@
  * @property {string | null} [vip] The cluster's Talos VIP, or null when the endpoint is the first control plane's address.
  * @property {{ etcd: EtcdBackups }} [backups] Absent in state written before it existed: the defaults then apply.
  * @property {RolloutWaits} [waits] The Kubernetes upgrade's waits (cluster.yaml `rollout.waits`); absent in state written before it existed: `timing.nodeTimeoutSeconds` then bounds every wait, as before. Changing them alone rolls nothing.
+ * @property {import("../lib/pve").PveSettings} [proxmox] The Proxmox API endpoint and credentials, the provider's own (secret); never in the outputs, never compared. Needed only when a node's hardware changed.
  * @property {{ talosMinor: number, oldestKubernetesMinor: number, newestKubernetesMinor: number }[]} [kubernetesSupport] em-infra's table of the Kubernetes minors each Talos minor runs; absent in older state (no check then).
  */
 
@@ -87,6 +110,7 @@
  * @property {string} schematic
  * @property {string} kubernetesVersion
  * @property {string} configHash sha256 hex of the configuration last applied by the rollout (or at creation).
+ * @property {RolledHardware} [hardware] The VM hardware last rolled; absent in older state.
  */
 
 /**
@@ -116,9 +140,9 @@
  */
 
 /**
- * The provider's outputs, schema 1: every input except `configs` and `credentials`, plus
- * what was rolled.
- * @typedef {Omit<RolloutInputs, "configs" | "credentials"> & {
+ * The provider's outputs, schema 1: every input except `configs`, `credentials` and
+ * `proxmox`, plus what was rolled.
+ * @typedef {Omit<RolloutInputs, "configs" | "credentials" | "proxmox"> & {
  *   configHashes: Record<string, string>,
  *   rolled: Record<string, RolledNode>,
  *   lastRun: LastRun | null,

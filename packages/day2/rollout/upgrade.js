@@ -15,6 +15,7 @@ const { Day2Error } = require("../lib/errors");
 const { shortImage } = require("../lib/text");
 const { preflight } = require("./preflight");
 const { rollThroughReboot, uncordonIfOurs, inParallel } = require("./node");
+const { proxmoxReboot, recordHardware } = require("./hardware");
 
 /**
  * @typedef {import("./session").Session} Session
@@ -81,10 +82,15 @@ async function talosStep(session, rolled) {
           session.log(`${n}: ImagePull is not implemented, the upgrade pulls the installer`);
         }
       });
+      // A node with VM hardware to apply is restarted through Proxmox instead of
+      // Talos's Reboot: one restart applies both (a legacy upgrade reboots by itself,
+      // so its hardware takes a second restart in the hardware step).
+      const viaProxmox = proxmoxReboot(session, n);
       await rollThroughReboot(session, n, {
         what: `stage the upgrade to ${target}`,
         after: `upgrade to ${target}`,
         version: target,
+        ...(viaProxmox === undefined ? {} : { reboot: viaProxmox }),
         stage: async () => {
           try {
             await session.talos.upgrade(n, { image, fallback: false });
@@ -102,6 +108,7 @@ async function talosStep(session, rolled) {
         },
       });
       record(n);
+      if (session.viaProxmox.has(n)) recordHardware(session, rolled, n);
       session.log(`${n}: now runs Talos ${target}`);
       session.finished(n, `Talos ${target}`, Date.now() - started);
     });
