@@ -6,7 +6,7 @@
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { Inventory } from "../lib/inventory/types";
 import { buildAddons } from "../lib/addons/objects";
-import { hasGpuNodes } from "../lib/talos/patches";
+import { hasGpuNodes, operatorPatchesOf } from "../lib/talos/patches";
 import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
@@ -69,8 +69,12 @@ export interface PlanNode {
   readonly installer: string | null;
   /** The Talos patch documents applied to the node, as YAML. They hold no secrets. */
   readonly patches: readonly string[];
-  /** Where each of the operator's own patches (the last of `patches`) is written. */
-  readonly operatorPatches: readonly string[];
+  /**
+   * Each of the operator's own patches (the last of `patches`): the inventory list entry
+   * that applies it (`talos.patches[0]`, `talos.workerPatches[1]`, `nodes[2] "w-1".patches[0]`)
+   * and where its document is written (`file:line:col`).
+   */
+  readonly operatorPatches: readonly { readonly from: string; readonly origin: string }[];
 }
 
 /** A step of the deploy order. */
@@ -236,8 +240,8 @@ export function buildPlan(
     nodes: inventory.nodes.map((n, i) => {
       const node = model.nodes[i];
       const schematic = node.schematic;
-      // The operator's own patches come last (talos.patches, then the node's).
-      const own = [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])];
+      // The operator's own patches come last: every node's, the role's, then the node's.
+      const own = operatorPatchesOf(inventory.cluster, n);
       const firstOwn = node.renderedPatches.length - own.length;
       return {
         name: n.name,
@@ -255,7 +259,7 @@ export function buildPlan(
         installer: installers[schematic] ?? null,
         // A value of the operator's under a secret-sounding key is not shown.
         patches: node.renderedPatches.map((p, j) => (j >= firstOwn ? redactSecrets(p) : p)),
-        operatorPatches: own.map((p) => p.origin),
+        operatorPatches: own.map((p) => ({ from: p.from ?? "", origin: p.origin })),
       };
     }),
     resources,
@@ -452,8 +456,9 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     text.push(`  ${n.name}:`);
     const firstOwn = n.patches.length - n.operatorPatches.length;
     for (const [j, p] of n.patches.entries()) {
+      const own = j >= firstOwn ? n.operatorPatches[j - firstOwn] : undefined;
       text.push(
-        j >= firstOwn ? `    --- # your patch, from ${n.operatorPatches[j - firstOwn]}` : "    ---",
+        own === undefined ? "    ---" : `    --- # your patch ${own.from}, from ${own.origin}`,
       );
       const manifests = inlineManifestSummary(p);
       if (manifests !== null) {
