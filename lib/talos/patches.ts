@@ -355,7 +355,11 @@ function taintsPatch(node: NodeSpec, taints: readonly Taint[]): TalosPatch {
 
 /**
  * The RuntimeClass that sends GPU pods to the `nvidia` containerd runtime, which the
- * nvidia-container-toolkit extension registers on GPU nodes.
+ * nvidia-container-toolkit extension registers on GPU nodes only. Its
+ * `scheduling.nodeSelector` (node.k8s.io/v1 Scheduling) is the label every GPU node
+ * carries: the RuntimeClass admission controller adds it to every pod that asks for the
+ * class, so such a pod is never placed on a node without the handler (where it would fail
+ * to start), whether or not the pod says so itself.
  */
 function runtimeClassManifest(): string {
   return stringify(
@@ -364,6 +368,7 @@ function runtimeClassManifest(): string {
       kind: "RuntimeClass",
       metadata: { name: NVIDIA_RUNTIME_CLASS },
       handler: NVIDIA_RUNTIME_CLASS,
+      scheduling: { nodeSelector: { ...GPU_LABELS } },
     },
     { version: "1.1", lineWidth: 0 },
   );
