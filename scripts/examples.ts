@@ -95,19 +95,32 @@ export function demoExamples(transcript: string): Map<string, string> {
   ]);
 }
 
-/** The examples that need no demo run: the bootstrap check's failure and `status`. */
-export async function otherExamples(): Promise<Map<string, string>> {
+/**
+ * The examples that need no demo run: the bootstrap check's failure and `status`; and
+ * the document `status --json` prints for the matching cluster, whose fields the docs
+ * list.
+ */
+export async function otherExamples(): Promise<{
+  examples: Map<string, string>;
+  statusJson: Record<string, unknown>;
+}> {
   const [matches, differs] = await statusExamples();
-  return new Map([
-    ["bootstrap-check-failure", bootstrapCheckFailure()],
-    ["status-matches", matches],
-    ["status-differs", differs],
-  ]);
+  return {
+    examples: new Map([
+      ["bootstrap-check-failure", bootstrapCheckFailure()],
+      ["status-matches", matches.text],
+      ["status-differs", differs.text],
+    ]),
+    statusJson: matches.json,
+  };
 }
 
 /** Produces every example's text (without the fence), by id. */
 export async function generateExamples(opts: ExampleOptions = {}): Promise<Map<string, string>> {
-  return new Map([...demoExamples(await demoTranscript(opts)), ...(await otherExamples())]);
+  return new Map([
+    ...demoExamples(await demoTranscript(opts)),
+    ...(await otherExamples()).examples,
+  ]);
 }
 
 /**
@@ -187,11 +200,15 @@ function demoSummary(transcript: string): string {
 }
 
 /** `status` of inventory/dev against the fake: a matching cluster, then one that differs. */
-async function statusExamples(): Promise<[string, string]> {
+async function statusExamples(): Promise<
+  [{ text: string; json: Record<string, unknown> }, { text: string; json: Record<string, unknown> }]
+> {
   const dir = path.join(PROJECT_ROOT, "inventory", "dev");
   const inventory = loadInventory(dir);
   const addons = buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes));
-  const run = async (differs: boolean): Promise<string> => {
+  const run = async (
+    differs: boolean,
+  ): Promise<{ text: string; json: Record<string, unknown> }> => {
     const cluster = await startFakeCluster({
       nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
       clusterName: inventory.cluster.name,
@@ -227,9 +244,12 @@ async function statusExamples(): Promise<[string, string]> {
       fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
       // Let the add-ons the fake's Talos creates roll out, as on a deployed cluster.
       await waitFor(async () => (await status()).code === 0 || differs, 5000);
-      return (await status()).out.trimEnd();
+      return {
+        text: (await status()).out.trimEnd(),
+        json: JSON.parse((await status("--json")).out) as Record<string, unknown>,
+      };
 
-      async function status(): Promise<{ code: number; out: string }> {
+      async function status(...extra: string[]): Promise<{ code: number; out: string }> {
         let out = "";
         const code = await runDay2(
           [
@@ -243,6 +263,7 @@ async function statusExamples(): Promise<[string, string]> {
             files.endpoints,
             "--kubernetes-endpoint",
             cluster.kubernetesEndpoint,
+            ...extra,
           ].map((a) => (a === "talosconfig" || a === "kubeconfig" ? path.join(work, a) : a)),
           { write: (s: string) => (out += s) },
           { write: (s: string) => (out += s) },

@@ -70,7 +70,18 @@ describe("example outputs in the docs", function () {
 
   it("the bootstrap check's failure and status are what the commands print now", async function () {
     this.timeout(20000);
-    assert.deepEqual(staleExamples(await otherExamples()), [], "run npm run examples");
+    const { examples, statusJson } = await otherExamples();
+    assert.deepEqual(staleExamples(examples), [], "run npm run examples");
+    // The fields operations.md lists for status --json are the ones it prints.
+    const ops = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "operations.md"), "utf8");
+    const para = /`--json` prints one\s+object with ([\s\S]*?)\. Each node has ([\s\S]*?)\.\n/.exec(
+      ops,
+    );
+    assert.ok(para !== null, "operations.md describes status --json");
+    const fields = (text: string) => [...text.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort();
+    assert.deepEqual(fields(para[1]), Object.keys(statusJson).sort());
+    const node = (statusJson.nodes as Record<string, unknown>[])[0];
+    assert.deepEqual(fields(para[2]), Object.keys(node).sort());
   });
 
   it("compares ports, times and folds loosely, and every word exactly", function () {
