@@ -32,7 +32,7 @@ import { runDay2 } from "./day2";
 const USAGE =
   "usage: npm run examples -- [--check]\n" +
   "  rewrites the example outputs in the docs from the commands that print them;\n" +
-  "  --check only compares them (times and ports aside) and exits 1 when one is stale\n";
+  "  --check only compares them (ports and times aside); exit 1 when one is stale\n";
 
 /** The markers of one example. */
 export function exampleMarkers(id: string): { begin: string; end: string } {

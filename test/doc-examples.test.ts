@@ -18,6 +18,7 @@ import {
   normalizeExample,
   otherExamples,
   replaceExample,
+  runExamples,
   staleExamples,
 } from "../scripts/examples";
 
@@ -82,6 +83,24 @@ describe("example outputs in the docs", function () {
     assert.deepEqual(fields(para[1]), Object.keys(statusJson).sort());
     const node = (statusJson.nodes as Record<string, unknown>[])[0];
     assert.deepEqual(fields(para[2]), Object.keys(node).sort());
+  });
+
+  it("npm run examples --help fits 80 columns; an unknown flag is a usage error", async function () {
+    let out = "";
+    assert.equal(
+      await runExamples(["--help"], { write: (c: string) => (out += c) }, { write: () => true }),
+      0,
+    );
+    assert.deepEqual(
+      out.split("\n").filter((l) => l.length > 80),
+      [],
+    );
+    let err = "";
+    assert.equal(
+      await runExamples(["--x"], { write: () => true }, { write: (c: string) => (err += c) }),
+      2,
+    );
+    assert.match(err, /^unexpected argument --x\n/);
   });
 
   it("compares ports, times and folds loosely, and every word exactly", function () {
