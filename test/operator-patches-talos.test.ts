@@ -168,6 +168,24 @@ describe("operator patches: deprecated fields, syntax and typos", () => {
     });
   });
 
+  it("refuses machine.systemDiskEncryption only beside a VolumeConfig encrypting the same volume", () => {
+    const legacy =
+      "machine:\n  systemDiskEncryption:\n    ephemeral:\n      provider: luks2\n      keys:\n        - nodeID: {}\n          slot: 0\n";
+    const volume = (name: string) =>
+      `apiVersion: v1alpha1\nkind: VolumeConfig\nname: ${name}\nencryption:\n  provider: luks2\n  keys:\n    - nodeID: {}\n      slot: 0\n`;
+    const errors = (other: string) =>
+      problemsOf(
+        devWith({ "patches/legacy.yaml": legacy, "patches/volume.yaml": other }, ({ cluster }) =>
+          cluster.setIn(["talos", "patches"], ["patches/legacy.yaml", "patches/volume.yaml"]),
+        ),
+      ).filter((p) => p.startsWith("error"));
+    assert.match(
+      errors(volume("EPHEMERAL")).join("\n"),
+      /machine\.systemDiskEncryption is refused beside the VolumeConfig EPHEMERAL document of talos\.patches\[1\]/,
+    );
+    assert.deepEqual(errors(volume("STATE")), []);
+  });
+
   describe("a YAML syntax error", () => {
     it("is reported at the key that is wrong, not at the start of its line", () => {
       // "   kernel:" is indented one space too far: the key is at column 4.

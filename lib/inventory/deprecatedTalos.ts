@@ -74,6 +74,8 @@ export interface DeprecatedField {
     readonly kind: string;
     /** Only documents of this name conflict; all of the kind when absent. */
     readonly names?: readonly string[];
+    /** Whether this field's value and that document conflict; always when absent. */
+    readonly when?: (value: unknown, doc: Readonly<Record<string, unknown>>) => boolean;
     readonly why: string;
   };
 }
@@ -160,8 +162,13 @@ export const DEPRECATED_FIELDS: readonly DeprecatedField[] = [
     conflicts: {
       kind: "VolumeConfig",
       names: ["STATE", "EPHEMERAL"],
+      // Only when both encrypt the same volume: the VolumeConfig sets `encryption` and
+      // the legacy field has an entry for that volume (`state`, `ephemeral`).
+      when: (value, doc) =>
+        doc.encryption !== undefined &&
+        (value as Record<string, unknown> | null)?.[String(doc.name).toLowerCase()] !== undefined,
       // pkg/machinery/config/types/block/volume_config.go, V1Alpha1ConflictValidate.
-      why: "Talos v1.13 refuses encryption set in both machine.systemDiskEncryption and a VolumeConfig for STATE or EPHEMERAL",
+      why: "Talos v1.13 refuses encryption set in both machine.systemDiskEncryption and a VolumeConfig for the same volume",
     },
   },
   {
@@ -232,13 +239,14 @@ export interface DeprecatedConflict {
 export function deprecatedConflicts(patches: readonly OperatorPatch[]): DeprecatedConflict[] {
   const out: DeprecatedConflict[] = [];
   for (const p of patches) {
-    for (const { field } of splitDeprecated(p.document as Record<string, unknown>).found) {
+    for (const { field, value } of splitDeprecated(p.document as Record<string, unknown>).found) {
       const rule = field.conflicts;
       if (rule === undefined) continue;
       for (const q of patches) {
         const d = q.document;
         if (d.kind !== rule.kind) continue;
         if (rule.names !== undefined && !rule.names.includes(String(d.name))) continue;
+        if (rule.when !== undefined && !rule.when(value, d)) continue;
         const other = d.name === undefined ? rule.kind : `${rule.kind} ${String(d.name)}`;
         const text = `${p.from ?? "a patch"}: ${formatPath(field.path)} is refused beside the ${other} document of ${q.from ?? "a patch"} (${q.origin})`;
         out.push({
