@@ -186,6 +186,21 @@ describe("operator patches: deprecated fields, syntax and typos", () => {
     assert.deepEqual(errors(volume("STATE")), []);
   });
 
+  it("refuses cluster.etcd.subnet beside cluster.etcd.advertisedSubnets, even in one document", () => {
+    const found = common(
+      "cluster:\n  etcd:\n    subnet: 10.20.0.0/24\n    advertisedSubnets: [10.20.0.0/24]\n",
+    ).filter((p) => p.startsWith("error"));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(
+      found[0],
+      /cluster\.etcd\.subnet is refused beside the cluster\.etcd\.advertisedSubnets field of talos\.patches\[0\] .*: Talos v1\.13 refuses cluster\.etcd\.subnet beside cluster\.etcd\.advertisedSubnets; write cluster\.etcd\.advertisedSubnets instead$/,
+    );
+    assert.match(
+      common("cluster:\n  etcd:\n    subnet: 10.20.0.0/24\n")[0],
+      /^warning .*cluster\.etcd\.subnet is deprecated/,
+    );
+  });
+
   describe("a YAML syntax error", () => {
     it("is reported at the key that is wrong, not at the start of its line", () => {
       // "   kernel:" is indented one space too far: the key is at column 4.

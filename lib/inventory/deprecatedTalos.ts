@@ -71,7 +71,10 @@ export interface DeprecatedField {
    * (upstream's own refusal).
    */
   readonly conflicts?: {
-    readonly kind: string;
+    /** The document kind it conflicts with; or else */
+    readonly kind?: string;
+    /** the v1alpha1 field it conflicts with. */
+    readonly field?: readonly string[];
     /** Only documents of this name conflict; all of the kind when absent. */
     readonly names?: readonly string[];
     /** Whether this field's value and that document conflict; always when absent. */
@@ -194,6 +197,12 @@ export const DEPRECATED_FIELDS: readonly DeprecatedField[] = [
     go: "EtcdConfig.EtcdSubnet string (Deprecated: use EtcdAdvertistedSubnets)",
     shape: str,
     advice: "write cluster.etcd.advertisedSubnets instead",
+    conflicts: {
+      field: ["cluster", "etcd", "advertisedSubnets"],
+      // v1alpha1_validation.go, EtcdConfig.Validate: "etcd subnet can't be set when
+      // advertised subnets are set".
+      why: "Talos v1.13 refuses cluster.etcd.subnet beside cluster.etcd.advertisedSubnets",
+    },
   },
 ];
 
@@ -244,11 +253,17 @@ export function deprecatedConflicts(patches: readonly OperatorPatch[]): Deprecat
       if (rule === undefined) continue;
       for (const q of patches) {
         const d = q.document;
-        if (d.kind !== rule.kind) continue;
-        if (rule.names !== undefined && !rule.names.includes(String(d.name))) continue;
-        if (rule.when !== undefined && !rule.when(value, d)) continue;
-        const other = d.name === undefined ? rule.kind : `${rule.kind} ${String(d.name)}`;
-        const text = `${p.from ?? "a patch"}: ${formatPath(field.path)} is refused beside the ${other} document of ${q.from ?? "a patch"} (${q.origin})`;
+        let other: string;
+        if (rule.field !== undefined) {
+          if (d.kind !== undefined || valueAt(d, rule.field) === undefined) continue;
+          other = `the ${formatPath(rule.field)} field`;
+        } else {
+          if (d.kind !== rule.kind) continue;
+          if (rule.names !== undefined && !rule.names.includes(String(d.name))) continue;
+          if (rule.when !== undefined && !rule.when(value, d)) continue;
+          other = `the ${d.name === undefined ? String(d.kind) : `${String(d.kind)} ${String(d.name)}`} document`;
+        }
+        const text = `${p.from ?? "a patch"}: ${formatPath(field.path)} is refused beside ${other} of ${q.from ?? "a patch"} (${q.origin})`;
         out.push({
           key: `${p.origin} ${text}`,
           problem: (nodes) =>
