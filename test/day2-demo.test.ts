@@ -7,6 +7,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import "./support/loopbackOnly";
 import { runDay2 } from "../scripts/day2";
+import { demoExamples, staleExamples } from "../scripts/examples";
+
+/** The demo examples in the docs that differ from this transcript's. */
+const staleDemoExamples = (out: string) => staleExamples(demoExamples(out));
 
 describe("npm run day2 -- demo", function () {
   it("shows status, a dry run, a Talos and a Kubernetes rollout and status again, and leaves nothing", async function () {
@@ -55,6 +59,8 @@ describe("npm run day2 -- demo", function () {
     const dir = /A throwaway inventory and credentials are in\s+(\S+?),/.exec(logical)?.[1];
     assert.ok(dir !== undefined && dir.includes("em-infra-demo-"), out.slice(0, 300));
     assert.equal(fs.existsSync(dir), false, "the demo's folder is gone");
+    // The demo's excerpts in docs/operations.md are this transcript's (npm run examples).
+    assert.deepEqual(staleDemoExamples(out), [], "run npm run examples");
   });
 
   it("takes no flags", async function () {

@@ -31,6 +31,8 @@ describe("buildInventory", () => {
       ],
       allowUnsupportedVersion: false,
       patches: [],
+      controlPlanePatches: [],
+      workerPatches: [],
     });
     assert.deepEqual(cluster.proxmox, {
       node: "pve1",

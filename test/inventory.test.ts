@@ -72,6 +72,8 @@ describe("inventory", () => {
         ],
         allowUnsupportedVersion: false,
         patches: [],
+        controlPlanePatches: [],
+        workerPatches: [],
       });
       assert.deepEqual(cluster.kubernetes, {
         version: "1.36.0",

@@ -20,6 +20,8 @@ import { cluster } from "./support/talosInventories";
 import { buildAddons } from "../lib/addons/objects";
 import { OWNED_INLINE_MANIFESTS, OWNED_LINK } from "../lib/inventory/patches";
 import { NODE_LINK } from "../lib/talos/patches";
+import { splitDeprecated } from "../lib/inventory/deprecatedTalos";
+import { parse } from "yaml";
 
 /** inventory/dev with these patch files beside it and an edit to its YAML. */
 function devWith(
@@ -86,6 +88,23 @@ describe("operator patches", () => {
     before(() => {
       dir = devWith({ "patches/common.yaml": GOOD_FILE }, ({ cluster, nodes }) => {
         cluster.setIn(["talos", "patches"], ["patches/common.yaml"]);
+        // The control planes' and the workers' own, inline (the GPU worker is a worker).
+        cluster.setIn(
+          ["talos", "controlPlanePatches"],
+          [{ machine: { sysctls: { "kernel.role": "controlplane" } } }],
+        );
+        cluster.setIn(
+          ["talos", "workerPatches"],
+          [
+            {
+              machine: {
+                sysctls: { "kernel.role": "worker", "net.core.somaxconn": "1024" },
+                // Deprecated, still accepted by Talos v1.13: a warning, and it is applied.
+                env: { NO_PROXY: "10.0.0.0/8" },
+              },
+            },
+          ],
+        );
         // One node's own, inline.
         nodes.setIn(
           ["nodes", 1, "patches"],
@@ -111,13 +130,22 @@ describe("operator patches", () => {
       const validator = talosSchema();
       for (const [i, node] of model.nodes.entries()) {
         const patches = node.renderedPatches;
-        const tail = patches.slice(-3);
-        assert.match(tail.join("\n"), /vm\.max_map_count/);
-        assert.match(tail.join("\n"), /kind: RegistryMirrorConfig/);
-        const own = patches.filter((p) => p.includes("net.core.somaxconn"));
+        // talos.patches (two documents), the role's, and for dev-worker-1 its own.
+        const ownCount = i === 1 ? 4 : 3;
+        const tail = patches.slice(-ownCount);
+        assert.match(tail[0], /vm\.max_map_count/);
+        assert.match(tail[1], /kind: RegistryMirrorConfig/);
+        const role = inv.nodes[i].role === "controlplane" ? "controlplane" : "worker";
+        assert.match(tail[2], new RegExp(`kernel\\.role: ${role}\n`), node.name);
+        assert.equal(patches.filter((p) => p.includes("kernel.role")).length, 1, node.name);
+        const own = patches.filter((p) => p.includes('net.core.somaxconn: "4096"'));
         assert.equal(own.length, i === 1 ? 1 : 0, node.name);
+        // The node's own come last, so they win over the workers' value.
         if (i === 1) assert.equal(patches[patches.length - 1], own[0], "the node's own come last");
-        for (const p of patches.slice(-3)) assert.deepEqual(validator.validateYaml(p), [], p);
+        // Valid for Talos v1.13: the published schema, less the deprecated fields it leaves
+        // out (lib/inventory/deprecatedTalos).
+        for (const p of tail)
+          assert.deepEqual(validator.validateDocument(splitDeprecated(parse(p)).rest), [], p);
       }
     });
 
@@ -128,7 +156,9 @@ describe("operator patches", () => {
       for (const [i, n] of inv.nodes.entries()) {
         const sent = sentPatches(record, n.name).join("\n");
         assert.match(sent, /vm\.max_map_count: "262144"/, n.name);
-        assert.equal(sent.includes("net.core.somaxconn"), i === 1, n.name);
+        assert.equal(sent.includes('net.core.somaxconn: "4096"'), i === 1, n.name);
+        assert.equal(sent.includes("kernel.role: worker"), n.role === "worker", n.name);
+        assert.equal(sent.includes("NO_PROXY: 10.0.0.0/8"), n.role === "worker", n.name);
       }
       let text = "";
       const code = await runPlan(
@@ -139,9 +169,21 @@ describe("operator patches", () => {
         },
       );
       assert.equal(code, 0);
-      // Each of the operator's patches is marked with where it is written, per node.
-      const marks = text.split("\n").filter((l) => l.includes("--- # your patch, from"));
-      assert.equal(marks.length, inv.nodes.length * 2 + 1);
+      // Each of the operator's patches is marked with its list and where it is written.
+      const marks = text.split("\n").filter((l) => l.includes("--- # your patch "));
+      assert.equal(marks.length, inv.nodes.length * 3 + 1);
+      assert.equal(
+        marks.filter((l) => l.includes("# your patch talos.patches[0], from")).length,
+        6,
+      );
+      assert.equal(marks.filter((l) => l.includes("talos.controlPlanePatches[0], from")).length, 1);
+      assert.equal(marks.filter((l) => l.includes("talos.workerPatches[0], from")).length, 2);
+      assert.equal(marks.filter((l) => l.includes('"dev-worker-1".patches[0], from')).length, 1);
+      // The deprecated field's warning reaches the plan, as it reaches pulumi up.
+      assert.match(
+        text,
+        /\nwarning +.*talos\.workerPatches\[0\]: machine\.env is deprecated in Talos v1\.13/,
+      );
       assert.ok(
         marks.some((l) => /patches\/common\.yaml:6:1$/.test(l)),
         marks.join("\n"),
@@ -199,7 +241,7 @@ describe("operator patches", () => {
 
     it("a field Talos v1.13 does not have", () => {
       assert.deepEqual(common("machine:\n  sysctl:\n    a: b\n"), [
-        "patches/p.yaml:2:3: talos.patches[0] (patches/p.yaml): machine.sysctl (a mapping): not valid Talos v1.13 configuration: v1alpha1.Config /machine: must NOT have additional properties (sysctl)",
+        'patches/p.yaml:2:3: talos.patches[0] (patches/p.yaml): machine.sysctl (a mapping): not valid Talos v1.13 configuration: v1alpha1.Config /machine: must NOT have additional properties (sysctl) (did you mean "sysctls"?)',
       ]);
     });
 

@@ -108,7 +108,7 @@ const RUNTIME_CLASS = {
         {
           name: "nvidia-runtime-class",
           contents:
-            "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\n",
+            'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: nvidia\nhandler: nvidia\nscheduling:\n  nodeSelector:\n    nvidia.com/gpu.present: "true"\n',
         },
       ],
     },

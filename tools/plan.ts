@@ -6,7 +6,7 @@
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { Inventory } from "../lib/inventory/types";
 import { buildAddons } from "../lib/addons/objects";
-import { hasGpuNodes } from "../lib/talos/patches";
+import { hasGpuNodes, operatorPatchesOf } from "../lib/talos/patches";
 import type { RecordedInvoke, RecordedResource, RunRecord } from "./offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "./offline/secretSig";
 import { buildClusterModel } from "../lib/model";
@@ -73,8 +73,12 @@ export interface PlanNode {
    * the fields of {@link SHOWN_PATCH_FIELDS}, every other value {@link HIDDEN}.
    */
   readonly patches: readonly string[];
-  /** Where each of the operator's own patches (the last of `patches`) is written. */
-  readonly operatorPatches: readonly string[];
+  /**
+   * Each of the operator's own patches (the last of `patches`): the inventory list entry
+   * that applies it (`talos.patches[0]`, `talos.workerPatches[1]`, `nodes[2] "w-1".patches[0]`)
+   * and where its document is written (`file:line:col`).
+   */
+  readonly operatorPatches: readonly { readonly from: string; readonly origin: string }[];
 }
 
 /** A step of the deploy order. */
@@ -248,8 +252,8 @@ export function buildPlan(
     nodes: inventory.nodes.map((n, i) => {
       const node = model.nodes[i];
       const schematic = node.schematic;
-      // The operator's own patches come last (talos.patches, then the node's).
-      const own = [...(inventory.cluster.talos.patches ?? []), ...(n.patches ?? [])];
+      // The operator's own patches come last: every node's, the role's, then the node's.
+      const own = operatorPatchesOf(inventory.cluster, n);
       const firstOwn = node.renderedPatches.length - own.length;
       return {
         name: n.name,
@@ -267,7 +271,7 @@ export function buildPlan(
         installer: installers[schematic] ?? null,
         // The operator's values are shown only for fields known to be harmless.
         patches: node.renderedPatches.map((p, j) => (j >= firstOwn ? redactSecrets(p) : p)),
-        operatorPatches: own.map((p) => p.origin),
+        operatorPatches: own.map((p) => ({ from: p.from ?? "", origin: p.origin })),
       };
     }),
     resources,
@@ -473,8 +477,9 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
     text.push(`  ${n.name}:`);
     const firstOwn = n.patches.length - n.operatorPatches.length;
     for (const [j, p] of n.patches.entries()) {
+      const own = j >= firstOwn ? n.operatorPatches[j - firstOwn] : undefined;
       text.push(
-        j >= firstOwn ? `    --- # your patch, from ${n.operatorPatches[j - firstOwn]}` : "    ---",
+        own === undefined ? "    ---" : `    --- # your patch ${own.from}, from ${own.origin}`,
       );
       const manifests = inlineManifestSummary(p);
       if (manifests !== null) {

@@ -36,6 +36,13 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     addon: "nvidia-device-plugin",
     object: "DaemonSet/kube-system/nvidia-device-plugin-daemonset",
+    field: "/spec/template/spec/tolerations/0/effect",
+    change: "removed",
+    why: "a GPU worker's nvidia.com/gpu taint may be NoExecute or PreferNoSchedule (the inventory sets it), not only NoSchedule; with no effect the toleration matches them all, so the plugin is never kept off or evicted from a GPU node",
+  },
+  {
+    addon: "nvidia-device-plugin",
+    object: "DaemonSet/kube-system/nvidia-device-plugin-daemonset",
     field: "/spec/template/spec/containers/0/env",
     change: "removed",
     why: "an empty list, which sets nothing",

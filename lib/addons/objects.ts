@@ -168,7 +168,8 @@ const DROP_ALL = { drop: ["ALL"] };
 
 /**
  * NVIDIA's device plugin: a DaemonSet on the GPU nodes only (the label every GPU node
- * carries, the same node-affinity term NVIDIA's chart offers), tolerating their taint,
+ * carries, the same node-affinity term NVIDIA's chart offers), tolerating their taint
+ * whatever its effect,
  * and run by the `nvidia` RuntimeClass so that it sees the driver's libraries.
  */
 function devicePlugin(): Addon {
@@ -198,7 +199,12 @@ function devicePlugin(): Addon {
                 },
               },
             },
-            tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+            // Whatever the effect: the inventory may taint a GPU worker's nvidia.com/gpu
+            // NoExecute (or PreferNoSchedule) instead of em-infra's NoSchedule, and a
+            // plugin that tolerated NoSchedule alone would be kept off (or evicted), so the
+            // node would advertise no GPU. A toleration with no effect matches every
+            // effect (k8s.io/api core/v1 Toleration: "Empty means match all taint effects").
+            tolerations: [{ key: GPU_TAINT.key, operator: "Exists" }],
             priorityClassName: "system-node-critical",
             containers: [
               {

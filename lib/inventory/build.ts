@@ -138,6 +138,8 @@ export function buildInventory(
   warnings: readonly Problem[],
   patches: {
     readonly cluster: readonly OperatorPatch[];
+    readonly controlPlane?: readonly OperatorPatch[];
+    readonly worker?: readonly OperatorPatch[];
     readonly nodes: readonly (readonly OperatorPatch[])[];
   } = {
     cluster: [],
@@ -164,6 +166,8 @@ export function buildInventory(
       allowUnsupportedVersion:
         cluster.talos.allowUnsupportedVersion ?? DEFAULT_ALLOW_UNSUPPORTED_VERSION,
       patches: [...patches.cluster],
+      controlPlanePatches: [...(patches.controlPlane ?? [])],
+      workerPatches: [...(patches.worker ?? [])],
     },
     kubernetes: {
       version: cluster.kubernetes.version,

@@ -7,6 +7,7 @@ import { error, hasErrors, InventoryError } from "./problems";
 import { schemaProblems } from "./schema";
 import { readSource, startOf } from "./source";
 import { readPatches } from "./patches";
+import { deprecatedConflicts, type DeprecatedConflict } from "./deprecatedTalos";
 import type { Inventory, OperatorPatch, Problem } from "./types";
 
 /** The outcome of {@link checkInventory}. */
@@ -59,16 +60,28 @@ export function checkInventory(dir: string): InventoryCheck {
     problems.push(...checkNodesAgainstCluster(cluster, nodes));
   }
   // The operator's patches are read and checked only for an otherwise sound inventory.
-  const patches = { cluster: [] as OperatorPatch[], nodes: [] as OperatorPatch[][] };
+  const patches = {
+    cluster: [] as OperatorPatch[],
+    controlPlane: [] as OperatorPatch[],
+    worker: [] as OperatorPatch[],
+    nodes: [] as OperatorPatch[][],
+  };
   if (!hasErrors(problems) && cluster !== undefined && nodes !== undefined) {
-    const common = readPatches(cluster, ["talos", "patches"], absolute);
-    problems.push(...common.problems);
-    patches.cluster = common.patches;
+    for (const [list, key] of [
+      ["patches", "cluster"],
+      ["controlPlanePatches", "controlPlane"],
+      ["workerPatches", "worker"],
+    ] as const) {
+      const read = readPatches(cluster, ["talos", list], absolute);
+      problems.push(...read.problems);
+      patches[key] = read.patches;
+    }
     ((nodes.data as NodesFile).nodes ?? []).forEach((_, i) => {
       const own = readPatches(nodes, ["nodes", i, "patches"], absolute);
       problems.push(...own.problems);
       patches.nodes.push(own.patches);
     });
+    problems.push(...conflictsPerNode(nodes.data as NodesFile, patches));
   }
   sortProblems(problems);
 
@@ -81,6 +94,33 @@ export function checkInventory(dir: string): InventoryCheck {
     patches,
   );
   return { inventory, problems };
+}
+
+/**
+ * Deprecated fields beside the documents that replace them, among the patches each node
+ * gets (every node's, its role's, its own: the order lib/talos applies them in). A
+ * conflict in the patches of many nodes is reported once.
+ */
+function conflictsPerNode(
+  nodesFile: NodesFile,
+  patches: {
+    cluster: OperatorPatch[];
+    controlPlane: OperatorPatch[];
+    worker: OperatorPatch[];
+    nodes: OperatorPatch[][];
+  },
+): Problem[] {
+  const found = new Map<string, { conflict: DeprecatedConflict; nodes: string[] }>();
+  (nodesFile.nodes ?? []).forEach((n, i) => {
+    const byRole = n.role === "controlplane" ? patches.controlPlane : patches.worker;
+    const all = [...patches.cluster, ...byRole, ...(patches.nodes[i] ?? [])];
+    for (const conflict of deprecatedConflicts(all)) {
+      const entry = found.get(conflict.key) ?? { conflict, nodes: [] };
+      entry.nodes.push(n.name);
+      found.set(conflict.key, entry);
+    }
+  });
+  return [...found.values()].map((e) => e.conflict.problem(e.nodes));
 }
 
 /** cluster.yaml before nodes.yaml, then by line and column; ties keep their order. */

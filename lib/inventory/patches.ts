@@ -1,6 +1,7 @@
 /**
- * The operator's own Talos config patches: `talos.patches` (every node) and
- * `nodes[].patches` (one node). Each entry is a file, relative to the inventory folder
+ * The operator's own Talos config patches: `talos.patches` (every node),
+ * `talos.controlPlanePatches` and `talos.workerPatches` (one role), and `nodes[].patches`
+ * (one node). Each entry is a file, relative to the inventory folder
  * (one or more YAML documents), or a document written inline. A document is a fragment
  * of the v1alpha1 machine configuration (no `kind`), merged onto what em-infra renders,
  * or a whole typed v1.13 document (`apiVersion` and `kind`), added beside em-infra's.
@@ -10,6 +11,8 @@
  * - against the Talos v1.13 config schema (./talosSchema). The v1alpha1 definitions
  *   declare no required fields, and forbid unknown ones, so a fragment is checked as it
  *   is merged: every field it sets must exist and have the right type where it lands;
+ *   the deprecated fields Talos v1.13 still accepts, which that schema leaves out, are
+ *   checked against their own table (./deprecatedTalos) and warned about;
  * - for what em-infra owns (addresses, the install image, the endpoint, secrets, the
  *   CNI, the Kubernetes images, the add-ons...): refused, naming the inventory field
  *   that sets it instead;
@@ -24,7 +27,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { displayPath, error } from "./problems";
+import { displayPath, error, warning } from "./problems";
+import { shapeErrors, splitDeprecated, type DeprecatedField } from "./deprecatedTalos";
 import { formatPath, positionOf, type FieldPath, type SourceFile } from "./source";
 import { talosSchema } from "./talosSchema";
 import type { OperatorPatch, Problem, SourcePosition } from "./types";
@@ -164,10 +168,12 @@ export function readPatches(
     for (const d of documents) {
       const found = checkDocument(d);
       problems.push(...found);
-      if (found.length === 0) {
+      // Warnings (a deprecated field Talos still accepts) do not stop the patch.
+      if (!found.some((p) => p.severity === "error")) {
         const where = d.at([]);
         patches.push({
           origin: `${where.file}:${where.line}:${where.col}`,
+          from: label,
           document: d.data as Record<string, unknown>,
         });
       }
@@ -254,7 +260,8 @@ function readPatchFile(
       // The parser's message can quote the text around the error; its code cannot.
       problems.push(
         error(
-          { file, ...lineCounter.linePos(e.pos[0]) },
+          { file, ...lineCounter.linePos(syntaxErrorAt(text, e.pos[0])) },
+          // The parser's code, not its message: a message can carry a piece of the text.
           `${label}: not valid YAML (${e.code.toLowerCase().replace(/_/g, " ")})`,
         ),
       );
@@ -273,6 +280,23 @@ function readPatchFile(
     return { problem: `${label}: patch file ${JSON.stringify(written)} holds no YAML document` };
   return { documents, problems };
 }
+
+/**
+ * Where a YAML syntax error is, as an offset: the parser places some (a key indented
+ * wrong, `BAD_INDENT`) at the start of the line's indentation, column 1, though what is
+ * wrong is the key after it; so leading blanks are skipped to the first character written.
+ */
+export function syntaxErrorAt(text: string, offset: number): number {
+  let at = offset;
+  while (at < text.length && (text[at] === " " || text[at] === "\t")) at++;
+  return at < text.length && text[at] !== "\n" && text[at] !== "\r" ? at : offset;
+}
+
+/**
+ * The parser's message without its own `at line L, column C` (the problem carries the
+ * position, corrected by {@link syntaxErrorAt}) and without the source excerpt it
+ * appends, which would repeat the patch's values.
+ */
 
 /** Every problem with one document: its form, what em-infra owns, the Talos schema. */
 function checkDocument(d: Located): Problem[] {
@@ -310,6 +334,51 @@ function checkDocument(d: Located): Problem[] {
       error(at(o.path), `${label}: ${o.shown} is set by em-infra; use ${o.use} instead`),
     );
   }
+  const { rest, found } = splitDeprecated(data as Record<string, unknown>);
+  return [
+    ...found.flatMap((f) => deprecatedProblems(f.field, f.value, label, at)),
+    ...schemaErrors(rest, label, at),
+  ];
+}
+
+/**
+ * A deprecated v1alpha1 field Talos v1.13 still accepts (./deprecatedTalos): a warning
+ * saying what replaces it, or an error when its value does not fit or it conflicts with
+ * what em-infra writes. Messages name the field, never its value.
+ */
+function deprecatedProblems(
+  field: DeprecatedField,
+  value: unknown,
+  label: string,
+  at: Located["at"],
+): Problem[] {
+  const name = formatPath(field.path);
+  if (field.refused !== undefined)
+    return [
+      error(
+        at(field.path),
+        `${label}: ${name} is deprecated in Talos v1.13 and refused here: ${field.refused}`,
+      ),
+    ];
+  const bad = shapeErrors(field, value);
+  if (bad.length > 0)
+    return bad.map((b) => {
+      const sub = [...field.path, ...fromPointer(b.pointer)];
+      return error(
+        at(sub),
+        `${label}: ${formatPath(sub)}: not valid Talos v1.13 configuration (${name}, deprecated): ${b.message}`,
+      );
+    });
+  return [
+    warning(
+      at(field.path),
+      `${label}: ${name} is deprecated in Talos v1.13, which still accepts it; ${field.advice}`,
+    ),
+  ];
+}
+
+/** The document's problems against the Talos v1.13 schema. */
+function schemaErrors(data: object, label: string, at: Located["at"]): Problem[] {
   return talosSchema()
     .documentErrors(data)
     .map((e) => {

@@ -182,8 +182,11 @@ function segmentsOf(instancePath: string, data: unknown): PathSegment[] {
   return segments;
 }
 
-/** "did you mean" for an unknown key: a known key that differs only in case or by a typo. */
-function suggestion(unknown: string, known: readonly string[]): string {
+/**
+ * "did you mean" for an unknown key: a known key that differs only in case or by a typo
+ * (at most two edits), as ` (did you mean "x"?)`, or "" when none is close.
+ */
+export function suggestion(unknown: string, known: readonly string[]): string {
   const lower = unknown.toLowerCase();
   let best: string | undefined;
   let bestDistance = 3;

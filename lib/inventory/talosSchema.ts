@@ -23,6 +23,7 @@ import { parseAllDocuments } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
 import { findProjectRoot } from "../projectRoot";
+import { suggestion } from "./schema";
 
 /** The committed facts this validator reads, relative to the project; `npm run facts` writes it. */
 export const TALOS_CONFIG_FACTS = path.join("test", "facts", "talos-config.json");
@@ -64,7 +65,8 @@ function compile(origin: string, facts: TalosConfigFacts): TalosSchemaValidator 
   // strictTypes is off because the upstream schema puts `additionalProperties` on some
   // definitions without `type: object`; every other strict check stays on, so an
   // unknown keyword fails to compile.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+  // verbose: each error carries its parent schema, whose properties give "did you mean".
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, verbose: true });
   addFormats(ajv);
   ajv.addSchema(schema);
 
@@ -122,9 +124,12 @@ function located(
       e.keyword === "additionalProperties"
         ? String((e.params as { additionalProperty: unknown }).additionalProperty)
         : undefined;
+    const known = Object.keys(
+      (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
+    );
     const detail =
       extra !== undefined
-        ? ` (${extra})`
+        ? ` (${extra})${suggestion(extra, known)}`
         : e.keyword === "enum"
           ? ` (${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)})`
           : "";

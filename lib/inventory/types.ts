@@ -62,6 +62,12 @@ export interface GpuPassthrough {
 export interface OperatorPatch {
   /** Where it is written, `file:line:col`: the patch file, or the inventory for an inline one. */
   readonly origin: string;
+  /**
+   * The inventory entry it comes from, `talos.workerPatches[0]` or `nodes[1] "w-1".patches[0]`,
+   * so the plan can say which list applies it. Optional so that inventories built by hand
+   * need not set it.
+   */
+  readonly from?: string;
   /** A fragment of the v1alpha1 configuration (no `kind`), or a whole typed document. */
   readonly document: Readonly<Record<string, unknown>>;
 }
@@ -86,6 +92,13 @@ export interface TalosSpec {
    * it; optional so that inventories built by hand need not.
    */
   readonly patches?: readonly OperatorPatch[];
+  /**
+   * The operator's patches for the control planes alone, after `patches` and before each
+   * node's own (`talosctl gen config --config-patch-control-plane`). Optional as above.
+   */
+  readonly controlPlanePatches?: readonly OperatorPatch[];
+  /** The same for the workers alone, GPU workers included. Optional as above. */
+  readonly workerPatches?: readonly OperatorPatch[];
 }
 
 /** Kubernetes settings. */
@@ -254,7 +267,10 @@ export interface NodeSpec {
   readonly taints: readonly Taint[];
   /** Set on GPU workers only. */
   readonly gpu?: GpuPassthrough;
-  /** The operator's patches for this node alone, after talos.patches. Optional as above. */
+  /**
+   * The operator's patches for this node alone, last: after talos.patches and the patches
+   * for its role. Optional as above.
+   */
   readonly patches?: readonly OperatorPatch[];
   /**
    * Whether Pulumi refuses to delete or replace this node's VM.

@@ -14,7 +14,7 @@
  */
 import { stringify } from "yaml";
 import { deepFreeze } from "../freeze";
-import type { ClusterSpec, NodeSpec, Taint } from "../inventory/types";
+import type { ClusterSpec, NodeSpec, OperatorPatch, Taint } from "../inventory/types";
 import { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
 import { buildAddons, inlineManifests, LOCAL_PATH_VOLUME } from "../addons/objects";
 
@@ -36,7 +36,10 @@ export type PatchName =
   | "addons"
   | "local-path-volume"
   | "gpu"
-  /** The operator's own, numbered in order: talos.patches, then the node's patches. */
+  /**
+   * The operator's own, numbered in order: talos.patches, the patches of the node's role,
+   * then the node's patches ({@link operatorPatchesOf}).
+   */
   | `operator-${number}`;
 
 /** One config patch: a single YAML document, passed as one `configPatches` entry. */
@@ -92,6 +95,30 @@ export function macSelector(mac: string): string {
   return `mac(link.permanent_addr) == "${lower}"`;
 }
 
+/**
+ * The operator's patches that apply to one node, in the order they merge: talos.patches
+ * (every node), then talos.controlPlanePatches or talos.workerPatches (its role; a GPU
+ * worker is a worker), then the node's own. This is the order of `talosctl gen config`'s
+ * `--config-patch`, `--config-patch-control-plane` and `--config-patch-worker`
+ * (pkg/machinery/config/bundle/bundle.go at v1.13.9 applies the common patches, then the
+ * control-plane ones, then the worker ones), with em-infra's per-node patches last.
+ */
+export function operatorPatchesOf(cluster: ClusterSpec, node: NodeSpec): OperatorPatch[] {
+  const byRole = ((): readonly OperatorPatch[] | undefined => {
+    switch (node.role) {
+      case "controlplane":
+        return cluster.talos.controlPlanePatches;
+      case "worker":
+        return cluster.talos.workerPatches;
+      default: {
+        const never: never = node.role;
+        return never;
+      }
+    }
+  })();
+  return [...(cluster.talos.patches ?? []), ...(byRole ?? []), ...(node.patches ?? [])];
+}
+
 /** Whether any of the nodes has a GPU (the inventory allows one on workers only). */
 export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
   return nodes.some((n) => n.gpu !== undefined);
@@ -100,8 +127,8 @@ export function hasGpuNodes(nodes: readonly NodeSpec[]): boolean {
 /**
  * Every patch of one node, in a fixed order: hostname, the NIC (alias, link, VIP),
  * resolver, kubelet, labels, taints, cluster network, control-plane settings (add-ons
- * among them), the local-path volume, GPU, and last the operator's own (talos.patches,
- * then the node's).
+ * among them), the local-path volume, GPU, and last the operator's own
+ * ({@link operatorPatchesOf}).
  * Patches with nothing to say (no labels, no VIP) are left out rather than emitted empty.
  *
  * There is no `machine.install` patch. Every node boots an Image Factory disk image,
@@ -253,7 +280,7 @@ export function buildNodePatches(
 
   // The operator's own, last, so that they merge onto everything above; the loader
   // checked each against the Talos schema and refused any that touches what em-infra sets.
-  const own = [...(cluster.talos.patches ?? []), ...(node.patches ?? [])];
+  const own = operatorPatchesOf(cluster, node);
   own.forEach((p, i) =>
     patches.push(patch(`operator-${i + 1}`, JSON.parse(JSON.stringify(p.document)))),
   );
@@ -328,7 +355,11 @@ function taintsPatch(node: NodeSpec, taints: readonly Taint[]): TalosPatch {
 
 /**
  * The RuntimeClass that sends GPU pods to the `nvidia` containerd runtime, which the
- * nvidia-container-toolkit extension registers on GPU nodes.
+ * nvidia-container-toolkit extension registers on GPU nodes only. Its
+ * `scheduling.nodeSelector` (node.k8s.io/v1 Scheduling) is the label every GPU node
+ * carries: the RuntimeClass admission controller adds it to every pod that asks for the
+ * class, so such a pod is never placed on a node without the handler (where it would fail
+ * to start), whether or not the pod says so itself.
  */
 function runtimeClassManifest(): string {
   return stringify(
@@ -337,6 +368,7 @@ function runtimeClassManifest(): string {
       kind: "RuntimeClass",
       metadata: { name: NVIDIA_RUNTIME_CLASS },
       handler: NVIDIA_RUNTIME_CLASS,
+      scheduling: { nodeSelector: { ...GPU_LABELS } },
     },
     { version: "1.1", lineWidth: 0 },
   );
