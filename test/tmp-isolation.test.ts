@@ -27,7 +27,8 @@ describe("the suite's temporary folders", function () {
     fs.mkdirSync(path.join(parent, "em-infra-inv-def456"));
     assert.deepEqual(leftInRunDir(ours), []);
     fs.mkdirSync(path.join(ours, "em-infra-demo-xyz789"));
-    fs.writeFileSync(path.join(ours, "stray.json"), "{}");
-    assert.deepEqual(leftInRunDir(ours), ["em-infra-demo-xyz789", "stray.json"]);
+    fs.writeFileSync(path.join(ours, "em-infra-plan.json"), "{}");
+    fs.mkdirSync(path.join(ours, "v8-compile-cache-0"));
+    assert.deepEqual(leftInRunDir(ours), ["em-infra-demo-xyz789", "em-infra-plan.json"]);
   });
 });

@@ -32,9 +32,14 @@ export function makeRunDir(parent: string = os.tmpdir()): string {
 }
 
 /**
- * What a run left in its own folder, by name: anything at all, since nothing else
- * writes there. Another run's folder, beside it in the parent, is not looked at.
+ * What a run left in its own folder, by name: our `em-infra-*` folders. (Tools that the
+ * tests start keep caches in the temp folder, v8-compile-cache for one; the run's
+ * folder and they go together at its end.) Another run's folder, beside it in the
+ * parent, is not looked at.
  */
 export function leftInRunDir(runDir: string): string[] {
-  return fs.readdirSync(runDir).sort();
+  return fs
+    .readdirSync(runDir)
+    .filter((n) => n.startsWith("em-infra-"))
+    .sort();
 }
