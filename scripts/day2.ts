@@ -19,7 +19,7 @@ import { formatStatus, observeCluster, statusJson, statusReport } from "../tools
 import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel, etcdBackupDir } from "../lib/model";
 import { defaultStateFile, readStateRollout } from "../tools/stateFile";
-import { runDemo, type DemoOptions } from "../tools/day2/demo";
+import { runDemo, type DemoOptions, type KeepHooks } from "../tools/day2/demo";
 
 import { TERMINAL_WIDTH, fitting, usageError, type Writer } from "../tools/cli";
 
@@ -69,7 +69,7 @@ control plane NAME and bootstraps etcd there from it. Refuses
 unless NAME's etcd waits for a bootstrap. Never run by pulumi up.`,
   },
   demo: {
-    call: "demo",
+    call: "demo [--keep]",
     text: `Day two in a minute without a cluster: a fake one on 127.0.0.1,
 status, a rollout dry run, a Talos and a Kubernetes bump rolled,
 status again. Leaves nothing behind.`,
@@ -123,6 +123,12 @@ server); TLS still checks the kubeconfig's server`,
     flag: "--wide",
     text: "long lines and tables whole, not fitted to 80 columns",
     for: ["status", "rollout", "snapshot", "recover", "demo"],
+  },
+  {
+    flag: "--keep",
+    text: `after the demo, keep its fake cluster up and print how to
+try every command against it; Ctrl-C removes it`,
+    for: ["demo"],
   },
   {
     flag: "inventory-folder",
@@ -567,6 +573,30 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
   return 0;
 }
 
+/**
+ * `demo --keep`'s hooks from this process's signals: Ctrl-C (SIGINT) or SIGTERM ends
+ * it, SIGUSR1 makes the fake lose etcd. `release` puts the default handlers back.
+ */
+function keepUntilSignalled(): KeepHooks & { release(): void } {
+  let end: () => void = () => undefined;
+  const until = new Promise<void>((resolve) => (end = resolve));
+  let lose: () => void = () => undefined;
+  const onLose = () => lose();
+  process.on("SIGINT", end);
+  process.on("SIGTERM", end);
+  process.on("SIGUSR1", onLose);
+  return {
+    until,
+    loseEtcdCommand: `kill -USR1 ${process.pid}`,
+    onLoseEtcd: (fn) => (lose = fn),
+    release() {
+      process.off("SIGINT", end);
+      process.off("SIGTERM", end);
+      process.off("SIGUSR1", onLose);
+    },
+  };
+}
+
 /** The width a command's text fits: 80 columns, unless `--wide`. */
 function width(args: readonly string[]): number {
   return args.includes("--wide") ? Infinity : TERMINAL_WIDTH;
@@ -601,13 +631,21 @@ export async function runDay2(
   try {
     if (command === "stop") return stop(rest, out, opts);
     if (command === "demo") {
-      if (rest.some((a) => a !== "--wide")) throw new UsageError("demo takes no flags");
-      return await runDemo(
-        out,
-        err,
-        (a, o, e, x) => runDay2([...a, ...(fold ? [] : ["--wide"])], o, e, x),
-        opts.demo,
-      );
+      if (rest.some((a) => a !== "--wide" && a !== "--keep"))
+        throw new UsageError("demo takes no flags but --keep");
+      const kept = rest.includes("--keep");
+      const signalled = kept && opts.demo?.keep === undefined ? keepUntilSignalled() : undefined;
+      const keep = kept ? (opts.demo?.keep ?? signalled) : undefined;
+      try {
+        return await runDemo(
+          out,
+          err,
+          (a, o, e, x) => runDay2([...a, ...(fold ? [] : ["--wide"])], o, e, x),
+          { ...opts.demo, ...(keep === undefined ? {} : { keep }) },
+        );
+      } finally {
+        signalled?.release();
+      }
     }
     if (command === "snapshot") return await snapshot(rest, out, opts);
     if (command === "recover") return await recover(rest, out, opts);

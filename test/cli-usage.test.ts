@@ -70,7 +70,7 @@ describe("usage and help", function () {
     ["npm run day2 --", ["rollout", "--talosconfig", "x"], "rollout needs --dry-run"],
     ["npm run day2 --", ["recover", "--talosconfig", "x"], "recover needs --from FILE"],
     ["npm run day2 --", ["stop", "--frobnicate"], "stop takes only --stack NAME"],
-    ["npm run day2 --", ["demo", "--talosconfig", "x"], "demo takes no flags"],
+    ["npm run day2 --", ["demo", "--talosconfig", "x"], "demo takes no flags but --keep"],
     ["npm run plan --", ["--frobnicate"], "unexpected argument --frobnicate"],
     ["npm run plan --", ["--state"], "--state needs a file name"],
     ["npm run validate --", ["--frobnicate"], "unknown option --frobnicate"],

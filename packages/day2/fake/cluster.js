@@ -210,6 +210,22 @@ class FakeCluster {
         this.log.record(node.name, "manifest-created", `${o.kind}/${o.metadata?.name}`);
   }
 
+  /**
+   * Every control plane loses its etcd data at once, as when their EPHEMERAL
+   * partitions are wiped (or their VMs recreated) and STATE kept: no member is left,
+   * and each control plane's etcd waits for a bootstrap, the state the
+   * `awaitingBootstrap` option with `faults.etcdMembers: []` starts in. The demo's
+   * `--keep` mode calls it, so that `recover` can be tried and seen to succeed.
+   */
+  loseEtcd() {
+    for (const n of this.nodes) if (n.role === "controlplane") this.awaitingBootstrap.add(n.name);
+    this.etcd.members = [];
+    this.etcd.leader = undefined;
+    this.etcd.data = Buffer.alloc(0);
+    for (const n of this.nodes)
+      if (n.role === "controlplane") this.log.record(n.name, "etcd", "lost its data");
+  }
+
   /** @param {string} name */
   node(name) {
     const n = this.nodes.find((x) => x.name === name);
