@@ -281,8 +281,8 @@ function rolloutInputs(c: FakeForBench, talosVersion: string, width: number): un
   };
 }
 
-/** One Talos upgrade of a fresh fake cluster; wall times of the upgrade and of a rerun. */
-async function rolloutOnce(workers: number, width: number) {
+/** The day-two package, the fake, and the nodes of a bench cluster: 3 control planes, `workers` workers. */
+async function benchCluster(workers: number) {
   // Loaded at run time by path, so that tsc neither follows nor copies the package.
   const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
   const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
@@ -293,6 +293,12 @@ async function rolloutOnce(workers: number, width: number) {
     nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
   for (let i = 1; i <= workers; i++)
     nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  return { day2, startFakeCluster, nodes };
+}
+
+/** One Talos upgrade of a fresh fake cluster; wall times of the upgrade and of a rerun. */
+async function rolloutOnce(workers: number, width: number) {
+  const { day2, startFakeCluster, nodes } = await benchCluster(workers);
   const c = await startFakeCluster({ nodes, rebootMs: ROLL.rebootMs, upgradeMs: ROLL.upgradeMs });
   try {
     // Its etcd snapshots and stop markers go to a scratch folder, not the project's.
@@ -319,15 +325,7 @@ const K8S = { podMs: 800, kubeletMs: 800, rolloutMs: 800, workers: 20, width: 5 
 
 /** One Kubernetes 1.35 → 1.36 upgrade of a fresh fake cluster, as upgrade-k8s orders it; its wall time. */
 async function kubernetesOnce(workers: number, width: number): Promise<number> {
-  const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
-  const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
-    startFakeCluster(o: unknown): Promise<FakeForBench>;
-  };
-  const nodes = [];
-  for (let i = 1; i <= 3; i++)
-    nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
-  for (let i = 1; i <= workers; i++)
-    nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  const { day2, startFakeCluster, nodes } = await benchCluster(workers);
   const c = await startFakeCluster({
     nodes,
     kubernetesVersion: "1.35.2",

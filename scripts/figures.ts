@@ -21,7 +21,7 @@ import * as os from "os";
 import * as path from "path";
 import * as prettier from "prettier";
 import { PROJECT_ROOT } from "../lib/projectRoot";
-import { runCommand, usageError, type Writer } from "../tools/cli";
+import { runCommand, printHelp, usageError, wantsHelp, type Writer } from "../tools/cli";
 import { replaceGenerated } from "./docs";
 import type { BenchReport, Result as BenchResult } from "./bench";
 
@@ -422,10 +422,7 @@ export async function runFigures(
   err: Writer,
   root = PROJECT_ROOT,
 ): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    out.write(USAGE);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(out, USAGE);
   const opts = parseFiguresArgs(args);
   if (typeof opts === "string") {
     return usageError(err, opts, "npm run figures --");

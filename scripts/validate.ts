@@ -13,7 +13,15 @@ import {
   ROLES,
   Role,
 } from "../lib/inventory";
-import { TERMINAL_WIDTH, fit, table, usageError, type Writer } from "../tools/cli";
+import {
+  TERMINAL_WIDTH,
+  fit,
+  table,
+  printHelp,
+  usageError,
+  wantsHelp,
+  type Writer,
+} from "../tools/cli";
 
 export type { Writer };
 
@@ -36,10 +44,7 @@ const ROLE_TITLE: Readonly<Record<Role, string>> = {
  * 1 invalid, 2 bad usage. Never throws for a bad inventory.
  */
 export function runValidate(args: readonly string[], out: Writer, err: Writer): number {
-  if (args.includes("-h") || args.includes("--help")) {
-    out.write(USAGE);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(out, USAGE);
   const wide = args.includes("--wide");
   const rest = args.filter((a) => a !== "--wide");
   const unknownOption = rest.find((a) => a.startsWith("-"));

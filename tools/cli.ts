@@ -40,6 +40,17 @@ export function helpHint(command: string): string {
   return `run \`${command} --help\` for usage`;
 }
 
+/** Whether the arguments ask for the help (`--help` or `-h`, anywhere). */
+export function wantsHelp(args: readonly string[]): boolean {
+  return args.includes("--help") || args.includes("-h");
+}
+
+/** Writes the help to stdout (it is what was asked for) and returns exit code 0. */
+export function printHelp(out: Writer, usage: string): 0 {
+  out.write(usage);
+  return 0;
+}
+
 /** Writes a usage error (the message, then {@link helpHint}) and returns exit code 2. */
 export function usageError(err: Writer, message: string, command: string): 2 {
   err.write(`${message}\n${helpHint(command)}\n`);
