@@ -28,6 +28,8 @@ import { PROJECT_ROOT } from "../lib/projectRoot";
 import { runProgram } from "../tools/offline/engine";
 import { longestChain } from "../tools/plan";
 import { DYNAMIC } from "../lib/tokens";
+import { exitWhenFlushed } from "../tools/cli";
+import { writeInventory } from "../tools/offline/generatedInventory";
 
 /** One size's measurements. */
 export interface Result {
@@ -79,29 +81,6 @@ export interface RolloutSummary {
 
 /** The project root, from source (scripts/) or compiled (.build/scripts/). */
 const ROOT = PROJECT_ROOT;
-
-/** Writes an inventory of `count` nodes: 3 control planes (1 when count ≤ 3), 1 GPU worker. */
-export function writeInventory(dir: string, count: number): void {
-  const cps = count <= 3 ? 1 : 3;
-  const cluster = [
-    "name: bench",
-    "vip: 10.50.0.10",
-    "talos: { version: v1.13.0 }",
-    "kubernetes: { version: 1.36.0 }",
-    "proxmox: { node: pve1, vmDatastore: local-lvm, imageDatastore: local }",
-    "network: { cidr: 10.50.0.0/16, gateway: 10.50.0.1, nameservers: [10.50.0.1] }",
-  ];
-  const nodes = ["nodes:"];
-  for (let i = 0; i < count; i++) {
-    const role = i < cps ? "controlplane" : "worker";
-    const ip = `10.50.${1 + Math.floor(i / 200)}.${10 + (i % 200)}`;
-    nodes.push(`  - { name: node-${i}, role: ${role}, vmId: ${5000 + i}, ip: ${ip} }`);
-  }
-  // The last node is a GPU worker, so both schematics and both downloads are in play.
-  nodes[nodes.length - 1] = nodes[nodes.length - 1].replace(" }", ", gpu: { mapping: gpu0 } }");
-  fs.writeFileSync(path.join(dir, "cluster.yaml"), cluster.join("\n") + "\n");
-  fs.writeFileSync(path.join(dir, "nodes.yaml"), nodes.join("\n") + "\n");
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -302,8 +281,8 @@ function rolloutInputs(c: FakeForBench, talosVersion: string, width: number): un
   };
 }
 
-/** One Talos upgrade of a fresh fake cluster; wall times of the upgrade and of a rerun. */
-async function rolloutOnce(workers: number, width: number) {
+/** The day-two package, the fake, and the nodes of a bench cluster: 3 control planes, `workers` workers. */
+async function benchCluster(workers: number) {
   // Loaded at run time by path, so that tsc neither follows nor copies the package.
   const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
   const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
@@ -314,6 +293,12 @@ async function rolloutOnce(workers: number, width: number) {
     nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
   for (let i = 1; i <= workers; i++)
     nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  return { day2, startFakeCluster, nodes };
+}
+
+/** One Talos upgrade of a fresh fake cluster; wall times of the upgrade and of a rerun. */
+async function rolloutOnce(workers: number, width: number) {
+  const { day2, startFakeCluster, nodes } = await benchCluster(workers);
   const c = await startFakeCluster({ nodes, rebootMs: ROLL.rebootMs, upgradeMs: ROLL.upgradeMs });
   try {
     // Its etcd snapshots and stop markers go to a scratch folder, not the project's.
@@ -340,15 +325,7 @@ const K8S = { podMs: 800, kubeletMs: 800, rolloutMs: 800, workers: 20, width: 5 
 
 /** One Kubernetes 1.35 → 1.36 upgrade of a fresh fake cluster, as upgrade-k8s orders it; its wall time. */
 async function kubernetesOnce(workers: number, width: number): Promise<number> {
-  const day2 = (await import(path.join(ROOT, "packages", "day2"))) as Day2ForBench;
-  const { startFakeCluster } = (await import(path.join(ROOT, "packages", "day2", "fake"))) as {
-    startFakeCluster(o: unknown): Promise<FakeForBench>;
-  };
-  const nodes = [];
-  for (let i = 1; i <= 3; i++)
-    nodes.push({ name: `cp-${i}`, ip: `10.60.0.${10 + i}`, role: "controlplane" });
-  for (let i = 1; i <= workers; i++)
-    nodes.push({ name: `w-${i}`, ip: `10.60.0.${100 + i}`, role: "worker" });
+  const { day2, startFakeCluster, nodes } = await benchCluster(workers);
   const c = await startFakeCluster({
     nodes,
     kubernetesVersion: "1.35.2",
@@ -521,6 +498,6 @@ async function main(args: string[]): Promise<void> {
 if (require.main === module) {
   main(process.argv.slice(2)).catch((e) => {
     process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   });
 }

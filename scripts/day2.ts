@@ -19,10 +19,10 @@ import { formatStatus, observeCluster, statusJson, statusReport } from "../tools
 import { formatDryRun, rolloutDryRun } from "../tools/day2/rolloutPlan";
 import { buildClusterModel, etcdBackupDir } from "../lib/model";
 import { defaultStateFile, readStateRollout } from "../tools/stateFile";
-import { runDemo, type DemoOptions } from "../tools/day2/demo";
+import { runDemo, type DemoOptions, type KeepHooks } from "../tools/day2/demo";
 import { proxmoxApiSettings } from "../lib/settings";
 
-import { TERMINAL_WIDTH, fitting, type Writer } from "../tools/cli";
+import { TERMINAL_WIDTH, fitting, usageError, type Writer } from "../tools/cli";
 
 export type { Writer };
 
@@ -44,63 +44,198 @@ export interface Day2Options {
   readonly pveCa?: string;
 }
 
-const USAGE = `usage: npm run day2 -- <command> [inventory-folder] [flags]
+/** The day-two commands. */
+const COMMANDS = ["status", "rollout", "snapshot", "recover", "demo", "stop"] as const;
+type Command = (typeof COMMANDS)[number];
 
-  status     Read-only. Each node's address, Talos version, etcd membership and
-             health, and (with --kubeconfig) Node readiness, cordon and kubelet
-             version, against the inventory; the newest etcd snapshot's age.
-             Exit 0 when the cluster matches, 1 when not, 2 on bad input.
-  rollout --dry-run
-             Read-only. The steps the next pulumi up would take, node by node
-             in rollout order, and why each node is in or out. Exit 0 when
-             nothing would be rolled, 1 otherwise.
-  snapshot   An etcd snapshot now, from a healthy control plane (else from any
-             that still gives one), into the stack's backups folder
-             (backups.etcd.dir, default backups/<stack>); checks etcd's sha256
-             trailer; prints where it went and its sha256. Exit 1 when no
-             control plane could give one.
-  recover --from FILE --node NAME [--missing NODE]... [--sha256 HEX]
-          [--force-other-cluster]
-  recover --from-data-dir FILE --node NAME [--missing NODE]...
-             Disaster recovery (docs/operations.md, Disaster recovery): checks
-             the snapshot (etcd's sha256 trailer, its record's sha256, cluster
-             name and CA fingerprint), that every control plane's etcd waits
-             for a bootstrap (Preparing) or is named with --missing (gone, will
-             join when recreated), uploads it to NAME, bootstraps etcd there
-             from it, and waits until etcd runs healthy with the others joined.
-             --from-data-dir: a copy of /var/lib/etcd/member/snap/db, restored
-             without the hash check (it has no trailer and no record).
-             --force-other-cluster: restore a snapshot whose record names
-             another cluster or CA, or that has none; its Secrets are
-             unreadable unless it really is this cluster's.
-             Never run by pulumi up.
-  demo       Day two in a minute without a cluster: a fake one on 127.0.0.1,
-             status, a rollout dry run, a Talos and a Kubernetes bump rolled,
-             status again. Takes no flags; leaves nothing behind.
-  stop       Asks the rollout that a pulumi up of the stack is running to stop:
-             it finishes the node or batch in progress, records it, starts
-             nothing new. Exit 0 when one was asked, 1 when none runs.
+/** Each command: how it is called and what it does (lines of at most 80 columns). */
+const COMMAND_TEXT: Readonly<Record<Command, { readonly call: string; readonly text: string }>> = {
+  status: {
+    call: "status [inventory-folder] --talosconfig FILE [flags]",
+    text: `Read-only. Each node's address, Talos version, etcd membership and
+health, and (with --kubeconfig) Node readiness, cordon and kubelet
+version, against the inventory; the newest etcd snapshot's age.
+Exit 0 when the cluster matches, 1 when not, 2 on bad input.`,
+  },
+  rollout: {
+    call: "rollout --dry-run [inventory-folder] --talosconfig FILE [flags]",
+    text: `Read-only. The steps the next pulumi up would take, node by node
+in rollout order, and why each node is in or out. Exit 0 when
+nothing would be rolled, 1 otherwise.`,
+  },
+  snapshot: {
+    call: "snapshot [inventory-folder] --talosconfig FILE [flags]",
+    text: `An etcd snapshot now, from a healthy control plane (else from any
+that still gives one), into the stack's backups folder
+(backups.etcd.dir, default backups/<stack>); checks etcd's sha256
+trailer; prints where it went and its sha256. Exit 1 when no
+control plane could give one.`,
+  },
+  recover: {
+    call: "recover (--from FILE | --from-data-dir FILE) --node NAME [flags]",
+    text: `Disaster recovery (docs/operations.md, Disaster recovery): checks
+the snapshot (etcd's sha256 trailer, its record's sha256, cluster
+name and CA fingerprint), that every control plane's etcd waits
+for a bootstrap (Preparing) or is named with --missing (gone, will
+join when recreated), uploads it to NAME, bootstraps etcd there
+from it, and waits until etcd runs healthy with the others joined.
+Never run by pulumi up.`,
+  },
+  demo: {
+    call: "demo [--keep]",
+    text: `Day two in a minute without a cluster: a fake one on 127.0.0.1,
+status, a rollout dry run, a Talos and a Kubernetes bump rolled,
+status again. Leaves nothing behind.`,
+  },
+  stop: {
+    call: "stop [--stack NAME]",
+    text: `Asks the rollout that a pulumi up of the stack is running to stop:
+it finishes the node or batch in progress, records it, starts
+nothing new. Exit 0 when one was asked, 1 when none runs.`,
+  },
+};
 
-Flags (status, rollout, snapshot, recover; stop takes only --stack):
-  --talosconfig FILE   talosctl client configuration: its current context's
-                       ca, crt and key. Required. To get one:
-                       npx pulumi stack output talosconfig --show-secrets
-  --kubeconfig FILE    admin kubeconfig; without it Kubernetes is not checked
-  --json               one JSON document on stdout (status, rollout)
-  --endpoints FILE     JSON object: node name -> "host:port" to dial instead of
-                       <ip>:50000 (default: em-infra:talosEndpoints)
-  --kubernetes-endpoint HOST:PORT
-                       dial the API server here (default:
-                       em-infra:kubernetesEndpoint, else the kubeconfig's
-                       server); TLS still checks the kubeconfig's server
-  --stack NAME         whose Pulumi.<stack>.yaml is read (default: dev)
-  --wide               long lines and tables whole, not fitted to 80 columns
-  inventory-folder     default: em-infra:inventory from Pulumi.<stack>.yaml,
-                       else inventory/<stack>
-`;
+/** The flags, and which commands take each. */
+const FLAG_TEXT: readonly {
+  readonly flag: string;
+  readonly text: string;
+  readonly for: readonly Command[];
+}[] = [
+  {
+    flag: "--talosconfig FILE",
+    text: `talosctl client configuration: its current context's
+ca, crt and key. Required. To get one:
+npx pulumi stack output talosconfig --show-secrets`,
+    for: ["status", "rollout", "snapshot", "recover"],
+  },
+  {
+    flag: "--kubeconfig FILE",
+    text: "admin kubeconfig; without it Kubernetes is not checked",
+    for: ["status", "rollout"],
+  },
+  { flag: "--json", text: "one JSON document on stdout", for: ["status", "rollout"] },
+  {
+    flag: "--endpoints FILE",
+    text: `JSON object: node name -> "host:port" to dial instead of
+<ip>:50000 (default: em-infra:talosEndpoints)`,
+    for: ["status", "rollout", "snapshot", "recover"],
+  },
+  {
+    flag: "--kubernetes-endpoint HOST:PORT",
+    text: `dial the API server here (default:
+em-infra:kubernetesEndpoint, else the kubeconfig's
+server); TLS still checks the kubeconfig's server`,
+    for: ["status", "rollout"],
+  },
+  {
+    flag: "--stack NAME",
+    text: "whose Pulumi.<stack>.yaml is read (default: dev)",
+    for: ["status", "rollout", "snapshot", "recover", "stop"],
+  },
+  {
+    flag: "--wide",
+    text: "long lines and tables whole, not fitted to 80 columns",
+    for: ["status", "rollout", "snapshot", "recover", "demo"],
+  },
+  {
+    flag: "--from FILE",
+    text: "the snapshot to restore (its .json record beside it)",
+    for: ["recover"],
+  },
+  {
+    flag: "--from-data-dir FILE",
+    text: `a copy of /var/lib/etcd/member/snap/db instead, restored
+without the hash check (it has no trailer and no record)`,
+    for: ["recover"],
+  },
+  { flag: "--node NAME", text: "the control plane to restore on", for: ["recover"] },
+  {
+    flag: "--missing NODE",
+    text: `a control plane that does not answer and will join when
+recreated (repeat, or separate with commas)`,
+    for: ["recover"],
+  },
+  {
+    flag: "--sha256 HEX",
+    text: "the snapshot's sha256, when it has no record beside it",
+    for: ["recover"],
+  },
+  {
+    flag: "--force-other-cluster",
+    text: `restore a snapshot whose record names another cluster or
+CA, or that has none; its Secrets are unreadable unless
+it really is this cluster's`,
+    for: ["recover"],
+  },
+  {
+    flag: "--keep",
+    text: `after the demo, keep its fake cluster up and print how to
+try every command against it; Ctrl-C removes it`,
+    for: ["demo"],
+  },
+  {
+    flag: "inventory-folder",
+    text: `default: em-infra:inventory from Pulumi.<stack>.yaml,
+else inventory/<stack>`,
+    for: ["status", "rollout", "snapshot", "recover"],
+  },
+];
+
+const indent = (text: string, by: number) =>
+  text
+    .split("\n")
+    .map((l) => " ".repeat(by) + l)
+    .join("\n");
+
+/** A flag's lines: the name, then its text at column 23 (on the next line when long). */
+function flagLines(f: (typeof FLAG_TEXT)[number]): string {
+  const body = indent(f.text, 23);
+  return f.flag.length <= 19 ? `  ${f.flag.padEnd(21)}${body.slice(23)}` : `  ${f.flag}\n${body}`;
+}
+
+/** Commands listed with the flags they need. */
+const LISTED_AS: Partial<Record<Command, string>> = {
+  rollout: "rollout --dry-run",
+  recover: "recover --from FILE --node NAME",
+};
+
+/** `npm run day2 -- --help`: every command, then every flag. */
+const USAGE = [
+  "usage: npm run day2 -- <command> [inventory-folder] [flags]",
+  "",
+  ...COMMANDS.map((c) => {
+    const name = LISTED_AS[c] ?? c;
+    const body = indent(COMMAND_TEXT[c].text, 13);
+    return name.length <= 10 ? `  ${name.padEnd(11)}${body.slice(13)}` : `  ${name}\n${body}`;
+  }),
+  "",
+  "Flags (npm run day2 -- <command> --help lists the ones it takes):",
+  ...FLAG_TEXT.map(flagLines),
+  "",
+].join("\n");
+
+/** `npm run day2 -- <command> --help`: that command's call, text and flags. */
+export function commandHelp(command: Command): string {
+  const flags = FLAG_TEXT.filter((f) => f.for.includes(command));
+  return [
+    `usage: npm run day2 -- ${COMMAND_TEXT[command].call}`,
+    "",
+    indent(COMMAND_TEXT[command].text, 2),
+    ...(flags.length > 0 ? ["", "Flags:", ...flags.map(flagLines)] : []),
+    "",
+  ].join("\n");
+}
+
+const isCommand = (c: string): c is Command => (COMMANDS as readonly string[]).includes(c);
 
 /** A usage or input problem: exit 2 with the message. */
 class InputError extends Error {}
+
+/** A usage problem (a flag missing, unknown or without its value): also where the help is. */
+class UsageError extends InputError {}
+
+/** How the command is called, for the line after a usage error. */
+const DAY2 = "npm run day2 --";
 
 interface StatusArgs {
   readonly dir?: string;
@@ -147,22 +282,20 @@ export function parseStatusArgs(args: readonly string[]): StatusArgs {
     else if (a === "--wide") continue;
     else if (VALUE_FLAGS.includes(a)) {
       const v = args[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new InputError(`${a} needs a value`);
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
       if (a === "--missing") missing.push(...v.split(",").filter((x) => x !== ""));
       else values[a] = v;
       i++;
-    } else if (a.startsWith("-")) throw new InputError(`unknown option ${a}`);
+    } else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
   if (positional.length > 1)
-    throw new InputError(`one inventory folder at most, got ${positional.join(" ")}`);
+    throw new UsageError(`one inventory folder at most, got ${positional.join(" ")}`);
   const stackProblem =
     values["--stack"] === undefined ? undefined : day2.stackNameProblem(values["--stack"]);
   if (stackProblem !== undefined) throw new InputError(`--stack: ${stackProblem}`);
   if (values["--talosconfig"] === undefined)
-    throw new InputError(
-      `--talosconfig FILE is required; ${EXPORT_HINT["--talosconfig"]}. Nodes are dialed at their inventory addresses (<ip>:50000) unless --endpoints or em-infra:talosEndpoints says otherwise`,
-    );
+    throw new UsageError(`--talosconfig FILE is required; ${EXPORT_HINT["--talosconfig"]}`);
   return {
     ...(positional[0] === undefined ? {} : { dir: positional[0] }),
     talosconfig: values["--talosconfig"],
@@ -366,12 +499,12 @@ async function snapshot(args: readonly string[], out: Writer, opts: Day2Options)
 async function recover(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   const a = parseStatusArgs(args);
   if ((a.from === undefined) === (a.fromDataDir === undefined))
-    throw new InputError(
+    throw new UsageError(
       "recover needs one of --from FILE (a snapshot) or --from-data-dir FILE (a copy of /var/lib/etcd/member/snap/db)",
     );
-  if (a.node === undefined) throw new InputError("recover needs --node NAME (a control plane)");
+  if (a.node === undefined) throw new UsageError("recover needs --node NAME (a control plane)");
   if (a.fromDataDir !== undefined && (a.sha256 !== undefined || a.forceOtherCluster))
-    throw new InputError(
+    throw new UsageError(
       "--sha256 and --force-other-cluster go with --from: a data-directory copy has no trailer or record to check",
     );
   const { inventory, talos, ca } = await connect(a, opts);
@@ -440,7 +573,7 @@ async function status(args: readonly string[], out: Writer, opts: Day2Options): 
  */
 async function rollout(args: readonly string[], out: Writer, opts: Day2Options): Promise<number> {
   if (!args.includes("--dry-run")) {
-    throw new InputError(
+    throw new UsageError(
       "rollout needs --dry-run: the rollout itself runs in npx pulumi up; this command only shows it",
     );
   }
@@ -467,13 +600,13 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--stack") {
       const v = args[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new InputError("--stack needs a value");
+      if (v === undefined || v.startsWith("--")) throw new UsageError("--stack needs a value");
       const problem = day2.stackNameProblem(v);
       if (problem !== undefined) throw new InputError(`--stack: ${problem}`);
       stack = v;
       i++;
     } else if (args[i] !== "--wide")
-      throw new InputError(`stop takes only --stack NAME, not ${args[i]}`);
+      throw new UsageError(`stop takes only --stack NAME, not ${args[i]}`);
   }
   const root = opts.projectRoot ?? findProjectRoot(__dirname);
   let asked;
@@ -498,6 +631,30 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
   return 0;
 }
 
+/**
+ * `demo --keep`'s hooks from this process's signals: Ctrl-C (SIGINT) or SIGTERM ends
+ * it, SIGUSR1 makes the fake lose etcd. `release` puts the default handlers back.
+ */
+function keepUntilSignalled(): KeepHooks & { release(): void } {
+  let end: () => void = () => undefined;
+  const until = new Promise<void>((resolve) => (end = resolve));
+  let lose: () => void = () => undefined;
+  const onLose = () => lose();
+  process.on("SIGINT", end);
+  process.on("SIGTERM", end);
+  process.on("SIGUSR1", onLose);
+  return {
+    until,
+    loseEtcdCommand: `kill -USR1 ${process.pid}`,
+    onLoseEtcd: (fn) => (lose = fn),
+    release() {
+      process.off("SIGINT", end);
+      process.off("SIGTERM", end);
+      process.off("SIGUSR1", onLose);
+    },
+  };
+}
+
 /** The width a command's text fits: 80 columns, unless `--wide`. */
 function width(args: readonly string[]): number {
   return args.includes("--wide") ? Infinity : TERMINAL_WIDTH;
@@ -518,41 +675,43 @@ export async function runDay2(
   const out = fold ? fitting(outTo) : outTo;
   const err = fold ? fitting(errTo) : errTo;
   const [command, ...rest] = args;
-  if (
-    command === undefined ||
-    command === "-h" ||
-    command === "--help" ||
-    rest.includes("--help")
-  ) {
-    (command === undefined ? err : out).write(USAGE);
-    return command === undefined ? 2 : 0;
+  if (command === "-h" || command === "--help") {
+    out.write(USAGE);
+    return 0;
   }
-  if (!["status", "rollout", "stop", "snapshot", "recover", "demo"].includes(command)) {
-    err.write(`unknown command ${command}\n${USAGE}`);
-    return 2;
+  if (command === undefined)
+    return usageError(err, `a command is needed: ${COMMANDS.join(", ")}`, DAY2);
+  if (!isCommand(command)) return usageError(err, `unknown command ${command}`, DAY2);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    out.write(commandHelp(command));
+    return 0;
   }
   try {
     if (command === "stop") return stop(rest, out, opts);
     if (command === "demo") {
-      if (rest.some((a) => a !== "--wide")) throw new InputError("demo takes no flags");
-      return await runDemo(
-        out,
-        err,
-        (a, o, e, x) => runDay2([...a, ...(fold ? [] : ["--wide"])], o, e, x),
-        opts.demo,
-      );
+      if (rest.some((a) => a !== "--wide" && a !== "--keep"))
+        throw new UsageError("demo takes no flags but --keep");
+      const kept = rest.includes("--keep");
+      const signalled = kept && opts.demo?.keep === undefined ? keepUntilSignalled() : undefined;
+      const keep = kept ? (opts.demo?.keep ?? signalled) : undefined;
+      try {
+        return await runDemo(
+          out,
+          err,
+          (a, o, e, x) => runDay2([...a, ...(fold ? [] : ["--wide"])], o, e, x),
+          { ...opts.demo, ...(keep === undefined ? {} : { keep }) },
+        );
+      } finally {
+        signalled?.release();
+      }
     }
     if (command === "snapshot") return await snapshot(rest, out, opts);
     if (command === "recover") return await recover(rest, out, opts);
     return command === "status" ? await status(rest, out, opts) : await rollout(rest, out, opts);
   } catch (e) {
+    if (e instanceof UsageError) return usageError(err, e.message, `${DAY2} ${command}`);
     if (e instanceof InputError || e instanceof day2.Day2InputError) {
       err.write(`${e.message}\n`);
-      if (
-        e instanceof InputError &&
-        /required|unknown option|needs a value|at most|takes only/.test(e.message)
-      )
-        err.write(USAGE);
       return 2;
     }
     throw e;

@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderMermaid } from "../tools/plan";
 import { planFor } from "./plan";
-import { runCommand, type Writer } from "../tools/cli";
+import { runCommand, printHelp, usageError, wantsHelp, type Writer } from "../tools/cli";
 import { PROJECT_ROOT } from "../lib/projectRoot";
 
 export type { Writer };
@@ -402,14 +402,10 @@ export async function runDocs(
   err: Writer,
   root = DOCS_ROOT,
 ): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    out.write(USAGE);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(out, USAGE);
   const unknown = args.find((a) => a !== "--check");
   if (unknown !== undefined) {
-    err.write(`unexpected argument ${unknown}\n${USAGE}`);
-    return 2;
+    return usageError(err, `unexpected argument ${unknown}`, "npm run docs --");
   }
   const check = args.includes("--check");
 

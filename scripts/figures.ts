@@ -21,7 +21,7 @@ import * as os from "os";
 import * as path from "path";
 import * as prettier from "prettier";
 import { PROJECT_ROOT } from "../lib/projectRoot";
-import { runCommand, type Writer } from "../tools/cli";
+import { runCommand, printHelp, usageError, wantsHelp, type Writer } from "../tools/cli";
 import { replaceGenerated } from "./docs";
 import type { BenchReport, Result as BenchResult } from "./bench";
 
@@ -337,8 +337,9 @@ export function renderPerformanceBlock(
 
 /* ---------------------------------------------------------------- the command */
 
-const USAGE =
-  "usage: npm run figures [-- --skip-bench] [-- --only validation|performance] [-- --runs N]\n";
+const USAGE = `usage: npm run figures -- [--skip-bench] [--only validation|performance]
+                              [--runs N]
+`;
 
 interface Options {
   readonly bench: boolean;
@@ -421,14 +422,10 @@ export async function runFigures(
   err: Writer,
   root = PROJECT_ROOT,
 ): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    out.write(USAGE);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(out, USAGE);
   const opts = parseFiguresArgs(args);
   if (typeof opts === "string") {
-    err.write(`${opts}\n${USAGE}`);
-    return 2;
+    return usageError(err, opts, "npm run figures --");
   }
   const sha = sh("git", ["rev-parse", "HEAD"], root);
   const commit = sh("git", ["rev-parse", "--short", "HEAD"], root);

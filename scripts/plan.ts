@@ -23,7 +23,7 @@ import {
   type Plan,
 } from "../tools/plan";
 import { rolloutPlan } from "../packages/day2";
-import { fit, runCommand, type Writer } from "../tools/cli";
+import { fit, runCommand, usageError, type Writer } from "../tools/cli";
 
 export type { Writer };
 
@@ -119,13 +119,24 @@ export function mermaidFileText(plan: Plan, file: string): string {
   ].join("\n");
 }
 
-const USAGE =
-  "usage: npm run plan -- [inventory dir] [--json] [--out FILE] [--mermaid FILE] [--state FILE] [--wide]\n" +
-  "  --wide prints long lines and the node table whole instead of fitting 80 columns\n" +
-  "  --state FILE compares with a Pulumi checkpoint (default: the dev stack's in .pulumi-state);\n" +
-  "    an edit the rollout refuses there (as pulumi preview would) exits 1\n" +
-  "  --out FILE writes the plan (text, or JSON with --json) to FILE instead of stdout;\n" +
-  "  or keep npm's banner out of stdout: npm run --silent plan -- --json | jq";
+const USAGE = `usage: npm run plan -- [inventory-folder] [flags]   (default: inventory/dev)
+
+  What pulumi up would create from the inventory, without Proxmox or state:
+  the resources per node, the rollout order and the longest chain.
+
+  --json          the plan as one JSON document
+  --out FILE      write the plan (text, or JSON with --json) to FILE
+  --mermaid FILE  write the dependency graph as a Mermaid flowchart
+  --state FILE    compare with a Pulumi checkpoint (default: the dev stack's
+                  in .pulumi-state, when there is one); an edit the rollout
+                  refuses there (as pulumi preview would) exits 1
+  --wide          long lines and the node table whole, not fitted to 80
+                  columns
+  Keep npm's banner out of stdout: npm run --silent plan -- --json | jq
+`;
+
+/** How the command is called, for the line after a usage error. */
+const PLAN = "npm run plan --";
 
 /**
  * The command. Returns the exit code: 0 planned, 1 invalid inventory or an edit the
@@ -145,28 +156,30 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
     else if (a === "--state") {
       stateFile = args[++i];
       if (!stateFile || stateFile.startsWith("--")) {
-        err.write(`--state needs a file name\n${USAGE}\n`);
-        return 2;
+        return usageError(err, "--state needs a file name", PLAN);
       }
     } else if (a === "--out") {
       outFile = args[++i];
       if (!outFile || outFile.startsWith("--")) {
-        err.write(`--out needs a file name\n${USAGE}\n`);
-        return 2;
+        return usageError(err, "--out needs a file name", PLAN);
       }
     } else if (a === "--mermaid") {
       mermaid = args[++i];
       if (!mermaid || mermaid.startsWith("--")) {
-        err.write(`--mermaid needs a file name\n${USAGE}\n`);
-        return 2;
+        return usageError(err, "--mermaid needs a file name", PLAN);
       }
     } else if (a === "--help" || a === "-h") {
-      out.write(`${USAGE}\n`);
+      out.write(USAGE);
       return 0;
     } else if (a.startsWith("-") || dir !== undefined) {
-      err.write(`unexpected argument ${a}\n${USAGE}\n`);
-      return 2;
+      return usageError(err, `unexpected argument ${a}`, PLAN);
     } else dir = a;
+  }
+  // A state file named on the command line is compared with, or it is an error: a
+  // typo must not read as "a stack not yet deployed".
+  if (stateFile !== undefined && !fs.existsSync(stateFile)) {
+    err.write(`--state ${stateFile}: no such file\n`);
+    return 2;
   }
   try {
     const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile);

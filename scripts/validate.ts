@@ -13,13 +13,26 @@ import {
   ROLES,
   Role,
 } from "../lib/inventory";
-import { TERMINAL_WIDTH, fit, table, type Writer } from "../tools/cli";
+import {
+  TERMINAL_WIDTH,
+  fit,
+  table,
+  printHelp,
+  usageError,
+  wantsHelp,
+  type Writer,
+} from "../tools/cli";
 
 export type { Writer };
 
-const USAGE =
-  "usage: npm run validate -- [inventory-folder] [--wide]   (default: inventory/dev)\n" +
-  "  --wide prints each problem on one line (for problem matchers) instead of fitting 80 columns\n";
+const USAGE = `usage: npm run validate -- [inventory-folder] [--wide]  (default: inventory/dev)
+
+  Checks the inventory without Proxmox or Pulumi: a one-screen summary and
+  exit 0 when valid; each problem as file:line:col: message and exit 1 when not.
+
+  --wide  each problem on one line (for problem matchers), not fitted to 80
+          columns
+`;
 
 const ROLE_TITLE: Readonly<Record<Role, string>> = {
   controlplane: "Control planes",
@@ -31,17 +44,18 @@ const ROLE_TITLE: Readonly<Record<Role, string>> = {
  * 1 invalid, 2 bad usage. Never throws for a bad inventory.
  */
 export function runValidate(args: readonly string[], out: Writer, err: Writer): number {
-  if (args.includes("-h") || args.includes("--help")) {
-    out.write(USAGE);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(out, USAGE);
   const wide = args.includes("--wide");
   const rest = args.filter((a) => a !== "--wide");
   const unknownOption = rest.find((a) => a.startsWith("-"));
-  if (unknownOption !== undefined || rest.length > 1) {
-    err.write(unknownOption === undefined ? USAGE : `unknown option ${unknownOption}\n${USAGE}`);
-    return 2;
-  }
+  if (unknownOption !== undefined || rest.length > 1)
+    return usageError(
+      err,
+      unknownOption === undefined
+        ? `one inventory folder at most, got ${rest.join(" ")}`
+        : `unknown option ${unknownOption}`,
+      "npm run validate --",
+    );
   const shape = (lines: string[]) => (wide ? lines : fit(lines));
   const dir = rest[0] ?? "inventory/dev";
   const { inventory, problems } = checkInventory(dir);

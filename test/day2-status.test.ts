@@ -512,10 +512,10 @@ describe("day2 status against the fake cluster", () => {
     try {
       const noTalosconfig = await r.run([DEV]);
       assert.deepStrictEqual(
-        [noTalosconfig.code, noTalosconfig.err.split("\n")[0]],
+        [noTalosconfig.code, noTalosconfig.err],
         [
           2,
-          "--talosconfig FILE is required; export it from the stack: (umask 077 && npx pulumi stack output talosconfig --show-secrets > talosconfig). Nodes are dialed at their inventory addresses (<ip>:50000) unless --endpoints or em-infra:talosEndpoints says otherwise",
+          "--talosconfig FILE is required; export it from the stack: (umask 077 && npx pulumi stack output talosconfig --show-secrets > talosconfig)\nrun `npm run day2 -- status --help` for usage\n",
         ],
       );
       const missing = await r.run([DEV, "--talosconfig", path.join(r.dir, "nope")]);

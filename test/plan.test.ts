@@ -22,6 +22,9 @@ class Buffer {
 }
 
 /** `npm run plan` with `args`; whole lines (`--wide`): these tests read content, not layout. */
+/** A Pulumi checkpoint of a stack with no resources yet. */
+const EMPTY_CHECKPOINT = JSON.stringify({ version: 3, checkpoint: { latest: { resources: [] } } });
+
 async function plan(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new Buffer();
   const err = new Buffer();
@@ -222,7 +225,9 @@ describe("npm run plan", function () {
     const text = (await plan([smaller, "--state", state])).out;
     assert.match(text, /lab-worker-3 \(worker\): decommissioned by the rollout/);
     assert.match(text, /lab-cp-3 \(controlplane\): REFUSED: protected; set protect: false/);
-    // Without a state there is nothing to compare with, and the plan says nothing.
+    // A state without a rollout (a stack not yet deployed) has nothing to compare
+    // with, and the plan says nothing.
+    fs.writeFileSync(path.join(dir, "none.json"), EMPTY_CHECKPOINT);
     assert.equal(
       (
         JSON.parse(
@@ -349,11 +354,12 @@ describe("npm run plan", function () {
           ok.out,
           /\nAgainst the deployed stack \(.*dev\.json\): nothing the rollout refuses\n/,
         );
+        fs.writeFileSync(path.join(dir, "none.json"), EMPTY_CHECKPOINT);
         const none = await plan([edited, "--state", path.join(dir, "none.json")]);
         assert.equal(none.code, 0);
         assert.match(
           none.out,
-          /\nNot compared with a deployed stack: .*none\.json does not exist \(a stack not yet deployed, or its state is elsewhere: pass --state FILE\)/,
+          /\nNot compared with a deployed stack: .*none\.json holds no rollout \(a stack not yet deployed, or its state is elsewhere: pass --state FILE\)/,
         );
       } finally {
         fs.rmSync(edited, { recursive: true, force: true });
@@ -371,10 +377,21 @@ describe("npm run plan", function () {
     assert.equal(result.err, expected.join("\n") + "\n");
   });
 
-  it("refuses unknown arguments with usage, exit 2", async function () {
+  it("refuses unknown arguments with the error and where the help is, exit 2", async function () {
     const result = await plan(["--bogus"]);
     assert.equal(result.code, 2);
-    assert.match(result.err, /usage: npm run plan/);
+    assert.equal(
+      result.err,
+      "unexpected argument --bogus\nrun `npm run plan -- --help` for usage\n",
+    );
+  });
+
+  it("refuses a --state file that does not exist, naming it, before running the program", async function () {
+    const result = await plan([DEV, "--state", "no/such/state.json"]);
+    assert.deepEqual(
+      [result.code, result.out, result.err],
+      [2, "", "--state no/such/state.json: no such file\n"],
+    );
   });
 
   it("finds the same longest chain to the kubeconfig for one and three control planes", async function () {

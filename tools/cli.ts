@@ -33,19 +33,61 @@ export function fit(lines: readonly string[], width = TERMINAL_WIDTH): string[] 
 }
 
 /**
+ * The line a usage error ends with: where the command's help is. The error itself
+ * comes first, so it is the first thing on the screen, not above a page of usage.
+ */
+export function helpHint(command: string): string {
+  return `run \`${command} --help\` for usage`;
+}
+
+/** Whether the arguments ask for the help (`--help` or `-h`, anywhere). */
+export function wantsHelp(args: readonly string[]): boolean {
+  return args.includes("--help") || args.includes("-h");
+}
+
+/** Writes the help to stdout (it is what was asked for) and returns exit code 0. */
+export function printHelp(out: Writer, usage: string): 0 {
+  out.write(usage);
+  return 0;
+}
+
+/** Writes a usage error (the message, then {@link helpHint}) and returns exit code 2. */
+export function usageError(err: Writer, message: string, command: string): 2 {
+  err.write(`${message}\n${helpHint(command)}\n`);
+  return 2;
+}
+
+/**
+ * Ends the process with `code` once stdout and stderr have handed everything written
+ * to them to the operating system. `process.exit` right after a large write to a pipe
+ * drops what the pipe has not taken yet (Node writes to pipes asynchronously): the
+ * reader saw the first 64 KiB of a plan's JSON. The empty write's callback runs after
+ * every earlier write's, so exiting there loses nothing.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let waiting = 2;
+  const done = () => {
+    if (--waiting === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write("", done);
+  }
+}
+
+/**
  * Runs a command's main function with the process's arguments and streams, and
- * exits with its code; an unexpected error is printed as one line, exit 1.
+ * exits with its code once the output is flushed; an unexpected error is printed as
+ * one line, exit 1.
  */
 export function runCommand(
   main: (args: readonly string[], out: Writer, err: Writer) => Promise<number> | number,
 ): void {
   Promise.resolve()
     .then(() => main(process.argv.slice(2), process.stdout, process.stderr))
-    .then(
-      (code) => process.exit(code),
-      (e: unknown) => {
-        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-      },
-    );
+    .then(exitWhenFlushed, (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      exitWhenFlushed(1);
+    });
 }

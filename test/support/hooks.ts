@@ -1,11 +1,16 @@
 /**
- * Mocha hooks for the whole suite (loaded by .mocharc.json). After each test file, the
- * temporary folders it made are removed; after the whole run, anything `em-infra-*`
- * left in the temp folder that was not there before fails the run, naming it.
+ * Mocha hooks for the whole suite (loaded by .mocharc.json). Before the run, the main
+ * process makes the run's own temp folder and points `TMPDIR` at it, so that every
+ * worker, child process and `os.tmpdir()` call of this run writes there (see tmp.ts).
+ * After each test file, the temporary folders it made are removed; after the whole
+ * run, anything left in the run's folder fails the run, naming it, and the folder is
+ * removed. Another run's folders, beside ours, are never looked at.
  */
-import { ourTempEntries, removeTempDirs } from "./tmp";
+import * as fs from "fs";
+import { leftInRunDir, makeRunDir, removeTempDirs } from "./tmp";
 
-let before: Set<string> = new Set();
+let runDir: string | undefined;
+let parentTmp: string | undefined;
 
 /** Root hooks: in parallel mode `afterAll` runs once per test file, in its worker. */
 export const mochaHooks = {
@@ -14,18 +19,26 @@ export const mochaHooks = {
   },
 };
 
-/** Once, in the main process, before any worker starts. */
+/** Once, in the main process, before any worker starts (workers inherit the env). */
 export function mochaGlobalSetup(): void {
-  before = new Set(ourTempEntries());
+  parentTmp = process.env.TMPDIR;
+  runDir = makeRunDir();
+  process.env.TMPDIR = runDir;
 }
 
 /** Once, in the main process, after every file ran. */
 export function mochaGlobalTeardown(): void {
-  const left = ourTempEntries().filter((n) => !before.has(n));
+  if (runDir === undefined) return;
+  const dir = runDir;
+  runDir = undefined;
+  if (parentTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = parentTmp;
+  const left = leftInRunDir(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
   if (left.length > 0) {
     process.exitCode = 1;
     throw new Error(
-      `npm test left ${left.length} folder(s) in the temp folder: ${left.join(", ")}; a test must remove what it makes (test/support/tmp.ts)`,
+      `npm test left ${left.length} item(s) in its temp folder ${dir}: ${left.join(", ")}; a test must remove what it makes (test/support/tmp.ts)`,
     );
   }
 }

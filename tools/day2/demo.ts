@@ -31,7 +31,7 @@ export const DEMO = {
   kubernetesTo: "1.36.0",
 } as const;
 
-const CLUSTER_YAML = (talos: string, kubernetes: string) => `name: demo
+const CLUSTER_YAML = (talos: string, kubernetes: string, backups?: string) => `name: demo
 vip: 10.20.0.10
 talos:
   version: ${talos}
@@ -49,7 +49,7 @@ network:
     - 10.20.0.1
 rollout:
   maxUnavailableWorkers: 1
-`;
+${backups === undefined ? "" : `backups:\n  etcd:\n    dir: ${backups}\n`}`;
 
 const NODES = [
   { name: "demo-cp-1", role: "controlplane", vmId: 2011, ip: "10.20.0.11" },
@@ -100,6 +100,18 @@ function standInConfig(role: string, kubernetes: string, addons: readonly Addon[
 export interface DemoOptions {
   readonly rebootMs?: number;
   readonly upgradeMs?: number;
+  /** `--keep`: after the story, keep the cluster up until asked to end. */
+  readonly keep?: KeepHooks;
+}
+
+/** How a kept demo learns what the operator asks for, from the command's signals. */
+export interface KeepHooks {
+  /** Resolves when the operator ends the demo (Ctrl-C). */
+  readonly until: Promise<unknown>;
+  /** The shell command that asks the fake to lose etcd (`kill -USR1 <pid>`). */
+  readonly loseEtcdCommand: string;
+  /** Registers what to do when that command is run. */
+  onLoseEtcd(fn: () => void): void;
 }
 
 /**
@@ -121,7 +133,11 @@ export async function runDemo(
     const inventoryDir = path.join(dir, "inventory");
     fs.mkdirSync(inventoryDir);
     const writeInventory = (talos: string, kubernetes: string) => {
-      fs.writeFileSync(path.join(inventoryDir, "cluster.yaml"), CLUSTER_YAML(talos, kubernetes));
+      fs.writeFileSync(
+        path.join(inventoryDir, "cluster.yaml"),
+        // Kept, its snapshots go to its own folder, removed with it.
+        CLUSTER_YAML(talos, kubernetes, opts.keep ? path.join(dir, "backups") : undefined),
+      );
       fs.writeFileSync(path.join(inventoryDir, "nodes.yaml"), NODES_YAML);
     };
     writeInventory(DEMO.talosFrom, DEMO.kubernetesFrom);
@@ -219,6 +235,20 @@ export async function runDemo(
 
     heading(5, "npm run day2 -- status: the cluster matches its new inventory");
     const code = await run(["status", ...flags], out, err, day2Opts);
+    if (opts.keep !== undefined) {
+      const keep = opts.keep;
+      keep.onLoseEtcd(() => {
+        cluster!.wipeEtcd();
+        out.write(
+          "The fake lost etcd on every control plane (EPHEMERAL wiped): status shows it; recover brings it back.\n",
+        );
+      });
+      for (const line of keptLines(dir, cluster.kubernetesEndpoint, keep.loseEtcdCommand))
+        out.write(`${line}\n`);
+      await keep.until;
+      out.write(`Stopped the fake cluster and removed ${dir}.\n`);
+      return code;
+    }
     out.write(
       `\nThe demo took ${((Date.now() - started) / 1000).toFixed(1)} s and removed what it wrote. ` +
         "docs/operations.md (Day two) says what each step means on a real cluster.\n",
@@ -228,4 +258,29 @@ export async function runDemo(
     cluster?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a kept demo prints (at most 20 lines): where its files are, and each command to
+ * try against its cluster, exactly as a shell takes them. The flags are held in shell
+ * variables so that each command fits a line.
+ */
+export function keptLines(dir: string, kubernetesEndpoint: string, loseEtcd: string): string[] {
+  return [
+    "",
+    "The fake cluster stays up. In another terminal, in this checkout (bash):",
+    `  D=${dir}`,
+    '  A="$D/inventory --talosconfig $D/talosconfig --endpoints $D/endpoints.json"',
+    `  K="--kubeconfig $D/kubeconfig --kubernetes-endpoint ${kubernetesEndpoint}"`,
+    "  npm run day2 -- status $A $K",
+    "  npm run day2 -- rollout --dry-run $A $K",
+    "  npm run day2 -- snapshot $A",
+    "  S=$(ls -t $D/backups/*.db | head -1)",
+    `  ${loseEtcd}   # the fake loses etcd on every control plane`,
+    "  npm run day2 -- recover $A --node demo-cp-1 --from $S",
+    "  npm run day2 -- stop --stack dev",
+    "(inventory, talosconfig, kubeconfig and endpoints.json are in $D; snapshot",
+    "writes to $D/backups; stop answers that no rollout runs: one runs only inside",
+    "npx pulumi up.) Ctrl-C here stops the cluster and removes $D.",
+  ];
 }

@@ -244,6 +244,23 @@ class FakeCluster {
     this.log.record("etcd", "quorum", "lost", "every member reports no leader");
   }
 
+  /**
+   * Every control plane loses its etcd data at once, as when their EPHEMERAL
+   * partitions are wiped (or their VMs recreated) and STATE kept, without the reboots
+   * a Reset would take: no member is left, and each control plane's etcd waits for a
+   * bootstrap (`Preparing`), as after the runbook's wipe. The demo's `--keep` mode
+   * calls it, so that `recover` can be tried and seen to succeed.
+   */
+  wipeEtcd() {
+    for (const n of this.nodes) {
+      if (n.role !== "controlplane") continue;
+      this.etcd.remove(n.name);
+      this.etcdFailed.delete(n.name);
+      this.awaitingBootstrap.add(n.name);
+      this.log.record(n.name, "etcd", "lost its data");
+    }
+  }
+
   /** @param {string} name */
   node(name) {
     const n = this.nodes.find((x) => x.name === name);
