@@ -211,12 +211,17 @@ class ObjectStore {
     if (!(same && sameOwners)) this.revision++;
     this.objects.set(key, obj);
     this.managers.set(key, entries);
-    if (changed)
+    // A change outside the pod template (replicas, a label) starts no new pods: a rollout
+    // under way goes on, a finished one stays finished.
+    const last = this.changedAt.get(key);
+    if (changed && (cur === undefined || revisionOf(cur) !== revisionOf(obj)))
       this.changedAt.set(key, {
         at: Date.now(),
         created: cur === undefined,
         from: cur === undefined ? "" : revisionOf(cur),
       });
+    else if (changed && last !== undefined && Date.now() - last.at >= this.env.rolloutMs())
+      this.changedAt.delete(key);
     return this.shown(key, kind, obj);
   }
 
@@ -373,12 +378,10 @@ class ObjectStore {
     const change = this.changedAt.get(key);
     const since = change === undefined ? Infinity : Date.now() - change.at;
     const rev = revisionOf(copy);
-    // A change outside the pod template (replicas, a label) starts no new pods.
-    const newPods = change !== undefined && (change.created || change.from !== rev);
     // The new pods are ready once `rolloutMs` has passed (never with a bad image).
-    const ready = pulls && (!newPods || since >= this.env.rolloutMs());
+    const ready = pulls && since >= this.env.rolloutMs();
     // Pods of the previous template, still there until the new ones are ready.
-    const old = ready || !newPods || change.created ? 0 : d;
+    const old = ready || change === undefined || change.created ? 0 : d;
     const gen = copy.metadata.generation;
     if (kind === "Deployment") {
       const available = ready ? d : old;
