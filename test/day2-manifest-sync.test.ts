@@ -485,5 +485,13 @@ describe("day2 manifest sync: waits on every object it changed, by kstatus's rul
 
     assert.equal(rolloutState({ kind: "ConfigMap", metadata: { name: "x" } }).done, true);
     assert.equal(rolloutState(null).done, false);
+    const widget = (type: string) =>
+      rolloutState({
+        kind: "Widget",
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, conditions: [{ type, status: "True" }] },
+      });
+    assert.deepEqual([widget("Ready").done, widget("Reconciling").done], [true, false]);
+    assert.equal(widget("Stalled").failed, true);
   });
 });

@@ -204,7 +204,8 @@ function int(v, dflt) {
  * pkg/kstatus/status: generic.go `checkGenericProperties`, core.go
  * `deploymentConditions`, `daemonsetConditions`, `stsConditions`), what fluxcd ssa
  * `WaitForSet` waits for and so `talosctl upgrade-k8s`:
- * - any object: not being deleted, and its controller observed its generation;
+ * - any object: not being deleted, its controller observed its generation, and no
+ *   `Reconciling` (in progress) or `Stalled` (failed) condition true;
  * - Deployment: `replicas`, `updatedReplicas` and `readyReplicas` at least
  *   `spec.replicas`, no more `replicas` than that (an old replica left to terminate),
  *   every updated replica available, the `Available` condition true, and `Progressing`
@@ -232,6 +233,18 @@ function rolloutState(live) {
   const observed = st.observedGeneration;
   if (typeof gen === "number" && typeof observed === "number" && observed !== gen)
     return waiting(`generation ${gen} not yet observed (observed ${observed})`);
+  // kstatus's standard conditions, on any kind (generic.go `checkGenericProperties`).
+  for (const c of Array.isArray(st.conditions) ? st.conditions : []) {
+    if (c?.type === "Reconciling" && c.status === "True")
+      return waiting(`reconciling${c.message ? `: ${c.message}` : ""}`);
+    if (c?.type === "Stalled" && c.status === "True")
+      return {
+        done: false,
+        failed: true,
+        seen: `stalled${c.message ? `: ${c.message}` : ""}`,
+        desired: 0,
+      };
+  }
   if (kind === "Deployment") {
     const want = int(spec.replicas, 1);
     const replicas = int(st.replicas, 0);
