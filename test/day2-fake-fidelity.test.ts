@@ -103,6 +103,9 @@ describe("the fake kube-apiserver, as upstream", () => {
     const list = await raw(kube, "GET", "/apis/rbac.authorization.k8s.io/v1");
     const cr = list.body.resources.find((r: any) => r.kind === "ClusterRole");
     assert.deepEqual([cr.name, cr.namespaced], ["clusterroles", false]);
+    const apps1 = await raw(kube, "GET", "/apis/apps/v1");
+    const sts = apps1.body.resources.find((r: any) => r.kind === "StatefulSet");
+    assert.deepEqual([sts?.name, sts?.namespaced], ["statefulsets", true]);
   });
 
   it("decodes names in paths: system%3Acoredns is the ClusterRole system:coredns", async () => {
@@ -517,5 +520,118 @@ describe("the fake Talos node's COSI and releases, as Talos serves them", () => 
       talos.close();
       c.stop();
     }
+  });
+});
+
+describe("the fake's workload controllers: the status fields kstatus reads (cli-utils v1.2.0 core.go)", () => {
+  // The rollout time is a knob: a huge one holds a rollout in its middle, 0 finishes it.
+  let rolloutMs = 0;
+  const workloads = () =>
+    new ObjectStore({
+      rolloutMs: () => rolloutMs,
+      desiredPods: () => 3,
+      badImages: () => [],
+      rejects: () => [],
+    });
+  const how = { manager: "a", apiVersion: "apps/v1" };
+  const cond = (o: any, type: string) =>
+    o.status.conditions.find((c: any) => c.type === type) as { status: string; reason: string };
+
+  it("a Deployment's new generation is observed at once, and its old replicas stay counted in status.replicas until the new ones are available", () => {
+    const s = workloads();
+    rolloutMs = 0;
+    s.apply("Deployment", "default", "web", DEPLOYMENT("web:1"), how);
+    rolloutMs = 1e9;
+    s.apply("Deployment", "default", "web", DEPLOYMENT("web:2"), how);
+    const mid = s.get("Deployment", "default", "web");
+    assert.equal(mid.metadata.generation, 2);
+    assert.equal(mid.status.observedGeneration, 2);
+    assert.deepEqual(
+      [mid.status.replicas, mid.status.updatedReplicas, mid.status.availableReplicas],
+      [4, 2, 2],
+      "2 new replicas surged next to 2 old ones still available",
+    );
+    assert.equal(cond(mid, "Progressing").reason, "ReplicaSetUpdated");
+    rolloutMs = 0;
+    const done = s.get("Deployment", "default", "web");
+    assert.deepEqual(
+      [done.status.replicas, done.status.updatedReplicas, done.status.readyReplicas],
+      [2, 2, 2],
+    );
+    assert.deepEqual(
+      [cond(done, "Progressing").reason, cond(done, "Available").status],
+      ["NewReplicaSetAvailable", "True"],
+    );
+    // A change outside the pod template starts no new pods: scaled after the rollout
+    // finished, every replica is there at once however slow a rollout would be.
+    const scaled = s.get("Deployment", "default", "web");
+    scaled.spec.replicas = 3;
+    s.update("Deployment", "default", "web", scaled, { manager: "b", apiVersion: "apps/v1" });
+    rolloutMs = 1e9;
+    const after = s.get("Deployment", "default", "web");
+    assert.equal(after.metadata.generation, 3);
+    assert.deepEqual([after.status.replicas, after.status.availableReplicas], [3, 3]);
+  });
+
+  it("a DaemonSet's nodes keep old pods (updatedNumberScheduled behind) until the new ones are ready", () => {
+    const s = workloads();
+    const ds = (image: string) => ({
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "agent", namespace: "kube-system" },
+      spec: { template: { spec: { containers: [{ name: "a", image }] } } },
+    });
+    rolloutMs = 0;
+    s.apply("DaemonSet", "kube-system", "agent", ds("a:1"), how);
+    rolloutMs = 1e9;
+    s.apply("DaemonSet", "kube-system", "agent", ds("a:2"), how);
+    const mid = s.get("DaemonSet", "kube-system", "agent").status;
+    assert.deepEqual(
+      [mid.observedGeneration, mid.desiredNumberScheduled, mid.updatedNumberScheduled],
+      [2, 3, 0],
+    );
+    rolloutMs = 0;
+    const done = s.get("DaemonSet", "kube-system", "agent").status;
+    assert.deepEqual(
+      [done.updatedNumberScheduled, done.numberAvailable, done.numberReady],
+      [3, 3, 3],
+    );
+  });
+
+  it("a StatefulSet's currentRevision stays the old one, a pod at a time replaced, until every pod runs updateRevision", () => {
+    const s = workloads();
+    const sts = (image: string) => ({
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "db", namespace: "default" },
+      spec: {
+        replicas: 3,
+        serviceName: "db",
+        selector: { matchLabels: { app: "db" } },
+        template: {
+          metadata: { labels: { app: "db" } },
+          spec: { containers: [{ name: "db", image }] },
+        },
+      },
+    });
+    rolloutMs = 0;
+    s.apply("StatefulSet", "default", "db", sts("db:1"), how);
+    const first = s.get("StatefulSet", "default", "db").status;
+    assert.equal(first.currentRevision, first.updateRevision);
+    assert.match(first.updateRevision, /^db-[0-9a-f]+$/);
+    rolloutMs = 1e9;
+    s.apply("StatefulSet", "default", "db", sts("db:2"), how);
+    const mid = s.get("StatefulSet", "default", "db").status;
+    assert.equal(mid.observedGeneration, 2);
+    assert.equal(mid.currentRevision, first.updateRevision);
+    assert.notEqual(mid.updateRevision, first.updateRevision);
+    assert.deepEqual(
+      [mid.replicas, mid.readyReplicas, mid.currentReplicas, mid.updatedReplicas],
+      [3, 2, 2, 1],
+    );
+    rolloutMs = 0;
+    const done = s.get("StatefulSet", "default", "db").status;
+    assert.equal(done.currentRevision, mid.updateRevision);
+    assert.deepEqual([done.readyReplicas, done.currentReplicas, done.updatedReplicas], [3, 3, 3]);
   });
 });

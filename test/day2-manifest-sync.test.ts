@@ -6,12 +6,13 @@
  * upstream runs there (no inventory, no prune), with pre-pulls through
  * MachineService.ImagePull.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the objects are untyped JSON, as the API serves them */
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import type { FakeCluster } from "../packages/day2/fake";
 import { INVENTORY, OWNING_INVENTORY } from "../packages/day2/fake/talos/manifests";
 import { keyOf, refOfKey } from "../packages/day2/lib/inventory";
-import { syncManifests } from "../packages/day2/rollout/manifests";
+import { rolloutState, syncManifests } from "../packages/day2/rollout/manifests";
 import { kubeFor, talosFor } from "./support/day2";
 import { configText as specText } from "../packages/day2/lib/machineConfig";
 import {
@@ -232,5 +233,265 @@ describe("day2 manifest sync against Talos's own inventory", () => {
     } finally {
       c.stop();
     }
+  });
+});
+
+describe("day2 manifest sync: waits on every object it changed, by kstatus's rules", () => {
+  const WEB = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "web", image: "web:1" }] },
+      },
+    },
+  };
+  const DB = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "db", namespace: "default" },
+    spec: {
+      replicas: 2,
+      serviceName: "db",
+      selector: { matchLabels: { app: "db" } },
+      template: {
+        metadata: { labels: { app: "db" } },
+        spec: { containers: [{ name: "db", image: "db:1" }] },
+      },
+    },
+  };
+  const SETTINGS = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "settings", namespace: "default" },
+    data: { a: "1" },
+  };
+
+  /** A cluster whose control planes render WEB, DB and SETTINGS inline, each created at bootstrap. */
+  async function withWorkloads(rolloutMs: number) {
+    const inline = [
+      { name: "apps", contents: [WEB, DB, SETTINGS].map((o) => YAML.stringify(o)).join("---\n") },
+    ];
+    const c = await fake({
+      rolloutMs,
+      initialConfig: (n) => {
+        const doc = YAML.parse(configText(n.role, "1.36.0"));
+        if (n.role === "controlplane") doc.cluster.inlineManifests = inline;
+        return YAML.stringify(doc);
+      },
+    });
+    return { c, talos: talosFor(c), kube: kubeFor(c) };
+  }
+
+  /** Someone edited the live object: the sync brings the rendered one back (a new generation). */
+  function edit(c: FakeCluster, kind: string, name: string, change: (o: any) => void) {
+    const live = c.kube.objects.get(kind, "default", name);
+    delete live.metadata.resourceVersion;
+    delete live.metadata.managedFields;
+    delete live.status;
+    change(live);
+    const [code] = c.kube.objects.update(kind, "default", name, live, {
+      manager: "kubectl-edit",
+      apiVersion: live.apiVersion,
+    });
+    assert.equal(code, 200);
+  }
+
+  const image = (o: any) => o.spec.template.spec.containers[0].image;
+
+  it("a Deployment whose old replicas linger is not done until they are gone, though its new generation is observed at once", async () => {
+    const { c, talos, kube } = await withWorkloads(300);
+    try {
+      edit(c, "Deployment", "web", (o) => (o.spec.template.spec.containers[0].image = "web:0"));
+      const seen: string[] = [];
+      const r = await syncManifests({
+        talos,
+        kube,
+        node: "cp-1",
+        log: (l) => seen.push(l),
+        timing: { timeoutMs: 10_000, pollMs: 10 },
+      });
+      assert.deepEqual(r.applied, ["Deployment/default/web"], seen.join("\n"));
+      const live = c.kube.objects.get("Deployment", "default", "web");
+      assert.equal(image(live), "web:1");
+      assert.equal(live.status.observedGeneration, live.metadata.generation);
+      assert.deepEqual(
+        [live.status.replicas, live.status.updatedReplicas, live.status.availableReplicas],
+        [2, 2, 2],
+        "no old replica left when the sync returns",
+      );
+    } finally {
+      talos.close();
+      kube.close();
+      c.stop();
+    }
+  });
+
+  it("a StatefulSet the sync changed is waited for until every pod runs its update revision; a ConfigMap needs no wait", async () => {
+    const { c, talos, kube } = await withWorkloads(300);
+    try {
+      edit(c, "StatefulSet", "db", (o) => (o.spec.template.spec.containers[0].image = "db:0"));
+      const r = await syncManifests({
+        talos,
+        kube,
+        node: "cp-1",
+        log: () => {},
+        timing: { timeoutMs: 10_000, pollMs: 10 },
+      });
+      assert.deepEqual(r.applied, ["StatefulSet/default/db"]);
+      const st = c.kube.objects.get("StatefulSet", "default", "db").status;
+      assert.equal(st.currentRevision, st.updateRevision, "rolled out when the sync returns");
+      assert.deepEqual([st.readyReplicas, st.currentReplicas, st.updatedReplicas], [2, 2, 2]);
+
+      // A ConfigMap is current once stored: a sync changing only it finishes with no time
+      // to wait at all, while the workloads' rollouts take 300 ms.
+      edit(c, "ConfigMap", "settings", (o) => (o.data = { a: "0" }));
+      const r2 = await syncManifests({
+        talos,
+        kube,
+        node: "cp-1",
+        log: () => {},
+        timing: { timeoutMs: 0, pollMs: 10 },
+      });
+      assert.deepEqual(r2.applied, ["ConfigMap/default/settings"]);
+      assert.deepEqual(c.kube.objects.get("ConfigMap", "default", "settings").data, { a: "1" });
+    } finally {
+      talos.close();
+      kube.close();
+      c.stop();
+    }
+  });
+
+  it("a timeout names the object, what it waits for, and rollout.waits.manifestsSeconds", async () => {
+    const { c, talos, kube } = await withWorkloads(60_000);
+    try {
+      edit(c, "Deployment", "web", (o) => (o.spec.template.spec.containers[0].image = "web:0"));
+      await assert.rejects(
+        syncManifests({
+          talos,
+          kube,
+          node: "cp-1",
+          log: () => {},
+          timing: { timeoutMs: 200, pollMs: 10 },
+        }),
+        /^Error: Deployment\/default\/web did not roll out within 0\.2 s after the bootstrap manifests were applied \(2 old replica\(s\) left to terminate\).*rollout\.waits\.manifestsSeconds in cluster\.yaml/,
+      );
+    } finally {
+      talos.close();
+      kube.close();
+      c.stop();
+    }
+  });
+
+  it("kstatus's rules for each kind, field by field (cli-utils v1.2.0 core.go, generic.go)", () => {
+    const dep = (status: any, spec: any = {}) =>
+      rolloutState({
+        kind: "Deployment",
+        metadata: { generation: 2 },
+        spec: { replicas: 2, ...spec },
+        status,
+      });
+    const okConds = [
+      { type: "Available", status: "True" },
+      { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+    ];
+    const full = {
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+    };
+    assert.equal(dep({ ...full, conditions: okConds }).done, true);
+    assert.match(
+      dep({ ...full, observedGeneration: 1, conditions: okConds }).seen,
+      /generation 2 not yet observed/,
+    );
+    assert.match(dep({ ...full, replicas: 3, conditions: okConds }).seen, /1 old replica/);
+    assert.match(
+      dep({ ...full, availableReplicas: 1, conditions: okConds }).seen,
+      /available 1\/2/,
+    );
+    assert.match(dep({ ...full, conditions: [] }).seen, /not Available/);
+    assert.match(
+      dep({ ...full, conditions: [okConds[0]] }, { progressDeadlineSeconds: 600 }).seen,
+      /new ReplicaSet is not available/,
+    );
+    const stalled = dep(
+      {
+        ...full,
+        conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }],
+      },
+      { progressDeadlineSeconds: 600 },
+    );
+    assert.deepEqual([stalled.done, stalled.failed], [false, true]);
+    assert.equal(
+      rolloutState({
+        ...{ kind: "Deployment", metadata: { generation: 2, deletionTimestamp: "x" } },
+        spec: {},
+        status: { ...full, conditions: okConds },
+      }).done,
+      false,
+    );
+
+    const ds = (status: any) =>
+      rolloutState({ kind: "DaemonSet", metadata: { generation: 1 }, status });
+    const dsFull = {
+      observedGeneration: 1,
+      desiredNumberScheduled: 3,
+      currentNumberScheduled: 3,
+      updatedNumberScheduled: 3,
+      numberAvailable: 3,
+      numberReady: 3,
+    };
+    assert.equal(ds(dsFull).done, true);
+    assert.match(ds({ ...dsFull, observedGeneration: undefined }).seen, /not observed it yet/);
+    assert.match(ds({ ...dsFull, updatedNumberScheduled: 2 }).seen, /updated 2\/3/);
+    assert.match(ds({ ...dsFull, numberReady: 2 }).seen, /ready 2\/3/);
+
+    const sts = (status: any, spec: any = {}) =>
+      rolloutState({
+        kind: "StatefulSet",
+        metadata: { generation: 1 },
+        spec: { replicas: 2, ...spec },
+        status,
+      });
+    const stsFull = {
+      observedGeneration: 1,
+      replicas: 2,
+      readyReplicas: 2,
+      currentReplicas: 2,
+      updatedReplicas: 2,
+      currentRevision: "db-a",
+      updateRevision: "db-a",
+    };
+    assert.equal(sts(stsFull).done, true);
+    assert.match(
+      sts({ ...stsFull, updateRevision: "db-b" }).seen,
+      /revision db-a not yet replaced by db-b/,
+    );
+    assert.match(sts({ ...stsFull, currentReplicas: 1 }).seen, /current 1\/2/);
+    assert.equal(
+      sts({ ...stsFull, updateRevision: "db-b" }, { updateStrategy: { type: "OnDelete" } }).done,
+      true,
+    );
+    const part = { updateStrategy: { rollingUpdate: { partition: 1 } } };
+    assert.equal(sts({ ...stsFull, updatedReplicas: 1, updateRevision: "db-b" }, part).done, true);
+    assert.equal(sts({ ...stsFull, updatedReplicas: 0, updateRevision: "db-b" }, part).done, false);
+
+    assert.equal(rolloutState({ kind: "ConfigMap", metadata: { name: "x" } }).done, true);
+    assert.equal(rolloutState(null).done, false);
+    const widget = (type: string) =>
+      rolloutState({
+        kind: "Widget",
+        metadata: { generation: 1 },
+        status: { observedGeneration: 1, conditions: [{ type, status: "True" }] },
+      });
+    assert.deepEqual([widget("Ready").done, widget("Reconciling").done], [true, false]);
+    assert.equal(widget("Stalled").failed, true);
   });
 });

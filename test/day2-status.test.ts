@@ -426,7 +426,7 @@ describe("day2 status against the fake cluster", () => {
       );
       assert.match(
         out,
-        /add-on local-path-provisioner: Deployment local-path-storage\/local-path-provisioner not rolled out \(generation 1\/1, updated 0\/1, available 0\/1\)/,
+        /add-on local-path-provisioner: Deployment local-path-storage\/local-path-provisioner not rolled out \(available 0\/1\)/,
       );
     } finally {
       broken.close();

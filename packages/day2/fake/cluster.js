@@ -66,7 +66,7 @@ const { applyManifests, createManifestsV112 } = require("./talos/manifests");
  * @property {number} [staticPodReadyMs] How long after a boot a control plane's static pods turn Ready. Default: 5.
  * @property {number} [kubeletRestartMs] How long a running kubelet takes to restart at a new image (its Node NotReady, still at the old version). Default: 0.
  * @property {number} [etcdRestoreMs] How long after a Bootstrap etcd's restart takes (service `Finished`, "Bootstrap requested"), before it restores and runs or fails. Default: 5.
- * @property {number} [rolloutMs] How long after a change a Deployment or DaemonSet reports every pod updated and available. Default: 5.
+ * @property {number} [rolloutMs] How long after a change of its pod template a Deployment, DaemonSet or StatefulSet takes to replace its old pods (reported as kstatus reads them: fake/objects.js). Default: 5.
  * @property {(node: FakeNodeSpec) => string} [initialConfig] The configuration a node runs at first. Default: a minimal v1alpha1 document at the fake's Kubernetes version.
  * @property {Record<string, number>} [gpus] Node -> the nvidia.com/gpu count its Node advertises as allocatable (what the NVIDIA device plugin reports); a node not named advertises none.
  * @property {string[]} [awaitingBootstrap] Control planes whose etcd waits for a bootstrap (they were reset, or their VMs recreated): not members, their etcd service `Preparing`. With every control plane here and `faults.etcdMembers: []`, the cluster has lost etcd.

@@ -11,9 +11,13 @@
  * what its manager owned and no longer sends, and conflicts with another manager's
  * different value unless forced; an update owns what it changed. `metadata.generation`
  * moves when anything outside metadata changes; `resourceVersion` on every real write.
- * Deployments and DaemonSets report rollout status as their controllers do: `observedGeneration`, and updated/available counts that reach the
- * desired count `rolloutMs` after a change, never while a container's image cannot be
- * pulled (`faults.badImages`).
+ * Deployments, DaemonSets and StatefulSets report rollout status as their controllers do
+ * (the fields fluxcd/cli-utils kstatus reads): the controller observes a new generation
+ * at once, and its pods take `rolloutMs` to become ready, never while a container's
+ * image cannot be pulled (`faults.badImages`). After a change, a Deployment's old
+ * replicas stay until the new ones are available (a surge: `replicas` counts both), a
+ * DaemonSet's nodes run old pods until updated, a StatefulSet's `currentRevision` stays
+ * the old one until every pod runs the `updateRevision`.
  */
 "use strict";
 
@@ -41,6 +45,7 @@ const KINDS = {
   Service: { plural: "services", group: "", version: "v1", namespaced: true },
   Deployment: { plural: "deployments", group: "apps", version: "v1", namespaced: true },
   DaemonSet: { plural: "daemonsets", group: "apps", version: "v1", namespaced: true },
+  StatefulSet: { plural: "statefulsets", group: "apps", version: "v1", namespaced: true },
   ClusterRole: {
     plural: "clusterroles",
     group: "rbac.authorization.k8s.io",
@@ -127,7 +132,7 @@ class ObjectStore {
     this.objects = new Map();
     /** `Kind/namespace/name` -> its managers' entries. @private @type {Map<string, import("./apiserver/fields").ManagedEntry[]>} */
     this.managers = new Map();
-    /** `Kind/namespace/name` -> when its spec last changed (ms). @private @type {Map<string, number>} */
+    /** `Kind/namespace/name` -> when its spec last changed (ms), whether that was its creation, and its pod template's revision before. @private @type {Map<string, { at: number, created: boolean, from: string }>} */
     this.changedAt = new Map();
     /** @private */ this.uid = 0;
     /** The etcd revision: every write moves it, and the object takes it as resourceVersion. @private */
@@ -206,7 +211,17 @@ class ObjectStore {
     if (!(same && sameOwners)) this.revision++;
     this.objects.set(key, obj);
     this.managers.set(key, entries);
-    if (changed) this.changedAt.set(key, Date.now());
+    // A change outside the pod template (replicas, a label) starts no new pods: a rollout
+    // under way goes on, a finished one stays finished.
+    const last = this.changedAt.get(key);
+    if (changed && (cur === undefined || revisionOf(cur) !== revisionOf(obj)))
+      this.changedAt.set(key, {
+        at: Date.now(),
+        created: cur === undefined,
+        from: cur === undefined ? "" : revisionOf(cur),
+      });
+    else if (changed && last !== undefined && Date.now() - last.at >= this.env.rolloutMs())
+      this.changedAt.delete(key);
     return this.shown(key, kind, obj);
   }
 
@@ -345,41 +360,90 @@ class ObjectStore {
   }
 
   /**
-   * What a workload's controller reports.
+   * What a workload's controller reports: Deployment, DaemonSet and StatefulSet status
+   * with the fields kstatus reads (cli-utils v1.2.0 pkg/kstatus/status/core.go).
    * @private
    * @param {string} kind
    * @param {any} o
    */
   withStatus(kind, o) {
     const copy = clone(o);
-    if (kind !== "Deployment" && kind !== "DaemonSet") return copy;
+    if (kind !== "Deployment" && kind !== "DaemonSet" && kind !== "StatefulSet") return copy;
     const key = ObjectStore.key(kind, copy.metadata.namespace ?? "", copy.metadata.name);
-    const desired = kind === "Deployment" ? (copy.spec?.replicas ?? 1) : this.env.desiredPods();
+    const d = kind === "DaemonSet" ? this.env.desiredPods() : Math.max(0, copy.spec?.replicas ?? 1);
     const images = (copy.spec?.template?.spec?.containers ?? []).map(
       (/** @type {any} */ c) => c.image,
     );
     const pulls = images.every((/** @type {string} */ i) => !this.env.badImages().includes(i));
-    const settled = pulls && Date.now() - (this.changedAt.get(key) ?? 0) >= this.env.rolloutMs();
-    const updated = settled ? desired : 0;
-    copy.status =
-      kind === "Deployment"
-        ? {
-            observedGeneration: copy.metadata.generation,
-            replicas: desired,
-            updatedReplicas: updated,
-            readyReplicas: settled ? desired : 0,
-            availableReplicas: settled ? desired : 0,
-          }
-        : {
-            observedGeneration: copy.metadata.generation,
-            desiredNumberScheduled: desired,
-            currentNumberScheduled: desired,
-            updatedNumberScheduled: updated,
-            numberReady: settled ? desired : 0,
-            numberAvailable: settled ? desired : 0,
-          };
+    const change = this.changedAt.get(key);
+    const since = change === undefined ? Infinity : Date.now() - change.at;
+    const rev = revisionOf(copy);
+    // The new pods are ready once `rolloutMs` has passed (never with a bad image).
+    const ready = pulls && since >= this.env.rolloutMs();
+    // Pods of the previous template, still there until the new ones are ready.
+    const old = ready || change === undefined || change.created ? 0 : d;
+    const gen = copy.metadata.generation;
+    if (kind === "Deployment") {
+      const available = ready ? d : old;
+      copy.status = {
+        observedGeneration: gen,
+        replicas: d + old,
+        updatedReplicas: d,
+        readyReplicas: available,
+        availableReplicas: available,
+        ...(ready ? {} : { unavailableReplicas: d }),
+        conditions: [
+          {
+            type: "Available",
+            status: available >= d ? "True" : "False",
+            reason: available >= d ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+          },
+          {
+            type: "Progressing",
+            status: "True",
+            reason: ready ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+          },
+        ],
+      };
+    } else if (kind === "DaemonSet") {
+      copy.status = {
+        observedGeneration: gen,
+        desiredNumberScheduled: d,
+        currentNumberScheduled: d,
+        updatedNumberScheduled: ready || old === 0 ? d : 0,
+        numberReady: ready || old > 0 ? d : 0,
+        numberAvailable: ready || old > 0 ? d : 0,
+        ...(ready ? {} : { numberUnavailable: old > 0 ? 0 : d }),
+      };
+    } else {
+      // RollingUpdate replaces one pod at a time: while the new one is not ready, the
+      // others still run the old revision.
+      const replacing = old > 0 ? Math.min(1, d) : 0;
+      copy.status = {
+        observedGeneration: gen,
+        replicas: d,
+        readyReplicas: ready ? d : d - replacing - (old > 0 ? 0 : d),
+        availableReplicas: ready ? d : d - replacing - (old > 0 ? 0 : d),
+        currentReplicas: ready || old === 0 ? d : d - replacing,
+        updatedReplicas: ready || old === 0 ? d : replacing,
+        currentRevision: old > 0 ? change?.from : rev,
+        updateRevision: rev,
+      };
+    }
     return copy;
   }
+}
+
+/**
+ * A workload's revision: a hash of its pod template, named as the StatefulSet controller
+ * names its ControllerRevisions (`<name>-<hash>`).
+ * @param {any} o
+ */
+function revisionOf(o) {
+  const text = JSON.stringify(o?.spec?.template ?? {});
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return `${o?.metadata?.name}-${h.toString(16).slice(0, 10)}`;
 }
 
 module.exports = { ObjectStore, KINDS, kindOf, serves };

@@ -194,48 +194,166 @@ function stageOf(o) {
   return kind.endsWith("Class") ? 1 : 2;
 }
 
-/**
- * Whether a Deployment or DaemonSet, as read, has rolled out (its controller saw the
- * latest generation and every replica is updated and available, kubectl rollout
- * status's test), and what was seen.
- * @param {any} live The object, or null when it does not exist.
- * @returns {{ done: boolean, seen: string, desired: number }}
- */
-function rolloutState(live) {
-  const st = live?.status ?? {};
-  const gen = live?.metadata?.generation ?? 0;
-  const deployment = live?.kind === "Deployment";
-  const desired = deployment ? (live?.spec?.replicas ?? 1) : (st.desiredNumberScheduled ?? 0);
-  const updated = (deployment ? st.updatedReplicas : st.updatedNumberScheduled) ?? 0;
-  const available = (deployment ? st.availableReplicas : st.numberAvailable) ?? 0;
-  const seen = `generation ${st.observedGeneration ?? 0}/${gen}, updated ${updated}/${desired}, available ${available}/${desired}`;
-  const done =
-    live !== null &&
-    (st.observedGeneration ?? 0) >= gen &&
-    updated >= desired &&
-    available >= desired;
-  return { done, seen, desired };
+/** @param {any} v @param {number} dflt */
+function int(v, dflt) {
+  return typeof v === "number" && Number.isFinite(v) ? v : dflt;
 }
 
 /**
- * Waits until a Deployment or DaemonSet has rolled out: its controller saw the latest
- * generation and every replica is updated and available (kubectl rollout status's test).
+ * Whether an object, as read, is current by fluxcd/cli-utils kstatus's rules (v1.2.0
+ * pkg/kstatus/status: generic.go `checkGenericProperties`, core.go
+ * `deploymentConditions`, `daemonsetConditions`, `stsConditions`), what fluxcd ssa
+ * `WaitForSet` waits for and so `talosctl upgrade-k8s`:
+ * - any object: not being deleted, its controller observed its generation, and no
+ *   `Reconciling` (in progress) or `Stalled` (failed) condition true;
+ * - Deployment: `replicas`, `updatedReplicas` and `readyReplicas` at least
+ *   `spec.replicas`, no more `replicas` than that (an old replica left to terminate),
+ *   every updated replica available, the `Available` condition true, and `Progressing`
+ *   at `NewReplicaSetAvailable` when a progress deadline is set (failed at
+ *   `ProgressDeadlineExceeded`);
+ * - DaemonSet: `observedGeneration` set, and `desiredNumberScheduled` current, updated,
+ *   available and ready;
+ * - StatefulSet (unless `OnDelete`): `replicas` and `readyReplicas` equal to
+ *   `spec.replicas`, then the partition updated when one is set, else every replica
+ *   current and `currentRevision` equal to `updateRevision`;
+ * - any other kind: current once stored.
+ * @param {any} live The object, or null when it does not exist.
+ * @returns {{ done: boolean, failed: boolean, seen: string, desired: number }}
+ */
+function rolloutState(live) {
+  /** @param {string} seen @param {number} [desired] */
+  const waiting = (seen, desired = 0) => ({ done: false, failed: false, seen, desired });
+  if (live === null || live === undefined) return waiting("it is gone");
+  if (typeof live.metadata?.deletionTimestamp === "string" && live.metadata.deletionTimestamp)
+    return waiting("being deleted");
+  const st = live.status ?? {};
+  const spec = live.spec ?? {};
+  const kind = live.kind;
+  const gen = live.metadata?.generation;
+  const observed = st.observedGeneration;
+  if (typeof gen === "number" && typeof observed === "number" && observed !== gen)
+    return waiting(`generation ${gen} not yet observed (observed ${observed})`);
+  // kstatus's standard conditions, on any kind (generic.go `checkGenericProperties`).
+  for (const c of Array.isArray(st.conditions) ? st.conditions : []) {
+    if (c?.type === "Reconciling" && c.status === "True")
+      return waiting(`reconciling${c.message ? `: ${c.message}` : ""}`);
+    if (c?.type === "Stalled" && c.status === "True")
+      return {
+        done: false,
+        failed: true,
+        seen: `stalled${c.message ? `: ${c.message}` : ""}`,
+        desired: 0,
+      };
+  }
+  if (kind === "Deployment") {
+    const want = int(spec.replicas, 1);
+    const replicas = int(st.replicas, 0);
+    const updated = int(st.updatedReplicas, 0);
+    const ready = int(st.readyReplicas, 0);
+    const available = int(st.availableReplicas, 0);
+    const conditions = Array.isArray(st.conditions) ? st.conditions : [];
+    let progressing = spec.progressDeadlineSeconds === undefined;
+    let isAvailable = false;
+    for (const c of conditions) {
+      if (c?.type === "Progressing") {
+        if (c.reason === "ProgressDeadlineExceeded")
+          return { done: false, failed: true, seen: "progress deadline exceeded", desired: want };
+        if (c.status === "True" && c.reason === "NewReplicaSetAvailable") progressing = true;
+      } else if (c?.type === "Available" && c.status === "True") isAvailable = true;
+    }
+    if (want > replicas) return waiting(`replicas ${replicas}/${want}`, want);
+    if (want > updated) return waiting(`updated ${updated}/${want}`, want);
+    if (replicas > want)
+      return waiting(`${replicas - want} old replica(s) left to terminate`, want);
+    if (updated > available) return waiting(`available ${available}/${updated}`, want);
+    if (want > ready) return waiting(`ready ${ready}/${want}`, want);
+    if (!progressing) return waiting("its new ReplicaSet is not available", want);
+    if (!isAvailable) return waiting("not Available", want);
+    return { done: true, failed: false, seen: `${want} replica(s) rolled out`, desired: want };
+  }
+  if (kind === "DaemonSet") {
+    if (typeof gen !== "number" || typeof observed !== "number")
+      return waiting("its controller has not observed it yet");
+    const want = int(st.desiredNumberScheduled, -1);
+    if (want === -1) return waiting("no desiredNumberScheduled yet");
+    for (const [field, label] of [
+      ["currentNumberScheduled", "scheduled"],
+      ["updatedNumberScheduled", "updated"],
+      ["numberAvailable", "available"],
+      ["numberReady", "ready"],
+    ]) {
+      const n = int(st[field], 0);
+      if (want > n)
+        return waiting(
+          `${label} ${n}/${want}${label === "updated" ? ": the other nodes still run old pods" : ""}`,
+          want,
+        );
+    }
+    return { done: true, failed: false, seen: `${want} pod(s) rolled out`, desired: want };
+  }
+  if (kind === "StatefulSet") {
+    const want = int(spec.replicas, 1);
+    if (spec.updateStrategy?.type === "OnDelete")
+      return { done: true, failed: false, seen: "OnDelete update strategy", desired: want };
+    const replicas = int(st.replicas, 0);
+    const ready = int(st.readyReplicas, 0);
+    const current = int(st.currentReplicas, 0);
+    const updated = int(st.updatedReplicas, 0);
+    const partition = int(spec.updateStrategy?.rollingUpdate?.partition, -1);
+    if (want > replicas) return waiting(`replicas ${replicas}/${want}`, want);
+    if (want > ready) return waiting(`ready ${ready}/${want}`, want);
+    if (replicas > want) return waiting(`${replicas - want} replica(s) left to terminate`, want);
+    if (partition !== -1) {
+      if (updated < want - partition)
+        return waiting(`updated ${updated}/${want - partition} (partition ${partition})`, want);
+      return { done: true, failed: false, seen: `partition rolled out`, desired: want };
+    }
+    if (want > current) return waiting(`current ${current}/${want}`, want);
+    if ((st.currentRevision ?? "") !== (st.updateRevision ?? ""))
+      return waiting(
+        `revision ${st.currentRevision ?? "(none)"} not yet replaced by ${st.updateRevision ?? "(none)"}`,
+        want,
+      );
+    return { done: true, failed: false, seen: `${want} replica(s) rolled out`, desired: want };
+  }
+  return { done: true, failed: false, seen: "applied", desired: 0 };
+}
+
+/**
+ * Waits until every object the sync changed is current (rolloutState; fluxcd ssa
+ * `WaitForSet` polling the set, failing fast on a failed object, as talos_managed.go
+ * asks), bounded by `rollout.waits.manifestsSeconds`.
  * @param {KubeClient} kube
- * @param {any} o
+ * @param {readonly any[]} objects
  * @param {{ timeoutMs: number, pollMs: number }} timing
  */
-async function waitForRollout(kube, o, timing) {
+async function waitForRollout(kube, objects, timing) {
   const deadline = Date.now() + timing.timeoutMs;
+  let pending = [...objects];
   for (;;) {
-    const live = await kube.getObject(refOf(o));
-    const { done, seen } = rolloutState(live);
-    if (done) return;
+    /** @type {{ o: any, seen: string }[]} */
+    const left = [];
+    for (const o of pending) {
+      const state = rolloutState(await kube.getObject(refOf(o)));
+      if (state.failed)
+        throw new Error(
+          `${objectName(refOf(o))} failed to roll out after the bootstrap manifests were applied (${state.seen}); check its pods (${describe(o)}), then run pulumi up again`,
+        );
+      if (!state.done) left.push({ o, seen: state.seen });
+    }
+    if (left.length === 0) return;
+    pending = left.map((l) => l.o);
     if (Date.now() >= deadline)
       throw new Error(
-        `${objectName(refOf(o))} did not roll out within ${timing.timeoutMs / 1000} s after the bootstrap manifests were applied (${live === null ? "it is gone" : seen}); check its pods (kubectl -n ${o.metadata?.namespace ?? "default"} describe ${o.kind.toLowerCase()} ${o.metadata?.name}), then run pulumi up again`,
+        `${left.map((l) => objectName(refOf(l.o))).join(", ")} did not roll out within ${timing.timeoutMs / 1000} s after the bootstrap manifests were applied (${left.map((l) => (left.length === 1 ? l.seen : `${objectName(refOf(l.o))}: ${l.seen}`)).join("; ")}); check its pods (${describe(left[0].o)}), or raise rollout.waits.manifestsSeconds in cluster.yaml if the rollout is merely slow, then run pulumi up again`,
       );
     await delay(timing.pollMs);
   }
+}
+
+/** @param {any} o */
+function describe(o) {
+  return `kubectl${o.metadata?.namespace === undefined ? "" : ` -n ${o.metadata.namespace}`} describe ${String(o.kind).toLowerCase()} ${o.metadata?.name}`;
 }
 
 /**
@@ -305,7 +423,8 @@ async function waitApplied(kube, objects, timing) {
  * server-side dry run, apply what differs in fluxcd's three stages (field manager
  * `talos`, forcing ownership, each object annotated with the owning inventory), record
  * every rendered object in the inventory, prune what the inventory lists and the render
- * no longer has, and wait for the rollouts of what changed.
+ * no longer has, and wait until every object it changed is current (kstatus's rules:
+ * Deployments, DaemonSets and StatefulSets rolled out with no old replica left).
  *
  * With `legacy` (a node older than v1.13) it syncs as upstream does there
  * (go-kubernetes kubernetes/manifests `Sync`): create what is missing, update (PUT) what
@@ -399,9 +518,13 @@ async function syncManifests(ctx) {
     inventory.delete(key);
   }
   if (!sameKeys(inventory, written)) await writeInventory(kube, inventory);
-  for (const { object, action } of diff)
-    if (action !== "unchanged" && (object.kind === "Deployment" || object.kind === "DaemonSet"))
-      await waitForRollout(kube, object, ctx.timing);
+  // Upstream waits on every object it created or configured (go-kubernetes ssa/cli
+  // `Wait`): workloads until rolled out, the rest are current once stored.
+  await waitForRollout(
+    kube,
+    diff.filter((d) => d.action !== "unchanged").map((d) => d.object),
+    ctx.timing,
+  );
   return { applied, pruned };
 }
 
@@ -443,9 +566,13 @@ async function syncLegacy(ctx, rendered) {
     applied.push(name);
     changed.push(object);
   }
-  for (const object of changed)
-    if (object.kind === "Deployment" || object.kind === "DaemonSet")
-      await waitForRollout(kube, object, ctx.timing);
+  // Upstream's sync for older nodes waits on Deployments and DaemonSets only
+  // (go-kubernetes kubernetes/manifests/rollout.go `WaitForRollout`).
+  await waitForRollout(
+    kube,
+    changed.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet"),
+    ctx.timing,
+  );
   return { applied, pruned: [] };
 }
 
