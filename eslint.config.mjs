@@ -32,8 +32,8 @@ export default tseslint.config(
   {
     // packages/day2 is plain CommonJS JavaScript (the dynamic-provider host runs plain
     // node and requires it by name), type-checked by tsc through JSDoc (checkJs). The
-    // suite's TypeScript loader, test/support/register.js, is plain CommonJS too.
-    files: ["packages/**/*.js", "test/support/*.js"],
+    // suite's TypeScript loader (test/support/register.js) and .mocharc.js are CommonJS too.
+    files: ["packages/**/*.js", "test/support/*.js", ".mocharc.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {
