@@ -29,7 +29,6 @@ describe("npm run day2 -- demo --keep", function () {
       process.execPath,
       [
         ...["-r", path.join(PROJECT_ROOT, "test", "support", "register.js")],
-        ...["-r", path.join(PROJECT_ROOT, "test", "support", "fastDemo.ts")],
         ...["scripts/day2.ts", "demo", "--keep"],
       ],
       { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
