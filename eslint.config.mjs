@@ -31,8 +31,9 @@ export default tseslint.config(
   },
   {
     // packages/day2 is plain CommonJS JavaScript (the dynamic-provider host runs plain
-    // node and requires it by name), type-checked by tsc through JSDoc (checkJs).
-    files: ["packages/**/*.js"],
+    // node and requires it by name), type-checked by tsc through JSDoc (checkJs). The
+    // suite's TypeScript loader (test/support/register.js) and .mocharc.js are CommonJS too.
+    files: ["packages/**/*.js", "test/support/*.js", ".mocharc.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {

@@ -27,7 +27,10 @@ describe("npm run day2 -- demo --keep", function () {
     this.timeout(120_000);
     const child = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "scripts/day2.ts", "demo", "--keep"],
+      [
+        ...["-r", path.join(PROJECT_ROOT, "test", "support", "register.js")],
+        ...["scripts/day2.ts", "demo", "--keep"],
+      ],
       { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

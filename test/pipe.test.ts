@@ -18,10 +18,14 @@ import { tempDir } from "./support/tmp";
 export function throughPipe(
   args: readonly string[],
 ): Promise<{ code: number | null; reader: string; err: string }> {
-  const writer = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const writer = spawn(
+    process.execPath,
+    ["-r", path.join(PROJECT_ROOT, "test", "support", "register.js"), ...args],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const reader = spawn(
     process.execPath,
     [

@@ -1,5 +1,5 @@
 /**
- * Mocha hooks for the whole suite (loaded by .mocharc.json). Before the run, the main
+ * Mocha hooks for the whole suite (loaded by .mocharc.js). Before the run, the main
  * process makes the run's own temp folder and points `TMPDIR` at it, so that every
  * worker, child process and `os.tmpdir()` call of this run writes there (see tmp.ts).
  * After each test file, the temporary folders it made are removed; after the whole
