@@ -278,6 +278,35 @@ describe("day2 rollout plan", () => {
     });
   });
 
+  describe("what disturbs a control plane (the snapshot first)", () => {
+    it("a rerun after a failed Kubernetes step counts, though the targets look reached", async () => {
+      const i = inputs();
+      const olds = plan.normalizeOutputs(await created(i));
+      assert.deepEqual(plan.controlPlaneRisks(olds, i, olds.rolled), []);
+      const failed = {
+        ...olds,
+        lastRun: {
+          at: "2026-12-07T00:00:00.000Z",
+          removed: {},
+          warnings: [],
+          failed: "cp-2: kube-apiserver did not become Ready",
+          asked: {
+            "cp-2": {
+              "kube-apiserver": { image: "registry.k8s.io/kube-apiserver:v1.36.0", done: false },
+            },
+            "w-1": { kubelet: { image: "ghcr.io/siderolabs/kubelet:v1.36.0", done: false } },
+          },
+        },
+      };
+      assert.deepEqual(plan.controlPlaneRisks(failed, i, olds.rolled), [
+        "a rerun of the failed Kubernetes step on cp-2",
+      ]);
+      // A run that finished leaves nothing to move back.
+      const { failed: _, ...finished } = failed.lastRun;
+      assert.deepEqual(plan.controlPlaneRisks({ ...olds, lastRun: finished }, i, olds.rolled), []);
+    });
+  });
+
   describe("state", () => {
     it("create stores every input but the configurations, hashed, and each node rolled", async () => {
       const outs = await created();

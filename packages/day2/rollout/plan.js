@@ -594,6 +594,14 @@ function controlPlaneRisks(olds, news, rolled) {
   if (talos.length > 0) why.push(`a Talos upgrade of ${talos.join(", ")}`);
   if (Object.keys(news.nodes).some((n) => needs(rolled[n], news, n).kubernetes))
     why.push(`a Kubernetes upgrade to ${news.kubernetesVersion}`);
+  else {
+    // After a failed Kubernetes step the stored targets may already equal the inventory's
+    // (a revert, a fix), yet the update moves the control planes' components back or on,
+    // as it reads what they run: that disturbs them as much as an upgrade does.
+    const asked = olds.lastRun?.failed === undefined ? {} : (olds.lastRun?.asked ?? {});
+    const moved = cps.filter((n) => asked[n] !== undefined);
+    if (moved.length > 0) why.push(`a rerun of the failed Kubernetes step on ${moved.join(", ")}`);
+  }
   const config = cps.filter((n) => needs(rolled[n], news, n).config);
   if (config.length > 0) why.push(`a configuration change on ${config.join(", ")}`);
   const hardware = cps.filter((n) => needs(rolled[n], news, n).hardware);
