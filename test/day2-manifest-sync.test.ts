@@ -20,8 +20,8 @@ import {
   fake,
   inputsFor,
   providerFor,
+  withInline,
   type InputOptions,
-  type RolloutInputs,
   type RolloutOutputs,
 } from "./support/rollout";
 
@@ -30,20 +30,6 @@ async function run(c: FakeCluster, from: InputOptions, to: InputOptions) {
   const olds = (await provider.create(inputsFor(c, from))).outs as RolloutOutputs;
   const { outs } = await provider.update("fake-rollout", olds, inputsFor(c, to));
   return { outs: outs as RolloutOutputs, lines, provider };
-}
-
-function withInline(
-  inputs: RolloutInputs,
-  manifests: { name: string; contents: string }[],
-): RolloutInputs {
-  const configs = { ...inputs.configs };
-  for (const [n, node] of Object.entries(inputs.nodes)) {
-    if (node.role !== "controlplane") continue;
-    const doc = YAML.parse(configs[n]);
-    doc.cluster.inlineManifests = manifests;
-    configs[n] = YAML.stringify(doc);
-  }
-  return { ...inputs, configs };
 }
 
 const inventory = (c: FakeCluster) =>

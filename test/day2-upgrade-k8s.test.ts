@@ -17,8 +17,8 @@ import {
   inputsFor,
   providerFor,
   touches,
+  withInline,
   type InputOptions,
-  type RolloutInputs,
   type RolloutOutputs,
 } from "./support/rollout";
 import { rejection } from "./support/day2";
@@ -223,21 +223,6 @@ describe("day2 rollout: a Kubernetes upgrade as talosctl upgrade-k8s runs it", (
     }
   });
 });
-
-/** The control planes' configurations with `cluster.inlineManifests` set to these. */
-function withInline(
-  inputs: RolloutInputs,
-  manifests: { name: string; contents: string }[],
-): RolloutInputs {
-  const configs = { ...inputs.configs };
-  for (const [n, node] of Object.entries(inputs.nodes)) {
-    if (node.role !== "controlplane") continue;
-    const doc = YAML.parse(configs[n]);
-    doc.cluster.inlineManifests = manifests;
-    configs[n] = YAML.stringify(doc);
-  }
-  return { ...inputs, configs };
-}
 
 const DEMO = (value: string) => ({
   name: "demo",

@@ -4,6 +4,7 @@
  * about the fake's call log ("what touched this node").
  */
 import * as fs from "fs";
+import * as YAML from "yaml";
 import { FAST, fake } from "./day2";
 import * as day2 from "../../packages/day2";
 import type { FakeCluster } from "../../packages/day2/fake";
@@ -197,3 +198,18 @@ export function clusterNodes(workers: number) {
 }
 
 export { fake };
+
+/** The control planes' configurations with `cluster.inlineManifests` set to these. */
+export function withInline(
+  inputs: RolloutInputs,
+  manifests: { name: string; contents: string }[],
+): RolloutInputs {
+  const configs = { ...inputs.configs };
+  for (const [n, node] of Object.entries(inputs.nodes)) {
+    if (node.role !== "controlplane") continue;
+    const doc = YAML.parse(configs[n]);
+    doc.cluster.inlineManifests = manifests;
+    configs[n] = YAML.stringify(doc);
+  }
+  return { ...inputs, configs };
+}
