@@ -19,6 +19,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
+import { promiseStacksWanted, skippingPromiseStacks } from "../../lib/promiseStacks";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
 import { DYNAMIC } from "../../lib/tokens";
 import { UNKNOWN, isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
@@ -190,12 +191,13 @@ export function runProgram(options: RunOptions = {}): Promise<RunRecord> {
  * run's time (a 200-node inventory: 10.2 s, 4.3 s unmapped). The Pulumi entry point
  * (bin/pulumi-main.js) runs compiled JavaScript without source maps, so this is the
  * way `pulumi up` runs the program too. Errors keep their messages; their stacks name
- * the transpiled files' positions while the run lasts.
+ * the transpiled files' positions while the run lasts. Pulumi's per-promise stacks are
+ * not formatted at all, as bin/pulumi-main.js arranges (lib/promiseStacks.ts).
  */
 async function withUnmappedStacks<T>(fn: () => Promise<T>): Promise<T> {
   const errors = Error as { prepareStackTrace?: unknown };
   const mapped = errors.prepareStackTrace;
-  errors.prepareStackTrace = undefined;
+  errors.prepareStackTrace = promiseStacksWanted() ? undefined : skippingPromiseStacks(undefined);
   try {
     return await fn();
   } finally {
