@@ -400,4 +400,18 @@ describe("add-ons", () => {
       );
     });
   });
+
+  it("writes an add-on's text afresh when its objects change (texts are kept by content)", () => {
+    const server = ALL.find((a) => a.name === "metrics-server")!;
+    const before = manifestText(server);
+    const [deployment, ...rest] = server.objects;
+    const changed = {
+      ...server,
+      objects: [{ ...deployment, metadata: { ...deployment.metadata, name: "renamed" } }, ...rest],
+    };
+    const after = manifestText(changed);
+    assert.notEqual(after, before);
+    assert.match(after, /name: renamed/);
+    assert.equal(manifestText(server), before);
+  });
 });

@@ -9,6 +9,7 @@ import * as day2 from "../packages/day2";
 import { CallLog, FakeCluster } from "../packages/day2/fake";
 import { fake, kubeFor, NODES, talosFor } from "./support/day2";
 import { allowedHost } from "./support/loopbackOnly";
+import { parseYaml, parseYamlDocuments, stringifyYaml } from "../packages/day2/fake/yamlMemo";
 
 describe("day2 fake cluster", () => {
   it("starts five nodes and the API in milliseconds once certificates are cached", async () => {
@@ -151,6 +152,23 @@ describe("day2 tests stay on loopback", () => {
       ["127.0.0.1", "::1", "localhost", "10.0.0.1", "example.com"].map(allowedHost),
       [true, true, true, false, false],
     );
+  });
+});
+
+describe("day2 fake YAML memo", () => {
+  it("hands out one frozen value per text, so no reader can change another's", () => {
+    const text = "machine:\n  kubelet:\n    extraArgs: { a: b }\n";
+    const first = parseYaml(text);
+    assert.equal(parseYaml(text), first);
+    assert.deepEqual(first, { machine: { kubelet: { extraArgs: { a: "b" } } } });
+    assert.throws(() => {
+      first.machine.kubelet.extraArgs.a = "c";
+    }, TypeError);
+    const docs = parseYamlDocuments("a: 1\n---\nb: 2\n");
+    assert.deepEqual(docs, [{ a: 1 }, { b: 2 }]);
+    assert.throws(() => (docs as unknown[]).push({}), TypeError);
+    assert.equal(stringifyYaml({ a: [1] }), "a:\n  - 1\n");
+    assert.equal(stringifyYaml({ a: [2] }), "a:\n  - 2\n");
   });
 });
 

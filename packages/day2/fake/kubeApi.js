@@ -81,6 +81,23 @@ function updateManager(url, userAgent = "") {
   return url.searchParams.get("fieldManager") ?? (userAgent.split("/")[0] || "unknown");
 }
 
+/**
+ * A YAML text's value, read as JSON when it is JSON (every JSON text is YAML with the
+ * same value).
+ * @param {string} text
+ * @returns {unknown}
+ */
+function jsonOrYaml(text) {
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // YAML's flow style also starts with a brace: read it as YAML.
+    }
+  }
+  return YAML.parse(text);
+}
+
 class FakeKubeApi {
   /**
    * @param {FakeCluster} cluster
@@ -299,12 +316,14 @@ class FakeKubeApi {
       try {
         const text = Buffer.concat(chunks).toString("utf8");
         const type = req.headers["content-type"] ?? "";
-        // An apply patch is YAML (JSON being YAML); everything else is JSON.
+        // An apply patch is YAML (JSON being YAML); everything else is JSON. A patch in
+        // JSON form, as our client sends it, is read as JSON: the same value, at a
+        // fraction of the YAML parser's cost.
         const body =
           chunks.length === 0
             ? undefined
             : type.startsWith("application/apply-patch+yaml")
-              ? YAML.parse(text)
+              ? jsonOrYaml(text)
               : JSON.parse(text);
         answer = route.run(
           url,

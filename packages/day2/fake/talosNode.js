@@ -8,7 +8,6 @@
 "use strict";
 
 const crypto = require("node:crypto");
-const YAML = require("yaml");
 const grpc = require("@grpc/grpc-js");
 const protoLoader = require("@grpc/proto-loader");
 const { PROTO_FILES, LOADER_OPTIONS } = require("../lib/proto");
@@ -16,6 +15,7 @@ const { writeTarGz } = require("../lib/tar");
 const { maintenanceServerCert } = require("./certs");
 const { isDeepStrictEqual } = require("node:util");
 const resources = require("./talosResources");
+const { parseYaml } = require("./yamlMemo");
 const { FakeEtcd } = require("./etcd");
 
 /**
@@ -387,7 +387,7 @@ class FakeTalosNode {
    * @param {string} component
    */
   crashloops(component) {
-    const args = YAML.parse(this.componentResource(component)?.yaml ?? "{}")?.extraArgs ?? {};
+    const args = parseYaml(this.componentResource(component)?.yaml ?? "{}")?.extraArgs ?? {};
     return this.cluster.faults.crashloops.some(
       (f) =>
         f.node === this.name &&
@@ -496,7 +496,7 @@ class FakeTalosNode {
     });
     if (this.role === "controlplane")
       for (const c of Object.keys(resources.COMPONENT_RESOURCES)) {
-        this.staticPodImages[c] = YAML.parse(this.componentResource(c)?.yaml ?? "{}")?.image ?? "";
+        this.staticPodImages[c] = parseYaml(this.componentResource(c)?.yaml ?? "{}")?.image ?? "";
         this.staticPodVersions[c] ??= this.componentVersion(c);
       }
     if (how.restart) this.startStaticPods(moved);
@@ -521,7 +521,7 @@ class FakeTalosNode {
     return Object.fromEntries(
       this.resources
         .list("controlplane", "Manifests.kubernetes.talos.dev")
-        .map((r) => [r.id, /** @type {any[]} */ (r.objects ?? YAML.parse(r.yaml) ?? [])]),
+        .map((r) => [r.id, /** @type {any[]} */ (r.objects ?? parseYaml(r.yaml) ?? [])]),
     );
   }
 

@@ -17,6 +17,7 @@
 
 const YAML = require("yaml");
 const { renderManifests, bundledImages } = require("./talos/manifests");
+const { parseYamlDocuments, stringifyYaml } = require("./yamlMemo");
 
 /**
  * The v1alpha1 document of a configuration (the one with `machine` or `cluster`).
@@ -24,10 +25,8 @@ const { renderManifests, bundledImages } = require("./talos/manifests");
  * @returns {any}
  */
 function v1alpha1Of(text) {
-  for (const d of YAML.parseAllDocuments(text)) {
-    const v = d.toJS();
+  for (const v of parseYamlDocuments(text))
     if (v !== null && typeof v === "object" && ("machine" in v || "cluster" in v)) return v;
-  }
   return {};
 }
 
@@ -37,7 +36,7 @@ function v1alpha1Of(text) {
  * @param {string | undefined} text
  */
 function parsedConfig(text) {
-  return text === undefined ? [] : YAML.parseAllDocuments(text).map((d) => d.toJS());
+  return text === undefined ? [] : parseYamlDocuments(text);
 }
 
 /**
@@ -87,7 +86,7 @@ function machineConfigSpec(config) {
     len.push((n % 128) | 0x80);
   }
   return [
-    YAML.stringify(config, { blockQuote: "literal" }),
+    stringifyYaml(config, { blockQuote: "literal" }),
     {
       annotations: { "talos.dev/yaml-spec": "1" },
       proto: Buffer.concat([Buffer.from([0x0a, ...len]), bytes]),
@@ -95,19 +94,9 @@ function machineConfigSpec(config) {
   ];
 }
 
-/** Rendered YAML by the objects' JSON: the fake renders the same manifests on every pass. @type {Map<string, string>} */
-const yamlCache = new Map();
-
 /** The yaml spec of a manifest resource, its list of objects. @param {any[]} objects */
 function manifestYaml(objects) {
-  const key = JSON.stringify(objects);
-  let text = yamlCache.get(key);
-  if (text === undefined) {
-    if (yamlCache.size > 500) yamlCache.clear();
-    text = YAML.stringify(objects);
-    yamlCache.set(key, text);
-  }
-  return text;
+  return stringifyYaml(objects);
 }
 
 /**
@@ -214,7 +203,7 @@ function reconcile(store, node) {
     "k8s",
     "KubeletSpecs.kubernetes.talos.dev",
     "kubelet",
-    YAML.stringify({
+    stringifyYaml({
       image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${node.kubeletVersion}`,
       args: Object.entries(doc.machine?.kubelet?.extraArgs ?? {}).map(([k, v]) => `--${k}=${v}`),
     }),
@@ -227,7 +216,7 @@ function reconcile(store, node) {
       image: doc.cluster?.[key]?.image ?? `registry.k8s.io/${component}:${node.kubeletVersion}`,
       extraArgs: doc.cluster?.[key]?.extraArgs ?? {},
     };
-    if (store.set("controlplane", type, component, YAML.stringify(spec))) moved.push(component);
+    if (store.set("controlplane", type, component, stringifyYaml(spec))) moved.push(component);
     // StaticPodSpec marshals as the Pod itself (pkg/machinery/resources/k8s/static_pod.go).
     const pod = {
       apiVersion: "v1",
@@ -243,7 +232,7 @@ function reconcile(store, node) {
         ],
       },
     };
-    store.set("k8s", "StaticPods.kubernetes.talos.dev", component, YAML.stringify(pod));
+    store.set("k8s", "StaticPods.kubernetes.talos.dev", component, stringifyYaml(pod));
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))

@@ -20,7 +20,7 @@
 
 const path = require("node:path");
 const fs = require("node:fs");
-const YAML = require("yaml");
+const { parseYamlDocuments } = require("../yamlMemo");
 const { KINDS } = require("../objects");
 
 /** @returns {Record<string, any>} */
@@ -199,9 +199,9 @@ function renderManifests(doc, talosVersion, kubeletVersion) {
     ];
   }
   for (const m of cluster.inlineManifests ?? [])
-    out[`99-${m.name}`] = YAML.parseAllDocuments(String(m.contents ?? ""))
-      .map((d) => d.toJS())
-      .filter((o) => o !== null && typeof o === "object");
+    out[`99-${m.name}`] = parseYamlDocuments(String(m.contents ?? "")).filter(
+      (o) => o !== null && typeof o === "object",
+    );
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
