@@ -10,7 +10,6 @@ const path = require("path");
 
 const SLOWEST_FIRST = [
   "day2-rollout-robustness", // 12.2
-  "day2-demo-keep", // 10.2
   "plan", // 8.6
   "day2-upgrade-k8s", // 8.2
   "pipe", // 6.6

@@ -635,7 +635,7 @@ function stop(args: readonly string[], out: Writer, opts: Day2Options): number {
  * `demo --keep`'s hooks from this process's signals: Ctrl-C (SIGINT) or SIGTERM ends
  * it, SIGUSR1 makes the fake lose etcd. `release` puts the default handlers back.
  */
-function keepUntilSignalled(): KeepHooks & { release(): void } {
+export function keepUntilSignalled(): KeepHooks & { release(): void } {
   let end: () => void = () => undefined;
   const until = new Promise<void>((resolve) => (end = resolve));
   let lose: () => void = () => undefined;

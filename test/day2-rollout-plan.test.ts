@@ -5,12 +5,14 @@
  */
 import { strict as assert } from "assert";
 import * as day2 from "../packages/day2";
-import type { RolloutInputs, RolloutOutputs } from "./support/rollout";
+import { rolloutWorkDir, type RolloutInputs, type RolloutOutputs } from "./support/rollout";
 
 const plan = day2.rolloutPlan;
 const { provider } = (() => {
   const lines: string[] = [];
-  return { provider: day2.createRolloutProvider({ log: (l) => lines.push(l) }) };
+  return {
+    provider: day2.createRolloutProvider({ workDir: rolloutWorkDir(), log: (l) => lines.push(l) }),
+  };
 })();
 
 function node(role: "controlplane" | "worker", ip: string, protect = false) {

@@ -17,7 +17,14 @@ import {
 import { upgradeChecks } from "../packages/day2/rollout/checks";
 import { readFacts } from "../tools/facts";
 import type { K8sUpgradeFacts } from "../tools/facts/k8sUpgrade";
-import { clusterNodes, fake, inputsFor, providerFor, touches } from "./support/rollout";
+import {
+  clusterNodes,
+  fake,
+  inputsFor,
+  providerFor,
+  rolloutWorkDir,
+  touches,
+} from "./support/rollout";
 import { kubeFor, rejection, talosFor } from "./support/day2";
 import type { RolloutOutputs } from "./support/rollout";
 
@@ -198,7 +205,10 @@ describe("day2 Kubernetes upgrade checks", () => {
     });
 
     it("refuses at preview when a rendered configuration sets one", async () => {
-      const provider = day2.createRolloutProvider({ log: () => undefined });
+      const provider = day2.createRolloutProvider({
+        workDir: rolloutWorkDir(),
+        log: () => undefined,
+      });
       const c = await fake({ nodes: clusterNodes(0), kubernetesVersion: "1.29.4" });
       try {
         const base = inputsFor(c, { kubernetesVersion: "1.29.4" });
