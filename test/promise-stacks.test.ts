@@ -77,13 +77,21 @@ describe("Pulumi's promise stacks", function () {
     });
   });
 
-  it("are skipped while the offline engine runs a program, and the hook is put back after", async function () {
+  it("are skipped while the offline engine runs a program, at Node's default depth, and the hook and depth are put back after", async function () {
     const before = errors.prepareStackTrace;
-    const record = await runProgram({
-      entry: path.join(__dirname, "fixtures", "programs", "promiseStack.ts"),
-    });
-    assert.equal(record.stackOutputs.promiseStack, PROMISE_STACK_STAND_IN);
-    assert.match(String(record.stackOutputs.ownStack), /^Error: own\n {4}at .*promiseStack/);
-    assert.equal(errors.prepareStackTrace, before);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      const record = await runProgram({
+        entry: path.join(__dirname, "fixtures", "programs", "promiseStack.ts"),
+      });
+      assert.equal(record.stackOutputs.promiseStack, PROMISE_STACK_STAND_IN);
+      assert.match(String(record.stackOutputs.ownStack), /^Error: own\n {4}at .*promiseStack/);
+      assert.equal(record.stackOutputs.stackTraceLimit, 10);
+      assert.equal(errors.prepareStackTrace, before);
+      assert.equal(Error.stackTraceLimit, Infinity);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   });
 });
