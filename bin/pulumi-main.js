@@ -19,7 +19,7 @@ if (build.status !== 0) {
   const output = `${build.stdout || ""}${build.stderr || ""}`.trim() || String(build.error || "");
   throw new RunError(`the program does not compile (npm run build):\n${output}`);
 }
-// Pulumi formats a stack trace for every promise it makes, kept only for its leak
-// report; the hook skips those unless PULUMI_DEBUG_PROMISE_LEAKS asks for them.
+// Pulumi takes a stack trace for every promise it makes, kept only for its leak
+// report: taken at depth 0 unless PULUMI_DEBUG_PROMISE_LEAKS asks for them.
 require(path.join(root, ".build", "lib", "promiseStacks.js")).skipPromiseStacks();
 module.exports = require(path.join(root, ".build", "index.js"));

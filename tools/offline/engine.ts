@@ -19,7 +19,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PROJECT_ROOT } from "../../lib/projectRoot";
-import { promiseStacksWanted, skippingPromiseStacks } from "../../lib/promiseStacks";
+import { skipPromiseStacks } from "../../lib/promiseStacks";
 import { FUNCTION_FAKES, RESOURCE_FAKES, containsSecret } from "./fakes";
 import { DYNAMIC } from "../../lib/tokens";
 import { UNKNOWN, isSecretWrapper, unwrapSecrets, wrapSecret } from "./secretSig";
@@ -192,21 +192,22 @@ export function runProgram(options: RunOptions = {}): Promise<RunRecord> {
  * (bin/pulumi-main.js) runs compiled JavaScript without source maps, so this is the
  * way `pulumi up` runs the program too. Errors keep their messages; their stacks name
  * the transpiled files' positions while the run lasts. Pulumi's per-promise stacks are
- * not formatted at all, as bin/pulumi-main.js arranges (lib/promiseStacks.ts).
+ * taken at depth 0, as bin/pulumi-main.js arranges (lib/promiseStacks.ts).
  */
 async function withUnmappedStacks<T>(fn: () => Promise<T>): Promise<T> {
   const errors = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
   const mapped = errors.prepareStackTrace;
   const limit = errors.stackTraceLimit;
-  errors.prepareStackTrace = promiseStacksWanted() ? undefined : skippingPromiseStacks(undefined);
-  // Node's default depth, as the language host runs the program: mocha sets no limit,
-  // and each of Pulumi's promises then captured every frame (3 s of the suite's CPU).
+  errors.prepareStackTrace = undefined;
+  // Node's default depth, as the language host runs the program: mocha sets no limit.
   // Pulumi lifts the limit itself where it wants every frame (a resource's source
   // position, resource.js `callsites`).
   errors.stackTraceLimit = NODE_STACK_TRACE_LIMIT;
+  const restorePromiseStacks = skipPromiseStacks();
   try {
     return await fn();
   } finally {
+    restorePromiseStacks();
     errors.prepareStackTrace = mapped;
     errors.stackTraceLimit = limit;
   }
