@@ -33,7 +33,11 @@ import { writeInventory } from "../tools/offline/generatedInventory";
 
 /** One size's measurements. */
 export interface Result {
-  readonly mode: "compiled" | "ts-node";
+  /**
+   * `compiled` and `ts-node` run the project; `floor` runs a program with no logic that
+   * registers what the project registered (scripts/benchFloorProgram.ts), compiled.
+   */
+  readonly mode: "compiled" | "ts-node" | "floor";
   readonly nodes: number;
   readonly runsMs: number[];
   readonly medianMs: number;
@@ -91,12 +95,22 @@ const median = (xs: number[]) => {
 async function measure(mode: Result["mode"], count: number, runs: number): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `em-infra-bench-${count}-`));
   writeInventory(dir, count);
-  const entry =
-    mode === "compiled" ? path.join(ROOT, ".build", "index.js") : path.join(ROOT, "index.ts");
-  const options = {
-    entry,
-    config: { "em-infra:inventory": dir, "proxmoxve:endpoint": "https://pve.bench.invalid:8006/" },
+  const config = {
+    "em-infra:inventory": dir,
+    "proxmoxve:endpoint": "https://pve.bench.invalid:8006/",
   };
+  let entry =
+    mode === "ts-node" ? path.join(ROOT, "index.ts") : path.join(ROOT, ".build", "index.js");
+  if (mode === "floor") {
+    // What the project registers at this size, for the floor program to register again.
+    const project = await runProgram({ entry, config });
+    const file = path.join(dir, "floor-record.json");
+    const { resources, invokes } = project;
+    fs.writeFileSync(file, JSON.stringify({ resources, invokes }));
+    process.env.EM_INFRA_BENCH_FLOOR = file;
+    entry = path.join(ROOT, ".build", "scripts", "benchFloorProgram.js");
+  }
+  const options = { entry, config };
   const warm = await runProgram(options);
   const runsMs: number[] = [];
   // Progress on stderr, which the parent passes through: a line per run as it ends.
@@ -130,7 +144,7 @@ function arg(args: string[], name: string, fallback: string): string {
 /** Runs one (mode, size) in a fresh process and reads its JSON result. */
 function spawnWorker(mode: Result["mode"], count: number, runs: number): Result {
   const worker =
-    mode === "compiled"
+    mode !== "ts-node"
       ? ["--expose-gc", path.join(ROOT, ".build", "scripts", "bench.js")]
       : [
           "--expose-gc",
@@ -433,8 +447,8 @@ async function main(args: string[]): Promise<void> {
   }
   const sizes = arg(args, "--sizes", "3,50,200").split(",").map(Number);
   const modes: Result["mode"][] = args.includes("--no-ts-node")
-    ? ["compiled"]
-    : ["compiled", "ts-node"];
+    ? ["compiled", "floor"]
+    : ["compiled", "ts-node", "floor"];
   const results: Result[] = [];
   process.stdout.write(
     `em-infra bench: ${os.cpus().length} cpus, node ${process.version}, ${runs} runs per row after a warm-up\n\n`,
@@ -472,11 +486,12 @@ async function main(args: string[]): Promise<void> {
   for (const n of sizes) {
     const c = results.find((r) => r.mode === "compiled" && r.nodes === n);
     const t = results.find((r) => r.mode === "ts-node" && r.nodes === n);
-    if (c && t) {
-      process.stdout.write(
-        `${n} nodes: ts-node / compiled = ${(t.medianMs / c.medianMs).toFixed(2)}\n`,
-      );
-    }
+    const f = results.find((r) => r.mode === "floor" && r.nodes === n);
+    const ratios = [
+      c && t ? `ts-node / compiled = ${(t.medianMs / c.medianMs).toFixed(2)}` : "",
+      c && f ? `compiled / floor = ${(c.medianMs / f.medianMs).toFixed(2)}` : "",
+    ].filter((x) => x !== "");
+    if (ratios.length > 0) process.stdout.write(`${n} nodes: ${ratios.join(", ")}\n`);
   }
   const rollout = args.includes("--no-rollout") ? undefined : await rolloutBench(3);
   const kubernetes = args.includes("--no-rollout") ? undefined : await kubernetesBench(3);

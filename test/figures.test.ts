@@ -40,7 +40,7 @@ const PROVENANCE: Provenance = {
 
 /** A report shaped as `npm run bench -- --json` writes it. */
 function report(): BenchReport {
-  const row = (mode: "compiled" | "ts-node", nodes: number, runsMs: number[]) => ({
+  const row = (mode: "compiled" | "ts-node" | "floor", nodes: number, runsMs: number[]) => ({
     mode,
     nodes,
     runsMs,
@@ -60,6 +60,8 @@ function report(): BenchReport {
       row("ts-node", 3, [170, 190, 170]),
       row("ts-node", 50, [1590, 1570, 1630]),
       row("ts-node", 200, [6320, 6270, 6520]),
+      row("floor", 3, [40, 50, 45]),
+      row("floor", 200, [1700, 1750, 1690]),
     ],
   };
 }
@@ -106,7 +108,7 @@ describe("npm run figures: parsing", () => {
     assert.throws(() => parseBenchReport('{"results": []}'), /no results/);
     assert.strictEqual(
       benchSummary(r),
-      "200 nodes: 2.38 s compiled, 6.32 s ts-node (medians); chain 7 at every size.",
+      "200 nodes: 2.38 s compiled, 6.32 s ts-node, 1.40 times the floor (medians); chain 7 at every size.",
     );
   });
 
@@ -181,6 +183,11 @@ describe("npm run figures: the generated blocks", () => {
     );
     assert.match(block, /\*\*200 nodes evaluate in 2\.38 s\*\* \(median\).*under the 3 s target/);
     assert.match(block, /ts-node takes 2\.6 to 2\.8 times as long/);
+    assert.match(
+      block,
+      /\*\*200 nodes take 1\.40 times the floor\*\*: a program with no logic that registers the same 610 resources and 204 function calls.* took 1\.70 s\..* 3\.4 ms per node/s,
+    );
+    assert.match(block, /\| floor +\| +200 \| 1\.70 s \|/);
     assert.match(block, /chain to the kubeconfig is 7 steps at every size/);
     assert.match(block, /4 times the nodes \(50 → 200\) took 3\.8 times as long/);
     assert.match(block, /1\.20 s when nothing changed and 2\.00 s from a clean\s+checkout/);
