@@ -1,16 +1,11 @@
 // @ts-check
 /**
- * Throwaway certificates for the fake cluster, made with the `openssl` binary (Node
- * cannot issue X.509 certificates itself). Everything is generated in a temporary
- * folder that is removed before the function returns, and cached for the life of the
- * process: the first call costs a few openssl runs, later calls nothing.
+ * Throwaway certificates for the fake cluster, issued in process (./x509.js) and cached
+ * for the life of the process: one CA per purpose, one leaf per set of parameters.
  */
 "use strict";
 
-const { execFileSync } = require("node:child_process");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
+const { issue } = require("./x509");
 
 /**
  * @typedef {object} CertAndKey
@@ -27,83 +22,8 @@ const path = require("node:path");
 /** @type {Map<string, unknown>} */
 const cache = new Map();
 
-/** @type {string | undefined} */
-let workDir;
-
-/**
- * A private temporary folder for openssl's input and output files, while `fn` runs;
- * removed right after, so that nothing is left behind whatever ends the process.
- * @template T
- * @param {() => T} fn
- * @returns {T}
- */
-function inScratch(fn) {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "em-infra-fake-certs-"));
-  try {
-    return fn();
-  } finally {
-    fs.rmSync(workDir, { recursive: true, force: true });
-    workDir = undefined;
-  }
-}
-
-/** The folder {@link inScratch} made. */
-function scratch() {
-  if (workDir === undefined) throw new Error("openssl runs only inside inScratch()");
-  return workDir;
-}
-
-/**
- * Runs openssl with `args` in the scratch folder; throws with its stderr on failure.
- * @param {string[]} args
- */
-function openssl(args) {
-  try {
-    execFileSync("openssl", args, { cwd: scratch(), stdio: ["ignore", "ignore", "pipe"] });
-  } catch (e) {
-    const err = /** @type {{ stderr?: Buffer, message: string }} */ (e);
-    throw new Error(
-      `openssl ${args[0]} failed (is the openssl binary installed?): ${err.stderr?.toString() ?? err.message}`,
-    );
-  }
-}
-
-/**
- * Reads and deletes files from the scratch folder.
- * @param {string[]} names
- */
-function take(names) {
-  return names.map((n) => {
-    const file = path.join(scratch(), n);
-    const text = fs.readFileSync(file, "utf8");
-    fs.rmSync(file);
-    return text;
-  });
-}
-
-let serial = 0;
-
-/**
- * The `openssl req` arguments for a new Ed25519 key and a two-day certificate,
- * written to `<base>.key` and `<base>.crt` in the scratch folder.
- * @param {string} base
- * @returns {string[]}
- */
-function newCertificate(base) {
-  return [
-    "req",
-    "-x509",
-    "-newkey",
-    "ed25519",
-    "-nodes",
-    "-keyout",
-    `${base}.key`,
-    "-out",
-    `${base}.crt`,
-    "-days",
-    "2",
-  ];
-}
+/** The subject of a purpose's CA. @param {string} name */
+const caSubject = (name) => ({ org: "em-infra fake", cn: `${name} ca` });
 
 /**
  * A CA for one purpose ("talos" or "kubernetes"), made once per process.
@@ -113,21 +33,10 @@ function newCertificate(base) {
 function authority(name) {
   const hit = cache.get(`ca:${name}`);
   if (hit !== undefined) return /** @type {FakeAuthority} */ (hit);
-  return inScratch(() => {
-    openssl([
-      ...newCertificate(`${name}-ca`),
-      "-subj",
-      `/O=em-infra fake/CN=${name} ca`,
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,digitalSignature",
-    ]);
-    const [caCert, caKey] = take([`${name}-ca.crt`, `${name}-ca.key`]);
-    const ca = { caCert, caKey };
-    cache.set(`ca:${name}`, ca);
-    return ca;
-  });
+  const { cert, key } = issue({ subject: caSubject(name), kind: "ca" });
+  const ca = { caCert: cert, caKey: key };
+  cache.set(`ca:${name}`, ca);
+  return ca;
 }
 
 /**
@@ -141,37 +50,15 @@ function leaf(caName, spec) {
   const hit = cache.get(id);
   if (hit !== undefined) return /** @type {CertAndKey} */ (hit);
   const ca = authority(caName);
-  return inScratch(() => {
-    const n = ++serial;
-    fs.writeFileSync(path.join(scratch(), `ca-${n}.crt`), ca.caCert);
-    fs.writeFileSync(path.join(scratch(), `ca-${n}.key`), ca.caKey, { mode: 0o600 });
-    const sans = [
-      ...(spec.ips ?? []).map((ip) => `IP:${ip}`),
-      ...(spec.dns ?? []).map((d) => `DNS:${d}`),
-    ];
-    const subject = spec.org === undefined ? `/CN=${spec.cn}` : `/O=${spec.org}/CN=${spec.cn}`;
-    openssl([
-      ...newCertificate(`leaf-${n}`),
-      "-subj",
-      subject,
-      "-CA",
-      `ca-${n}.crt`,
-      "-CAkey",
-      `ca-${n}.key`,
-      "-addext",
-      "basicConstraints=critical,CA:FALSE",
-      "-addext",
-      "keyUsage=critical,digitalSignature",
-      "-addext",
-      `extendedKeyUsage=${spec.usage === "server" ? "serverAuth" : "clientAuth"}`,
-      ...(sans.length > 0 ? ["-addext", `subjectAltName=${sans.join(",")}`] : []),
-    ]);
-    const [cert, key] = take([`leaf-${n}.crt`, `leaf-${n}.key`]);
-    take([`ca-${n}.crt`, `ca-${n}.key`]);
-    const out = { cert, key };
-    cache.set(id, out);
-    return out;
+  const out = issue({
+    subject: spec.org === undefined ? { cn: spec.cn } : { org: spec.org, cn: spec.cn },
+    kind: spec.usage,
+    ...(spec.ips === undefined ? {} : { ips: spec.ips }),
+    ...(spec.dns === undefined ? {} : { dns: spec.dns }),
+    issuer: { cert: ca.caCert, key: ca.caKey, subject: caSubject(caName) },
   });
+  cache.set(id, out);
+  return out;
 }
 
 /**
