@@ -261,7 +261,8 @@ class FakeTalosNode {
    *   no client certificate asked for, and none of the cluster's services.
    */
   async listen(how = {}) {
-    const server = new grpc.Server();
+    // No channelz statistics: nothing reads them, and grpc-js keeps them per connection.
+    const server = new grpc.Server({ "grpc.enable_channelz": 0 });
     const defs = definitions();
     if (how.maintenance !== true) {
       server.addService(defs.MachineService, {
