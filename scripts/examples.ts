@@ -234,14 +234,7 @@ async function statusExamples(): Promise<
     process.chdir(work);
     try {
       if (differs) cluster.node("dev-worker-1").version = "v1.12.9";
-      const files = {
-        talosconfig: path.join(work, "talosconfig"),
-        kubeconfig: path.join(work, "kubeconfig"),
-        endpoints: path.join(work, "endpoints.json"),
-      };
-      fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
-      fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
-      fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+      const files = cluster.writeFiles(work);
       // Let the add-ons the fake's Talos creates roll out, as on a deployed cluster.
       await waitFor(async () => (await status()).code === 0 || differs, 5000);
       return {
@@ -256,15 +249,15 @@ async function statusExamples(): Promise<
             "status",
             path.join("inventory", "dev"),
             "--talosconfig",
-            "talosconfig",
+            files.talosconfig,
             "--kubeconfig",
-            "kubeconfig",
+            files.kubeconfig,
             "--endpoints",
             files.endpoints,
             "--kubernetes-endpoint",
             cluster.kubernetesEndpoint,
             ...extra,
-          ].map((a) => (a === "talosconfig" || a === "kubeconfig" ? path.join(work, a) : a)),
+          ],
           { write: (s: string) => (out += s) },
           { write: (s: string) => (out += s) },
           {

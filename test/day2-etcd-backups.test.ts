@@ -373,14 +373,9 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         dir,
         fs.readdirSync(dir).find((f) => f.endsWith(".db"))!,
       );
-      const running = await r.command("recover", [
-        DEV,
-        ...args,
-        "--from",
-        file,
-        "--node",
-        "dev-cp-1",
-      ]);
+      const recoverFrom = (node = "dev-cp-1") =>
+        r.command("recover", [DEV, ...args, "--from", file, "--node", node]);
+      const running = await recoverFrom();
       assert.equal(running.code, 1);
       assert.match(running.out, /Refused: every control plane's etcd must wait for a bootstrap/);
       assert.match(
@@ -392,7 +387,7 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
       const flipped = Buffer.from(good);
       flipped[100] ^= 0xff;
       fs.writeFileSync(file, flipped);
-      const bad = await r.command("recover", [DEV, ...args, "--from", file, "--node", "dev-cp-1"]);
+      const bad = await recoverFrom();
       assert.equal(bad.code, 1);
       assert.match(
         bad.out,
@@ -400,14 +395,7 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
       );
       fs.writeFileSync(file, good);
       fs.appendFileSync(file, "x");
-      const damaged = await r.command("recover", [
-        DEV,
-        ...args,
-        "--from",
-        file,
-        "--node",
-        "dev-cp-1",
-      ]);
+      const damaged = await recoverFrom();
       assert.equal(damaged.code, 1);
       assert.match(
         damaged.out,
@@ -419,27 +407,13 @@ describe("npm run day2 -- snapshot, recover, and status", () => {
         file,
         Buffer.concat([other, crypto.createHash("sha256").update(other).digest()]),
       );
-      const swapped = await r.command("recover", [
-        DEV,
-        ...args,
-        "--from",
-        file,
-        "--node",
-        "dev-cp-1",
-      ]);
+      const swapped = await recoverFrom();
       assert.equal(swapped.code, 1);
       assert.match(
         swapped.out,
         /Refused: --from .*\.db: its sha256 is [0-9a-f]{64}, not [0-9a-f]{64} \(its record .*\.db\.json\): the file is not the one recorded\. Nothing was sent\./,
       );
-      const worker = await r.command("recover", [
-        DEV,
-        ...args,
-        "--from",
-        file,
-        "--node",
-        "dev-worker-1",
-      ]);
+      const worker = await recoverFrom("dev-worker-1");
       assert.equal(worker.code, 2);
       assert.match(worker.err, /--node dev-worker-1: not a control plane of the inventory/);
       assert.equal(r.cluster.log.calls({ call: "EtcdRecover" }).length, 0);

@@ -5,27 +5,13 @@
  * that is wrong, and "did you mean" for a misspelt Talos field.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
 import { checkInventory, formatProblemUnlabelled, loadInventory } from "../lib/inventory";
 import { DEPRECATED_FIELDS, shapeErrors } from "../lib/inventory/deprecatedTalos";
 import { talosSchema } from "../lib/inventory/talosSchema";
 import { buildClusterModel } from "../lib/model";
-import { DEV, editedInventory } from "./support/program";
+import { devWith } from "./support/program";
 import { runValidate } from "../scripts/validate";
-
-/** inventory/dev with these patch files beside it and an edit to its YAML. */
-function devWith(
-  files: Record<string, string>,
-  edit: Parameters<typeof editedInventory>[1],
-): string {
-  const dir = editedInventory(DEV, edit);
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
 
 /** Every problem as `severity file:line:col: message`, the file relative to the folder. */
 function problemsOf(dir: string): string[] {

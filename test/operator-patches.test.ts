@@ -5,14 +5,21 @@
  * rendered after em-infra's patches on exactly the nodes they target.
  */
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
 import { checkInventory, formatProblem, loadInventory } from "../lib/inventory";
 import { buildClusterModel } from "../lib/model";
 import { DYNAMIC, GET_CONFIG } from "../lib/tokens";
 import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { unwrapSecrets } from "../tools/offline/secretSig";
-import { DEV, editedInventory, invokesOf, resource, runFor, stackConfig } from "./support/program";
+import {
+  DEV,
+  devWith,
+  editedInventory,
+  invokesOf,
+  resource,
+  runFor,
+  stackConfig,
+} from "./support/program";
 import * as day2 from "../packages/day2";
 import { talosSchema } from "./support/talosSchema";
 import { runPlan } from "../scripts/plan";
@@ -22,19 +29,6 @@ import { OWNED_INLINE_MANIFESTS, OWNED_LINK } from "../lib/inventory/patches";
 import { NODE_LINK } from "../lib/talos/patches";
 import { splitDeprecated } from "../lib/inventory/deprecatedTalos";
 import { parse } from "yaml";
-
-/** inventory/dev with these patch files beside it and an edit to its YAML. */
-function devWith(
-  files: Record<string, string>,
-  edit: Parameters<typeof editedInventory>[1],
-): string {
-  const dir = editedInventory(DEV, edit);
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
 
 /** Every problem as `file:line:col: message`, the file relative to the inventory folder. */
 function problemsOf(dir: string): string[] {

@@ -4,7 +4,6 @@
  * folder (removed by close()), every endpoint on 127.0.0.1.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { loadInventory, type Inventory } from "../../lib/inventory";
 import "./loopbackOnly";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
@@ -62,14 +61,7 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
     ...options,
   });
   const dir = tempDir("day2-status");
-  const files = {
-    talosconfig: path.join(dir, "talosconfig"),
-    kubeconfig: path.join(dir, "kubeconfig"),
-    endpoints: path.join(dir, "endpoints.json"),
-  };
-  fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
-  fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
-  fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+  const files = cluster.writeFiles(dir);
   const command: Rig["command"] = async (name, args, how = {}) => {
     let out = "";
     let err = "";

@@ -103,3 +103,16 @@ export function editedInventory(
   fs.writeFileSync(path.join(dir, "nodes.yaml"), nodes.toString());
   return dir;
 }
+
+/** inventory/dev with these files (patches, by path) beside it and an edit to its YAML. */
+export function devWith(
+  files: Record<string, string>,
+  edit: Parameters<typeof editedInventory>[1],
+): string {
+  const dir = editedInventory(DEV, edit);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}

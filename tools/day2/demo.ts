@@ -156,14 +156,7 @@ export async function runDemo(
       rolloutMs: 100,
       initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom, addons),
     });
-    const files = {
-      talosconfig: path.join(dir, "talosconfig"),
-      kubeconfig: path.join(dir, "kubeconfig"),
-      endpoints: path.join(dir, "endpoints.json"),
-    };
-    fs.writeFileSync(files.talosconfig, cluster.talosconfig, { mode: 0o600 });
-    fs.writeFileSync(files.kubeconfig, cluster.kubeconfig, { mode: 0o600 });
-    fs.writeFileSync(files.endpoints, JSON.stringify(cluster.endpoints));
+    const files = cluster.writeFiles(dir);
     const flags = [
       inventoryDir,
       "--talosconfig",

@@ -7,6 +7,8 @@
  */
 "use strict";
 
+const fs = require("node:fs");
+const path = require("node:path");
 const certs = require("./certs");
 const { CallLog } = require("./callLog");
 const { FakeEtcd } = require("./etcd");
@@ -300,6 +302,24 @@ class FakeCluster {
       { ca: talosCa.caCert, cert: client.cert, key: client.key },
       this.nodes.map((n) => n.ip),
     );
+  }
+
+  /**
+   * Writes what a day-two command needs to reach this cluster into `dir`: its
+   * talosconfig and kubeconfig (0600: they hold client keys) and its endpoints, as the
+   * `--talosconfig`, `--kubeconfig` and `--endpoints` files. Returns their paths.
+   * @param {string} dir
+   */
+  writeFiles(dir) {
+    const files = {
+      talosconfig: path.join(dir, "talosconfig"),
+      kubeconfig: path.join(dir, "kubeconfig"),
+      endpoints: path.join(dir, "endpoints.json"),
+    };
+    fs.writeFileSync(files.talosconfig, this.talosconfig, { mode: 0o600 });
+    fs.writeFileSync(files.kubeconfig, this.kubeconfig, { mode: 0o600 });
+    fs.writeFileSync(files.endpoints, JSON.stringify(this.endpoints));
+    return files;
   }
 
   /** The Secrets resource's `clientConfiguration` shape, each field base64 PEM. */

@@ -94,11 +94,6 @@ function machineConfigSpec(config) {
   ];
 }
 
-/** The yaml spec of a manifest resource, its list of objects. @param {any[]} objects */
-function manifestYaml(objects) {
-  return stringifyYaml(objects);
-}
-
 /**
  * The resources of one node, kept as a controller would: `set` bumps the version only
  * when the spec changed.
@@ -236,7 +231,7 @@ function reconcile(store, node) {
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))
-    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, manifestYaml(objects), {
+    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, stringifyYaml(objects), {
       objects,
     });
   store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(Object.keys(manifests)));
