@@ -20,12 +20,8 @@ import { runCommand, type Writer } from "../tools/cli";
 import { loadInventory } from "../lib/inventory";
 import { buildClusterModel } from "../lib/model";
 import { bootstrapCheckInputs } from "../lib/model/day2";
-import { buildAddons, inlineManifests } from "../lib/addons/objects";
-import { hasGpuNodes } from "../lib/talos/patches";
 import { bootstrapCheckFailureMessage } from "../packages/day2/lib/bootstrapCheck";
-import { startFakeCluster } from "../packages/day2/fake";
-import * as fakeResources from "../packages/day2/fake/talosResources";
-import * as YAML from "yaml";
+import { startFakeFor } from "../tools/day2/fakeFor";
 import * as os from "os";
 import { runDay2 } from "./day2";
 
@@ -205,26 +201,13 @@ async function statusExamples(): Promise<
 > {
   const dir = path.join(PROJECT_ROOT, "inventory", "dev");
   const inventory = loadInventory(dir);
-  const addons = buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes));
   const run = async (
     differs: boolean,
   ): Promise<{ text: string; json: Record<string, unknown> }> => {
-    const cluster = await startFakeCluster({
-      nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
-      clusterName: inventory.cluster.name,
-      endpointHost: inventory.endpoint.host,
-      talosVersion: inventory.cluster.talos.version,
-      kubernetesVersion: inventory.cluster.kubernetes.version,
-      gpus: Object.fromEntries(inventory.nodes.filter((n) => n.gpu).map((n) => [n.name, 1])),
-      initialConfig: (n) => {
-        const doc = YAML.parse(
-          fakeResources.initialConfig(n.role, inventory.cluster.kubernetes.version),
-        );
-        if (n.role === "controlplane") doc.cluster.inlineManifests = inlineManifests(addons);
-        return YAML.stringify(doc);
-      },
-      ...(differs ? { faults: { connectionRefused: ["dev-gpu-1"] } } : {}),
-    });
+    const cluster = await startFakeFor(
+      inventory,
+      differs ? { faults: { connectionRefused: ["dev-gpu-1"] } } : {},
+    );
     // A project folder of its own, holding a copy of inventory/dev and run from, so the
     // output names inventory/dev and backups/dev as an operator's does, and no etcd
     // snapshot this checkout may hold shows.
@@ -245,19 +228,7 @@ async function statusExamples(): Promise<
       async function status(...extra: string[]): Promise<{ code: number; out: string }> {
         let out = "";
         const code = await runDay2(
-          [
-            "status",
-            path.join("inventory", "dev"),
-            "--talosconfig",
-            files.talosconfig,
-            "--kubeconfig",
-            files.kubeconfig,
-            "--endpoints",
-            files.endpoints,
-            "--kubernetes-endpoint",
-            cluster.kubernetesEndpoint,
-            ...extra,
-          ],
+          ["status", path.join("inventory", "dev"), ...files.flags, ...extra],
           { write: (s: string) => (out += s) },
           { write: (s: string) => (out += s) },
           {

@@ -6,13 +6,10 @@
 import * as fs from "fs";
 import { loadInventory, type Inventory } from "../../lib/inventory";
 import "./loopbackOnly";
-import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
+import type { FakeCluster, startFakeCluster } from "../../packages/day2/fake";
+import { startFakeFor } from "../../tools/day2/fakeFor";
 import { runDay2 } from "../../scripts/day2";
 import { tempDir } from "./tmp";
-import * as YAML from "yaml";
-import * as fakeResources from "../../packages/day2/fake/talosResources";
-import { buildAddons, inlineManifests } from "../../lib/addons/objects";
-import { hasGpuNodes } from "../../lib/talos/patches";
 
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
 
@@ -21,7 +18,7 @@ export interface Rig {
   readonly inventory: Inventory;
   readonly cluster: FakeCluster;
   readonly dir: string;
-  readonly files: { talosconfig: string; kubeconfig: string; endpoints: string };
+  readonly files: ReturnType<FakeCluster["writeFiles"]>;
   /** `status` with these arguments. */
   run(args: readonly string[]): Promise<{ code: number; out: string; err: string }>;
   /**
@@ -36,30 +33,9 @@ export interface Rig {
   close(): void;
 }
 
-/** The fake's starting configuration for a role, with the inventory's add-ons on control planes. */
-function withAddons(inventory: Inventory, role: "controlplane" | "worker"): string {
-  const doc = YAML.parse(fakeResources.initialConfig(role, inventory.cluster.kubernetes.version));
-  const addons = buildAddons(inventory.cluster, hasGpuNodes(inventory.nodes));
-  if (role === "controlplane" && addons.length > 0)
-    doc.cluster.inlineManifests = inlineManifests(addons);
-  return YAML.stringify(doc);
-}
-
 export async function rig(inventoryDir: string, options: Partial<FakeOptions> = {}): Promise<Rig> {
   const inventory = loadInventory(inventoryDir);
-  const cluster = await startFakeCluster({
-    nodes: inventory.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })),
-    clusterName: inventory.cluster.name,
-    endpointHost: inventory.endpoint.host,
-    talosVersion: inventory.cluster.talos.version,
-    kubernetesVersion: inventory.cluster.kubernetes.version,
-    // A healthy cluster's GPU workers advertise their GPU (the NVIDIA device plugin).
-    gpus: Object.fromEntries(inventory.nodes.filter((n) => n.gpu).map((n) => [n.name, 1])),
-    // Its control planes carry the inventory's add-ons as inline manifests, as a deployed
-    // cluster's do, so the fake's Talos creates their objects.
-    initialConfig: (n) => withAddons(inventory, n.role),
-    ...options,
-  });
+  const cluster = await startFakeFor(inventory, options);
   const dir = tempDir("day2-status");
   const files = cluster.writeFiles(dir);
   const command: Rig["command"] = async (name, args, how = {}) => {
@@ -97,16 +73,5 @@ export async function rig(inventoryDir: string, options: Partial<FakeOptions> = 
 
 /** The usual arguments: the inventory, the fake's files, and its API endpoint. */
 export function full(r: Rig, dir: string, ...extra: string[]): string[] {
-  return [
-    dir,
-    "--talosconfig",
-    r.files.talosconfig,
-    "--kubeconfig",
-    r.files.kubeconfig,
-    "--endpoints",
-    r.files.endpoints,
-    "--kubernetes-endpoint",
-    r.cluster.kubernetesEndpoint,
-    ...extra,
-  ];
+  return [dir, ...r.files.flags, ...extra];
 }

@@ -157,17 +157,7 @@ export async function runDemo(
       initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom, addons),
     });
     const files = cluster.writeFiles(dir);
-    const flags = [
-      inventoryDir,
-      "--talosconfig",
-      files.talosconfig,
-      "--kubeconfig",
-      files.kubeconfig,
-      "--endpoints",
-      files.endpoints,
-      "--kubernetes-endpoint",
-      cluster.kubernetesEndpoint,
-    ];
+    const flags = [inventoryDir, ...files.flags];
     const day2Opts = { projectRoot: dir, timeoutMs: 3000 };
     out.write(
       `em-infra day-two demo: a fake cluster on 127.0.0.1 (3 control planes, 2 workers) at Talos ${DEMO.talosFrom} and Kubernetes ${DEMO.kubernetesFrom}. A throwaway inventory and credentials are in ${dir}, removed at the end. Nothing else is dialed.\n`,

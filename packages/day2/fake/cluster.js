@@ -307,19 +307,22 @@ class FakeCluster {
   /**
    * Writes what a day-two command needs to reach this cluster into `dir`: its
    * talosconfig and kubeconfig (0600: they hold client keys) and its endpoints, as the
-   * `--talosconfig`, `--kubeconfig` and `--endpoints` files. Returns their paths.
+   * `--talosconfig`, `--kubeconfig` and `--endpoints` files. Returns their paths, and
+   * `flags`: those options and `--kubernetes-endpoint`, as the day2 CLI takes them.
    * @param {string} dir
    */
   writeFiles(dir) {
-    const files = {
-      talosconfig: path.join(dir, "talosconfig"),
-      kubeconfig: path.join(dir, "kubeconfig"),
-      endpoints: path.join(dir, "endpoints.json"),
-    };
-    fs.writeFileSync(files.talosconfig, this.talosconfig, { mode: 0o600 });
-    fs.writeFileSync(files.kubeconfig, this.kubeconfig, { mode: 0o600 });
-    fs.writeFileSync(files.endpoints, JSON.stringify(this.endpoints));
-    return files;
+    const talosconfig = path.join(dir, "talosconfig");
+    const kubeconfig = path.join(dir, "kubeconfig");
+    const endpoints = path.join(dir, "endpoints.json");
+    fs.writeFileSync(talosconfig, this.talosconfig, { mode: 0o600 });
+    fs.writeFileSync(kubeconfig, this.kubeconfig, { mode: 0o600 });
+    fs.writeFileSync(endpoints, JSON.stringify(this.endpoints));
+    const flags = [
+      ...["--talosconfig", talosconfig, "--kubeconfig", kubeconfig],
+      ...["--endpoints", endpoints, "--kubernetes-endpoint", this.kubernetesEndpoint],
+    ];
+    return { talosconfig, kubeconfig, endpoints, flags };
   }
 
   /** The Secrets resource's `clientConfiguration` shape, each field base64 PEM. */
