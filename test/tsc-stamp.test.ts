@@ -1,0 +1,170 @@
+/**
+ * bin/tscStamp.js: tsc is skipped only when every byte its last clean run read is the
+ * same, no root file came or went, and its outputs are there. Checked on a small
+ * project compiled by the real tsc, so that the file list read from its .tsbuildinfo is
+ * tsc's own.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT } from "../lib/projectRoot";
+import { tempDir } from "./support/tmp";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stamp = require("../bin/tscStamp") as {
+  isFresh(p: Project): boolean;
+  before(p: Project): Map<string, string | null>;
+  record(p: Project, seen: Map<string, string | null>): boolean;
+};
+
+interface Project {
+  root: string;
+  configPath: string;
+  stampPath: string;
+  buildInfoPath: string;
+  outputs?: (roots: string[]) => string[];
+}
+
+/** Without TypeScript's libraries (a full parse of them costs a second): the globals tsc needs. */
+const GLOBALS = [
+  "Array<T>",
+  "Boolean",
+  "CallableFunction",
+  "Function",
+  "IArguments",
+  "NewableFunction",
+  "Number",
+  "Object",
+  "RegExp",
+  "String",
+]
+  .map((name) => `interface ${name} {}`)
+  .join("\n");
+
+/** A two-file project beside a declaration file it reads (`types/globals.d.ts`). */
+function smallProject(): Project {
+  const dir = tempDir("tsc-stamp");
+  fs.mkdirSync(path.join(dir, "src"));
+  fs.mkdirSync(path.join(dir, "types"));
+  fs.writeFileSync(path.join(dir, "types", "globals.d.ts"), GLOBALS);
+  fs.writeFileSync(path.join(dir, "src", "a.ts"), "export const a = 1;\n");
+  fs.writeFileSync(
+    path.join(dir, "src", "b.ts"),
+    'import { a } from "./a";\nexport const b = a;\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        noLib: true,
+        types: [],
+        incremental: true,
+        outDir: "out",
+        rootDir: ".",
+        tsBuildInfoFile: "out/.tsbuildinfo",
+      },
+      files: ["types/globals.d.ts"],
+      include: ["src/**/*.ts"],
+    }),
+  );
+  // package-lock.json is read from the root passed: the project's own dir here.
+  fs.writeFileSync(path.join(dir, "package-lock.json"), "{}\n");
+  return {
+    root: dir,
+    configPath: path.join(dir, "tsconfig.json"),
+    stampPath: path.join(dir, "out", ".stamp.json"),
+    buildInfoPath: path.join(dir, "out", ".tsbuildinfo"),
+    outputs: (roots) =>
+      roots
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+        .map((f) => path.join(dir, "out", path.relative(dir, f).replace(/\.ts$/, ".js"))),
+  };
+}
+
+/** tsc's run over the project, as bin/pulumi-main.js does it: stamped when clean. */
+function build(p: Project): boolean {
+  const seen = stamp.before(p);
+  const tsc = require.resolve("typescript/bin/tsc", { paths: [PROJECT_ROOT] });
+  const r = spawnSync(process.execPath, [tsc, "-p", p.configPath], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  return stamp.record(p, seen);
+}
+
+describe("bin/tscStamp.js: tsc skipped only when nothing it read changed", function () {
+  // typescript is required by the stamp; in a cold worker that takes a moment.
+  this.timeout(30_000);
+
+  // One project built once: each test puts back what it changed.
+  let p: Project;
+  before(function () {
+    p = smallProject();
+    assert.equal(stamp.isFresh(p), false, "no stamp yet");
+    assert.equal(build(p), true);
+  });
+
+  it("is fresh after a clean run, and lists the declaration file tsc read", function () {
+    assert.equal(stamp.isFresh(p), true);
+    const recorded = JSON.parse(fs.readFileSync(p.stampPath, "utf8"));
+    assert.ok(path.join(p.root, "types", "globals.d.ts") in recorded.files);
+    assert.ok(path.join(p.root, "package-lock.json") in recorded.files);
+    assert.deepEqual(recorded.roots, [
+      path.join(p.root, "src", "a.ts"),
+      path.join(p.root, "src", "b.ts"),
+      path.join(p.root, "types", "globals.d.ts"),
+    ]);
+  });
+
+  it("goes stale on a changed byte and fresh again when it is put back: bytes decide, not times", function () {
+    const a = path.join(p.root, "src", "a.ts");
+    fs.writeFileSync(a, "export const a = 2;\n");
+    assert.equal(stamp.isFresh(p), false);
+    fs.writeFileSync(a, "export const a = 1;\n");
+    assert.equal(stamp.isFresh(p), true);
+    const globals = path.join(p.root, "types", "globals.d.ts");
+    fs.writeFileSync(globals, `${GLOBALS}\ninterface Extra {}`);
+    assert.equal(stamp.isFresh(p), false, "a read declaration file changed");
+    fs.writeFileSync(globals, GLOBALS);
+    assert.equal(stamp.isFresh(p), true);
+  });
+
+  it("goes stale on a new root file, even one whose modification time is older than the run", function () {
+    const c = path.join(p.root, "src", "c.ts");
+    fs.writeFileSync(c, "export const c: number = 'not a number';\n");
+    const old = new Date("2001-01-01T00:00:00Z");
+    fs.utimesSync(c, old, old);
+    assert.equal(stamp.isFresh(p), false);
+    fs.rmSync(c);
+    assert.equal(stamp.isFresh(p), true);
+  });
+
+  it("goes stale when an output is missing, the package lock changed, or the stamp is unreadable", function () {
+    const out = path.join(p.root, "out", "src", "b.js");
+    const js = fs.readFileSync(out);
+    fs.rmSync(out);
+    assert.equal(stamp.isFresh(p), false);
+    fs.writeFileSync(out, js);
+    assert.equal(stamp.isFresh(p), true);
+    fs.writeFileSync(path.join(p.root, "package-lock.json"), '{"lockfileVersion": 3}\n');
+    assert.equal(stamp.isFresh(p), false);
+    fs.writeFileSync(path.join(p.root, "package-lock.json"), "{}\n");
+    assert.equal(stamp.isFresh(p), true);
+    const recorded = fs.readFileSync(p.stampPath);
+    fs.writeFileSync(p.stampPath, "{ not json");
+    assert.equal(stamp.isFresh(p), false);
+    fs.writeFileSync(p.stampPath, recorded);
+    assert.equal(stamp.isFresh(p), true);
+  });
+
+  it("is not written when a file changed while tsc ran", function () {
+    const p = smallProject();
+    const seen = stamp.before(p);
+    fs.writeFileSync(path.join(p.root, "src", "a.ts"), "export const a = 3;\n");
+    const tsc = require.resolve("typescript/bin/tsc", { paths: [PROJECT_ROOT] });
+    const r = spawnSync(process.execPath, [tsc, "-p", p.configPath], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(stamp.record(p, seen), false);
+    assert.equal(fs.existsSync(p.stampPath), false);
+    assert.equal(stamp.isFresh(p), false);
+  });
+});
