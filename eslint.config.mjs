@@ -49,6 +49,7 @@ export default tseslint.config(
         setTimeout: "readonly",
         clearTimeout: "readonly",
         setImmediate: "readonly",
+        structuredClone: "readonly",
         NodeJS: "readonly",
       },
     },

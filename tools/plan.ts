@@ -473,6 +473,8 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
   );
   // Prose is folded to the width; the patches are YAML, printed as they are.
   const text = fit(out, width);
+  // Every control plane carries the same add-on patches: each text is read once.
+  const summaries = new Map<string, string[] | null>();
   for (const n of plan.nodes) {
     text.push(`  ${n.name}:`);
     const firstOwn = n.patches.length - n.operatorPatches.length;
@@ -481,7 +483,8 @@ export function renderPlanText(plan: Plan, width = TERMINAL_WIDTH): string {
       text.push(
         own === undefined ? "    ---" : `    --- # your patch ${own.from}, from ${own.origin}`,
       );
-      const manifests = inlineManifestSummary(p);
+      if (!summaries.has(p)) summaries.set(p, inlineManifestSummary(p));
+      const manifests = summaries.get(p) ?? null;
       if (manifests !== null) {
         text.push(...fit(manifests, width));
         continue;

@@ -6,6 +6,7 @@
 "use strict";
 
 const YAML = require("yaml");
+const { memoByText } = require("./memoByText");
 
 /** Whether a parsed document is the v1alpha1 one. @param {unknown} v */
 function isV1alpha1(v) {
@@ -20,12 +21,17 @@ function isV1alpha1(v) {
  * @returns {any}
  */
 function v1alpha1(config) {
-  return (
+  return parsedV1alpha1(config);
+}
+
+/** v1alpha1's parse, kept for the few configurations a rollout reads again and again. */
+const parsedV1alpha1 = memoByText(
+  32,
+  (/** @type {string} */ config) =>
     YAML.parseAllDocuments(configText(config))
       .map((d) => d.toJS())
-      .find(isV1alpha1) ?? {}
-  );
-}
+      .find(isV1alpha1) ?? {},
+);
 
 /**
  * The configuration text a `MachineConfigs.config.talos.dev` resource holds, from its

@@ -18,6 +18,7 @@ const YAML = require("yaml");
 const { delay } = require("../lib/retry");
 const { RESOURCES } = require("../lib/resources");
 const { objectName } = require("../lib/kube");
+const { memoByText } = require("../lib/memoByText");
 const { INVENTORY, OWNING_INVENTORY, keyOf, refOfKey, refOfObject } = require("../lib/inventory");
 
 /** The field manager upstream applies with: a later talosctl upgrade-k8s agrees on ownership. */
@@ -41,9 +42,15 @@ async function renderedObjects(talos, node) {
   const resources = await talos.resources(node, RESOURCES.manifests);
   return resources
     .sort((a, b) => a.id.localeCompare(b.id))
-    .flatMap((r) => /** @type {any[]} */ (YAML.parse(r.yaml) ?? []))
+    .flatMap((r) => manifestObjects(r.yaml))
     .filter((o) => o !== null && typeof o === "object" && typeof o.kind === "string");
 }
+
+/** A manifest's objects, parsed once per text: every control plane serves the same ones. */
+const manifestObjects = memoByText(
+  64,
+  (/** @type {string} */ yaml) => /** @type {any[]} */ (YAML.parse(yaml) ?? []),
+);
 
 /**
  * An object with its namespace settled as the API server scopes its kind (discovery): a
