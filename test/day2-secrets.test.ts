@@ -193,6 +193,28 @@ describe("day2 secrets audit", () => {
     }
   });
 
+  it("a kubeconfig key the TLS stack refuses is reported without its text", async () => {
+    const c = await fake();
+    const material = c.secretMaterial();
+    const broken = material.kubernetesClientKey.replace(/\n[A-Za-z0-9+/=]{10}/, "\nAAAAAAAAAA");
+    const kubeconfig = c.kubeconfig.replace(
+      /client-key-data: \S+/,
+      `client-key-data: ${Buffer.from(broken).toString("base64")}`,
+    );
+    assert.notEqual(kubeconfig, c.kubeconfig);
+    const k = day2.createKubeClient({ kubeconfig, endpoint: c.kubernetesEndpoint, ...FAST });
+    try {
+      const e = await rejection(k.listNodes());
+      assert.ok(e instanceof day2.Day2InputError, e.message);
+      assert.match(e.message, /^Kubernetes client credentials could not be loaded: /);
+      assert.deepStrictEqual(leaks(c, { error: shown(e) }), []);
+      assert.doesNotMatch(shown(e), /AAAAAAAAAA/);
+    } finally {
+      k.close();
+      c.stop();
+    }
+  });
+
   it("the bootstrap check's and the rollout's stored outputs hold no credentials", async function () {
     this.timeout(20000);
     const c = await fake();

@@ -173,8 +173,36 @@ class KubeClient {
     /** @private @type {RetryPolicy} */ this.retry = { ...DEFAULT_RETRY, ...(opts.retry ?? {}) };
     /** @private */ this.unreachableBudgetMs = opts.unreachableBudgetMs ?? 0;
     /** @private */ this.agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+    /** Made at the first request (secureContext()). @private @type {tls.SecureContext | undefined} */
+    this.context = undefined;
     /** Discovery by group/version: kind -> its REST name and scope. @private @type {Map<string, Promise<Map<string, { plural: string, namespaced: boolean }>>>} */
     this.discovery = new Map();
+  }
+
+  /**
+   * The client's TLS context, for every connection it opens: the kubeconfig's CA and
+   * client certificate, TLS 1.3 only (kube-apiserver offers it: the client certificate
+   * travels encrypted, and a server that fails verification is dropped before it
+   * leaves). Made at the first request, whose caller gets the error when the kubeconfig's
+   * key or certificates do not load; parsing them for each new connection cost a
+   * millisecond apiece.
+   * @private
+   * @returns {tls.SecureContext}
+   */
+  secureContext() {
+    try {
+      this.context ??= tls.createSecureContext({
+        ca: this.access.ca,
+        cert: this.access.cert,
+        key: this.access.key,
+        minVersion: "TLSv1.3",
+      });
+    } catch (e) {
+      throw new Day2InputError(
+        `Kubernetes client credentials could not be loaded: ${redact(String(/** @type {Error} */ (e).message), this.fragments)}`,
+      );
+    }
+    return this.context;
   }
 
   /** Closes idle connections. */
@@ -240,6 +268,7 @@ class KubeClient {
    * @returns {Promise<{ status: number, body: any } | { error: string, code: string }>}
    */
   once(method, path, how) {
+    const secureContext = this.secureContext();
     const payload = how.body === undefined ? undefined : Buffer.from(JSON.stringify(how.body));
     const serverHost = this.serverHost;
     return new Promise((resolve) => {
@@ -251,18 +280,14 @@ class KubeClient {
         }
       };
       const req = https.request(
-        {
+        // secureContext reaches tls.connect, though Node's types leave it out here.
+        /** @type {https.RequestOptions} */ ({
           host: this.dial.host,
           port: this.dial.port,
           method,
           path,
           agent: this.agent,
-          ca: this.access.ca,
-          cert: this.access.cert,
-          key: this.access.key,
-          // TLS 1.3 only (kube-apiserver offers it): the client certificate travels
-          // encrypted, and a server that fails verification is dropped before it leaves.
-          minVersion: "TLSv1.3",
+          secureContext,
           // SNI only for a name; the identity checked is the kubeconfig server's host.
           servername: net.isIP(serverHost) ? "" : serverHost,
           checkServerIdentity: (_host, cert) => {
@@ -282,7 +307,7 @@ class KubeClient {
                   "content-length": payload.length,
                 }),
           },
-        },
+        }),
         (res) => {
           /** @type {Buffer[]} */
           const chunks = [];
