@@ -96,10 +96,18 @@ function standInConfig(role: string, kubernetes: string, addons: readonly Addon[
   return YAML.stringify(doc);
 }
 
-/** Options for tests: the fake's simulated times. */
+/**
+ * Options for tests: the fake's simulated times, the rollout's pause between two looks,
+ * and the pause before the first status (the add-ons rolling out). By default they are
+ * slow enough for a reader to follow.
+ */
 export interface DemoOptions {
   readonly rebootMs?: number;
   readonly upgradeMs?: number;
+  readonly staticPodReadyMs?: number;
+  readonly rolloutMs?: number;
+  readonly pollMs?: number;
+  readonly settleMs?: number;
   /** `--keep`: after the story, keep the cluster up until asked to end. */
   readonly keep?: KeepHooks;
 }
@@ -152,8 +160,8 @@ export async function runDemo(
       kubernetesVersion: DEMO.kubernetesFrom,
       rebootMs: opts.rebootMs ?? 400,
       upgradeMs: opts.upgradeMs ?? 200,
-      staticPodReadyMs: 100,
-      rolloutMs: 100,
+      staticPodReadyMs: opts.staticPodReadyMs ?? 100,
+      rolloutMs: opts.rolloutMs ?? 100,
       initialConfig: (n) => standInConfig(n.role, DEMO.kubernetesFrom, addons),
     });
     const files = cluster.writeFiles(dir);
@@ -164,7 +172,7 @@ export async function runDemo(
     );
 
     // A cluster a moment after its pulumi up: the add-ons Talos created have rolled out.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, opts.settleMs ?? 150));
     heading(1, "npm run day2 -- status: the cluster against its inventory");
     await run(["status", ...flags], out, err, day2Opts);
 
@@ -199,7 +207,7 @@ export async function runDemo(
           model.nodes.map((n) => [n.name, standInConfig(n.role, kubernetes, addons)]),
         ),
         credentials: cluster!.clientConfiguration,
-        timing: { nodeTimeoutSeconds: 30, drainTimeoutSeconds: 10, pollMs: 50 },
+        timing: { nodeTimeoutSeconds: 30, drainTimeoutSeconds: 10, pollMs: opts.pollMs ?? 50 },
       };
     };
     const created = await provider.create(inputsFor(DEMO.talosFrom, DEMO.kubernetesFrom));
