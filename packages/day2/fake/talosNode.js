@@ -270,37 +270,54 @@ class FakeTalosNode {
    */
   async listen(how = {}) {
     const kind = serverKind(how, this.legacy);
-    const kept = this.idle.get(kind);
+    const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
+    const ca = how.maintenance === true ? null : this.caCert;
+    const kept = this.idle.get(kind) ?? takeSpare(spareKey(kind, cert, ca), this);
     if (kept !== undefined) {
       this.idle.delete(kind);
-      await listenAgain(kept, this.port);
+      this.port = await listenAgain(kept, this.port);
       return this.serveFrom(kept, kind);
     }
     // No channelz statistics: nothing reads them, and grpc-js keeps them per connection.
     const server = new grpc.Server({ "grpc.enable_channelz": 0 });
+    // The node the server answers for: this one now, another node later if it is
+    // handed on (takeSpare). Every handler looks it up at each call.
+    const route = { node: /** @type {FakeTalosNode} */ (this) };
+    routes.set(server, route);
     const defs = definitions();
     if (how.maintenance !== true) {
-      server.addService(defs.MachineService, {
-        ...this.machineHandlers(),
-        EtcdRecover: (
-          /** @type {grpc.ServerReadableStream<any, any>} */ c,
-          /** @type {grpc.sendUnaryData<any>} */ cb,
-        ) => this.etcdRecover(c, cb),
-      });
-      server.addService(defs.LifecycleService, {
-        Upgrade: this.wrapStream("LifecycleService.Upgrade", (c) => this.lifecycleUpgrade(c)),
-      });
+      server.addService(
+        defs.MachineService,
+        routed(route, (n) => ({
+          ...n.machineHandlers(),
+          EtcdRecover: (
+            /** @type {grpc.ServerReadableStream<any, any>} */ c,
+            /** @type {grpc.sendUnaryData<any>} */ cb,
+          ) => n.etcdRecover(c, cb),
+        })),
+      );
+      server.addService(
+        defs.LifecycleService,
+        routed(route, (n) => ({
+          Upgrade: n.wrapStream("LifecycleService.Upgrade", (c) => n.lifecycleUpgrade(c)),
+        })),
+      );
       // ImageService exists from Talos v1.13.0: an older node answers Unimplemented, as
       // grpc-go does for a service it does not register.
       if (!this.legacy)
-        server.addService(defs.ImageService, {
-          Pull: this.wrapStream("ImageService.Pull", (c) => this.imagePull(c)),
-        });
-      server.addService(defs.State, this.stateHandlers());
+        server.addService(
+          defs.ImageService,
+          routed(route, (n) => ({
+            Pull: n.wrapStream("ImageService.Pull", (c) => n.imagePull(c)),
+          })),
+        );
+      server.addService(
+        defs.State,
+        routed(route, (n) => n.stateHandlers()),
+      );
     }
-    const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
     const creds = grpc.ServerCredentials.createSsl(
-      how.maintenance === true ? null : Buffer.from(this.caCert),
+      ca === null ? null : Buffer.from(ca),
       [{ private_key: Buffer.from(cert.key), cert_chain: Buffer.from(cert.cert) }],
       how.maintenance !== true,
     );
@@ -309,12 +326,14 @@ class FakeTalosNode {
         err ? reject(err) : resolve(port),
       ),
     );
+    spareKeys.set(server, spareKey(kind, cert, ca));
     // grpc-js forgets a connection still in its TLS handshake when it shuts down, and
     // that socket would keep the test process alive: track raw connections to end them.
     for (const h of listenersOf(server)) {
       h.on("connection", (/** @type {import("node:net").Socket} */ socket) => {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
+        const { sockets } = route.node;
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
       });
     }
     this.serveFrom(server, kind);
@@ -328,7 +347,8 @@ class FakeTalosNode {
   serveFrom(server, kind) {
     // The cluster stopped while this node was booting: do not outlive it.
     if (this.stopped) {
-      server.forceShutdown();
+      for (const h of listenersOf(server)) h.close();
+      giveSpare(server);
       return;
     }
     this.server = server;
@@ -370,7 +390,7 @@ class FakeTalosNode {
         clearTimeout(force);
         for (const session of sessions) session.destroy();
         this.dropSockets();
-        if (this.stopped) server.forceShutdown();
+        if (this.stopped) giveSpare(server);
         else this.idle.set(kind, server);
         resolve();
       };
@@ -381,16 +401,27 @@ class FakeTalosNode {
     });
   }
 
-  /** Stops everything for good (the cluster is stopping). */
+  /**
+   * Stops everything for good (the cluster is stopping). Its servers stop listening,
+   * drop every connection, and wait, closed, for a node of a later fake cluster that
+   * presents the same certificates (takeSpare).
+   */
   stop() {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.server?.forceShutdown();
+    const servers = [...this.idle.values(), ...(this.server === undefined ? [] : [this.server])];
     this.server = undefined;
-    for (const server of this.idle.values()) server.forceShutdown();
+    this.serving = undefined;
     this.idle.clear();
+    for (const server of servers) {
+      for (const [h, info] of listenerEntries(server)) {
+        h.close();
+        for (const session of info.sessions) session.destroy();
+      }
+    }
     this.dropSockets();
+    for (const server of servers) giveSpare(server);
   }
 
   /**
@@ -1118,6 +1149,80 @@ class FakeTalosNode {
   }
 }
 
+/** The route of each server the fake made: which node it answers for now. @type {WeakMap<grpc.Server, { node: FakeTalosNode }>} */
+const routes = new WeakMap();
+/** What each server serves and presents (spareKey). @type {WeakMap<grpc.Server, string>} */
+const spareKeys = new WeakMap();
+/**
+ * Servers of stopped fake nodes, closed, by what they serve and present: a node of a
+ * later fake cluster with the same certificates takes one instead of making its own (a
+ * new server cost a TLS context and 1.4 ms of CPU, for 1,100 node starts in a test
+ * run). The certificates are the process's (certs.js), by node IP.
+ * @type {Map<string, grpc.Server[]>}
+ */
+const spare = new Map();
+
+/**
+ * @param {string} kind
+ * @param {{ cert: string }} cert
+ * @param {string | null} ca
+ */
+function spareKey(kind, cert, ca) {
+  return `${kind}\n${cert.cert}\n${ca ?? ""}`;
+}
+
+/** @param {grpc.Server} server stopped listening, no connection left */
+function giveSpare(server) {
+  const key = spareKeys.get(server);
+  if (key === undefined) return server.forceShutdown();
+  const list = spare.get(key) ?? [];
+  list.push(server);
+  spare.set(key, list);
+}
+
+/**
+ * A spare server for `node`, which answers for it from now on.
+ * @param {string} key
+ * @param {FakeTalosNode} node
+ * @returns {grpc.Server | undefined}
+ */
+function takeSpare(key, node) {
+  const server = spare.get(key)?.pop();
+  const route = server === undefined ? undefined : routes.get(server);
+  if (server === undefined || route === undefined) return undefined;
+  route.node = node;
+  return server;
+}
+
+/**
+ * A service's handlers that call the handlers of whichever node the route names at the
+ * time of the call (each node's table made once).
+ * @param {{ node: FakeTalosNode }} route
+ * @param {(node: FakeTalosNode) => grpc.UntypedServiceImplementation} table
+ * @returns {grpc.UntypedServiceImplementation}
+ */
+function routed(route, table) {
+  /** @type {WeakMap<FakeTalosNode, grpc.UntypedServiceImplementation>} */
+  const tables = new WeakMap();
+  const of = (/** @type {FakeTalosNode} */ node) => {
+    let t = tables.get(node);
+    if (t === undefined) {
+      t = table(node);
+      tables.set(node, t);
+    }
+    return t;
+  };
+  /** @type {grpc.UntypedServiceImplementation} */
+  const out = {};
+  for (const name of Object.keys(table(route.node))) {
+    out[name] = /** @type {any} */ (
+      (/** @type {any[]} */ ...args) =>
+        /** @type {Function} */ (of(route.node)[name]).apply(undefined, args)
+    );
+  }
+  return out;
+}
+
 /**
  * What a node's server serves, which decides whether a boot can serve again from a
  * server it had: the cluster's services or maintenance mode, and whether ImageService
@@ -1149,25 +1254,29 @@ function listenersOf(server) {
 }
 
 /**
- * Listens again, on the same port, with a server halt() closed: its TLS context,
- * services and handlers are the ones it had.
+ * Listens again with a server halt() or stop() closed, on `port` (0: a new one): its TLS
+ * context, services and handlers are the ones it had.
  * @param {grpc.Server} server
  * @param {number} port
- * @returns {Promise<void>}
+ * @returns {Promise<number>} the port it listens on
  */
 async function listenAgain(server, port) {
-  await Promise.all(
+  const ports = await Promise.all(
     listenersOf(server).map(
       (h) =>
-        new Promise((resolve, reject) => {
-          h.once("error", reject);
-          h.listen(port, "127.0.0.1", () => {
-            h.off("error", reject);
-            resolve(undefined);
-          });
-        }),
+        /** @type {Promise<number>} */ (
+          new Promise((resolve, reject) => {
+            h.once("error", reject);
+            h.listen(port, "127.0.0.1", () => {
+              h.off("error", reject);
+              const address = h.address();
+              resolve(typeof address === "object" && address !== null ? address.port : port);
+            });
+          })
+        ),
     ),
   );
+  return ports[0] ?? port;
 }
 
 /** The release a node of the legacy fault runs. */
