@@ -1,10 +1,17 @@
 /**
  * packages/day2/lib/memoByText.js: what the client parses once per text. A caller that
- * edits what it got must not change what the next caller gets.
+ * edits what it got must not change what the next caller gets. And
+ * packages/day2/lib/tlsContext.js: one TLS context per set of credentials.
  */
 import { strict as assert } from "assert";
 import { v1alpha1 } from "../packages/day2/lib/machineConfig";
 import { memoByText } from "../packages/day2/lib/memoByText";
+import { clientContext } from "../packages/day2/lib/tlsContext";
+import {
+  kubernetesAuthority,
+  kubernetesClientCert,
+  talosAuthority,
+} from "../packages/day2/fake/certs";
 
 describe("day2: derived once per text", function () {
   it("derives a text once, and gives each caller its own copy", function () {
@@ -42,5 +49,19 @@ describe("day2: derived once per text", function () {
     const doc = v1alpha1(config);
     doc.machine.type = "controlplane";
     assert.equal(v1alpha1(config).machine.type, "worker");
+  });
+});
+
+describe("day2: one TLS context per credentials in a process", function () {
+  it("gives clients with the same CA, certificate and key the same context, and keeps none that failed", function () {
+    const ca = kubernetesAuthority();
+    const client = kubernetesClientCert();
+    const creds = { ca: ca.caCert, cert: client.cert, key: client.key };
+    const a = clientContext(creds);
+    assert.equal(clientContext({ ...creds }), a);
+    assert.notEqual(clientContext({ ...creds, ca: talosAuthority().caCert }), a);
+    const broken = { ...creds, key: client.key.replace(/\n[A-Za-z0-9+/=]{10}/, "\nAAAAAAAAAA") };
+    assert.throws(() => clientContext(broken));
+    assert.throws(() => clientContext(broken), "a failed load is not kept");
   });
 });

@@ -16,6 +16,7 @@ const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = req
 const { nodeKeyPem, parseYamlFile } = require("./credentials");
 const { parseHostPort, formatHostPort } = require("./endpoints");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
+const { clientContext } = require("./tlsContext");
 
 /**
  * @typedef {import("./endpoints").HostPort} HostPort
@@ -183,7 +184,8 @@ class KubeClient {
    * The client's TLS context, for every connection it opens: the kubeconfig's CA and
    * client certificate, TLS 1.3 only (kube-apiserver offers it: the client certificate
    * travels encrypted, and a server that fails verification is dropped before it
-   * leaves). Made at the first request, whose caller gets the error when the kubeconfig's
+   * leaves), shared with the process's other clients of the same credentials
+   * (./tlsContext.js). Made at the first request, whose caller gets the error when the kubeconfig's
    * key or certificates do not load; parsing them for each new connection cost a
    * millisecond apiece.
    * @private
@@ -191,12 +193,7 @@ class KubeClient {
    */
   secureContext() {
     try {
-      this.context ??= tls.createSecureContext({
-        ca: this.access.ca,
-        cert: this.access.cert,
-        key: this.access.key,
-        minVersion: "TLSv1.3",
-      });
+      this.context ??= clientContext(this.access);
     } catch (e) {
       throw new Day2InputError(
         `Kubernetes client credentials could not be loaded: ${redact(String(/** @type {Error} */ (e).message), this.fragments)}`,

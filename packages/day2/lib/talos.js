@@ -18,6 +18,7 @@ const { parseHostPort, formatHostPort, talosDialTarget } = require("./endpoints"
 const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = require("./errors");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
 const { readTarGz } = require("./tar");
+const { clientContext } = require("./tlsContext");
 
 /**
  * @typedef {import("./credentials").TlsCredentials} TlsCredentials
@@ -195,18 +196,18 @@ class TalosClient {
 
   /**
    * The client's TLS context: one for every node and every redial (they share the
-   * cluster's CA and this client's certificate), made at the first call; a failure to
+   * cluster's CA and this client's certificate), and for every client of the process
+   * with the same credentials (./tlsContext.js), made at the first call; a failure to
    * load it is thrown to that call and tried again at the next. Parsing the key and
    * certificates per node and per redial was 1.8 s of CPU in the day-two tests.
    * @private
    * @returns {tls.SecureContext}
    */
   secureContext() {
-    this.context ??= tls.createSecureContext({
+    this.context ??= clientContext({
       ca: this.creds.ca,
       key: this.creds.key,
       cert: this.creds.cert,
-      minVersion: "TLSv1.3",
     });
     return this.context;
   }
