@@ -16,6 +16,7 @@ const stamp = require("../bin/tscStamp") as {
   isFresh(p: Project): boolean;
   before(p: Project): Map<string, string | null>;
   record(p: Project, seen: Map<string, string | null>): boolean;
+  readFiles(buildInfoPath: string): string[];
 };
 
 interface Project {
@@ -23,7 +24,7 @@ interface Project {
   configPath: string;
   stampPath: string;
   buildInfoPath: string;
-  outputs?: (roots: string[]) => string[];
+  outputs?: (read: string[]) => string[];
 }
 
 /** Without TypeScript's libraries (a full parse of them costs a second): the globals tsc needs. */
@@ -75,19 +76,25 @@ function smallProject(): Project {
     configPath: path.join(dir, "tsconfig.json"),
     stampPath: path.join(dir, "out", ".stamp.json"),
     buildInfoPath: path.join(dir, "out", ".tsbuildinfo"),
-    outputs: (roots) =>
-      roots
+    outputs: (read) =>
+      read
         .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
         .map((f) => path.join(dir, "out", path.relative(dir, f).replace(/\.ts$/, ".js"))),
   };
 }
 
-/** tsc's run over the project, as bin/pulumi-main.js does it: stamped when clean. */
+/** tsc over the project: its exit status and what it printed. */
+function tsc(p: Project): { status: number | null; output: string } {
+  const bin = require.resolve("typescript/bin/tsc", { paths: [PROJECT_ROOT] });
+  const r = spawnSync(process.execPath, [bin, "-p", p.configPath], { encoding: "utf8" });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+/** tsc's run over the project, as bin/build.js does it: stamped when clean. */
 function build(p: Project): boolean {
   const seen = stamp.before(p);
-  const tsc = require.resolve("typescript/bin/tsc", { paths: [PROJECT_ROOT] });
-  const r = spawnSync(process.execPath, [tsc, "-p", p.configPath], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const r = tsc(p);
+  assert.equal(r.status, 0, r.output);
   return stamp.record(p, seen);
 }
 
@@ -156,15 +163,44 @@ describe("bin/tscStamp.js: tsc skipped only when nothing it read changed", funct
     assert.equal(stamp.isFresh(p), true);
   });
 
-  it("is not written when a file changed while tsc ran", function () {
+  it("is not written when a file changed after its hash was taken and before the run was recorded", function () {
     const p = smallProject();
     const seen = stamp.before(p);
     fs.writeFileSync(path.join(p.root, "src", "a.ts"), "export const a = 3;\n");
-    const tsc = require.resolve("typescript/bin/tsc", { paths: [PROJECT_ROOT] });
-    const r = spawnSync(process.execPath, [tsc, "-p", p.configPath], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(tsc(p).status, 0);
     assert.equal(stamp.record(p, seen), false);
     assert.equal(fs.existsSync(p.stampPath), false);
+    assert.equal(stamp.isFresh(p), false);
+  });
+
+  it("is removed by a run that fails: put back, the sources are compiled again, not vouched for", function () {
+    const p = smallProject();
+    assert.equal(build(p), true);
+    const a = path.join(p.root, "src", "a.ts");
+    fs.writeFileSync(a, "export const a: number = 'broken';\n");
+    stamp.before(p);
+    const failed = tsc(p);
+    assert.notEqual(failed.status, 0);
+    // tsc wrote the broken source's JavaScript all the same.
+    assert.match(fs.readFileSync(path.join(p.root, "out", "src", "a.js"), "utf8"), /broken/);
+    fs.writeFileSync(a, "export const a = 1;\n");
+    assert.equal(stamp.isFresh(p), false, "the sources are back, the output is not");
+  });
+
+  it("is not written when a file the run read, though not a root, is gone by then", function () {
+    const p = smallProject();
+    fs.mkdirSync(path.join(p.root, "extra"));
+    const c = path.join(p.root, "extra", "c.ts");
+    fs.writeFileSync(c, "export const c = 1;\n");
+    fs.writeFileSync(
+      path.join(p.root, "src", "b.ts"),
+      'import { c } from "../extra/c";\nexport const b = c;\n',
+    );
+    const seen = stamp.before(p);
+    assert.equal(tsc(p).status, 0);
+    assert.ok(stamp.readFiles(p.buildInfoPath).includes(c), "tsc read extra/c.ts");
+    fs.rmSync(c);
+    assert.equal(stamp.record(p, seen), false);
     assert.equal(stamp.isFresh(p), false);
   });
 });
