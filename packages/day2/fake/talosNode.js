@@ -282,7 +282,8 @@ class FakeTalosNode {
     const server = new grpc.Server({ "grpc.enable_channelz": 0 });
     // The node the server answers for: this one now, another node later if it is
     // handed on (takeSpare). Every handler looks it up at each call.
-    const route = { node: /** @type {FakeTalosNode} */ (this) };
+    /** @type {{ node: FakeTalosNode | undefined }} */
+    const route = { node: this };
     routes.set(server, route);
     const defs = definitions();
     if (how.maintenance !== true) {
@@ -331,7 +332,9 @@ class FakeTalosNode {
     // that socket would keep the test process alive: track raw connections to end them.
     for (const h of listenersOf(server)) {
       h.on("connection", (/** @type {import("node:net").Socket} */ socket) => {
-        const { sockets } = route.node;
+        // A closed spare server accepts nothing; it answers for a node while it listens.
+        const sockets = route.node?.sockets;
+        if (sockets === undefined) return void socket.destroy();
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
       });
@@ -347,7 +350,8 @@ class FakeTalosNode {
   serveFrom(server, kind) {
     // The cluster stopped while this node was booting: do not outlive it.
     if (this.stopped) {
-      for (const h of listenersOf(server)) h.close();
+      closeAll(server);
+      this.dropSockets();
       giveSpare(server);
       return;
     }
@@ -414,12 +418,7 @@ class FakeTalosNode {
     this.server = undefined;
     this.serving = undefined;
     this.idle.clear();
-    for (const server of servers) {
-      for (const [h, info] of listenerEntries(server)) {
-        h.close();
-        for (const session of info.sessions) session.destroy();
-      }
-    }
+    for (const server of servers) closeAll(server);
     this.dropSockets();
     for (const server of servers) giveSpare(server);
   }
@@ -1149,7 +1148,7 @@ class FakeTalosNode {
   }
 }
 
-/** The route of each server the fake made: which node it answers for now. @type {WeakMap<grpc.Server, { node: FakeTalosNode }>} */
+/** The route of each server the fake made: which node it answers for now, none while spare. @type {WeakMap<grpc.Server, { node: FakeTalosNode | undefined }>} */
 const routes = new WeakMap();
 /** What each server serves and presents (spareKey). @type {WeakMap<grpc.Server, string>} */
 const spareKeys = new WeakMap();
@@ -1174,7 +1173,10 @@ function spareKey(kind, cert, ca) {
 /** @param {grpc.Server} server stopped listening, no connection left */
 function giveSpare(server) {
   const key = spareKeys.get(server);
-  if (key === undefined) return server.forceShutdown();
+  const route = routes.get(server);
+  if (key === undefined || route === undefined) return server.forceShutdown();
+  // Held by no node: the stopped one, and its cluster, can go.
+  route.node = undefined;
   const list = spare.get(key) ?? [];
   list.push(server);
   spare.set(key, list);
@@ -1197,7 +1199,7 @@ function takeSpare(key, node) {
 /**
  * A service's handlers that call the handlers of whichever node the route names at the
  * time of the call (each node's table made once).
- * @param {{ node: FakeTalosNode }} route
+ * @param {{ node: FakeTalosNode | undefined }} route
  * @param {(node: FakeTalosNode) => grpc.UntypedServiceImplementation} table
  * @returns {grpc.UntypedServiceImplementation}
  */
@@ -1212,12 +1214,16 @@ function routed(route, table) {
     }
     return t;
   };
+  const serving = () => {
+    if (route.node === undefined) throw new Error("a spare fake server was called");
+    return route.node;
+  };
   /** @type {grpc.UntypedServiceImplementation} */
   const out = {};
-  for (const name of Object.keys(table(route.node))) {
+  for (const name of Object.keys(table(serving()))) {
     out[name] = /** @type {any} */ (
       (/** @type {any[]} */ ...args) =>
-        /** @type {Function} */ (of(route.node)[name]).apply(undefined, args)
+        /** @type {Function} */ (of(serving())[name]).apply(undefined, args)
     );
   }
   return out;
@@ -1251,6 +1257,17 @@ function listenerEntries(server) {
 /** @param {grpc.Server} server */
 function listenersOf(server) {
   return listenerEntries(server).map(([h]) => h);
+}
+
+/**
+ * Closes a server's listeners and ends its sessions at once (the cluster is stopping).
+ * @param {grpc.Server} server
+ */
+function closeAll(server) {
+  for (const [h, info] of listenerEntries(server)) {
+    h.close();
+    for (const session of info.sessions) session.destroy();
+  }
 }
 
 /**
