@@ -156,14 +156,6 @@ class FakeTalosNode {
     this.refresh({ restart: false });
     /** @private @type {grpc.Server | undefined} */
     this.server = undefined;
-    /** What the serving server serves (see serverKind). @private @type {string | undefined} */
-    this.serving = undefined;
-    /**
-     * Servers made for this node that do not listen now, by what they serve: a boot
-     * serves again from the one it left instead of making a new one.
-     * @private @type {Map<string, grpc.Server>}
-     */
-    this.idle = new Map();
     /** @private @type {Set<NodeJS.Timeout>} */
     this.timers = new Set();
     /** @private */ this.stopped = false;
@@ -272,11 +264,12 @@ class FakeTalosNode {
     const kind = serverKind(how, this.legacy);
     const cert = how.maintenance === true ? maintenanceServerCert(this.ip) : this.serverCert;
     const ca = how.maintenance === true ? null : this.caCert;
-    const kept = this.idle.get(kind) ?? takeSpare(spareKey(kind, cert, ca), this);
+    // A closed server that serves the same with the same certificate: the one this node
+    // left at its last halt, or one a stopped node left (spare).
+    const kept = takeSpare(spareKey(kind, cert, ca), this);
     if (kept !== undefined) {
-      this.idle.delete(kind);
       this.port = await listenAgain(kept, this.port);
-      return this.serveFrom(kept, kind);
+      return this.serveFrom(kept);
     }
     // No channelz statistics: nothing reads them, and grpc-js keeps them per connection.
     const server = new grpc.Server({ "grpc.enable_channelz": 0 });
@@ -339,15 +332,14 @@ class FakeTalosNode {
         socket.on("close", () => sockets.delete(socket));
       });
     }
-    this.serveFrom(server, kind);
+    this.serveFrom(server);
   }
 
   /**
    * @private
    * @param {grpc.Server} server listening now
-   * @param {string} kind
    */
-  serveFrom(server, kind) {
+  serveFrom(server) {
     // The cluster stopped while this node was booting: do not outlive it.
     if (this.stopped) {
       closeAll(server);
@@ -356,7 +348,6 @@ class FakeTalosNode {
       return;
     }
     this.server = server;
-    this.serving = kind;
   }
 
   /** @private Ends every raw connection left after a shutdown. */
@@ -368,18 +359,16 @@ class FakeTalosNode {
   /**
    * Stops serving as a machine going down would: no new connections, calls in flight
    * (the Reboot that asked for it) finish, then every connection drops. A hung call
-   * does not finish: it is dropped after a short grace. The server is kept, not
-   * listening, for the next boot that serves the same (a new one cost a TLS context and
-   * 1.4 ms of CPU per boot, a thousand boots in a test run).
+   * does not finish: it is dropped after a short grace. The server goes spare, closed,
+   * for the next boot that serves the same (a new one cost a TLS context and 1.4 ms of
+   * CPU per boot, a thousand boots in a test run).
    * @private
    * @returns {Promise<void>}
    */
   halt() {
     const server = this.server;
-    const kind = this.serving;
     this.server = undefined;
-    this.serving = undefined;
-    if (server === undefined || kind === undefined) return Promise.resolve();
+    if (server === undefined) return Promise.resolve();
     /** @type {import("node:http2").ServerHttp2Session[]} */
     const sessions = [];
     for (const [h, info] of listenerEntries(server)) {
@@ -394,8 +383,7 @@ class FakeTalosNode {
         clearTimeout(force);
         for (const session of sessions) session.destroy();
         this.dropSockets();
-        if (this.stopped) giveSpare(server);
-        else this.idle.set(kind, server);
+        giveSpare(server);
         resolve();
       };
       const force = setTimeout(finish, 20);
@@ -406,21 +394,19 @@ class FakeTalosNode {
   }
 
   /**
-   * Stops everything for good (the cluster is stopping). Its servers stop listening,
-   * drop every connection, and wait, closed, for a node of a later fake cluster that
-   * presents the same certificates (takeSpare).
+   * Stops everything for good (the cluster is stopping). Its server stops listening,
+   * drops every connection, and goes spare, closed, for a node of a later fake cluster
+   * that presents the same certificate (takeSpare).
    */
   stop() {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const servers = [...this.idle.values(), ...(this.server === undefined ? [] : [this.server])];
+    const server = this.server;
     this.server = undefined;
-    this.serving = undefined;
-    this.idle.clear();
-    for (const server of servers) closeAll(server);
+    if (server !== undefined) closeAll(server);
     this.dropSockets();
-    for (const server of servers) giveSpare(server);
+    if (server !== undefined) giveSpare(server);
   }
 
   /**
@@ -1153,9 +1139,10 @@ const routes = new WeakMap();
 /** What each server serves and presents (spareKey). @type {WeakMap<grpc.Server, string>} */
 const spareKeys = new WeakMap();
 /**
- * Servers of stopped fake nodes, closed, by what they serve and present: a node of a
- * later fake cluster with the same certificates takes one instead of making its own (a
- * new server cost a TLS context and 1.4 ms of CPU, for 1,100 node starts in a test
+ * Servers no node listens with, closed, by what they serve and present: left by a
+ * node's halt or stop, taken by the next node that boots to serve the same with the
+ * same certificate, the same node after a reboot or one of a later fake cluster (a new
+ * server cost a TLS context and 1.4 ms of CPU, for 2,300 boots and node starts in a test
  * run). The certificates are the process's (certs.js), by node IP.
  * @type {Map<string, grpc.Server[]>}
  */
