@@ -8,15 +8,14 @@
 "use strict";
 
 /**
- * `derive`, remembered for the last `limit` texts. Each call returns its own copy
- * (structuredClone), so that no caller sees what another changed in it. A text whose
- * derivation throws is not kept.
+ * `derive`, remembered for the last `limit` texts, returning the very value it kept. A
+ * text whose derivation throws is not kept.
  * @template T
  * @param {number} limit
  * @param {(text: string) => T} derive
  * @returns {(text: string) => T}
  */
-function memoByText(limit, derive) {
+function keepLast(limit, derive) {
   /** @type {Map<string, { value: T }>} */
   const kept = new Map();
   return (text) => {
@@ -27,8 +26,21 @@ function memoByText(limit, derive) {
       // Map keeps insertion order: the first key is the oldest.
       if (kept.size > limit) kept.delete(/** @type {string} */ (kept.keys().next().value));
     }
-    return structuredClone(hit.value);
+    return hit.value;
   };
 }
 
-module.exports = { memoByText };
+/**
+ * `derive`, remembered for the last `limit` texts (keepLast). Each call returns its own
+ * copy (structuredClone), so that no caller sees what another changed in it.
+ * @template T
+ * @param {number} limit
+ * @param {(text: string) => T} derive
+ * @returns {(text: string) => T}
+ */
+function memoByText(limit, derive) {
+  const kept = keepLast(limit, derive);
+  return (text) => structuredClone(kept(text));
+}
+
+module.exports = { keepLast, memoByText };

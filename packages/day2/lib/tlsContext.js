@@ -8,11 +8,13 @@
 "use strict";
 
 const tls = require("node:tls");
+const { keepLast } = require("./memoByText");
 
-/** @type {Map<string, tls.SecureContext>} */
-const contexts = new Map();
-/** A process talks to a handful of clusters; more than this and the oldest goes. */
-const LIMIT = 16;
+/** A process talks to a handful of clusters: the last 16 sets of credentials are kept. */
+const contextOf = keepLast(16, (/** @type {string} */ id) => {
+  const [ca, cert, key] = JSON.parse(id);
+  return tls.createSecureContext({ ca, cert, key, minVersion: "TLSv1.3" });
+});
 
 /**
  * A TLS 1.3 context for a CA, a client certificate and its key (PEM). Throws what
@@ -21,20 +23,7 @@ const LIMIT = 16;
  * @returns {tls.SecureContext}
  */
 function clientContext(creds) {
-  const id = `${creds.ca}\0${creds.cert}\0${creds.key}`;
-  let context = contexts.get(id);
-  if (context === undefined) {
-    context = tls.createSecureContext({
-      ca: creds.ca,
-      cert: creds.cert,
-      key: creds.key,
-      minVersion: "TLSv1.3",
-    });
-    contexts.set(id, context);
-    if (contexts.size > LIMIT)
-      contexts.delete(/** @type {string} */ (contexts.keys().next().value));
-  }
-  return context;
+  return contextOf(JSON.stringify([creds.ca, creds.cert, creds.key]));
 }
 
 module.exports = { clientContext };
