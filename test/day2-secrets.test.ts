@@ -173,11 +173,21 @@ describe("day2 secrets audit", () => {
     }
   });
 
+  /** A key that decodes as PEM but is not a key: Node's TLS refuses it when a context is made. */
+  const unloadable = (pem: string) => pem.replace(/\n[A-Za-z0-9+/=]{10}/, "\nAAAAAAAAAA");
+
+  /** The error of a client whose key did not load: an input error naming it, without the key. */
+  function keyRefused(c: FakeCluster, e: Error, client: "Talos" | "Kubernetes") {
+    assert.ok(e instanceof day2.Day2InputError, e.message);
+    assert.match(e.message, new RegExp(`^${client} client credentials could not be loaded: `));
+    assert.deepStrictEqual(leaks(c, { error: shown(e) }), []);
+    assert.doesNotMatch(shown(e), /AAAAAAAAAA/);
+  }
+
   it("a credential the TLS stack refuses is reported without its text", async () => {
     const c = await fake();
     const material = c.secretMaterial();
-    // A key that decodes as PEM but is not a key: Node's TLS refuses it when the channel is made.
-    const broken = material.talosClientKey.replace(/\n[A-Za-z0-9+/=]{10}/, "\nAAAAAAAAAA");
+    const broken = unloadable(material.talosClientKey);
     const t = talosFor(c, {
       credentials: {
         ca: Buffer.from(material.talosClientCert).toString("base64"),
@@ -186,11 +196,7 @@ describe("day2 secrets audit", () => {
       },
     });
     try {
-      const e = await rejection(t.version("cp-1"));
-      assert.ok(e instanceof day2.Day2InputError, e.message);
-      assert.match(e.message, /^Talos client credentials could not be loaded: /);
-      assert.deepStrictEqual(leaks(c, { error: shown(e) }), []);
-      assert.doesNotMatch(shown(e), /AAAAAAAAAA/);
+      keyRefused(c, await rejection(t.version("cp-1")), "Talos");
     } finally {
       t.close();
       c.stop();
@@ -200,7 +206,7 @@ describe("day2 secrets audit", () => {
   it("a kubeconfig key the TLS stack refuses is reported without its text", async () => {
     const c = await fake();
     const material = c.secretMaterial();
-    const broken = material.kubernetesClientKey.replace(/\n[A-Za-z0-9+/=]{10}/, "\nAAAAAAAAAA");
+    const broken = unloadable(material.kubernetesClientKey);
     const kubeconfig = c.kubeconfig.replace(
       /client-key-data: \S+/,
       `client-key-data: ${Buffer.from(broken).toString("base64")}`,
@@ -208,11 +214,7 @@ describe("day2 secrets audit", () => {
     assert.notEqual(kubeconfig, c.kubeconfig);
     const k = day2.createKubeClient({ kubeconfig, endpoint: c.kubernetesEndpoint, ...FAST });
     try {
-      const e = await rejection(k.listNodes());
-      assert.ok(e instanceof day2.Day2InputError, e.message);
-      assert.match(e.message, /^Kubernetes client credentials could not be loaded: /);
-      assert.deepStrictEqual(leaks(c, { error: shown(e) }), []);
-      assert.doesNotMatch(shown(e), /AAAAAAAAAA/);
+      keyRefused(c, await rejection(k.listNodes()), "Kubernetes");
     } finally {
       k.close();
       c.stop();
