@@ -19,6 +19,7 @@ const { Day2Error, Day2InputError, secretFragments, redact, isTlsRefusal } = req
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
 const { readTarGz } = require("./tar");
 const { clientContext } = require("./tlsContext");
+const { resumingCredentials } = require("./tlsSessions");
 
 /**
  * @typedef {import("./credentials").TlsCredentials} TlsCredentials
@@ -218,33 +219,35 @@ class TalosClient {
     if (existing !== undefined) return existing;
     const node = this.node(nodeName);
     const { MachineService, LifecycleService, ImageService, State } = talosServices();
-    /** @type {grpc.ChannelCredentials} */
-    let credentials;
+    const target = this.dialTarget(nodeName);
+    /** @type {tls.SecureContext} */
+    let context;
     try {
       // TLS 1.3 only (apid offers it, as Go's crypto/tls does by default): the client
       // certificate then travels encrypted, and Node drops a connection whose server
       // fails verification before our certificate flight leaves (over TLS 1.2 it is sent,
       // in the clear, before the check).
-      credentials = grpc.credentials.createFromSecureContext(this.secureContext(), {
-        // The identity checked is the inventory IP, whatever address was dialed.
-        checkServerIdentity: (_host, cert) => {
-          const err = tls.checkServerIdentity(node.ip, cert);
-          if (err !== undefined) {
-            const sans = cert.subjectaltname ?? "none";
-            const msg = `server certificate is not valid for ${node.ip} (its names: ${sans})`;
-            this.tlsFailures.set(nodeName, msg);
-            return new Error(msg);
-          }
-          return undefined;
-        },
-      });
+      context = this.secureContext();
     } catch (e) {
       throw new Day2InputError(
         `Talos client credentials could not be loaded: ${redact(String(/** @type {Error} */ (e).message), this.fragments)}`,
       );
     }
+    const credentials = resumingCredentials({
+      context,
+      dialed: target,
+      // The identity checked is the inventory IP, whatever address was dialed.
+      identity: node.ip,
+      check: (cert) => {
+        const err = tls.checkServerIdentity(node.ip, cert);
+        if (err === undefined) return undefined;
+        const sans = cert.subjectaltname ?? "none";
+        const msg = `server certificate is not valid for ${node.ip} (its names: ${sans})`;
+        this.tlsFailures.set(nodeName, msg);
+        return new Error(msg);
+      },
+    });
     const options = {
-      "grpc.ssl_target_name_override": node.ip,
       "grpc.enable_http_proxy": 0,
       "grpc.enable_retries": 0,
       "grpc.use_local_subchannel_pool": 1,
@@ -254,7 +257,6 @@ class TalosClient {
       // connection and call by default (about a sixth of a call's cost here).
       "grpc.enable_channelz": 0,
     };
-    const target = this.dialTarget(nodeName);
     const machine = new MachineService(target, credentials, options);
     const channelOverride = machine.getChannel();
     const stubs = {

@@ -1,0 +1,155 @@
+// @ts-check
+/**
+ * gRPC channel credentials that resume TLS sessions. A rollout dials every node again
+ * after each reboot, `day2 status` dials every node, and a process that makes several
+ * clients for one cluster dials the same node from each. A full TLS 1.3 handshake with
+ * client certificates verifies two certificate chains and signs twice; a resumed one
+ * (a ticket the server issued on an earlier, verified connection) does neither: half
+ * the CPU of a handshake, measured against the fake node (3.2 ms against 1.6 ms,
+ * client and server together).
+ *
+ * apid serves Go's crypto/tls with mutual TLS and session tickets on (their default):
+ * Go resumes a TLS 1.3 session with a client certificate as long as that certificate
+ * has not expired (crypto/tls handshake_server_tls13.go `checkForResumption`). A server
+ * that does not know a ticket (another node, a restarted apid) makes a full handshake,
+ * and the server identity is then checked as on any first connection.
+ *
+ * grpc-js offers no session option: these credentials implement its SecureConnector
+ * contract (`ChannelCredentials._createSecureConnector`, declared in its typings), as
+ * `createFromSecureContext` does, plus the ticket.
+ */
+"use strict";
+
+const net = require("node:net");
+const tls = require("node:tls");
+const grpc = require("@grpc/grpc-js");
+
+/**
+ * Tickets by client context (a context is one set of credentials: CA, certificate and
+ * key), then by where the server was dialed and the identity it proved. Kept in memory
+ * only, for the life of the process; the newest ticket per key.
+ * @type {WeakMap<tls.SecureContext, Map<string, Buffer>>}
+ */
+const tickets = new WeakMap();
+
+/** A process talks to a few clusters of at most a few hundred nodes. */
+const TICKETS_PER_CONTEXT = 512;
+
+/** @param {tls.SecureContext} context */
+function ticketsOf(context) {
+  let kept = tickets.get(context);
+  if (kept === undefined) {
+    kept = new Map();
+    tickets.set(context, kept);
+  }
+  return kept;
+}
+
+/**
+ * @param {Map<string, Buffer>} kept
+ * @param {string} key
+ * @param {Buffer} ticket
+ */
+function keep(kept, key, ticket) {
+  kept.delete(key);
+  kept.set(key, ticket);
+  // Map keeps insertion order: the first key is the oldest.
+  if (kept.size > TICKETS_PER_CONTEXT)
+    kept.delete(/** @type {string} */ (kept.keys().next().value));
+}
+
+/**
+ * @typedef {object} ResumingOptions
+ * @property {tls.SecureContext} context The client's TLS context (CA, certificate, key).
+ * @property {string} dialed Where the server is dialed, `host:port`.
+ * @property {string} identity The name or IP the server's certificate must carry.
+ * @property {(cert: tls.PeerCertificate) => Error | undefined} check
+ *   Checks a certificate that chained to the CA against `identity`; an Error refuses it.
+ */
+
+class ResumingCredentials extends grpc.ChannelCredentials {
+  /** @param {ResumingOptions} options */
+  constructor(options) {
+    super();
+    /** @private @readonly */
+    this.options = options;
+  }
+
+  /** @override @returns {boolean} */
+  _isSecure() {
+    return true;
+  }
+
+  /**
+   * grpc-js shares connections between channels whose credentials are equal; these
+   * carry a per-node check, so only the same object is.
+   * @override
+   * @param {grpc.ChannelCredentials} other
+   * @returns {boolean}
+   */
+  _equals(other) {
+    return other === this;
+  }
+
+  /**
+   * @override
+   * @param {unknown} _target
+   * @param {unknown} _channelOptions
+   * @param {grpc.CallCredentials} [callCredentials]
+   */
+  _createSecureConnector(_target, _channelOptions, callCredentials) {
+    const { context, dialed, identity, check } = this.options;
+    const kept = ticketsOf(context);
+    const key = `${dialed}\0${identity}`;
+    return {
+      /** @param {net.Socket} socket */
+      connect: (socket) =>
+        new Promise((resolve, reject) => {
+          const secured = tls.connect(
+            {
+              socket,
+              secureContext: context,
+              ALPNProtocols: ["h2"],
+              // No SNI for an address (RFC 6066 allows host names only; Go's client
+              // leaves it out too, and Node warns about it).
+              ...(net.isIP(identity) === 0 ? { servername: identity } : {}),
+              session: kept.get(key),
+              // Node calls this after the chain verified, on full handshakes only: a
+              // resumed session was checked when its ticket was first issued.
+              checkServerIdentity: (_host, cert) => check(cert),
+            },
+            () => {
+              if (!secured.authorized) {
+                reject(secured.authorizationError);
+                return;
+              }
+              resolve({ socket: secured, secure: true });
+            },
+          );
+          // TLS 1.3 tickets arrive after the handshake; the newest replaces the last.
+          secured.on("session", (/** @type {Buffer} */ ticket) => keep(kept, key, ticket));
+          secured.on("error", (/** @type {Error} */ e) => {
+            // A ticket the server refused costs nothing (a full handshake follows), but
+            // a connection that failed leaves none behind to try again.
+            kept.delete(key);
+            reject(e);
+          });
+        }),
+      waitForReady: () => Promise.resolve(),
+      getCallCredentials: () => callCredentials ?? grpc.credentials.createEmpty(),
+      destroy: () => {},
+    };
+  }
+}
+
+/**
+ * Channel credentials over `options.context` that verify the server against
+ * `options.identity` and resume the last TLS session with the same server.
+ * @param {ResumingOptions} options
+ * @returns {grpc.ChannelCredentials}
+ */
+function resumingCredentials(options) {
+  return new ResumingCredentials(options);
+}
+
+module.exports = { resumingCredentials };
