@@ -425,6 +425,21 @@ describe("talos patches", () => {
       );
     });
 
+    it("keeps a rendering by the document's JSON only where that JSON names the YAML exactly", () => {
+      const render = (document: Record<string, unknown>) =>
+        renderPatch({ name: "operator-1", document });
+      // Same JSON, different YAML: each is rendered, not taken from the other.
+      assert.strictEqual(render({ v: null }), "v: null\n");
+      assert.strictEqual(render({ v: NaN }), "v: .nan\n");
+      assert.strictEqual(render({ v: Infinity }), "v: .inf\n");
+      assert.strictEqual(render({ v: null }), "v: null\n");
+      const when = new Date("2026-01-02T03:04:05.000Z");
+      assert.notStrictEqual(render({ v: when }), render({ v: when.toISOString() }));
+      assert.strictEqual(render({ v: when.toISOString() }), 'v: "2026-01-02T03:04:05.000Z"\n');
+      // Another object with the same content renders the same text.
+      assert.strictEqual(render({ a: [1, "off"] }), render(JSON.parse('{"a":[1,"off"]}')));
+    });
+
     it("is deterministic: two builds render byte for byte the same", () => {
       const everything = () =>
         [haWithGpu(), haWithoutGpu(), singleNode()]

@@ -294,7 +294,64 @@ export function buildNodePatches(
  * Talos's, but never a boolean to an older reader in between.
  */
 export function renderPatch(p: TalosPatch): string {
-  return stringify(p.document, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
+  const key = jsonKey(p.document);
+  let text = key === undefined ? undefined : rendered.get(key);
+  if (text === undefined) {
+    text = stringify(p.document, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
+    if (key === undefined) return text;
+    rendered.set(key, text);
+    // A Map keeps insertion order: the first key is the oldest.
+    if (rendered.size > RENDERED_KEPT) rendered.delete(rendered.keys().next().value as string);
+  } else {
+    // The newest use goes last, so the patches every node shares stay.
+    rendered.delete(key as string);
+    rendered.set(key as string, text);
+  }
+  return text;
+}
+
+/**
+ * Rendered patches by their document's JSON, for the last {@link RENDERED_KEPT}
+ * documents. Many are the same on every control plane (the add-ons' inline manifests,
+ * scheduling) and in every run of a process (the plan, the tests), and YAML's stringify
+ * takes about 25 times as long as JSON's.
+ */
+const rendered = new Map<string, string>();
+const RENDERED_KEPT = 1024;
+
+/**
+ * The document's JSON when that names its YAML exactly: strings, booleans, null, finite
+ * numbers, arrays and plain objects only. Anything else (NaN, which JSON writes as null
+ * and YAML as `.nan`; a Date; undefined) has no key, and is rendered every time.
+ */
+function jsonKey(document: unknown): string | undefined {
+  let exact = true;
+  const key = JSON.stringify(document, function (this: Record<string, unknown>, k, value) {
+    const raw = this[k];
+    if (!plainJson(raw)) exact = false;
+    return value;
+  });
+  return exact ? key : undefined;
+}
+
+function plainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v);
+    case "object": {
+      if (v === null || Array.isArray(v)) return true;
+      const proto = Object.getPrototypeOf(v);
+      return proto === Object.prototype || proto === null;
+    }
+    case "bigint":
+    case "function":
+    case "symbol":
+    case "undefined":
+      return false;
+  }
 }
 
 /** The node's labels, GPU label included; the inventory wins on a shared key. */
