@@ -59,6 +59,20 @@ describe("readSource", () => {
     assert.equal(source?.absolute, file);
   });
 
+  it("reads a file again after it changed, and gives each caller data of its own", () => {
+    const file = tempFile(yamlText("nodes:", "  - name: a"));
+    const first = readSource(file, "a list").source;
+    (first?.data as { nodes: { name: string }[] }).nodes[0].name = "changed by a caller";
+    assert.deepEqual(readSource(file, "a list").source?.data, { nodes: [{ name: "a" }] });
+    fs.writeFileSync(file, yamlText("nodes:", "  - name: b"));
+    assert.deepEqual(readSource(file, "a list").source?.data, { nodes: [{ name: "b" }] });
+    fs.writeFileSync(file, yamlText("nodes:", "  - name: b", "nodes: []"));
+    assert.deepEqual(
+      readSource(file, "a list").problems.map((p) => `${p.line}:${p.col}: ${p.message}`),
+      ["3:1: nodes: duplicate key (first set on line 1)"],
+    );
+  });
+
   it("reports a missing file, a folder and an empty file at 1:1", () => {
     const missing = tempFile(undefined);
     assert.deepEqual(
