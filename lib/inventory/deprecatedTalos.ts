@@ -13,8 +13,8 @@
  * (lib/inventory/patches.ts OWNED_FIELDS).
  */
 
-import Ajv2020 from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
+import { compiledValidators } from "./compiledSchemas";
 import { error } from "./problems";
 import { suggestion } from "./schema";
 import { formatPath } from "./source";
@@ -300,13 +300,13 @@ export function shapeErrors(
   if (compiled === undefined) {
     // Union types (`string` or `integer`) are how Go's YAML decoding of a duration or
     // a disk size reads; every other strict check stays on.
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true,
+    const fns = compiledValidators({
+      name: "deprecated-talos",
+      options: { allErrors: true, strict: true, allowUnionTypes: true, verbose: true },
+      schemas: DEPRECATED_FIELDS.map((f, i) => ({ key: `field${i}`, schema: f.shape })),
+      refs: Object.fromEntries(DEPRECATED_FIELDS.map((_f, i) => [`field${i}`, `field${i}`])),
     });
-    compiled = new Map(DEPRECATED_FIELDS.map((f) => [f, ajv.compile(f.shape)]));
+    compiled = new Map(DEPRECATED_FIELDS.map((f, i) => [f, fns[`field${i}`]]));
   }
   const validate = compiled.get(field);
   if (validate === undefined || validate(value)) return [];

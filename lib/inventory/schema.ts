@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020";
 import { isScalar } from "yaml";
 import { aboveMaximum } from "./limits";
 import { error } from "./problems";
 import { FieldPath, formatPath, PathSegment, positionOf, SourceFile } from "./source";
 import type { Problem } from "./types";
 import { findProjectRoot } from "../projectRoot";
+import { compiledValidators } from "./compiledSchemas";
 
 export { findProjectRoot };
 
@@ -39,21 +39,20 @@ export function loadSchema(): Record<string, unknown> {
 function validators(): Validators {
   if (cache !== undefined) return cache;
   const schema = JSON.parse(fs.readFileSync(schemaFile(), "utf8")) as Record<string, unknown>;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-  addFormats(ajv, ["ipv4"]);
-  ajv.addSchema(schema, "inventory");
-  const get = (ref: string): ValidateFunction => {
-    const validate = ajv.getSchema(ref);
-    if (validate === undefined) throw new Error(`schema.json has no ${ref}`);
-    return validate;
-  };
-  get("inventory");
+  const compiled = compiledValidators({
+    name: "inventory",
+    options: { allErrors: true, strict: true, verbose: true },
+    formats: ["ipv4"],
+    schemas: [{ key: "inventory", schema }],
+    refs: {
+      root: "inventory",
+      cluster: "inventory#/$defs/clusterFile",
+      nodes: "inventory#/$defs/nodesFile",
+    },
+  });
   cache = {
     schema,
-    byKind: {
-      cluster: get("inventory#/$defs/clusterFile"),
-      nodes: get("inventory#/$defs/nodesFile"),
-    },
+    byKind: { cluster: compiled.cluster, nodes: compiled.nodes },
   };
   return cache;
 }

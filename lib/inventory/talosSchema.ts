@@ -16,13 +16,12 @@
  * checked against the one definition its `kind` names (no `kind`: v1alpha1.Config), and
  * then against the root, to prove it matches exactly one document type.
  */
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
 import { findProjectRoot } from "../projectRoot";
+import { compiledValidators } from "./compiledSchemas";
 import { suggestion } from "./schema";
 
 /** The committed facts this validator reads, relative to the project; `npm run facts` writes it. */
@@ -49,7 +48,7 @@ export interface TalosSchemaValidator {
 
 let cached: TalosSchemaValidator | undefined;
 
-/** The validator, compiled once per process (compiling takes ~0.2 s). */
+/** The validator, loaded once per process (./compiledSchemas: compiled once per schema). */
 export function talosSchema(): TalosSchemaValidator {
   if (!cached) {
     const file = JSON.parse(
@@ -62,20 +61,30 @@ export function talosSchema(): TalosSchemaValidator {
 
 function compile(origin: string, facts: TalosConfigFacts): TalosSchemaValidator {
   const { schema } = facts;
-  // strictTypes is off because the upstream schema puts `additionalProperties` on some
-  // definitions without `type: object`; every other strict check stays on, so an
-  // unknown keyword fails to compile.
-  // verbose: each error carries its parent schema, whose properties give "did you mean".
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, verbose: true });
-  addFormats(ajv);
-  ajv.addSchema(schema);
-
-  const get = (ref: string): ValidateFunction => {
-    const fn = ajv.getSchema(ref);
-    if (!fn) throw new Error(`test/facts/talos-config.json: no schema at ${ref}`);
+  const definitions = [
+    ...new Set([facts.untypedDocument, ...Object.values(facts.documents).map((d) => d.definition)]),
+  ];
+  const compiled = compiledValidators({
+    name: "talos-config",
+    // strictTypes is off because the upstream schema puts `additionalProperties` on some
+    // definitions without `type: object`; every other strict check stays on, so an
+    // unknown keyword fails to compile.
+    // verbose: each error carries its parent schema, whose properties give "did you mean".
+    options: { allErrors: true, strict: true, strictTypes: false, verbose: true },
+    formats: "all",
+    schemas: [{ key: schema.$id, schema }],
+    refs: {
+      root: schema.$id,
+      ...Object.fromEntries(definitions.map((d, i) => [`def${i}`, `${schema.$id}#/$defs/${d}`])),
+    },
+  });
+  const byDefinition = new Map(definitions.map((d, i) => [d, compiled[`def${i}`]]));
+  const get = (name: string): ValidateFunction => {
+    const fn = byDefinition.get(name);
+    if (!fn) throw new Error(`test/facts/talos-config.json: no schema at #/$defs/${name}`);
     return fn;
   };
-  const root = get(schema.$id);
+  const root = compiled.root;
 
   const documentErrors = (doc: unknown): { pointer: string; message: string }[] => {
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
@@ -90,7 +99,7 @@ function compile(origin: string, facts: TalosConfigFacts): TalosSchemaValidator 
           : undefined;
     if (name === undefined)
       return [{ pointer: "/kind", message: `unknown document kind ${JSON.stringify(kind)}` }];
-    const byKind = get(`${schema.$id}#/$defs/${name}`);
+    const byKind = get(name);
     if (!byKind(doc)) return located(name, byKind.errors);
     if (!root(doc)) return located("config.schema.json (oneOf)", root.errors);
     return [];
