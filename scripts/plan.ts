@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkInventory, formatProblem } from "../lib/inventory";
 import type { Inventory } from "../lib/inventory/types";
-import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
+import { ProgramError, runProgram, type RunOptions, type RunRecord } from "../tools/offline/engine";
 import { PROJECT_ROOT } from "../lib/projectRoot";
 import { defaultStateFile, readStateNodes, readStateRollout, removalsOf } from "../tools/stateFile";
 import {
@@ -30,14 +30,21 @@ export type { Writer };
 /** The endpoint the offline run is given; nothing ever connects to it. */
 export const OFFLINE_ENDPOINT = "https://proxmox.offline.invalid:8006/";
 
+/**
+ * What runs the program: the offline engine. The tests pass one that reuses a run of
+ * the same options over the same inventory text, when they only vary the flags.
+ */
+export type ProgramRunner = (options: RunOptions) => Promise<RunRecord>;
+
 /** Runs the program over an inventory offline and builds its plan. */
 export async function planFor(
   dir: string,
   stateFile?: string,
+  run: ProgramRunner = runProgram,
 ): Promise<{ inventory: Inventory; record: RunRecord; plan: Plan }> {
   const { inventory, problems } = checkInventory(dir);
   if (!inventory) throw new PlanInputError(problems.map(formatProblem));
-  const record = await runProgram({
+  const record = await run({
     config: { "em-infra:inventory": path.resolve(dir), "proxmoxve:endpoint": OFFLINE_ENDPOINT },
   });
   const file = stateFile ?? defaultStateFile(PROJECT_ROOT, "dev");
@@ -142,7 +149,12 @@ const PLAN = "npm run plan --";
  * The command. Returns the exit code: 0 planned, 1 invalid inventory or an edit the
  * deployed stack's rollout refuses, 2 bad usage.
  */
-export async function runPlan(args: readonly string[], out: Writer, err: Writer): Promise<number> {
+export async function runPlan(
+  args: readonly string[],
+  out: Writer,
+  err: Writer,
+  run: ProgramRunner = runProgram,
+): Promise<number> {
   let dir: string | undefined;
   let json = false;
   let mermaid: string | undefined;
@@ -182,7 +194,7 @@ export async function runPlan(args: readonly string[], out: Writer, err: Writer)
     return 2;
   }
   try {
-    const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile);
+    const { plan } = await planFor(dir ?? path.join("inventory", "dev"), stateFile, run);
     const text = json ? renderPlanJson(plan) : renderPlanText(plan, wide ? Infinity : undefined);
     if (outFile) {
       writePrivateFile(outFile, text);

@@ -13,7 +13,7 @@ import { runPlan, writePrivateFile } from "../scripts/plan";
 import { HIDDEN, SHOWN_PATCH_FIELDS, redactSecrets } from "../tools/plan";
 import { readFacts } from "../tools/facts";
 import type { TalosConfigFacts, TalosConfigFieldFacts } from "../tools/facts/talosConfig";
-import { DEV, editedInventory } from "./support/program";
+import { DEV, editedInventory, reusedRuns } from "./support/program";
 import { tempDir } from "./support/tmp";
 import { backupDirRefusal, type GitRunner } from "../lib/inventory/backupDir";
 import { spawnSync } from "child_process";
@@ -376,12 +376,18 @@ describe("input safety: the plan shows an operator's patch values only where the
         [dir, "--wide", "--mermaid", path.join(out, "g.md")],
         { write: (c: string) => ((text += c), true) },
         err,
+        reusedRuns,
       ),
       0,
       errs,
     );
     assert.equal(
-      await runPlan([dir, "--json"], { write: (c: string) => ((json += c), true) }, err),
+      await runPlan(
+        [dir, "--json"],
+        { write: (c: string) => ((json += c), true) },
+        err,
+        reusedRuns,
+      ),
       0,
       errs,
     );

@@ -17,6 +17,7 @@ import {
   editedInventory,
   invokesOf,
   resource,
+  reusedRuns,
   runFor,
   stackConfig,
 } from "./support/program";
@@ -194,9 +195,10 @@ describe("operator patches", () => {
       cluster.setIn(["talos", "patches"], ["patches/auth.yaml"]),
     );
     let text = "";
-    await runPlan([dir, "--wide"], { write: (c: string) => (text += c) }, { write: () => true });
+    const quiet = { write: () => true };
+    await runPlan([dir, "--wide"], { write: (c: string) => (text += c) }, quiet, reusedRuns);
     let json = "";
-    await runPlan([dir, "--json"], { write: (c: string) => (json += c) }, { write: () => true });
+    await runPlan([dir, "--json"], { write: (c: string) => (json += c) }, quiet, reusedRuns);
     assert.match(text, /password: "\[redacted\]"/);
     assert.match(text, /kind: RegistryAuthConfig/);
     assert.doesNotMatch(text + json, /hunter2-not-real/);

@@ -11,6 +11,7 @@ import { runPlan } from "../scripts/plan";
 import { runDay2 } from "../scripts/day2";
 import { full, rig } from "./support/day2Cli";
 import { materialise } from "./support/invalidFixtures";
+import { reusedRuns } from "./support/program";
 import { table, wrap } from "../tools/cli";
 
 const DEV = path.resolve(__dirname, "..", "inventory", "dev");
@@ -66,10 +67,10 @@ describe("output fits 80 columns", function () {
 
   it("plan: inventory/dev, and --wide gives the table back", async function () {
     const c = capture();
-    assert.equal(await runPlan([DEV], c.out, c.err), 0);
+    assert.equal(await runPlan([DEV], c.out, c.err, reusedRuns), 0);
     assert.deepEqual(tooWide(c.buf.out), []);
     const w = capture();
-    await runPlan([DEV, "--wide"], w.out, w.err);
+    await runPlan([DEV, "--wide"], w.out, w.err, reusedRuns);
     assert.match(
       w.buf.out,
       /\n {2}name +role +host +vmId +ip +cpu +memory +disk +gpu +protect +schematic\n/,

@@ -8,10 +8,11 @@ import { checkInventory, formatProblem } from "../lib/inventory";
 import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { longestChain, type Plan } from "../tools/plan";
 import { runPlan } from "../scripts/plan";
-import { DEV, LARGE, editedInventory } from "./support/program";
+import { DEV, LARGE, editedInventory, reusedRuns } from "./support/program";
 import { materialise } from "./support/invalidFixtures";
 import { APPLY, BOOTSTRAP, DYNAMIC, FILE, KUBECONFIG, SCHEMATIC, SECRETS, VM } from "../lib/tokens";
 import { tempDir } from "./support/tmp";
+import { parseDocument } from "yaml";
 
 class Buffer {
   text = "";
@@ -28,7 +29,7 @@ const EMPTY_CHECKPOINT = JSON.stringify({ version: 3, checkpoint: { latest: { re
 async function plan(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new Buffer();
   const err = new Buffer();
-  const code = await runPlan([...args, "--wide"], out, err);
+  const code = await runPlan([...args, "--wide"], out, err, reusedRuns);
   return { code, out: out.text, err: err.text };
 }
 
@@ -396,8 +397,8 @@ describe("npm run plan", function () {
 
   it("finds the same longest chain to the kubeconfig for one and three control planes", async function () {
     const { planFor } = await import("../scripts/plan");
-    const small = longestChain((await planFor(DEV)).record);
-    const large = longestChain((await planFor(LARGE)).record);
+    const small = longestChain((await planFor(DEV, undefined, reusedRuns)).record);
+    const large = longestChain((await planFor(LARGE, undefined, reusedRuns)).record);
     assert.equal(small.length, large.length);
     // Image → VM → first apply → bootstrap → (a later apply or the bootstrap check) →
     // the rollout, which records → gate.
@@ -412,5 +413,28 @@ describe("npm run plan", function () {
     ]);
     assert.equal(small[6].split("::").pop(), "dev-rollout");
     assert.equal(kinds[7], "getHealth");
+  });
+
+  it("reuses a program run only for the same options over the same inventory text", async function () {
+    // The tests above pass reusedRuns (test/support/program.ts): a stale record there
+    // would let them pass on the wrong inventory.
+    const dir = editedInventory(DEV, () => undefined);
+    const options = {
+      config: { "em-infra:inventory": dir, "proxmoxve:endpoint": "https://pve.invalid:8006/" },
+    };
+    const vmCount = async () =>
+      (await reusedRuns(options)).resources.filter((r) => r.type === VM).length;
+    const before = await vmCount();
+    const nodes = path.join(dir, "nodes.yaml");
+    const text = fs.readFileSync(nodes, "utf8");
+    const doc = parseDocument(text);
+    doc.deleteIn(["nodes", (doc.getIn(["nodes"]) as { items: unknown[] }).items.length - 1]);
+    fs.writeFileSync(nodes, doc.toString());
+    assert.equal(await vmCount(), before - 1);
+    fs.writeFileSync(nodes, text);
+    assert.equal(await vmCount(), before);
+    // Each call has its own record: what one caller changes, the next does not see.
+    (await reusedRuns(options)).resources.length = 0;
+    assert.equal(await vmCount(), before);
   });
 });

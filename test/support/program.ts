@@ -43,6 +43,42 @@ export function runFor(inventoryDir: string, extra: Partial<RunOptions> = {}): P
   return runs.get(key)!;
 }
 
+/** Every file under `dir` (paths and bytes): what a program run reads of an inventory. */
+function folderText(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs
+      .readdirSync(d, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) parts.push(p, fs.readFileSync(p, "utf8"));
+    }
+  };
+  walk(dir);
+  return JSON.stringify(parts);
+}
+
+const reused = new Map<string, Promise<RunRecord>>();
+
+/**
+ * A program runner for `runPlan` and `planFor` that runs the program once per set of
+ * options and inventory text in a test process: the plan's tests vary the flags
+ * (text, `--json`, `--mermaid`, `--out`) over the same inventory. Each call gets its
+ * own copy of the record. A failed run is not kept.
+ */
+export function reusedRuns(options: RunOptions): Promise<RunRecord> {
+  const dir = options.config?.["em-infra:inventory"];
+  const key = JSON.stringify([options, dir === undefined ? "" : folderText(dir)]);
+  let run = reused.get(key);
+  if (run === undefined) {
+    run = runProgram(options);
+    reused.set(key, run);
+    run.catch(() => reused.delete(key));
+  }
+  return run.then((r) => structuredClone(r));
+}
+
 /** Resources of one type token. */
 export function ofType(record: RunRecord, type: string): RecordedResource[] {
   return record.resources.filter((r) => r.type === type);
