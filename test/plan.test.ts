@@ -434,7 +434,7 @@ describe("npm run plan", function () {
     fs.writeFileSync(nodes, text);
     assert.equal(await vmCount(), before);
     // Each call has its own record: what one caller changes, the next does not see.
-    (await reusedRuns(options)).resources.length = 0;
+    ((await reusedRuns(options)).resources as unknown[]).length = 0;
     assert.equal(await vmCount(), before);
   });
 });
