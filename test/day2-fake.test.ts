@@ -5,6 +5,8 @@
  */
 import { strict as assert } from "assert";
 import * as net from "net";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to count tls.createSecureContext: `import *` gives a frozen copy
+import tlsModule = require("tls");
 import * as day2 from "../packages/day2";
 import { CallLog, FakeCluster } from "../packages/day2/fake";
 import { fake, kubeFor, NODES, talosFor } from "./support/day2";
@@ -133,6 +135,49 @@ describe("day2 fake cluster", () => {
     } finally {
       t.close();
       c.stop();
+    }
+  });
+
+  it("a later cluster takes the servers a stopped one left: no new TLS context, each answers for its own", async () => {
+    await (await fake()).stop(); // servers for these certificates exist and are spare
+    const made: string[] = [];
+    const create = tlsModule.createSecureContext;
+    tlsModule.createSecureContext = (options) => {
+      made.push(new Error().stack ?? "");
+      return create(options);
+    };
+    const clusters: FakeCluster[] = [];
+    try {
+      for (const name of ["first", "second", "third"]) {
+        const c = await fake({ clusterName: name, nodes: NODES.slice(0, 2) });
+        clusters.push(c);
+        // The API answers with this cluster's nodes, through a server another one had.
+        const kube = kubeFor(c);
+        const talos = talosFor(c);
+        try {
+          assert.deepEqual((await kube.listNodes()).map((n) => n.name).sort(), ["cp-1", "cp-2"]);
+          assert.equal((await talos.version("cp-2")).tag, "v1.13.0");
+        } finally {
+          kube.close();
+          talos.close();
+        }
+        c.stop();
+      }
+      // Every server was one a stopped cluster left; the clients' contexts are shared.
+      assert.deepEqual(made, []);
+      // A stopped cluster's API is closed: nothing answers at its port.
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = net.connect(Number(clusters[0].kubernetesEndpoint.split(":")[1]), "127.0.0.1");
+        s.once("connect", () => (s.destroy(), resolve(false)));
+        s.once("error", () => resolve(true));
+      });
+      const reusedPort = clusters
+        .slice(1)
+        .some((c) => c.kubernetesEndpoint === clusters[0].kubernetesEndpoint);
+      assert.ok(refused || reusedPort);
+    } finally {
+      tlsModule.createSecureContext = create;
+      for (const c of clusters) c.stop();
     }
   });
 

@@ -27,6 +27,46 @@ const { ObjectStore, KINDS, kindOf, serves } = require("./objects");
  */
 
 /**
+ * Each server the fake made: the API it answers for now (none while spare), and what it
+ * presents and trusts.
+ * @type {WeakMap<https.Server, { route: { api: FakeKubeApi | undefined }, key: string }>}
+ */
+const routes = new WeakMap();
+
+/**
+ * Closed servers by what they present and trust: a stopped cluster's, taken by the next
+ * fake API with the same certificates (a later cluster of the same test process, whose
+ * endpoint and so certificate are the same; certs.js keeps them per process). A new
+ * server costs a TLS context: about 1.5 ms of CPU, for some 200 clusters in a test run.
+ * @type {Map<string, https.Server[]>}
+ */
+const spare = new Map();
+
+/** @param {https.Server} server closed, its connections dropped */
+function giveSpare(server) {
+  const r = routes.get(server);
+  if (r === undefined) return;
+  // Held by no API: the stopped one, and its cluster, can go.
+  r.route.api = undefined;
+  const list = spare.get(r.key) ?? [];
+  list.push(server);
+  spare.set(r.key, list);
+}
+
+/**
+ * A spare server for `api`, which answers for it from now on.
+ * @param {string} key
+ * @param {FakeKubeApi} api
+ */
+function takeSpare(key, api) {
+  const server = spare.get(key)?.pop();
+  const r = server === undefined ? undefined : routes.get(server);
+  if (server === undefined || r === undefined) return undefined;
+  r.route.api = api;
+  return server;
+}
+
+/**
  * @param {number} code
  * @param {string} reason
  * @param {string} message
@@ -128,7 +168,7 @@ class FakeKubeApi {
     /** @private */ this.stopped = false;
     /** @private @type {https.Server | undefined} */
     this.server = undefined;
-    /** @private @type {Set<import("node:stream").Duplex>} */
+    /** Its connections, to drop at a stop or an outage. @type {Set<import("node:stream").Duplex>} */
     this.sockets = new Set();
   }
 
@@ -139,6 +179,26 @@ class FakeKubeApi {
 
   /** @param {number} [port] Default: any free one (the first start). */
   async start(port = 0) {
+    const key = JSON.stringify([this.serverCert.cert, this.serverCert.key, this.caCert]);
+    const server = takeSpare(key, this) ?? this.newServer(key);
+    this.port = await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port);
+      });
+    });
+    this.server = server;
+  }
+
+  /**
+   * An https server answering for whichever fake API its route names (this one, now).
+   * @private
+   * @param {string} key what it presents and trusts (spare)
+   */
+  newServer(key) {
+    /** @type {{ api: FakeKubeApi | undefined }} */
+    const route = { api: this };
     const server = https.createServer(
       {
         cert: this.serverCert.cert,
@@ -147,26 +207,38 @@ class FakeKubeApi {
         requestCert: true,
         rejectUnauthorized: true,
       },
-      (req, res) => this.handle(req, res),
+      (req, res) => {
+        if (route.api === undefined) res.destroy();
+        else route.api.handle(req, res);
+      },
     );
-    server.on("connection", (s) => {
-      this.sockets.add(s);
-      s.on("close", () => this.sockets.delete(s));
+    server.on("connection", (/** @type {import("node:net").Socket} */ s) => {
+      const api = route.api;
+      if (api === undefined) {
+        s.destroy();
+        return;
+      }
+      api.sockets.add(s);
+      s.on("close", () => api.sockets.delete(s));
     });
-    this.port = await new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () =>
-        resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port),
-      );
-    });
-    this.server = server;
+    routes.set(server, { route, key });
+    return server;
+  }
+
+  /** Closes the listener and every connection; the server goes spare (takeSpare). @private */
+  closeServer() {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server === undefined) return undefined;
+    const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
+    giveSpare(server);
+    return closed;
   }
 
   stop() {
     this.stopped = true;
-    for (const s of this.sockets) s.destroy();
-    this.server?.close();
-    this.server = undefined;
+    void this.closeServer();
   }
 
   /**
@@ -175,11 +247,8 @@ class FakeKubeApi {
    * @param {number} ms
    */
   async outage(ms) {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => server.close(() => resolve(undefined)));
+    if (this.server === undefined) return;
+    await this.closeServer();
     this.cluster.log.record("kubernetes", "api", "down", `for ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, ms));
     if (this.stopped) return;
