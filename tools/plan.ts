@@ -572,6 +572,9 @@ function addonLines(plan: Plan): string[] {
  * fit a terminal. Null for any other patch.
  */
 export function inlineManifestSummary(patch: string): string[] | null {
+  // Most patches are something else: their text cannot hold the key without naming it
+  // (renderPatch writes keys plain), so they need no parse.
+  if (!patch.includes("inlineManifests")) return null;
   const doc = parse(patch) as { cluster?: { inlineManifests?: unknown } } | null;
   const list = doc?.cluster?.inlineManifests;
   if (doc === null || Object.keys(doc).length !== 1 || Object.keys(doc.cluster ?? {}).length !== 1)

@@ -250,6 +250,8 @@ function devicePlugin(): Addon {
  * node the pod lands on; its namespace allows privileged pods, since the helper pods
  * it starts mount host paths; its StorageClass is the cluster's default.
  */
+let helperPodText: string | undefined;
+
 function localPath(): Addon {
   const ns = "local-path-storage";
   const sa = "local-path-provisioner-service-account";
@@ -364,7 +366,11 @@ function localPath(): Addon {
         // The provisioner runs these in its helper pod, with VOL_DIR set to the folder.
         setup: ["#!/bin/sh", "set -eu", 'mkdir -m 0777 -p "$VOL_DIR"'].join("\n"),
         teardown: ["#!/bin/sh", "set -eu", 'rm -rf "$VOL_DIR"'].join("\n"),
-        "helperPod.yaml": stringify(helperPod, { version: "1.1", lineWidth: 0 }).trimEnd(),
+        // Every build writes the same pod: once per process.
+        "helperPod.yaml": (helperPodText ??= stringify(helperPod, {
+          version: "1.1",
+          lineWidth: 0,
+        }).trimEnd()),
       },
     }),
   ];

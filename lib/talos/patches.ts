@@ -419,7 +419,8 @@ function taintsPatch(node: NodeSpec, taints: readonly Taint[]): TalosPatch {
  * to start), whether or not the pod says so itself.
  */
 function runtimeClassManifest(): string {
-  return stringify(
+  // The same text for every control plane of every run: written once per process.
+  runtimeClassText ??= stringify(
     {
       apiVersion: "node.k8s.io/v1",
       kind: "RuntimeClass",
@@ -429,7 +430,9 @@ function runtimeClassManifest(): string {
     },
     { version: "1.1", lineWidth: 0 },
   );
+  return runtimeClassText;
 }
+let runtimeClassText: string | undefined;
 
 /** The header of a typed (multi-document) config document. */
 function typed(kind: string): { apiVersion: "v1alpha1"; kind: string } {
