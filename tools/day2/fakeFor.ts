@@ -14,6 +14,9 @@ import * as fakeResources from "../../packages/day2/fake/talosResources";
 
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
 
+/** Initial configurations by role, version and inline manifests: the same for every node of a role. */
+const configs = new Map<string, string>();
+
 /** Starts the fake for `inventory`; `options` override what it derives. */
 export function startFakeFor(
   inventory: Inventory,
@@ -29,10 +32,18 @@ export function startFakeFor(
     kubernetesVersion: version,
     gpus: Object.fromEntries(inventory.nodes.filter((n) => n.gpu).map((n) => [n.name, 1])),
     initialConfig: (n) => {
-      const doc = YAML.parse(fakeResources.initialConfig(n.role, version));
-      if (n.role === "controlplane" && addons.length > 0)
-        doc.cluster.inlineManifests = inlineManifests(addons);
-      return YAML.stringify(doc);
+      const manifests =
+        n.role === "controlplane" && addons.length > 0 ? inlineManifests(addons) : [];
+      const key = JSON.stringify([n.role, version, manifests]);
+      let text = configs.get(key);
+      if (text === undefined) {
+        const doc = YAML.parse(fakeResources.initialConfig(n.role, version));
+        if (manifests.length > 0) doc.cluster.inlineManifests = manifests;
+        text = YAML.stringify(doc);
+        configs.set(key, text);
+        if (configs.size > 16) configs.delete(configs.keys().next().value as string);
+      }
+      return text;
     },
     ...options,
   });

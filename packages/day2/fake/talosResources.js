@@ -46,6 +46,23 @@ function parsedConfig(text) {
  * @param {string} kubernetesVersion e.g. `1.36.0`.
  */
 function initialConfig(role, kubernetesVersion) {
+  const key = `${role} ${kubernetesVersion}`;
+  let text = initialConfigs.get(key);
+  if (text === undefined) {
+    text = renderInitialConfig(role, kubernetesVersion);
+    initialConfigs.set(key, text);
+  }
+  return text;
+}
+
+/** Every fake node starts from one of a handful: each made once. @type {Map<string, string>} */
+const initialConfigs = new Map();
+
+/**
+ * @param {"controlplane" | "worker"} role
+ * @param {string} kubernetesVersion
+ */
+function renderInitialConfig(role, kubernetesVersion) {
   const v = `v${kubernetesVersion.replace(/^v/, "")}`;
   /** @type {any} */
   const doc = {

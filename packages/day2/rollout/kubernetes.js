@@ -26,6 +26,7 @@
 const { isDeepStrictEqual } = require("node:util");
 const YAML = require("yaml");
 const { delay } = require("../lib/retry");
+const { keepLast } = require("../lib/memoByText");
 const { RESOURCES, COMPONENTS, CONFIG_VERSION_ANNOTATION } = require("../lib/resources");
 const {
   compareVersions,
@@ -230,11 +231,11 @@ function sectionFix(rendered, running, key) {
 async function componentOnNode(session, node, c, image) {
   const t = session.talos;
   const before = await t.resource(node, { ...c.resource });
-  const spec = YAML.parse(before?.yaml ?? "") ?? {};
+  const specImage = imageOfSpec(before?.yaml ?? "");
   const running = await t.resource(node, RESOURCES.machineConfig);
   const fix = sectionFix(session.news.configs[node] ?? "", running?.yaml ?? "", c.key);
   const asked = (session.asked[node] ??= {});
-  if (before !== null && spec.image === image && fix === null) {
+  if (before !== null && specImage === image && fix === null) {
     asked[c.name] = { image, done: false };
     await waitForStaticPod(session, node, c, before.version, image);
     asked[c.name] = { image, done: true };
@@ -286,7 +287,7 @@ async function kubeletOnNode(session, node, image, version) {
   const t = session.talos;
   const kube = await session.kube();
   const spec = await t.resource(node, RESOURCES.kubeletSpec);
-  const set = (YAML.parse(spec?.yaml ?? "") ?? {}).image === image;
+  const set = imageOfSpec(spec?.yaml ?? "") === image;
   const wait = () =>
     until(
       session,
@@ -395,6 +396,17 @@ async function runningTags(session, nodes) {
 }
 
 /**
+ * The `image` of a component's or the kubelet's spec resource (its YAML), undefined when
+ * it names none. Every node of a cluster serves the same few texts, read at every step
+ * and by every `status`: each is parsed once.
+ * @type {(yaml: string) => string | undefined}
+ */
+const imageOfSpec = keepLast(64, (yaml) => {
+  const image = /** @type {any} */ (YAML.parse(yaml))?.image;
+  return typeof image === "string" ? image : undefined;
+});
+
+/**
  * One node's component image tags, read through Talos (see runningTags): also what
  * `npm run day2 -- rollout --dry-run` shows.
  * @param {import("../lib/talos").TalosClient} talos
@@ -406,11 +418,11 @@ async function componentTags(talos, node, role) {
   /** @type {Record<string, string>} */
   const tags = {};
   const kubelet = await talos.resource(node, RESOURCES.kubeletSpec);
-  if (kubelet !== null) tags.kubelet = shortTag(YAML.parse(kubelet.yaml)?.image ?? "");
+  if (kubelet !== null) tags.kubelet = shortTag(imageOfSpec(kubelet.yaml) ?? "");
   if (role === "controlplane") {
     for (const c of COMPONENTS) {
       const r = await talos.resource(node, { ...c.resource });
-      if (r !== null) tags[c.name] = shortTag(YAML.parse(r.yaml)?.image ?? "");
+      if (r !== null) tags[c.name] = shortTag(imageOfSpec(r.yaml) ?? "");
     }
     const proxy = v1alpha1((await talos.resource(node, RESOURCES.machineConfig))?.yaml ?? "")
       .cluster?.proxy;
