@@ -247,4 +247,47 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
       await cluster.stop();
     }
   });
+
+  it("the Kubernetes client offers a ticket only to the same endpoint for the same identity", async function () {
+    const cluster = await fake();
+    const resumed: boolean[] = [];
+    const watched = tlsModule.connect;
+    tlsModule.connect = ((...args: Parameters<typeof tls.connect>) => {
+      const s = watched(...args);
+      s.once("secureConnect", () => resumed.push(s.isSessionReused()));
+      return s;
+    }) as typeof tls.connect;
+    const kubeAs = (kubeconfig: string) =>
+      day2.createKubeClient({
+        kubeconfig,
+        endpoint: cluster.kubernetesEndpoint,
+        ...FAST,
+        retry: { attempts: 1, baseMs: 5, maxMs: 5 },
+      });
+    try {
+      for (const _client of [1, 2]) {
+        const kube = kubeAs(cluster.kubeconfig);
+        try {
+          assert.equal((await kube.listNodes()).length, NODES.length);
+        } finally {
+          kube.close();
+        }
+      }
+      // Two clients, one connection each: the second resumed the first's session.
+      assert.deepEqual(resumed, [false, true]);
+      assert.deepEqual(offered, [false, true]);
+      // The same endpoint, checked against a name its certificate does not carry: no
+      // ticket is offered, and the full handshake fails the check.
+      const other = kubeAs(cluster.kubeconfig.replace(/https:\/\/[^:/]+:/, "https://10.99.0.1:"));
+      try {
+        await assert.rejects(other.listNodes(), /not valid for 10\.99\.0\.1/);
+      } finally {
+        other.close();
+      }
+      assert.deepEqual(offered, [false, true, false]);
+    } finally {
+      tlsModule.connect = watched;
+      await cluster.stop();
+    }
+  });
 });

@@ -17,6 +17,10 @@ const { nodeKeyPem, parseYamlFile } = require("./credentials");
 const { parseHostPort, formatHostPort } = require("./endpoints");
 const { DEFAULT_RETRY, backoffMs, delay } = require("./retry");
 const { clientContext } = require("./tlsContext");
+const { ticketsFor, ticketKey } = require("./tlsSessions");
+
+/** Connections whose tickets are kept already (a kept-alive one serves many requests). */
+const watched = new WeakSet();
 
 /**
  * @typedef {import("./endpoints").HostPort} HostPort
@@ -266,6 +270,9 @@ class KubeClient {
    */
   once(method, path, how) {
     const secureContext = this.secureContext();
+    // The process's last session with this endpoint for this identity (./tlsSessions.js).
+    const tickets = ticketsFor(secureContext);
+    const ticket = ticketKey(formatHostPort(this.dial), this.serverHost);
     const payload = how.body === undefined ? undefined : Buffer.from(JSON.stringify(how.body));
     const serverHost = this.serverHost;
     return new Promise((resolve) => {
@@ -285,6 +292,8 @@ class KubeClient {
           path,
           agent: this.agent,
           secureContext,
+          // Used by a new connection only; a kept-alive one is already secured.
+          session: tickets.get(ticket),
           // SNI only for a name; the identity checked is the kubeconfig server's host.
           servername: net.isIP(serverHost) ? "" : serverHost,
           checkServerIdentity: (_host, cert) => {
@@ -328,8 +337,14 @@ class KubeClient {
         req.destroy();
       }, this.timeoutMs);
       req.on("close", () => clearTimeout(timer));
+      req.on("socket", (socket) => {
+        if (watched.has(socket)) return;
+        watched.add(socket);
+        socket.on("session", (/** @type {Buffer} */ t) => tickets.keep(ticket, t));
+      });
       req.on("error", (/** @type {NodeJS.ErrnoException} */ e) => {
         const tlsFailure = isTlsRefusal(`${e.code ?? ""} ${e.message}`);
+        if (tlsFailure) tickets.drop(ticket);
         const code = tlsFailure
           ? "TLS"
           : e.code === "ECONNREFUSED"

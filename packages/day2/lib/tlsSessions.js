@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * gRPC channel credentials that resume TLS sessions. A rollout dials every node again
+ * TLS session resumption for the Talos and Kubernetes clients of a process: the tickets
+ * servers issued, and gRPC channel credentials that offer them. A rollout dials every node again
  * after each reboot, `day2 status` dials every node, and a process that makes several
  * clients for one cluster dials the same node from each. A full TLS 1.3 handshake with
  * client certificates verifies two certificate chains and signs twice; a resumed one
@@ -13,6 +14,10 @@
  * has not expired (crypto/tls handshake_server_tls13.go `checkForResumption`). A server
  * that does not know a ticket (another node, a restarted apid) makes a full handshake,
  * and the server identity is then checked as on any first connection.
+ *
+ * kube-apiserver is Go's crypto/tls as well; the Kubernetes client offers the ticket of
+ * the process's last connection to the same endpoint for the same identity, as its own
+ * https agent does for its own connections.
  *
  * grpc-js offers no session option: these credentials implement its SecureConnector
  * contract (`ChannelCredentials._createSecureConnector`, declared in its typings), as
@@ -35,27 +40,51 @@ const tickets = new WeakMap();
 /** A process talks to a few clusters of at most a few hundred nodes. */
 const TICKETS_PER_CONTEXT = 512;
 
-/** @param {tls.SecureContext} context */
-function ticketsOf(context) {
+/**
+ * The tickets kept for one client context.
+ * @typedef {object} Tickets
+ * @property {(key: string) => Buffer | undefined} get
+ * @property {(key: string, ticket: Buffer) => void} keep The newest replaces the last.
+ * @property {(key: string) => void} drop
+ */
+
+/**
+ * The process's TLS tickets for a client context, by key: {@link ticketKey}, the
+ * address dialed and the identity the server proved there.
+ * @param {tls.SecureContext} context
+ * @returns {Tickets}
+ */
+function ticketsFor(context) {
   let kept = tickets.get(context);
   if (kept === undefined) {
     kept = new Map();
     tickets.set(context, kept);
   }
-  return kept;
+  const map = kept;
+  return {
+    get: (key) => map.get(key),
+    keep: (key, ticket) => {
+      map.delete(key);
+      map.set(key, ticket);
+      // Map keeps insertion order: the first key is the oldest.
+      if (map.size > TICKETS_PER_CONTEXT)
+        map.delete(/** @type {string} */ (map.keys().next().value));
+    },
+    drop: (key) => {
+      map.delete(key);
+    },
+  };
 }
 
 /**
- * @param {Map<string, Buffer>} kept
- * @param {string} key
- * @param {Buffer} ticket
+ * What a ticket is kept under: where the server was dialed (`host:port`) and the name
+ * or IP its certificate was checked against. A ticket skips that check when resumed, so
+ * it is only ever offered for the same identity at the same address.
+ * @param {string} dialed
+ * @param {string} identity
  */
-function keep(kept, key, ticket) {
-  kept.delete(key);
-  kept.set(key, ticket);
-  // Map keeps insertion order: the first key is the oldest.
-  if (kept.size > TICKETS_PER_CONTEXT)
-    kept.delete(/** @type {string} */ (kept.keys().next().value));
+function ticketKey(dialed, identity) {
+  return `${dialed}\0${identity}`;
 }
 
 /**
@@ -99,8 +128,8 @@ class ResumingCredentials extends grpc.ChannelCredentials {
    */
   _createSecureConnector(_target, _channelOptions, callCredentials) {
     const { context, dialed, identity, check } = this.options;
-    const kept = ticketsOf(context);
-    const key = `${dialed}\0${identity}`;
+    const kept = ticketsFor(context);
+    const key = ticketKey(dialed, identity);
     return {
       /** @param {net.Socket} socket */
       connect: (socket) =>
@@ -127,11 +156,11 @@ class ResumingCredentials extends grpc.ChannelCredentials {
             },
           );
           // TLS 1.3 tickets arrive after the handshake; the newest replaces the last.
-          secured.on("session", (/** @type {Buffer} */ ticket) => keep(kept, key, ticket));
+          secured.on("session", (/** @type {Buffer} */ ticket) => kept.keep(key, ticket));
           secured.on("error", (/** @type {Error} */ e) => {
             // A ticket the server refused costs nothing (a full handshake follows), but
             // a connection that failed leaves none behind to try again.
-            kept.delete(key);
+            kept.drop(key);
             reject(e);
           });
         }),
@@ -152,4 +181,4 @@ function resumingCredentials(options) {
   return new ResumingCredentials(options);
 }
 
-module.exports = { resumingCredentials };
+module.exports = { resumingCredentials, ticketsFor, ticketKey };
