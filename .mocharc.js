@@ -7,28 +7,31 @@
 // files spend part of their time waiting on their timers and on child processes, and a
 // third worker fills that time. It costs CPU (three processes share two cores: about
 // 7 s more than with two, over four runs of each), but less than the waiting it fills
-// (mocha alone, same day: two workers 35.7-39.0 s, three 32.1-35.5 s).
+// (mocha alone, same day: two workers 35.7-39.0 s, three 32.1-35.5 s; measured again
+// late that day, alternating: two 42.0 and 39.3 s, three 37.9 and 40.5 s).
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
 const SLOWEST_FIRST = [
-  "day2-rollout-robustness", // 11.1
-  "pipe", // 9.1
-  "day2-upgrade-k8s", // 7.1
-  "day2-upgrade-revert", // 4.7
-  "plan", // 4.6
-  "day2-rollout-hardware", // 4.6
-  "day2-rollout-upgrade", // 4.3
-  "day2-status", // 3.2
-  "day2-demo", // 3.1
-  "day2-etcd-backups", // 2.9
-  "day2-rollout-removal", // 2.3
-  "day2-recover", // 2.2
-  "day2-bootstrap-check", // 2.2
-  "day2-manifest-sync", // 2.2
-  "day2-e2e", // 1.7
-  "day2-talos-client", // 1.6
+  "day2-rollout-robustness", // 11.9
+  "pipe", // 8.4
+  "day2-upgrade-k8s", // 7.5
+  "day2-rollout-hardware", // 4.8
+  "day2-upgrade-revert", // 4.4
+  "day2-rollout-upgrade", // 3.8
+  "day2-status", // 3.5
+  "plan", // 2.8
+  "day2-rollout-removal", // 2.5
+  "day2-etcd-backups", // 2.5
+  "day2-demo", // 2.5
+  "day2-manifest-sync", // 2.4
+  "day2-e2e", // 2.1
+  "day2-recover", // 2.0
+  "day2-bootstrap-check", // 2.0
+  "doc-examples", // 1.5
+  "change-safety", // 1.5
+  "tsc-stamp", // 1.4
 ].map((name) => `test/${name}.test.ts`);
 
 const all = fs
