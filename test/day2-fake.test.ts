@@ -12,6 +12,7 @@ import { CallLog, FakeCluster } from "../packages/day2/fake";
 import { fake, kubeFor, NODES, talosFor } from "./support/day2";
 import { allowedHost } from "./support/loopbackOnly";
 import { parseYaml, parseYamlDocuments, stringifyYaml } from "../packages/day2/fake/yamlMemo";
+import * as talosResources from "../packages/day2/fake/talosResources";
 
 describe("day2 fake cluster", () => {
   it("starts five nodes and the API in milliseconds once certificates are cached", async () => {
@@ -179,6 +180,43 @@ describe("day2 fake cluster", () => {
       tlsModule.createSecureContext = create;
       for (const c of clusters) c.stop();
     }
+  });
+
+  it("derives a node's resources from its own configuration, whatever another node derived", () => {
+    const node = (config: string) => ({
+      role: "controlplane" as const,
+      config,
+      talosVersion: "v1.13.0",
+      kubeletVersion: "v1.36.0",
+    });
+    const base = talosResources.initialConfig("controlplane", "1.36.0");
+    const changed = base.replace("kube-apiserver:v1.36.0", "kube-apiserver:v1.36.1");
+    assert.notEqual(changed, base);
+    const a = new talosResources.ResourceStore();
+    const b = new talosResources.ResourceStore();
+    assert.deepEqual(talosResources.reconcile(a, node(base)), [
+      "kube-apiserver",
+      "kube-controller-manager",
+      "kube-scheduler",
+    ]);
+    assert.deepEqual(talosResources.reconcile(b, node(base)), [
+      "kube-apiserver",
+      "kube-controller-manager",
+      "kube-scheduler",
+    ]);
+    assert.deepEqual(talosResources.reconcile(b, node(changed)), ["kube-apiserver"]);
+    const image = (s: InstanceType<typeof talosResources.ResourceStore>) =>
+      s.get("controlplane", "APIServerConfigs.kubernetes.talos.dev", "kube-apiserver")?.yaml;
+    assert.match(String(image(a)), /kube-apiserver:v1\.36\.0/);
+    assert.match(String(image(b)), /kube-apiserver:v1\.36\.1/);
+    // Again the same: nothing moves.
+    assert.deepEqual(talosResources.reconcile(a, node(base)), []);
+    // The manifests' objects are shared between nodes, so no reader may change them.
+    const manifest = a.list("controlplane", "Manifests.kubernetes.talos.dev")[0];
+    assert.ok(manifest.objects !== undefined && manifest.objects.length > 0);
+    assert.throws(() => {
+      (manifest.objects as { kind: string }[])[0].kind = "Changed";
+    }, TypeError);
   });
 
   it("needs a control plane", () => {

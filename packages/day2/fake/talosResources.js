@@ -204,31 +204,87 @@ function staticPodCommand(component, extraArgs) {
  * @returns {string[]}
  */
 function reconcile(store, node) {
-  const doc = v1alpha1Of(node.config);
-  store.set(
-    "config",
-    "MachineConfigs.config.talos.dev",
-    "v1alpha1",
-    ...machineConfigSpec(node.config),
+  const want = desired(
+    JSON.stringify([node.role, node.config, node.talosVersion, node.kubeletVersion]),
   );
-  store.set(
-    "k8s",
-    "KubeletSpecs.kubernetes.talos.dev",
-    "kubelet",
-    stringifyYaml({
-      image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${node.kubeletVersion}`,
-      args: Object.entries(doc.machine?.kubelet?.extraArgs ?? {}).map(([k, v]) => `--${k}=${v}`),
-    }),
-  );
-  if (node.role !== "controlplane") return [];
   /** @type {string[]} */
   const moved = [];
+  for (const r of want.resources) {
+    const changed = store.set(r.namespace, r.type, r.id, r.yaml, r.extra);
+    if (changed && r.component !== undefined) moved.push(r.component);
+  }
+  if (want.manifestIds !== undefined)
+    store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(want.manifestIds));
+  return moved;
+}
+
+/**
+ * A resource the controllers derive from a node's configuration.
+ * @typedef {{ namespace: string, type: string, id: string, yaml: string, extra?: { annotations?: Record<string, string>, proto?: Buffer, objects?: any[] }, component?: string }} DesiredResource
+ */
+
+/**
+ * What the controllers derive from a node's role, configuration and versions, in the
+ * order they write it (and, for a control plane, the manifest ids that stay). Every
+ * control plane of a cluster, and every boot of a node, derives the same from the same
+ * inputs: the last 64 are kept, their manifests' objects frozen (every reader copies
+ * them).
+ * @type {(key: string) => { resources: DesiredResource[], manifestIds?: string[] }}
+ */
+const desired = (() => {
+  /** @type {Map<string, { resources: DesiredResource[], manifestIds?: string[] }>} */
+  const kept = new Map();
+  return (key) => {
+    let hit = kept.get(key);
+    if (hit === undefined) {
+      const [role, config, talosVersion, kubeletVersion] = JSON.parse(key);
+      hit = derive({ role, config, talosVersion, kubeletVersion });
+      kept.set(key, hit);
+      if (kept.size > 64) kept.delete(/** @type {string} */ (kept.keys().next().value));
+    }
+    return hit;
+  };
+})();
+
+/**
+ * @param {{ role: "controlplane" | "worker", config: string, talosVersion: string, kubeletVersion: string }} node
+ * @returns {{ resources: DesiredResource[], manifestIds?: string[] }}
+ */
+function derive(node) {
+  const doc = v1alpha1Of(node.config);
+  const [configYaml, configExtra] = machineConfigSpec(node.config);
+  /** @type {DesiredResource[]} */
+  const resources = [
+    {
+      namespace: "config",
+      type: "MachineConfigs.config.talos.dev",
+      id: "v1alpha1",
+      yaml: /** @type {string} */ (configYaml),
+      extra: /** @type {any} */ (configExtra),
+    },
+    {
+      namespace: "k8s",
+      type: "KubeletSpecs.kubernetes.talos.dev",
+      id: "kubelet",
+      yaml: stringifyYaml({
+        image: doc.machine?.kubelet?.image ?? `ghcr.io/siderolabs/kubelet:${node.kubeletVersion}`,
+        args: Object.entries(doc.machine?.kubelet?.extraArgs ?? {}).map(([k, v]) => `--${k}=${v}`),
+      }),
+    },
+  ];
+  if (node.role !== "controlplane") return { resources };
   for (const [component, { type, key }] of Object.entries(COMPONENT_RESOURCES)) {
     const spec = {
       image: doc.cluster?.[key]?.image ?? `registry.k8s.io/${component}:${node.kubeletVersion}`,
       extraArgs: doc.cluster?.[key]?.extraArgs ?? {},
     };
-    if (store.set("controlplane", type, component, stringifyYaml(spec))) moved.push(component);
+    resources.push({
+      namespace: "controlplane",
+      type,
+      id: component,
+      yaml: stringifyYaml(spec),
+      component,
+    });
     // StaticPodSpec marshals as the Pod itself (pkg/machinery/resources/k8s/static_pod.go).
     const pod = {
       apiVersion: "v1",
@@ -244,15 +300,32 @@ function reconcile(store, node) {
         ],
       },
     };
-    store.set("k8s", "StaticPods.kubernetes.talos.dev", component, stringifyYaml(pod));
+    resources.push({
+      namespace: "k8s",
+      type: "StaticPods.kubernetes.talos.dev",
+      id: component,
+      yaml: stringifyYaml(pod),
+    });
   }
   const manifests = renderManifests(doc, node.talosVersion, node.kubeletVersion);
   for (const [id, objects] of Object.entries(manifests))
-    store.set("controlplane", "Manifests.kubernetes.talos.dev", id, stringifyYaml(objects), {
-      objects,
+    resources.push({
+      namespace: "controlplane",
+      type: "Manifests.kubernetes.talos.dev",
+      id,
+      yaml: stringifyYaml(objects),
+      extra: { objects: deepFreeze(objects) },
     });
-  store.prune("controlplane", "Manifests.kubernetes.talos.dev", new Set(Object.keys(manifests)));
-  return moved;
+  return { resources, manifestIds: Object.keys(manifests) };
+}
+
+/** @template T @param {T} v @returns {T} */
+function deepFreeze(v) {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 module.exports = {
