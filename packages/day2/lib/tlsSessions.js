@@ -1,9 +1,9 @@
 // @ts-check
 /**
  * TLS session resumption for the Talos and Kubernetes clients of a process: the tickets
- * servers issued, and gRPC channel credentials that offer them. A rollout dials every node again
- * after each reboot, `day2 status` dials every node, and a process that makes several
- * clients for one cluster dials the same node from each. A full TLS 1.3 handshake with
+ * servers issued, and gRPC channel credentials that offer them. A rollout dials every
+ * node again after each reboot, `day2 status` dials every node, and a process that makes
+ * several clients for one cluster dials the same node from each. A full TLS 1.3 handshake with
  * client certificates verifies two certificate chains and signs twice; a resumed one
  * (a ticket the server issued on an earlier, verified connection) does neither: half
  * the CPU of a handshake, measured against the fake node (3.2 ms against 1.6 ms,
