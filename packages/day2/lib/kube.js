@@ -292,6 +292,9 @@ class KubeClient {
           path,
           agent: this.agent,
           secureContext,
+          // Whatever NODE_TLS_REJECT_UNAUTHORIZED says: a server that fails the checks
+          // is dropped (and issues no ticket we keep).
+          rejectUnauthorized: true,
           // Used by a new connection only; a kept-alive one is already secured.
           session: tickets.get(ticket),
           // SNI only for a name; the identity checked is the kubeconfig server's host.
@@ -340,7 +343,9 @@ class KubeClient {
       req.on("socket", (socket) => {
         if (watched.has(socket)) return;
         watched.add(socket);
-        socket.on("session", (/** @type {Buffer} */ t) => tickets.keep(ticket, t));
+        socket.on("session", (/** @type {Buffer} */ t) => {
+          if (/** @type {tls.TLSSocket} */ (socket).authorized) tickets.keep(ticket, t);
+        });
       });
       req.on("error", (/** @type {NodeJS.ErrnoException} */ e) => {
         const tlsFailure = isTlsRefusal(`${e.code ?? ""} ${e.message}`);

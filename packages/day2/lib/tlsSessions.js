@@ -134,33 +134,43 @@ class ResumingCredentials extends grpc.ChannelCredentials {
       /** @param {net.Socket} socket */
       connect: (socket) =>
         new Promise((resolve, reject) => {
+          const offered = kept.get(key);
+          let secure = false;
           const secured = tls.connect(
             {
               socket,
               secureContext: context,
               ALPNProtocols: ["h2"],
+              // Whatever NODE_TLS_REJECT_UNAUTHORIZED says: a server that fails the
+              // checks is dropped, and issues no ticket we keep.
+              rejectUnauthorized: true,
               // No SNI for an address (RFC 6066 allows host names only; Go's client
               // leaves it out too, and Node warns about it).
               ...(net.isIP(identity) === 0 ? { servername: identity } : {}),
-              session: kept.get(key),
+              session: offered,
               // Node calls this after the chain verified, on full handshakes only: a
               // resumed session was checked when its ticket was first issued.
               checkServerIdentity: (_host, cert) => check(cert),
             },
             () => {
               if (!secured.authorized) {
-                reject(secured.authorizationError);
+                reject(new Error(String(secured.authorizationError)));
                 return;
               }
+              secure = true;
               resolve({ socket: secured, secure: true });
             },
           );
           // TLS 1.3 tickets arrive after the handshake; the newest replaces the last.
-          secured.on("session", (/** @type {Buffer} */ ticket) => kept.keep(key, ticket));
+          secured.on("session", (/** @type {Buffer} */ ticket) => {
+            if (secured.authorized) kept.keep(key, ticket);
+          });
           secured.on("error", (/** @type {Error} */ e) => {
             // A ticket the server refused costs nothing (a full handshake follows), but
-            // a connection that failed leaves none behind to try again.
-            kept.drop(key);
+            // a handshake that failed leaves its ticket behind, unless another connection
+            // has kept a newer one since. An error after the handshake (a node going
+            // down) says nothing about the ticket.
+            if (!secure && kept.get(key) === offered) kept.drop(key);
             reject(e);
           });
         }),
