@@ -7,8 +7,30 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as crypto from "crypto";
 import { compiledValidators, type SchemaSet } from "../lib/inventory/compiledSchemas";
+import { PROJECT_ROOT } from "../lib/projectRoot";
 import { tempDir } from "./support/tmp";
+
+/**
+ * A folder for modules inside the project, as `.build/validators/` is: a module written
+ * under the system's temp folder could not resolve the Ajv runtime it requires.
+ */
+const made: string[] = [];
+function moduleDir(): string {
+  const dir = path.join(
+    PROJECT_ROOT,
+    ".build",
+    `validators-test-${crypto.randomBytes(6).toString("hex")}`,
+  );
+  made.push(dir);
+  return dir;
+}
+
+/** Whether the module in `dir` was loaded (rather than the validators compiled again). */
+function loadedFrom(dir: string): boolean {
+  return Object.keys(require.cache).some((f) => f.startsWith(dir + path.sep));
+}
 
 /** A small schema with what the project's schemas use: $defs, a format, enum, strict shapes. */
 function set(extra: Partial<SchemaSet> = {}): SchemaSet {
@@ -66,14 +88,20 @@ function verdicts(validators: Record<string, (d: unknown) => boolean>): unknown[
 }
 
 describe("compiled schema validators", () => {
+  after(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("writes a module that validates as the compiled validators do, errors and all", () => {
-    const dir = tempDir("validators");
+    const dir = moduleDir();
     const fresh = compiledValidators(set(), dir);
     const files = fs.readdirSync(dir);
     assert.equal(files.length, 1);
     assert.match(files[0], /^probe-[0-9a-f]{32}\.js$/);
+    assert.equal(loadedFrom(dir), false);
     const loaded = compiledValidators(set(), dir);
-    assert.notStrictEqual(loaded.root, fresh.root, "the second call loads the module");
+    assert.equal(loadedFrom(dir), true, "the second call loads the module");
+    assert.notStrictEqual(loaded.root, fresh.root);
     const expected = verdicts(fresh);
     assert.deepEqual(verdicts(loaded), expected);
     // The samples do reach the errors that matter: a format, an enum, an unknown field.
@@ -83,7 +111,7 @@ describe("compiled schema validators", () => {
   });
 
   it("gives a changed schema or changed options a module of their own", () => {
-    const dir = tempDir("validators");
+    const dir = moduleDir();
     compiledValidators(set(), dir);
     const stricter = set({ options: { allErrors: false, strict: true, verbose: true } });
     const v = compiledValidators(stricter, dir);
@@ -94,15 +122,26 @@ describe("compiled schema validators", () => {
   });
 
   it("compiles again over a module that is cut short, and writes it whole", () => {
-    const dir = tempDir("validators");
+    const dir = moduleDir();
     compiledValidators(set(), dir);
     const [file] = fs.readdirSync(dir);
     const whole = fs.readFileSync(path.join(dir, file), "utf8");
     fs.writeFileSync(path.join(dir, file), whole.slice(0, whole.length / 2));
     const v = compiledValidators(set(), dir);
+    assert.equal(loadedFrom(dir), false, "the broken module is not kept loaded");
     assert.equal(v.host({ ip: "10.0.0.1" }), true);
     assert.equal(v.host({ ip: "10.0.0.1", cores: 0 }), false);
     assert.equal(fs.readFileSync(path.join(dir, file), "utf8"), whole);
+    // Whole again, it loads.
+    compiledValidators(set(), dir);
+    assert.equal(loadedFrom(dir), true);
+  });
+
+  it("refuses a set that is not plain JSON: what JSON leaves out could not be in the name", () => {
+    const withFunction = set({
+      options: { allErrors: true, strict: true, verbose: true, loadSchema: async () => ({}) },
+    });
+    assert.throws(() => compiledValidators(withFunction, moduleDir()), /must be plain JSON data/);
   });
 
   it("still validates when the folder cannot be written", () => {

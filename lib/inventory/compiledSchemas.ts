@@ -15,6 +15,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import Ajv2020, { _, type Options, type ValidateFunction } from "ajv/dist/2020";
 import addFormats, { type FormatName } from "ajv-formats";
 import standaloneCode from "ajv/dist/standalone";
@@ -62,11 +63,16 @@ export function compiledValidators(
   dir: string = validatorsDir(),
 ): Record<string, ValidateFunction> {
   if (!/^[A-Za-z0-9-]+$/.test(set.name)) throw new Error(`bad schema set name ${set.name}`);
+  const text = JSON.stringify(set);
+  // The hash must see all of it: a function or a RegExp (a custom format, a keyword)
+  // would vanish from the JSON, and two sets differing only there would share a module.
+  if (!isDeepStrictEqual(JSON.parse(text), set))
+    throw new Error(`${set.name}: a schema set must be plain JSON data`);
   const hash = crypto
     .createHash("sha256")
     .update(TOOLCHAIN)
     .update("\0")
-    .update(JSON.stringify(set))
+    .update(text)
     .digest("hex")
     .slice(0, 32);
   const file = path.join(dir, `${set.name}-${hash}.js`);
