@@ -433,6 +433,8 @@ describe("talos patches", () => {
       assert.strictEqual(render({ v: NaN }), "v: .nan\n");
       assert.strictEqual(render({ v: Infinity }), "v: .inf\n");
       assert.strictEqual(render({ v: null }), "v: null\n");
+      assert.strictEqual(render({ v: 0 }), "v: 0\n");
+      assert.strictEqual(render({ v: -0 }), "v: -0\n");
       const when = new Date("2026-01-02T03:04:05.000Z");
       assert.notStrictEqual(render({ v: when }), render({ v: when.toISOString() }));
       assert.strictEqual(render({ v: when.toISOString() }), 'v: "2026-01-02T03:04:05.000Z"\n');

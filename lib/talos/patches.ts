@@ -321,8 +321,8 @@ const RENDERED_KEPT = 1024;
 
 /**
  * The document's JSON when that names its YAML exactly: strings, booleans, null, finite
- * numbers, arrays and plain objects only. Anything else (NaN, which JSON writes as null
- * and YAML as `.nan`; a Date; undefined) has no key, and is rendered every time.
+ * numbers but -0, arrays and plain objects only. Anything else (NaN, which JSON writes as
+ * null and YAML as `.nan`; -0; a Date; undefined) has no key, and is rendered every time.
  */
 function jsonKey(document: unknown): string | undefined {
   let exact = true;
@@ -340,7 +340,8 @@ function plainJson(v: unknown): boolean {
     case "boolean":
       return true;
     case "number":
-      return Number.isFinite(v);
+      // -0: JSON writes 0, YAML -0.
+      return Number.isFinite(v) && !Object.is(v, -0);
     case "object": {
       if (v === null || Array.isArray(v)) return true;
       const proto = Object.getPrototypeOf(v);

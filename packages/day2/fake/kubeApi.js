@@ -181,13 +181,19 @@ class FakeKubeApi {
   async start(port = 0) {
     const key = JSON.stringify([this.serverCert.cert, this.serverCert.key, this.caCert]);
     const server = takeSpare(key, this) ?? this.newServer(key);
-    this.port = await new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port);
+    try {
+      this.port = await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+          server.off("error", reject);
+          resolve(/** @type {import("node:net").AddressInfo} */ (server.address()).port);
+        });
       });
-    });
+    } catch (e) {
+      // Not listening (the port is taken, say): back to the pool, answering for no one.
+      giveSpare(server);
+      throw e;
+    }
     this.server = server;
   }
 

@@ -253,6 +253,8 @@ const desired = (() => {
 function derive(node) {
   const doc = v1alpha1Of(node.config);
   const [configYaml, configExtra] = machineConfigSpec(node.config);
+  // Shared by every node that derives it, as the manifests' objects below.
+  deepFreeze(/** @type {any} */ (configExtra).annotations);
   /** @type {DesiredResource[]} */
   const resources = [
     {
