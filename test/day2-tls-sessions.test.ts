@@ -58,8 +58,10 @@ const carries =
     return tls.checkServerIdentity(ip, cert);
   };
 
-/** Whether each handshake the connector started offered a ticket, in order. */
+/** Whether each handshake started offered a ticket, in order. */
 const offered: boolean[] = [];
+/** Whether each handshake that completed resumed a session, in order. */
+const resumed: boolean[] = [];
 
 /**
  * One connection through the credentials' connector, as grpc-js makes it; resolves
@@ -107,9 +109,13 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
   const OTHER = NODES[1].ip;
   const connect = tlsModule.connect;
   before(() => {
+    // The connector and the https agent call the module's connect: every handshake of
+    // the clients below is seen.
     tlsModule.connect = ((options: tls.ConnectionOptions, ...rest: never[]) => {
       offered.push(options.session !== undefined);
-      return connect(options, ...rest);
+      const socket = connect(options, ...rest);
+      socket.once("secureConnect", () => resumed.push(socket.isSessionReused()));
+      return socket;
     }) as typeof tls.connect;
   });
   after(() => {
@@ -117,6 +123,7 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
   });
   beforeEach(() => {
     offered.length = 0;
+    resumed.length = 0;
   });
 
   it("a second connection to the same server for the same identity resumes", async () => {
@@ -251,14 +258,6 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
 
   it("the client redials a node after forget() with a resumed session, and the call answers", async () => {
     const cluster = await fake();
-    const resumed: boolean[] = [];
-    // Watch the handshakes the client makes: the connector calls the module's connect.
-    const watched = tlsModule.connect;
-    tlsModule.connect = ((...args: Parameters<typeof tls.connect>) => {
-      const s = watched(...args);
-      s.once("secureConnect", () => resumed.push(s.isSessionReused()));
-      return s;
-    }) as typeof tls.connect;
     const client = day2.createTalosClient({
       credentials: day2.talosconfigCredentials(cluster.talosconfig).credentials,
       nodes: [{ name: NODES[0].name, ip: IP }],
@@ -282,7 +281,6 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
         2,
       );
     } finally {
-      tlsModule.connect = watched;
       client.close();
       await cluster.stop();
     }
@@ -290,13 +288,6 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
 
   it("the Kubernetes client offers a ticket only to the same endpoint for the same identity", async function () {
     const cluster = await fake();
-    const resumed: boolean[] = [];
-    const watched = tlsModule.connect;
-    tlsModule.connect = ((...args: Parameters<typeof tls.connect>) => {
-      const s = watched(...args);
-      s.once("secureConnect", () => resumed.push(s.isSessionReused()));
-      return s;
-    }) as typeof tls.connect;
     const kubeAs = (kubeconfig: string) =>
       day2.createKubeClient({
         kubeconfig,
@@ -330,7 +321,6 @@ describe("day2 Talos client: TLS sessions resumed, never across identities", fun
       assert.equal(offered.length, 3);
       assert.equal(offered[2], false);
     } finally {
-      tlsModule.connect = watched;
       await cluster.stop();
     }
   });
