@@ -1,8 +1,9 @@
-/** The small shared helpers: deep freeze, the project root, tables, the nodes output. */
+/** The small shared helpers: deep freeze, LastUsed, the project root, tables, the nodes output. */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { deepFreeze } from "../lib/freeze";
+import { LastUsed } from "../lib/lastUsed";
 import { nodesOutput } from "../lib/outputs";
 import { PROJECT_ROOT, findProjectRoot } from "../lib/projectRoot";
 import { table } from "../tools/cli";
@@ -10,6 +11,21 @@ import { haWithGpu } from "./support/talosInventories";
 import { tempDir } from "./support/tmp";
 
 describe("shared helpers", () => {
+  describe("LastUsed", () => {
+    it("makes a value once per key, and lets go of the key used longest ago", () => {
+      const made: string[] = [];
+      const kept = new LastUsed<string>(2);
+      const get = (k: string) => kept.get(k, () => (made.push(k), k.toUpperCase()));
+      assert.equal(get("a"), "A");
+      assert.equal(get("b"), "B");
+      assert.equal(get("a"), "A"); // kept; now used after b
+      assert.equal(get("c"), "C"); // b goes, not a
+      assert.equal(get("a"), "A");
+      assert.equal(get("b"), "B");
+      assert.deepEqual(made, ["a", "b", "c", "b"]);
+    });
+  });
+
   describe("deepFreeze", () => {
     it("freezes nested objects and arrays, even under an already frozen parent", () => {
       const inner = { list: [1, { x: 1 }] };

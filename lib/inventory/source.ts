@@ -12,6 +12,7 @@ import {
   visit,
   YAMLError,
 } from "yaml";
+import { LastUsed } from "../lastUsed";
 import { displayPath, error } from "./problems";
 import type { Problem, SourcePosition } from "./types";
 
@@ -96,14 +97,9 @@ export function readSource(absolute: string, expected: string): ReadResult {
     return { problems: [error(startOf(absolute), message)] };
   }
 
-  const key = JSON.stringify([absolute, file, expected, text]);
-  let kept = parsed.get(key);
-  if (kept === undefined) {
-    kept = parseSource(absolute, file, text, expected);
-    parsed.set(key, kept);
-    // A Map keeps insertion order: the first key is the oldest.
-    if (parsed.size > PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
-  }
+  const kept = parsed.get(JSON.stringify([absolute, file, expected, text]), () =>
+    parseSource(absolute, file, text, expected),
+  );
   // Each caller gets its own data and problems; the parsed document is only read.
   return {
     ...(kept.source ? { source: { ...kept.source, data: structuredClone(kept.source.data) } } : {}),
@@ -112,14 +108,12 @@ export function readSource(absolute: string, expected: string): ReadResult {
 }
 
 /**
- * Inventory files parsed, by path and text, for the last {@link PARSED_KEPT}: a
- * process that reads the same files again (`npm run plan` checks the inventory and
+ * Inventory files parsed, by path and text, for the last 32: a process that reads the same files again (`npm run plan` checks the inventory and
  * then runs the program, which loads it; the tests run the program hundreds of times)
  * parses each text once. YAML's parser, with every node's position kept, is most of an
  * inventory's load time (a 200-node nodes.yaml: about a tenth of a second).
  */
-const parsed = new Map<string, ReadResult>();
-const PARSED_KEPT = 32;
+const parsed = new LastUsed<ReadResult>(32);
 
 function parseSource(absolute: string, file: string, text: string, expected: string): ReadResult {
   const lineCounter = new LineCounter();

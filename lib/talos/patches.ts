@@ -14,6 +14,7 @@
  */
 import { stringify } from "yaml";
 import { deepFreeze } from "../freeze";
+import { LastUsed } from "../lastUsed";
 import type { ClusterSpec, NodeSpec, OperatorPatch, Taint } from "../inventory/types";
 import { GPU_LABELS, GPU_TAINT, NVIDIA_RUNTIME_CLASS } from "./gpu";
 import { buildAddons, inlineManifests, LOCAL_PATH_VOLUME } from "../addons/objects";
@@ -294,30 +295,19 @@ export function buildNodePatches(
  * Talos's, but never a boolean to an older reader in between.
  */
 export function renderPatch(p: TalosPatch): string {
+  const render = () =>
+    stringify(p.document, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
   const key = jsonKey(p.document);
-  let text = key === undefined ? undefined : rendered.get(key);
-  if (text === undefined) {
-    text = stringify(p.document, { version: "1.1", aliasDuplicateObjects: false, lineWidth: 0 });
-    if (key === undefined) return text;
-    rendered.set(key, text);
-    // A Map keeps insertion order: the first key is the oldest.
-    if (rendered.size > RENDERED_KEPT) rendered.delete(rendered.keys().next().value as string);
-  } else {
-    // The newest use goes last, so the patches every node shares stay.
-    rendered.delete(key as string);
-    rendered.set(key as string, text);
-  }
-  return text;
+  return key === undefined ? render() : rendered.get(key, render);
 }
 
 /**
- * Rendered patches by their document's JSON, for the last {@link RENDERED_KEPT}
- * documents. Many are the same on every control plane (the add-ons' inline manifests,
- * scheduling) and in every run of a process (the plan, the tests), and YAML's stringify
- * takes about 25 times as long as JSON's.
+ * Rendered patches by their document's JSON, for the last 1,024 documents. Many are the
+ * same on every control plane (the add-ons' inline manifests, scheduling) and in every
+ * run of a process (the plan, the tests), and YAML's stringify takes about 25 times as
+ * long as JSON's.
  */
-const rendered = new Map<string, string>();
-const RENDERED_KEPT = 1024;
+const rendered = new LastUsed<string>(1024);
 
 /**
  * The document's JSON when that names its YAML exactly: strings, booleans, null, finite

@@ -8,6 +8,7 @@
 import * as YAML from "yaml";
 import { buildAddons, inlineManifests } from "../../lib/addons/objects";
 import type { Inventory } from "../../lib/inventory";
+import { LastUsed } from "../../lib/lastUsed";
 import { hasGpuNodes } from "../../lib/talos/patches";
 import { startFakeCluster, type FakeCluster } from "../../packages/day2/fake";
 import * as fakeResources from "../../packages/day2/fake/talosResources";
@@ -15,7 +16,7 @@ import * as fakeResources from "../../packages/day2/fake/talosResources";
 type FakeOptions = Parameters<typeof startFakeCluster>[0];
 
 /** Initial configurations by role, version and inline manifests: the same for every node of a role. */
-const configs = new Map<string, string>();
+const configs = new LastUsed<string>(16);
 
 /** Starts the fake for `inventory`; `options` override what it derives. */
 export function startFakeFor(
@@ -34,16 +35,11 @@ export function startFakeFor(
     initialConfig: (n) => {
       const manifests =
         n.role === "controlplane" && addons.length > 0 ? inlineManifests(addons) : [];
-      const key = JSON.stringify([n.role, version, manifests]);
-      let text = configs.get(key);
-      if (text === undefined) {
+      return configs.get(JSON.stringify([n.role, version, manifests]), () => {
         const doc = YAML.parse(fakeResources.initialConfig(n.role, version));
         if (manifests.length > 0) doc.cluster.inlineManifests = manifests;
-        text = YAML.stringify(doc);
-        configs.set(key, text);
-        if (configs.size > 16) configs.delete(configs.keys().next().value as string);
-      }
-      return text;
+        return YAML.stringify(doc);
+      });
     },
     ...options,
   });
