@@ -17,7 +17,7 @@
 
 const YAML = require("yaml");
 const { renderManifests, bundledImages } = require("./talos/manifests");
-const { parseYamlDocuments, stringifyYaml } = require("./yamlMemo");
+const { parseYamlDocuments, stringifyYaml, remembered, deepFreeze } = require("./yamlMemo");
 
 /**
  * The v1alpha1 document of a configuration (the one with `machine` or `cluster`).
@@ -46,13 +46,9 @@ function parsedConfig(text) {
  * @param {string} kubernetesVersion e.g. `1.36.0`.
  */
 function initialConfig(role, kubernetesVersion) {
-  const key = `${role} ${kubernetesVersion}`;
-  let text = initialConfigs.get(key);
-  if (text === undefined) {
-    text = renderInitialConfig(role, kubernetesVersion);
-    initialConfigs.set(key, text);
-  }
-  return text;
+  return remembered(initialConfigs, `${role} ${kubernetesVersion}`, () =>
+    renderInitialConfig(role, kubernetesVersion),
+  );
 }
 
 /** Every fake node starts from one of a handful: each made once. @type {Map<string, string>} */
@@ -204,8 +200,12 @@ function staticPodCommand(component, extraArgs) {
  * @returns {string[]}
  */
 function reconcile(store, node) {
-  const want = desired(
+  const want = remembered(
+    derived,
     JSON.stringify([node.role, node.config, node.talosVersion, node.kubeletVersion]),
+    () => derive(node),
+    // Each holds a configuration and its manifests: a few dozen are plenty.
+    64,
   );
   /** @type {string[]} */
   const moved = [];
@@ -224,29 +224,17 @@ function reconcile(store, node) {
  */
 
 /**
- * What the controllers derive from a node's role, configuration and versions, in the
- * order they write it (and, for a control plane, the manifest ids that stay). Every
- * control plane of a cluster, and every boot of a node, derives the same from the same
- * inputs: the last 64 are kept, their manifests' objects frozen (every reader copies
+ * What the controllers derived, by role, configuration and versions, up to 64 (./yamlMemo.js
+ * `remembered`). Every control plane of a cluster, and every boot of a node, derives the
+ * same from the same inputs; the manifests' objects are frozen (every reader copies
  * them).
- * @type {(key: string) => { resources: DesiredResource[], manifestIds?: string[] }}
+ * @type {Map<string, { resources: DesiredResource[], manifestIds?: string[] }>}
  */
-const desired = (() => {
-  /** @type {Map<string, { resources: DesiredResource[], manifestIds?: string[] }>} */
-  const kept = new Map();
-  return (key) => {
-    let hit = kept.get(key);
-    if (hit === undefined) {
-      const [role, config, talosVersion, kubeletVersion] = JSON.parse(key);
-      hit = derive({ role, config, talosVersion, kubeletVersion });
-      kept.set(key, hit);
-      if (kept.size > 64) kept.delete(/** @type {string} */ (kept.keys().next().value));
-    }
-    return hit;
-  };
-})();
+const derived = new Map();
 
 /**
+ * What the controllers derive from a node's role, configuration and versions, in the
+ * order they write it (and, for a control plane, the manifest ids that stay).
  * @param {{ role: "controlplane" | "worker", config: string, talosVersion: string, kubeletVersion: string }} node
  * @returns {{ resources: DesiredResource[], manifestIds?: string[] }}
  */
@@ -319,15 +307,6 @@ function derive(node) {
       extra: { objects: deepFreeze(objects) },
     });
   return { resources, manifestIds: Object.keys(manifests) };
-}
-
-/** @template T @param {T} v @returns {T} */
-function deepFreeze(v) {
-  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }
 
 module.exports = {

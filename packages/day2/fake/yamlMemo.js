@@ -35,15 +35,17 @@ function deepFreeze(v) {
 }
 
 /**
+ * `make()`, kept in `cache` by `key`; a cache that holds `limit` entries starts over.
  * @template V
  * @param {Map<string, V>} cache
  * @param {string} key
  * @param {() => V} make
+ * @param {number} [limit]
  * @returns {V}
  */
-function remembered(cache, key, make) {
+function remembered(cache, key, make, limit = LIMIT) {
   if (cache.has(key)) return /** @type {V} */ (cache.get(key));
-  if (cache.size >= LIMIT) cache.clear();
+  if (cache.size >= limit) cache.clear();
   const v = make();
   cache.set(key, v);
   return v;
@@ -82,4 +84,4 @@ function stringifyYaml(value, options) {
   );
 }
 
-module.exports = { parseYaml, parseYamlDocuments, stringifyYaml };
+module.exports = { parseYaml, parseYamlDocuments, stringifyYaml, remembered, deepFreeze };
