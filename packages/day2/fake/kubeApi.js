@@ -10,6 +10,7 @@
 const https = require("node:https");
 const YAML = require("yaml");
 const { ObjectStore, KINDS, kindOf, serves } = require("./objects");
+const { Spares } = require("./spares");
 
 /** @typedef {import("./cluster").FakeCluster} FakeCluster */
 
@@ -27,44 +28,12 @@ const { ObjectStore, KINDS, kindOf, serves } = require("./objects");
  */
 
 /**
- * Each server the fake made: the API it answers for now (none while spare), and what it
- * presents and trusts.
- * @type {WeakMap<https.Server, { route: { api: FakeKubeApi | undefined }, key: string }>}
- */
-const routes = new WeakMap();
-
-/**
  * Closed servers by what they present and trust: a stopped cluster's, taken by the next
  * fake API with the same certificates (a later cluster of the same test process, whose
- * endpoint and so certificate are the same; certs.js keeps them per process). A new
- * server costs a TLS context: about 1.5 ms of CPU, for some 200 clusters in a test run.
- * @type {Map<string, https.Server[]>}
+ * endpoint and so certificate are the same; ./spares.js).
+ * @type {Spares<https.Server, FakeKubeApi>}
  */
-const spare = new Map();
-
-/** @param {https.Server} server closed, its connections dropped */
-function giveSpare(server) {
-  const r = routes.get(server);
-  if (r === undefined) return;
-  // Held by no API: the stopped one, and its cluster, can go.
-  r.route.api = undefined;
-  const list = spare.get(r.key) ?? [];
-  list.push(server);
-  spare.set(r.key, list);
-}
-
-/**
- * A spare server for `api`, which answers for it from now on.
- * @param {string} key
- * @param {FakeKubeApi} api
- */
-function takeSpare(key, api) {
-  const server = spare.get(key)?.pop();
-  const r = server === undefined ? undefined : routes.get(server);
-  if (server === undefined || r === undefined) return undefined;
-  r.route.api = api;
-  return server;
-}
+const spares = new Spares();
 
 /**
  * @param {number} code
@@ -180,7 +149,7 @@ class FakeKubeApi {
   /** @param {number} [port] Default: any free one (the first start). */
   async start(port = 0) {
     const key = JSON.stringify([this.serverCert.cert, this.serverCert.key, this.caCert]);
-    const server = takeSpare(key, this) ?? this.newServer(key);
+    const server = spares.take(key, this) ?? this.newServer(key);
     try {
       this.port = await new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -191,7 +160,7 @@ class FakeKubeApi {
       });
     } catch (e) {
       // Not listening (the port is taken, say): back to the pool, answering for no one.
-      giveSpare(server);
+      spares.give(server);
       throw e;
     }
     this.server = server;
@@ -203,8 +172,6 @@ class FakeKubeApi {
    * @param {string} key what it presents and trusts (spare)
    */
   newServer(key) {
-    /** @type {{ api: FakeKubeApi | undefined }} */
-    const route = { api: this };
     const server = https.createServer(
       {
         cert: this.serverCert.cert,
@@ -214,12 +181,14 @@ class FakeKubeApi {
         rejectUnauthorized: true,
       },
       (req, res) => {
-        if (route.api === undefined) res.destroy();
-        else route.api.handle(req, res);
+        if (route.owner === undefined) res.destroy();
+        else route.owner.handle(req, res);
       },
     );
+    // The API it answers for: this one now, another later if it is handed on.
+    const route = spares.add(server, key, this);
     server.on("connection", (/** @type {import("node:net").Socket} */ s) => {
-      const api = route.api;
+      const api = route.owner;
       if (api === undefined) {
         s.destroy();
         return;
@@ -227,18 +196,17 @@ class FakeKubeApi {
       api.sockets.add(s);
       s.on("close", () => api.sockets.delete(s));
     });
-    routes.set(server, { route, key });
     return server;
   }
 
-  /** Closes the listener and every connection; the server goes spare (takeSpare). @private */
+  /** Closes the listener and every connection; the server goes spare (spares.take). @private */
   closeServer() {
     const server = this.server;
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     if (server === undefined) return undefined;
     const closed = new Promise((resolve) => server.close(() => resolve(undefined)));
-    giveSpare(server);
+    spares.give(server);
     return closed;
   }
 

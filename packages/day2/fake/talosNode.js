@@ -17,6 +17,7 @@ const { isDeepStrictEqual } = require("node:util");
 const resources = require("./talosResources");
 const { parseYaml } = require("./yamlMemo");
 const { FakeEtcd } = require("./etcd");
+const { Spares } = require("./spares");
 
 /**
  * @typedef {"running" | "upgrading" | "rebooting" | "down" | "reset" | "maintenance"} NodePhase
@@ -266,7 +267,8 @@ class FakeTalosNode {
     const ca = how.maintenance === true ? null : this.caCert;
     // A closed server that serves the same with the same certificate: the one this node
     // left at its last halt, or one a stopped node left (spare).
-    const kept = takeSpare(spareKey(kind, cert, ca), this);
+    const key = spareKey(kind, cert, ca);
+    const kept = spares.take(key, this);
     if (kept !== undefined) {
       this.port = await listenAgain(kept, this.port);
       return this.serveFrom(kept);
@@ -274,10 +276,8 @@ class FakeTalosNode {
     // No channelz statistics: nothing reads them, and grpc-js keeps them per connection.
     const server = new grpc.Server({ "grpc.enable_channelz": 0 });
     // The node the server answers for: this one now, another node later if it is
-    // handed on (takeSpare). Every handler looks it up at each call.
-    /** @type {{ node: FakeTalosNode | undefined }} */
-    const route = { node: this };
-    routes.set(server, route);
+    // handed on (spares.take). Every handler looks it up at each call.
+    const route = spares.add(server, key, this);
     const defs = definitions();
     if (how.maintenance !== true) {
       server.addService(
@@ -320,13 +320,12 @@ class FakeTalosNode {
         err ? reject(err) : resolve(port),
       ),
     );
-    spareKeys.set(server, spareKey(kind, cert, ca));
     // grpc-js forgets a connection still in its TLS handshake when it shuts down, and
     // that socket would keep the test process alive: track raw connections to end them.
     for (const h of listenersOf(server)) {
       h.on("connection", (/** @type {import("node:net").Socket} */ socket) => {
         // A closed spare server accepts nothing; it answers for a node while it listens.
-        const sockets = route.node?.sockets;
+        const sockets = route.owner?.sockets;
         if (sockets === undefined) return void socket.destroy();
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
@@ -396,7 +395,7 @@ class FakeTalosNode {
   /**
    * Stops everything for good (the cluster is stopping). Its server stops listening,
    * drops every connection, and goes spare, closed, for a node of a later fake cluster
-   * that presents the same certificate (takeSpare).
+   * that presents the same certificate (spares.take).
    */
   stop() {
     this.stopped = true;
@@ -1134,19 +1133,14 @@ class FakeTalosNode {
   }
 }
 
-/** The route of each server the fake made: which node it answers for now, none while spare. @type {WeakMap<grpc.Server, { node: FakeTalosNode | undefined }>} */
-const routes = new WeakMap();
-/** What each server serves and presents (spareKey). @type {WeakMap<grpc.Server, string>} */
-const spareKeys = new WeakMap();
 /**
  * Servers no node listens with, closed, by what they serve and present: left by a
  * node's halt or stop, taken by the next node that boots to serve the same with the
- * same certificate, the same node after a reboot or one of a later fake cluster (a new
- * server cost a TLS context and 1.4 ms of CPU, for 2,300 boots and node starts in a test
- * run). The certificates are the process's (certs.js), by node IP.
- * @type {Map<string, grpc.Server[]>}
+ * same certificate, the same node after a reboot or one of a later fake cluster
+ * (./spares.js). The certificates are the process's (certs.js), by node IP.
+ * @type {Spares<grpc.Server, FakeTalosNode>}
  */
-const spare = new Map();
+const spares = new Spares();
 
 /**
  * @param {string} kind
@@ -1159,34 +1153,13 @@ function spareKey(kind, cert, ca) {
 
 /** @param {grpc.Server} server stopped listening, no connection left */
 function giveSpare(server) {
-  const key = spareKeys.get(server);
-  const route = routes.get(server);
-  if (key === undefined || route === undefined) return server.forceShutdown();
-  // Held by no node: the stopped one, and its cluster, can go.
-  route.node = undefined;
-  const list = spare.get(key) ?? [];
-  list.push(server);
-  spare.set(key, list);
-}
-
-/**
- * A spare server for `node`, which answers for it from now on.
- * @param {string} key
- * @param {FakeTalosNode} node
- * @returns {grpc.Server | undefined}
- */
-function takeSpare(key, node) {
-  const server = spare.get(key)?.pop();
-  const route = server === undefined ? undefined : routes.get(server);
-  if (server === undefined || route === undefined) return undefined;
-  route.node = node;
-  return server;
+  if (!spares.give(server)) server.forceShutdown();
 }
 
 /**
  * A service's handlers that call the handlers of whichever node the route names at the
  * time of the call (each node's table made once).
- * @param {{ node: FakeTalosNode | undefined }} route
+ * @param {{ owner: FakeTalosNode | undefined }} route
  * @param {(node: FakeTalosNode) => grpc.UntypedServiceImplementation} table
  * @returns {grpc.UntypedServiceImplementation}
  */
@@ -1202,8 +1175,8 @@ function routed(route, table) {
     return t;
   };
   const serving = () => {
-    if (route.node === undefined) throw new Error("a spare fake server was called");
-    return route.node;
+    if (route.owner === undefined) throw new Error("a spare fake server was called");
+    return route.owner;
   };
   /** @type {grpc.UntypedServiceImplementation} */
   const out = {};
