@@ -4,9 +4,15 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ProgramError, runProgram } from "../tools/offline/engine";
+import { DYNAMIC } from "../lib/tokens";
+import { ProgramError, runProgram, type RunRecord } from "../tools/offline/engine";
 import { MOCK_SECRETS } from "../tools/offline/fakes";
 import { isSecretWrapper, plaintextStrings, unwrapSecrets } from "../tools/offline/secretSig";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const v8Hooks = require("@pulumi/pulumi/runtime/closure/v8Hooks") as {
+  getSessionAsync(): Promise<import("inspector").Session>;
+};
 
 const program = (name: string) => path.join(__dirname, "fixtures", "programs", `${name}.ts`);
 
@@ -70,6 +76,32 @@ describe("offline engine", function () {
       assert.ok(err.record.resources.some((r) => r.name === "first"));
       return true;
     });
+  });
+
+  it("turns Pulumi's V8 Debugger off after a run that serialized a provider; the next run serializes the same text with it off", async function () {
+    // Pulumi's own inspector session (runtime/closure/v8Hooks.js), as its serializer uses it.
+    const session = await v8Hooks.getSessionAsync();
+    const post = (method: string, params: object = {}) =>
+      new Promise<string>((resolve) =>
+        session.post(method, params, (err: Error | null) => resolve(err?.message ?? "ok")),
+      );
+    /** Whether the Debugger domain is on: reading a script's source needs it. */
+    const debuggerOn = async () =>
+      !/not enabled/.test(await post("Debugger.getScriptSource", { scriptId: "0" }));
+    const providerText = (r: RunRecord) =>
+      String(r.resources.find((x) => x.type === DYNAMIC && x.name === "d")?.inputs.__provider);
+
+    // As on the first serialization in a process: on while the run serializes.
+    assert.equal(await post("Debugger.enable"), "ok");
+    assert.equal(await debuggerOn(), true);
+    const first = await runProgram({ entry: program("dynamicResource") });
+    assert.match(providerText(first), /greeting: "captured by the provider"/);
+    assert.equal(await debuggerOn(), false, "the Debugger stayed on after the run");
+
+    // The program module is evaluated afresh: a new provider object, serialized again.
+    const second = await runProgram({ entry: program("dynamicResource") });
+    assert.equal(await debuggerOn(), false);
+    assert.equal(providerText(second), providerText(first));
   });
 
   it("finds plaintext strings outside secret wrappers only", function () {
