@@ -31,7 +31,6 @@ const SLOWEST_FIRST = [
   "day2-bootstrap-check", // 2.0
   "doc-examples", // 1.5
   "change-safety", // 1.5
-  "tsc-stamp", // 1.4
 ].map((name) => `test/${name}.test.ts`);
 
 const all = fs
