@@ -34,13 +34,12 @@ export function stackConfig(inventoryDir: string): Pick<RunOptions, "config" | "
   };
 }
 
-const runs = new Map<string, Promise<RunRecord>>();
-
-/** Runs the program over an inventory (once per folder per test process). */
+/**
+ * Runs the program over an inventory with the stack config an operator would have set,
+ * once per options and inventory text in a test process ({@link reusedRuns}).
+ */
 export function runFor(inventoryDir: string, extra: Partial<RunOptions> = {}): Promise<RunRecord> {
-  const key = JSON.stringify([inventoryDir, extra]);
-  if (!runs.has(key)) runs.set(key, runProgram({ ...stackConfig(inventoryDir), ...extra }));
-  return runs.get(key)!;
+  return reusedRuns({ ...stackConfig(inventoryDir), ...extra });
 }
 
 /** Every file under `dir` (paths and bytes): what a program run reads of an inventory. */
@@ -62,9 +61,9 @@ function folderText(dir: string): string {
 const reused = new Map<string, Promise<RunRecord>>();
 
 /**
- * A program runner for `runPlan` and `planFor` that runs the program once per set of
- * options and inventory text in a test process: the plan's tests vary the flags
- * (text, `--json`, `--mermaid`, `--out`) over the same inventory. Each call gets its
+ * Runs the program once per set of options and inventory text in a test process, for
+ * {@link runFor} and as the runner of `runPlan` and `planFor` (the plan's tests vary the
+ * flags over the same inventory). An edited inventory is run afresh; each call gets its
  * own copy of the record. A failed run is not kept.
  */
 export function reusedRuns(options: RunOptions): Promise<RunRecord> {

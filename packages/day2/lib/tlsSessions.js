@@ -3,10 +3,10 @@
  * TLS session resumption for the Talos and Kubernetes clients of a process: the tickets
  * servers issued, and gRPC channel credentials that offer them. A rollout dials every
  * node again after each reboot, `day2 status` dials every node, and a process that makes
- * several clients for one cluster dials the same node from each. A full TLS 1.3 handshake with
- * client certificates verifies two certificate chains and signs twice; a resumed one
- * (a ticket the server issued on an earlier, verified connection) does neither: half
- * the CPU of a handshake, measured against the fake node (3.2 ms against 1.6 ms,
+ * several clients for one cluster dials the same node from each. A full TLS 1.3
+ * handshake with client certificates verifies two certificate chains and signs twice; a
+ * resumed one (a ticket the server issued on an earlier, verified connection) does
+ * neither: half the CPU of a handshake, measured against the fake node (3.2 ms against 1.6 ms,
  * client and server together).
  *
  * apid serves Go's crypto/tls with mutual TLS and session tickets on (their default):
@@ -29,24 +29,47 @@ const net = require("node:net");
 const tls = require("node:tls");
 const grpc = require("@grpc/grpc-js");
 
-/**
- * Tickets by client context (a context is one set of credentials: CA, certificate and
- * key), then by where the server was dialed and the identity it proved. Kept in memory
- * only, for the life of the process; the newest ticket per key.
- * @type {WeakMap<tls.SecureContext, Map<string, Buffer>>}
- */
-const tickets = new WeakMap();
-
 /** A process talks to a few clusters of at most a few hundred nodes. */
 const TICKETS_PER_CONTEXT = 512;
 
+/** The tickets kept for one client context: the newest ticket per key. */
+class Tickets {
+  constructor() {
+    /** @private @type {Map<string, Buffer>} */
+    this.byKey = new Map();
+  }
+
+  /** @param {string} key */
+  get(key) {
+    return this.byKey.get(key);
+  }
+
+  /**
+   * The newest replaces the last.
+   * @param {string} key
+   * @param {Buffer} ticket
+   */
+  keep(key, ticket) {
+    this.byKey.delete(key);
+    this.byKey.set(key, ticket);
+    // Map keeps insertion order: the first key is the oldest.
+    if (this.byKey.size > TICKETS_PER_CONTEXT)
+      this.byKey.delete(/** @type {string} */ (this.byKey.keys().next().value));
+  }
+
+  /** @param {string} key */
+  drop(key) {
+    this.byKey.delete(key);
+  }
+}
+
 /**
- * The tickets kept for one client context.
- * @typedef {object} Tickets
- * @property {(key: string) => Buffer | undefined} get
- * @property {(key: string, ticket: Buffer) => void} keep The newest replaces the last.
- * @property {(key: string) => void} drop
+ * Tickets by client context (a context is one set of credentials: CA, certificate and
+ * key), then by where the server was dialed and the identity it proved. Kept in memory
+ * only, for the life of the process.
+ * @type {WeakMap<tls.SecureContext, Tickets>}
  */
+const tickets = new WeakMap();
 
 /**
  * The process's TLS tickets for a client context, by key: {@link ticketKey}, the
@@ -57,23 +80,10 @@ const TICKETS_PER_CONTEXT = 512;
 function ticketsFor(context) {
   let kept = tickets.get(context);
   if (kept === undefined) {
-    kept = new Map();
+    kept = new Tickets();
     tickets.set(context, kept);
   }
-  const map = kept;
-  return {
-    get: (key) => map.get(key),
-    keep: (key, ticket) => {
-      map.delete(key);
-      map.set(key, ticket);
-      // Map keeps insertion order: the first key is the oldest.
-      if (map.size > TICKETS_PER_CONTEXT)
-        map.delete(/** @type {string} */ (map.keys().next().value));
-    },
-    drop: (key) => {
-      map.delete(key);
-    },
-  };
+  return kept;
 }
 
 /**
