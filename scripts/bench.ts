@@ -5,9 +5,12 @@
  * It measures the program the way `pulumi up` runs it: compiled JavaScript from
  * .build/ (what bin/pulumi-main.js runs), in a fresh Node process per size with
  * no ts-node loaded. For comparison it also runs index.ts under ts-node, the way
- * the tests do. Each size runs several times after one warm-up; it reports the
- * median wall time, the resources and invokes registered, and the longest chain
- * of steps before the kubeconfig output resolves.
+ * the tests do, and the floor: a program with no logic that registers the same
+ * resources. Each (mode, size) has its own process and one warm-up; then the modes of
+ * a size take turns, one run each in every round, so that the host slowing down or
+ * speeding up between runs weighs on every mode alike and the ratios between them
+ * hold. It reports the median wall time, the resources and invokes registered, and
+ * the longest chain of steps before the kubeconfig output resolves.
  *
  * Then the rollout engine (packages/day2) against the fake cluster: a Talos upgrade of
  * 3 control planes and 20 workers with maxUnavailableWorkers 5 and a fixed simulated
@@ -20,10 +23,12 @@
  *   npm run bench -- --rollout-only   # just the rollout benchmark
  *   npm run bench -- --no-rollout
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcessByStdio } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as readline from "readline";
+import type { Readable, Writable } from "stream";
 import { PROJECT_ROOT } from "../lib/projectRoot";
 import { runProgram } from "../tools/offline/engine";
 import { longestChain } from "../tools/plan";
@@ -91,49 +96,56 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Runs inside a worker process: one size, one mode. */
-async function measure(mode: Result["mode"], count: number, runs: number): Promise<Result> {
+/**
+ * Runs inside a worker process: one size, one mode. After its warm-up it prints
+ * `ready`, then times one run for each `run` line on stdin (printing `ran <ms>`), and
+ * at `end` prints its result as JSON and returns.
+ */
+async function serve(mode: Result["mode"], count: number): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `em-infra-bench-${count}-`));
-  writeInventory(dir, count);
-  const config = {
-    "em-infra:inventory": dir,
-    "proxmoxve:endpoint": "https://pve.bench.invalid:8006/",
-  };
-  let entry =
-    mode === "ts-node" ? path.join(ROOT, "index.ts") : path.join(ROOT, ".build", "index.js");
-  if (mode === "floor") {
-    // What the project registers at this size, for the floor program to register again.
-    const project = await runProgram({ entry, config });
-    const file = path.join(dir, "floor-record.json");
-    const { resources, invokes } = project;
-    fs.writeFileSync(file, JSON.stringify({ resources, invokes }));
-    process.env.EM_INFRA_BENCH_FLOOR = file;
-    entry = path.join(ROOT, ".build", "scripts", "benchFloorProgram.js");
+  try {
+    writeInventory(dir, count);
+    const config = {
+      "em-infra:inventory": dir,
+      "proxmoxve:endpoint": "https://pve.bench.invalid:8006/",
+    };
+    let entry =
+      mode === "ts-node" ? path.join(ROOT, "index.ts") : path.join(ROOT, ".build", "index.js");
+    if (mode === "floor") {
+      // What the project registers at this size, for the floor program to register again.
+      const project = await runProgram({ entry, config });
+      const file = path.join(dir, "floor-record.json");
+      const { resources, invokes } = project;
+      fs.writeFileSync(file, JSON.stringify({ resources, invokes }));
+      process.env.EM_INFRA_BENCH_FLOOR = file;
+      entry = path.join(ROOT, ".build", "scripts", "benchFloorProgram.js");
+    }
+    const options = { entry, config };
+    const warm = await runProgram(options);
+    const runsMs: number[] = [];
+    process.stdout.write("ready\n");
+    for await (const line of readline.createInterface({ input: process.stdin })) {
+      if (line === "end") break;
+      if (line !== "run") throw new Error(`bench worker: unexpected request ${line}`);
+      (global as { gc?: () => void }).gc?.();
+      const start = process.hrtime.bigint();
+      await runProgram(options);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      runsMs.push(ms);
+      process.stdout.write(`ran ${ms}\n`);
+    }
+    return {
+      mode,
+      nodes: count,
+      runsMs,
+      medianMs: median(runsMs),
+      resources: warm.resources.length,
+      invokes: warm.invokes.length,
+      chain: longestChain(warm),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const options = { entry, config };
-  const warm = await runProgram(options);
-  const runsMs: number[] = [];
-  // Progress on stderr, which the parent passes through: a line per run as it ends.
-  process.stderr.write(`  ${mode} ${count} nodes: warm-up done\n`);
-  for (let i = 0; i < runs; i++) {
-    (global as { gc?: () => void }).gc?.();
-    const start = process.hrtime.bigint();
-    await runProgram(options);
-    runsMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-    process.stderr.write(
-      `  ${mode} ${count} nodes: run ${i + 1}/${runs} ${(runsMs[i] / 1000).toFixed(2)} s\n`,
-    );
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  return {
-    mode,
-    nodes: count,
-    runsMs,
-    medianMs: median(runsMs),
-    resources: warm.resources.length,
-    invokes: warm.invokes.length,
-    chain: longestChain(warm),
-  };
 }
 
 function arg(args: string[], name: string, fallback: string): string {
@@ -141,30 +153,103 @@ function arg(args: string[], name: string, fallback: string): string {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 }
 
-/** Runs one (mode, size) in a fresh process and reads its JSON result. */
-function spawnWorker(mode: Result["mode"], count: number, runs: number): Result {
-  const worker =
-    mode !== "ts-node"
-      ? ["--expose-gc", path.join(ROOT, ".build", "scripts", "bench.js")]
-      : [
-          "--expose-gc",
-          "-r",
-          "ts-node/register/transpile-only",
-          path.join(ROOT, "scripts", "bench.ts"),
-        ];
-  const child = spawnSync(
-    process.execPath,
-    [...worker, "--worker", mode, "--nodes", String(count), "--runs", String(runs)],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      // The worker's progress lines reach the terminal as they come.
-      stdio: ["ignore", "pipe", "inherit"],
-    },
+/** A worker process serving one (mode, size), asked for one run at a time. */
+class Worker {
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(
+    readonly mode: Result["mode"],
+    readonly nodes: number,
+  ) {
+    const worker =
+      mode !== "ts-node"
+        ? ["--expose-gc", path.join(ROOT, ".build", "scripts", "bench.js")]
+        : [
+            "--expose-gc",
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(ROOT, "scripts", "bench.ts"),
+          ];
+    this.child = spawn(
+      process.execPath,
+      [...worker, "--worker", mode, "--nodes", String(nodes)],
+      // Its errors reach the terminal as they come.
+      { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
+    );
+    this.lines = readline.createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The worker's next line; an error if it exited first. */
+  private async next(): Promise<string> {
+    const r = await this.lines.next();
+    if (r.done) {
+      const code = await new Promise((resolve) =>
+        this.child.exitCode !== null
+          ? resolve(this.child.exitCode)
+          : this.child.on("exit", resolve),
+      );
+      throw new Error(`bench worker ${this.mode} ${this.nodes} exited (${code}); see above`);
+    }
+    return r.value;
+  }
+
+  /** Resolves once the worker has done its warm-up. */
+  async ready(): Promise<void> {
+    const line = await this.next();
+    if (line !== "ready") throw new Error(`bench worker: expected ready, got ${line}`);
+  }
+
+  /** One timed run, in milliseconds. */
+  async run(): Promise<number> {
+    this.child.stdin.write("run\n");
+    const line = await this.next();
+    const m = /^ran (\d+(?:\.\d+)?)$/.exec(line);
+    if (!m) throw new Error(`bench worker: expected a run's time, got ${line}`);
+    return Number(m[1]);
+  }
+
+  /** Its result; the worker exits. */
+  async end(): Promise<Result> {
+    this.child.stdin.end("end\n");
+    return JSON.parse(await this.next()) as Result;
+  }
+}
+
+/**
+ * The order of `rounds` rounds in which each of `items` runs once: each round starts one
+ * further along, so that none always runs first (after the warm-ups, or right after
+ * another's run) or always last.
+ */
+export function turns<T>(items: readonly T[], rounds: number): T[][] {
+  return Array.from({ length: rounds }, (_, i) =>
+    items.map((_, j) => items[(i + j) % items.length]),
   );
-  if (child.status !== 0) throw new Error(`bench worker failed (exit ${child.status}); see above`);
-  return JSON.parse(child.stdout.trim().split("\n").pop()!) as Result;
+}
+
+/**
+ * Measures one size in every mode: a worker per mode does its warm-up, then the modes
+ * take turns (see {@link turns}). One worker runs at a time.
+ */
+async function measureSize(
+  modes: readonly Result["mode"][],
+  count: number,
+  runs: number,
+): Promise<Result[]> {
+  const workers = modes.map((mode) => new Worker(mode, count));
+  for (const w of workers) await w.ready();
+  for (const [i, round] of turns(workers, runs).entries()) {
+    for (const w of round) {
+      const ms = await w.run();
+      // Progress on stderr: a line per run as it ends.
+      process.stderr.write(
+        `  ${w.mode} ${count} nodes: run ${i + 1}/${runs} ${(ms / 1000).toFixed(2)} s\n`,
+      );
+    }
+  }
+  const results: Result[] = [];
+  for (const w of workers) results.push(await w.end());
+  return results;
 }
 
 /**
@@ -441,7 +526,7 @@ async function main(args: string[]): Promise<void> {
   }
   if (args.includes("--worker")) {
     const mode = arg(args, "--worker", "compiled") as Result["mode"];
-    const result = await measure(mode, Number(arg(args, "--nodes", "3")), runs);
+    const result = await serve(mode, Number(arg(args, "--nodes", "3")));
     process.stdout.write(JSON.stringify(result) + "\n");
     return;
   }
@@ -451,25 +536,25 @@ async function main(args: string[]): Promise<void> {
     : ["compiled", "ts-node", "floor"];
   const results: Result[] = [];
   process.stdout.write(
-    `em-infra bench: ${os.cpus().length} cpus, node ${process.version}, ${runs} runs per row after a warm-up\n\n`,
+    `em-infra bench: ${os.cpus().length} cpus, node ${process.version}, ${runs} runs per row after a warm-up, the modes of a size taking turns\n\n`,
   );
   const header = ["mode", "nodes", "median", "min", "max", "resources", "invokes", "chain"];
   const rows: string[][] = [header];
-  for (const mode of modes) {
-    for (const n of sizes) {
-      const r = spawnWorker(mode, n, runs);
-      results.push(r);
-      rows.push([
-        r.mode,
-        String(r.nodes),
-        `${(r.medianMs / 1000).toFixed(2)} s`,
-        `${(Math.min(...r.runsMs) / 1000).toFixed(2)} s`,
-        `${(Math.max(...r.runsMs) / 1000).toFixed(2)} s`,
-        String(r.resources),
-        String(r.invokes),
-        String(r.chain.length),
-      ]);
-    }
+  const bySize: Result[] = [];
+  for (const n of sizes) bySize.push(...(await measureSize(modes, n, runs)));
+  // Reported by mode, then size.
+  for (const mode of modes) results.push(...bySize.filter((x) => x.mode === mode));
+  for (const r of results) {
+    rows.push([
+      r.mode,
+      String(r.nodes),
+      `${(r.medianMs / 1000).toFixed(2)} s`,
+      `${(Math.min(...r.runsMs) / 1000).toFixed(2)} s`,
+      `${(Math.max(...r.runsMs) / 1000).toFixed(2)} s`,
+      String(r.resources),
+      String(r.invokes),
+      String(r.chain.length),
+    ]);
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows)

@@ -326,7 +326,7 @@ export function renderPerformanceBlock(
     "",
     `Measured ${p.date} on commit ${p.commit}, a fresh \`git clone\`, by \`${FIGURES_COMMAND}\``,
     `(which regenerates this block; do not edit it by hand): \`npm run bench\`, ${report.runs} runs`,
-    "per row after a warm-up.",
+    "per row after a warm-up, the modes of a size taking turns run by run.",
     `Machine: ${machine(p)}`,
     "The machine is shared with other work, so read medians and ratios, not single runs.",
     "",

@@ -9,6 +9,7 @@ import * as path from "path";
 import { runProgram, type RunRecord } from "../tools/offline/engine";
 import { isSecretWrapper, unwrapSecrets } from "../tools/offline/secretSig";
 import { longestChain } from "../tools/plan";
+import { turns } from "../scripts/bench";
 import { DEV, runFor } from "./support/program";
 import { tempDir } from "./support/tmp";
 
@@ -60,5 +61,28 @@ describe("npm run bench: the floor program", function () {
     assert.ok(project.resources.length > 10);
     assert.deepEqual(shape(floor), shape(project));
     assert.deepEqual(longestChain(floor), longestChain(project));
+  });
+});
+
+describe("npm run bench: the modes of a size take turns", function () {
+  it("runs every mode once a round, each first and last as often as the others", function () {
+    const rounds = turns(["compiled", "ts-node", "floor"], 6);
+    assert.equal(rounds.length, 6);
+    for (const r of rounds) assert.deepEqual([...r].sort(), ["compiled", "floor", "ts-node"]);
+    const count = (at: (r: string[]) => string) =>
+      rounds.reduce<Record<string, number>>((n, r) => ({ ...n, [at(r)]: (n[at(r)] ?? 0) + 1 }), {});
+    assert.deepEqual(
+      count((r) => r[0]),
+      { compiled: 2, "ts-node": 2, floor: 2 },
+    );
+    assert.deepEqual(
+      count((r) => r[r.length - 1]),
+      { compiled: 2, "ts-node": 2, floor: 2 },
+    );
+    // Two modes alternate which goes first.
+    assert.deepEqual(turns(["a", "b"], 2), [
+      ["a", "b"],
+      ["b", "a"],
+    ]);
   });
 });
