@@ -61,7 +61,17 @@ export interface Provenance {
   readonly runs: number;
   /** The 1-minute load average when the measuring began: how busy the shared machine was. */
   readonly loadAverage: number;
+  /**
+   * How fast the host ran: {@link PROBE_SCRIPT}'s wall time, in milliseconds, just before
+   * the first measured command and just after the last. The same loop takes longer when
+   * the host gives this machine less of its processors, which the load average, counting
+   * only this machine's own work, does not show.
+   */
+  readonly probeMs: { readonly before: number; readonly after: number };
 }
+
+/** A fixed amount of work for one core, for {@link Provenance.probeMs}. */
+export const PROBE_SCRIPT = "let s = 0; for (let i = 0; i < 3e8; i++) s += i;";
 
 /** One command's measurement. */
 export interface Measured {
@@ -170,7 +180,9 @@ export function markdownTable(
 function machine(p: Provenance): string {
   return [
     `${p.cpus} CPUs (\`nproc\`), ${p.memoryGiB.toFixed(1)} GiB memory, Node.js ${p.node}, npm ${p.npm};`,
-    `load average ${p.loadAverage.toFixed(2)} when the run began.`,
+    `load average ${p.loadAverage.toFixed(2)} when the run began. The host's speed moves`,
+    `with its other work: a fixed loop (\`node -e "${PROBE_SCRIPT}"\`) took`,
+    `${formatWall(p.probeMs.before)} before the first command and ${formatWall(p.probeMs.after)} after the last.`,
   ].join("\n");
 }
 
@@ -467,6 +479,12 @@ export async function runFigures(
       return { output: results[results.length - 1].output, runsMs: results.map((r) => r.ms) };
     };
 
+    const probe = async () => {
+      const r = await timed(process.execPath, ["-e", PROBE_SCRIPT], clone);
+      if (r.code !== 0) throw new CommandFailed(`the speed probe failed:\n${r.output}`);
+      return r.ms;
+    };
+    const probeBefore = await probe();
     const measured: Measured[] = [];
     const ci = await run("npm ci", "npm", ["ci", "--no-audit", "--no-fund"], opts.runs);
     measured.push({
@@ -559,6 +577,7 @@ export async function runFigures(
       });
     }
 
+    const probeAfter = await probe();
     const provenance: Provenance = {
       date: sh("date", ["-u", "+%Y-%m-%d %H:%M UTC"]),
       commit,
@@ -568,6 +587,7 @@ export async function runFigures(
       npm: sh("npm", ["--version"], clone),
       runs: opts.runs,
       loadAverage,
+      probeMs: { before: probeBefore, after: probeAfter },
     };
     const writes: { file: string; text: string }[] = [];
     if (opts.validation) {

@@ -36,6 +36,7 @@ const PROVENANCE: Provenance = {
   npm: "11.19.1",
   runs: 3,
   loadAverage: 4.31,
+  probeMs: { before: 2080, after: 2710 },
 };
 
 /** A report shaped as `npm run bench -- --json` writes it. */
@@ -161,6 +162,7 @@ describe("npm run figures: the generated blocks", () => {
       /2 CPUs \(`nproc`\), 23\.4 GiB memory, Node\.js v20\.20\.2, npm 11\.19\.1;/,
     );
     assert.match(block, /load average 4\.31 when the run began/);
+    assert.match(block, /took\s+2\.1 s before the first command and 2\.7 s after the last/);
     assert.match(block, /The machine is shared/);
     assert.match(block, /\| `npm ci` +\| Passed: 388 packages added\. +\| +9\.8 s \| +3 \|/);
     assert.match(block, /\| `npm test` +\| Passed: 697 passing\. +\| +52\.0 s \| +3 \|/);
