@@ -110,8 +110,9 @@ export function readSource(absolute: string, expected: string): ReadResult {
 /**
  * Inventory files parsed, by path and text, for the last 32: a process that reads the
  * same files again (`npm run plan` checks the inventory and then runs the program, which
- * loads it; the tests run the program hundreds of times) parses each text once. YAML's parser, with every node's position kept, is most of an
- * inventory's load time (a 200-node nodes.yaml: about a tenth of a second).
+ * loads it; the tests run the program hundreds of times) parses each text once. YAML's
+ * parser, with every node's position kept, is most of an inventory's load time (a
+ * 200-node nodes.yaml: about a tenth of a second).
  */
 const parsed = new LastUsed<ReadResult>(32);
 

@@ -6,8 +6,8 @@
  * several clients for one cluster dials the same node from each. A full TLS 1.3
  * handshake with client certificates verifies two certificate chains and signs twice; a
  * resumed one (a ticket the server issued on an earlier, verified connection) does
- * neither: half the CPU of a handshake, measured against the fake node (3.2 ms against 1.6 ms,
- * client and server together).
+ * neither: half the CPU of a handshake, measured against the fake node (3.2 ms against
+ * 1.6 ms, client and server together).
  *
  * apid serves Go's crypto/tls with mutual TLS and session tickets on (their default):
  * Go resumes a TLS 1.3 session with a client certificate as long as that certificate
