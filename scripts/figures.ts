@@ -180,8 +180,8 @@ export function markdownTable(
 function machine(p: Provenance): string {
   return [
     `${p.cpus} CPUs (\`nproc\`), ${p.memoryGiB.toFixed(1)} GiB memory, Node.js ${p.node}, npm ${p.npm};`,
-    `load average ${p.loadAverage.toFixed(2)} when the run began. The host's speed moves`,
-    `with its other work: a fixed loop (\`node -e "${PROBE_SCRIPT}"\`) took`,
+    `load average ${p.loadAverage.toFixed(2)} when the run began. The machine is shared, and its speed`,
+    `moves with the host's other work: a fixed loop (\`node -e "${PROBE_SCRIPT}"\`) took`,
     `${formatWall(p.probeMs.before)} before the first command and ${formatWall(p.probeMs.after)} after the last.`,
   ].join("\n");
 }
@@ -228,9 +228,8 @@ export function renderValidationBlock(p: Provenance, measured: readonly Measured
     "",
     `Measured by \`${FIGURES_COMMAND}\`, which regenerates this block (do not edit it by hand).`,
     `Machine: ${machine(p)}`,
-    "The machine is shared with other work, so wall times vary from run to run: each is",
-    "the median of the runs shown (`npm run bench` runs once and reports medians of its",
-    "own runs).",
+    "Wall times vary from run to run with it: each is the median of the runs shown",
+    "(`npm run bench` runs once and reports medians of its own runs).",
     "",
     ...markdownTable(["Command", "Result", "Wall time (median)", "Runs"], rows, [2, 3]),
     "",
@@ -340,7 +339,7 @@ export function renderPerformanceBlock(
     `(which regenerates this block; do not edit it by hand): \`npm run bench\`, ${report.runs} runs`,
     "per row after a warm-up, the modes of a size taking turns run by run.",
     `Machine: ${machine(p)}`,
-    "The machine is shared with other work, so read medians and ratios, not single runs.",
+    "Read medians and ratios, not single runs.",
     "",
     ...markdownTable(
       ["mode", "nodes", "median", "min", "max", "resources", "invokes", "chain"],

@@ -178,7 +178,8 @@ describe("npm run figures: the generated blocks", () => {
     assert.match(block, /Measured 2026-11-30 09:30 UTC on commit abc1234/);
     assert.match(block, /`npm run figures`/);
     assert.match(block, /load average 4\.31/);
-    assert.match(block, /shared with other work, so read medians and ratios/);
+    assert.match(block, /The machine is shared, and its speed\s+moves with the host's other work/);
+    assert.match(block, /Read medians and ratios, not single runs\./);
     assert.match(
       block,
       /\| compiled \| +200 \| 2\.38 s \| 2\.34 s \| 2\.48 s \| +610 \| +204 \| +7 \|/,
