@@ -40,7 +40,11 @@ const all = fs
   .map((f) => `test/${f}`);
 
 module.exports = {
-  require: ["./test/support/register.js", "test/support/hooks.ts"],
+  require: [
+    "./test/support/debuggerEarly.js",
+    "./test/support/register.js",
+    "test/support/hooks.ts",
+  ],
   extension: ["ts"],
   spec: [
     ...SLOWEST_FIRST.filter((f) => all.includes(f)),
