@@ -75,6 +75,22 @@ require("@cspotcode/source-map-support").install({
   environment: "node",
   retrieveFile: (p) => emitted.get(p) ?? "",
 });
+// Only a stack with a TypeScript frame needs mapping. The rest are most of the stacks a
+// run formats, in JavaScript only (gRPC's and Node's streams read one for each call that
+// ends in an error): formatted as Node formats them, without the per-frame work of
+// source-map-support (0.5 s of CPU in the day-two files, run in one process).
+const mapped = Error.prepareStackTrace;
+if (typeof mapped === "function")
+  Error.prepareStackTrace = function prepareStackTrace(error, frames) {
+    if (frames.some((f) => /\.ts$/.test(f.getFileName() ?? ""))) return mapped(error, frames);
+    let head;
+    try {
+      head = Error.prototype.toString.call(error);
+    } catch {
+      head = "<error>";
+    }
+    return head + frames.map((f) => `\n    at ${f}`).join("");
+  };
 
 require.extensions[".ts"] = function (module, filename) {
   if (filename.endsWith(".d.ts")) throw new Error(`cannot run a declaration file: ${filename}`);
