@@ -221,6 +221,69 @@ describe("day2 fake cluster", () => {
   it("needs a control plane", () => {
     assert.throws(() => new FakeCluster({ nodes: [NODES[3]] }), /needs at least one control plane/);
   });
+
+  it("starts a cluster like the last of the same manifests from a copy of its objects, made at the present time", async () => {
+    // A rejection no other test names: the first cluster applies its bootstrap afresh.
+    const faults = { rejectObjects: [`ConfigMap/default/none-${process.pid}-${Date.now()}`] };
+    const options = { nodes: NODES, faults, rolloutMs: 200 };
+    const objectsOf = (c: FakeCluster) => {
+      const store = c.kube.objects;
+      return [...store.objects.keys()].map((key) => {
+        const [kind, ns, name] = key.split("/");
+        return store.get(kind, ns, name);
+      });
+    };
+    const timesOf = (objects: any[]) =>
+      objects.flatMap((o) => [
+        o.metadata.creationTimestamp as string,
+        ...(o.metadata.managedFields as { time: string }[]).map((f) => f.time),
+      ]);
+    /** Without the times each write stamps. */
+    const timeless = (objects: any[]) =>
+      objects.map((o) => {
+        const { creationTimestamp: _c, managedFields, ...metadata } = o.metadata;
+        return {
+          ...o,
+          metadata: {
+            ...metadata,
+            managedFields: managedFields.map(({ time: _t, ...f }: { time: string }) => f),
+          },
+        };
+      });
+
+    const first = new FakeCluster(options);
+    const firstAtStart = objectsOf(first);
+    assert.ok(firstAtStart.some((o) => o.kind === "DaemonSet" && o.metadata.name === "kube-proxy"));
+    // Past the first cluster's rollouts: its workloads are available by now.
+    await new Promise((r) => setTimeout(r, 250));
+    const started = Date.now();
+    const second = new FakeCluster(options);
+    // The same objects, and the same status as the first had when it started: its
+    // rollouts start now.
+    assert.deepEqual(timeless(objectsOf(second)), timeless(firstAtStart));
+    assert.notDeepEqual(timeless(objectsOf(first)), timeless(firstAtStart));
+    for (const t of timesOf(objectsOf(second)))
+      assert.ok(Date.parse(t) >= started, `${t} is before ${new Date(started).toISOString()}`);
+    assert.deepEqual(timesOf(objectsOf(first)), timesOf(firstAtStart));
+
+    // Each cluster has its own copy: what one writes, no other sees.
+    const [code] = second.kube.objects.apply(
+      "ConfigMap",
+      "kube-system",
+      "coredns",
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "coredns", namespace: "kube-system" },
+        data: { Corefile: "." },
+      },
+      { manager: "test", apiVersion: "v1", force: true },
+    );
+    assert.equal(code, 200);
+    second.kube.objects.delete("DaemonSet", "kube-system", "kube-proxy");
+    const third = new FakeCluster(options);
+    assert.deepEqual(timeless(objectsOf(third)), timeless(firstAtStart));
+  });
 });
 
 describe("day2 tests stay on loopback", () => {

@@ -122,6 +122,16 @@ function serves(kind, version, minor) {
  * @typedef {[number, any]} WriteAnswer
  */
 
+/**
+ * Everything an {@link ObjectStore} holds, as `saved` copies it.
+ * @typedef {object} StoreState
+ * @property {Map<string, any>} objects
+ * @property {Map<string, import("./apiserver/fields").ManagedEntry[]>} managers
+ * @property {Map<string, { at: number, created: boolean, from: string }>} changedAt
+ * @property {number} uid
+ * @property {number} revision
+ */
+
 class ObjectStore {
   /**
    * @param {{ rolloutMs: () => number, desiredPods: () => number, badImages: () => readonly string[], rejects: () => readonly string[] }} env
@@ -339,6 +349,43 @@ class ObjectStore {
       cur === undefined ? 201 : 200,
       this.commit(key, r.object, r.entries, how.dryRun === true),
     ];
+  }
+
+  /**
+   * A copy of everything the store holds, for {@link ObjectStore#restore}.
+   * @returns {StoreState}
+   */
+  saved() {
+    return structuredClone({
+      objects: this.objects,
+      managers: this.managers,
+      changedAt: this.changedAt,
+      uid: this.uid,
+      revision: this.revision,
+    });
+  }
+
+  /**
+   * Makes a store that was never written hold a copy of `state`, as if each of its
+   * writes had been made now: creation timestamps, managers' times and rollout starts
+   * take the present time. The fake cluster starts from the state its bootstrap
+   * manifests left in another cluster (cluster.js `bootstrap`).
+   * @param {StoreState} state
+   */
+  restore(state) {
+    if (this.revision !== 100 || this.objects.size > 0)
+      throw new Error("the fake API server's store was written before a restore");
+    const s = structuredClone(state);
+    const now = new Date();
+    const iso = now.toISOString();
+    for (const o of s.objects.values()) o.metadata.creationTimestamp = iso;
+    for (const list of s.managers.values()) for (const e of list) e.time = iso;
+    for (const c of s.changedAt.values()) c.at = now.getTime();
+    this.objects = s.objects;
+    this.managers = s.managers;
+    this.changedAt = s.changedAt;
+    this.uid = s.uid;
+    this.revision = s.revision;
   }
 
   /** @param {string} kind @param {string} namespace @param {string} name */
