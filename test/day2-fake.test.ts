@@ -226,28 +226,29 @@ describe("day2 fake cluster", () => {
     // A rejection no other test names: the first cluster applies its bootstrap afresh.
     const faults = { rejectObjects: [`ConfigMap/default/none-${process.pid}-${Date.now()}`] };
     const options = { nodes: NODES, faults, rolloutMs: 200 };
-    const objectsOf = (c: FakeCluster) => {
+    interface Shown {
+      kind: string;
+      metadata: { name: string; creationTimestamp: string; managedFields: { time: string }[] };
+    }
+    const objectsOf = (c: FakeCluster): Shown[] => {
       const store = c.kube.objects;
       return [...store.objects.keys()].map((key) => {
         const [kind, ns, name] = key.split("/");
-        return store.get(kind, ns, name);
+        return store.get(kind, ns, name) as Shown;
       });
     };
-    const timesOf = (objects: any[]) =>
+    const timesOf = (objects: Shown[]) =>
       objects.flatMap((o) => [
-        o.metadata.creationTimestamp as string,
-        ...(o.metadata.managedFields as { time: string }[]).map((f) => f.time),
+        o.metadata.creationTimestamp,
+        ...o.metadata.managedFields.map((f) => f.time),
       ]);
     /** Without the times each write stamps. */
-    const timeless = (objects: any[]) =>
+    const timeless = (objects: Shown[]) =>
       objects.map((o) => {
         const { creationTimestamp: _c, managedFields, ...metadata } = o.metadata;
         return {
           ...o,
-          metadata: {
-            ...metadata,
-            managedFields: managedFields.map(({ time: _t, ...f }: { time: string }) => f),
-          },
+          metadata: { ...metadata, managedFields: managedFields.map(({ time: _t, ...f }) => f) },
         };
       });
 
