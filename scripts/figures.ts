@@ -289,7 +289,7 @@ export function renderPerformanceBlock(
   if (c && f) {
     const byNode = (c.medianMs - f.medianMs) / largest;
     bullets.push(
-      `- **${largest} nodes take ${(c.medianMs / f.medianMs).toFixed(2)} times the floor**: a program with no logic that registers the same ${f.resources} resources and ${f.invokes} function calls, with the same inputs and dependencies (\`scripts/benchFloorProgram.ts\`), took ${secs(f.medianMs)}. The ratio, unlike the times, does not depend on the machine; the difference, ${byNode.toFixed(1)} ms per node, is the project's own code (the inventory, the model, the configurations).`,
+      `- **${largest} nodes take ${(c.medianMs / f.medianMs).toFixed(2)} times the floor**: a program with no logic that registers the same ${f.resources} resources and ${f.invokes} function calls, with the same inputs and dependencies (\`scripts/benchFloorProgram.ts\`), took ${secs(f.medianMs)}. The ratio moves less with the host's speed than the times do, the modes taking turns run by run, but it still moves (read it over several runs); the difference, ${byNode.toFixed(1)} ms per node, is the project's own code (the inventory, the model, the configurations).`,
     );
   }
   const chains = [...new Set(report.results.map((r) => r.chain.length))];

@@ -190,6 +190,7 @@ describe("npm run figures: the generated blocks", () => {
       block,
       /\*\*200 nodes take 1\.40 times the floor\*\*: a program with no logic that registers the same 610 resources and 204 function calls.* took 1\.70 s\..* 3\.4 ms per node/s,
     );
+    assert.match(block, /The ratio moves less with the host's speed than the times do/);
     assert.match(block, /\| floor +\| +200 \| 1\.70 s \|/);
     assert.match(block, /chain to the kubeconfig is 7 steps at every size/);
     assert.match(block, /4 times the nodes \(50 → 200\) took 3\.8 times as long/);
