@@ -75,10 +75,11 @@ require("@cspotcode/source-map-support").install({
   environment: "node",
   retrieveFile: (p) => emitted.get(p) ?? "",
 });
-// Only a stack with a TypeScript frame needs mapping. The rest are most of the stacks a
-// run formats, in JavaScript only (gRPC's and Node's streams read one for each call that
-// ends in an error): formatted as Node formats them, without the per-frame work of
-// source-map-support (0.5 s of CPU in the day-two files, run in one process).
+// Only a stack with a TypeScript frame needs mapping. Most stacks a run formats have
+// none (gRPC and Node's streams read one for each call that ends in an error): they are
+// formatted as Node formats them, without source-map-support's per-frame work. Its share
+// of the day-two files run in one process fell from 0.48 s to 0.32 s of CPU; the rest
+// is gRPC's caller stacks that reach a test's own frame.
 const mapped = Error.prepareStackTrace;
 if (typeof mapped === "function")
   Error.prepareStackTrace = function prepareStackTrace(error, frames) {
