@@ -7,7 +7,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the objects are untyped JSON, as the API serves them */
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import type { FakeCluster } from "../packages/day2/fake";
+import { FakeCluster } from "../packages/day2/fake";
 import { ObjectStore } from "../packages/day2/fake/objects";
 import {
   INVENTORY,
@@ -21,7 +21,7 @@ import {
 import { machineConfigSpec } from "../packages/day2/fake/talosResources";
 import { readFacts } from "../tools/facts";
 import type { TalosManifestsFacts } from "../tools/facts/talosManifests";
-import { fake, kubeFor, talosFor, type KubeClient } from "./support/day2";
+import { fake, kubeFor, NODES, talosFor, type KubeClient } from "./support/day2";
 
 const GOLDENS = readFacts<TalosManifestsFacts>("talos-manifests").facts.objects;
 
@@ -465,6 +465,70 @@ describe("the fake Talos node's bootstrap manifests, as Talos v1.13.9 renders th
     applyManifests(s, next, () => {});
     const dep = s.get("Deployment", "kube-system", "coredns");
     assert.equal(dep.spec.template.spec.containers[0].image, DOC.cluster.coreDNS.image);
+  });
+
+  it("starts a cluster like the last of the same manifests from a copy of its objects, made at the present time", async () => {
+    // A rejection no other test names: the first cluster applies its bootstrap afresh.
+    const faults = { rejectObjects: [`ConfigMap/default/none-${process.pid}-${Date.now()}`] };
+    const options = { nodes: NODES, faults, rolloutMs: 200 };
+    interface Shown {
+      kind: string;
+      metadata: { name: string; creationTimestamp: string; managedFields: { time: string }[] };
+    }
+    const objectsOf = (c: FakeCluster): Shown[] => {
+      const store = c.kube.objects;
+      return [...store.objects.keys()].map((key) => {
+        const [kind, ns, name] = key.split("/");
+        return store.get(kind, ns, name) as Shown;
+      });
+    };
+    const timesOf = (objects: Shown[]) =>
+      objects.flatMap((o) => [
+        o.metadata.creationTimestamp,
+        ...o.metadata.managedFields.map((f) => f.time),
+      ]);
+    /** Without the times each write stamps. */
+    const timeless = (objects: Shown[]) =>
+      objects.map((o) => {
+        const { creationTimestamp: _c, managedFields, ...metadata } = o.metadata;
+        return {
+          ...o,
+          metadata: { ...metadata, managedFields: managedFields.map(({ time: _t, ...f }) => f) },
+        };
+      });
+
+    const first = new FakeCluster(options);
+    const firstAtStart = objectsOf(first);
+    assert.ok(firstAtStart.some((o) => o.kind === "DaemonSet" && o.metadata.name === "kube-proxy"));
+    // Past the first cluster's rollouts: its workloads are available by now.
+    await new Promise((r) => setTimeout(r, 250));
+    const started = Date.now();
+    const second = new FakeCluster(options);
+    // The same objects, and the same status as the first had when it started: its
+    // rollouts start now.
+    assert.deepEqual(timeless(objectsOf(second)), timeless(firstAtStart));
+    assert.notDeepEqual(timeless(objectsOf(first)), timeless(firstAtStart));
+    for (const t of timesOf(objectsOf(second)))
+      assert.ok(Date.parse(t) >= started, `${t} is before ${new Date(started).toISOString()}`);
+    assert.deepEqual(timesOf(objectsOf(first)), timesOf(firstAtStart));
+
+    // Each cluster has its own copy: what one writes, no other sees.
+    const [code] = second.kube.objects.apply(
+      "ConfigMap",
+      "kube-system",
+      "coredns",
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "coredns", namespace: "kube-system" },
+        data: { Corefile: "." },
+      },
+      { manager: "test", apiVersion: "v1", force: true },
+    );
+    assert.equal(code, 200);
+    second.kube.objects.delete("DaemonSet", "kube-system", "kube-proxy");
+    const third = new FakeCluster(options);
+    assert.deepEqual(timeless(objectsOf(third)), timeless(firstAtStart));
   });
 });
 
