@@ -19,6 +19,13 @@ const { applyManifests, createManifestsV112 } = require("./talos/manifests");
 
 /** @typedef {import("./kubeApi").FakePod} FakePod */
 
+/**
+ * What Talos's manifest controller does on this node's release: v1.13's keeps an
+ * inventory, v1.12's (`node.legacy`) only creates what is missing.
+ * @param {FakeTalosNode} node
+ */
+const manifestController = (node) => (node.legacy ? createManifestsV112 : applyManifests);
+
 /** How many bootstrap states `FakeCluster#bootstrap` keeps. */
 const BOOTSTRAPS_KEPT = 16;
 /** @type {Map<string, { state: import("./objects").StoreState, lines: string[] }>} */
@@ -238,9 +245,7 @@ class FakeCluster {
     if (kept === undefined) {
       /** @type {string[]} */
       const lines = [];
-      (node.legacy ? createManifestsV112 : applyManifests)(store, manifests, (line) =>
-        lines.push(line),
-      );
+      manifestController(node)(store, manifests, (line) => lines.push(line));
       kept = { state: store.saved(), lines };
       bootstraps.set(key, kept);
       // A Map keeps insertion order: the first key is the oldest.
@@ -260,12 +265,7 @@ class FakeCluster {
   createBootstrapManifests(node) {
     if (this.kube === undefined) return;
     const log = (/** @type {string} */ line) => this.log.record(node.name, "manifest-apply", line);
-    const legacy = node.legacy;
-    const created = (legacy ? createManifestsV112 : applyManifests)(
-      this.kube.objects,
-      node.manifestsById(),
-      log,
-    );
+    const created = manifestController(node)(this.kube.objects, node.manifestsById(), log);
     for (const o of created) this.log.record(node.name, "manifest-created", o);
   }
 

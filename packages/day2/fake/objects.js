@@ -132,6 +132,9 @@ function serves(kind, version, minor) {
  * @property {number} revision
  */
 
+/** A new store's etcd revision, before any write. */
+const FIRST_REVISION = 100;
+
 class ObjectStore {
   /**
    * @param {{ rolloutMs: () => number, desiredPods: () => number, badImages: () => readonly string[], rejects: () => readonly string[] }} env
@@ -146,7 +149,7 @@ class ObjectStore {
     this.changedAt = new Map();
     /** @private */ this.uid = 0;
     /** The etcd revision: every write moves it, and the object takes it as resourceVersion. @private */
-    this.revision = 100;
+    this.revision = FIRST_REVISION;
   }
 
   /** @param {string} kind @param {string} namespace @param {string} name */
@@ -373,7 +376,7 @@ class ObjectStore {
    * @param {StoreState} state
    */
   restore(state) {
-    if (this.revision !== 100 || this.objects.size > 0)
+    if (this.revision !== FIRST_REVISION || this.objects.size > 0)
       throw new Error("the fake API server's store was written before a restore");
     const s = structuredClone(state);
     const now = new Date();
